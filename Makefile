@@ -1,0 +1,70 @@
+# segment: customer segmentation inside PostgreSQL (PGXS build)
+
+EXTENSION = segment
+EXTVERSION = 0.1.0
+
+MODULE_big = segment
+
+# The numeric core: plain C, no postgres.h (unit tests and the fuzz
+# harness link these alone).
+CORE_SRCS = src/bytes.c src/linalg.c src/model.c src/preprocess.c \
+	src/rng.c src/scaler.c src/simulate.c
+# The PostgreSQL layer.
+PG_SRCS = src/core_alloc_pg.c src/dataset.c src/pg_json.c src/pg_model.c \
+	src/record_encoder.c src/segment.c src/sql_model.c src/sql_preprocess.c \
+	src/sql_scaler.c src/sql_simulate.c
+
+OBJS = $(CORE_SRCS:.c=.o) $(PG_SRCS:.c=.o)
+HEADERS = $(wildcard src/*.h)
+
+DATA = $(wildcard sql/$(EXTENSION)--*.sql)
+
+# pg_regress: sql/NAME.sql with expected/NAME.out; the install scripts
+# (sql/segment--*.sql) live beside them and are not tests.
+REGRESS = $(sort $(patsubst sql/%.sql,%,$(filter-out sql/$(EXTENSION)--%,$(wildcard sql/*.sql))))
+REGRESS_OPTS = --load-extension=$(EXTENSION)
+
+PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
+
+BLAS_CFLAGS ?= $(shell pkg-config --cflags openblas 2>/dev/null)
+BLAS_LIBS ?= $(shell pkg-config --libs openblas 2>/dev/null || echo -lopenblas)
+
+# To compile for portability, run: make OPTFLAGS=""
+OPTFLAGS ?= -march=native
+WARNFLAGS ?= -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
+
+# The server's headers are system headers to us, so -Wextra judges only our code.
+PG_CPPFLAGS = -Isrc $(BLAS_CFLAGS) -isystem $(shell $(PG_CONFIG) --includedir-server)
+PG_CFLAGS = $(OPTFLAGS) $(WARNFLAGS)
+SHLIB_LINK = $(BLAS_LIBS) -lm
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# ---- tests that run outside the server -------------------------------
+
+UNIT_BIN = test/unit/bin
+UNIT_TESTS = $(patsubst test/unit/%.c,$(UNIT_BIN)/%,$(wildcard test/unit/test_*.c))
+UNIT_CFLAGS = -O2 -g $(OPTFLAGS) -Wall -Wextra -Werror -Isrc $(BLAS_CFLAGS)
+
+$(UNIT_BIN)/%: test/unit/%.c test/unit/tap.h test/unit/core_alloc_libc.c $(CORE_SRCS) $(HEADERS)
+	@mkdir -p $(UNIT_BIN)
+	$(CC) $(UNIT_CFLAGS) -o $@ $< test/unit/core_alloc_libc.c $(CORE_SRCS) $(BLAS_LIBS) -lm
+
+.PHONY: unit fuzz
+unit: $(UNIT_TESTS)
+	prove $(UNIT_TESTS)
+
+FUZZ_BIN = test/fuzz/bin/fuzz_model
+FUZZ_SECONDS ?= 30
+$(FUZZ_BIN): test/fuzz/fuzz_model.c test/unit/core_alloc_libc.c $(CORE_SRCS) $(HEADERS)
+	@mkdir -p test/fuzz/bin
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc $(BLAS_CFLAGS) -o $@ \
+		test/fuzz/fuzz_model.c test/unit/core_alloc_libc.c $(CORE_SRCS) $(BLAS_LIBS) -lm
+
+fuzz: $(FUZZ_BIN)
+	@mkdir -p test/fuzz/corpus
+	$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -print_final_stats=1 \
+		test/fuzz/corpus test/fuzz/seeds
+
+EXTRA_CLEAN = test/unit/bin test/fuzz/bin results regression.diffs regression.out

@@ -1,0 +1,82 @@
+/*-------------------------------------------------------------------------
+ *
+ * core.h
+ *	  Conventions shared by the numeric core (files that never include
+ *	  postgres.h): status codes, allocation and small helpers.
+ *
+ * The core allocates through seg_alloc()/seg_free(), which the linking
+ * layer defines: src/core_alloc_pg.c maps them to palloc (so an ERROR
+ * frees everything with its memory context), test/unit/core_alloc_libc.c
+ * to malloc for harnesses.  Core functions report failure with a
+ * SegStatus and, where useful, a message in a caller-provided buffer; the
+ * SQL layer turns those into ereport(ERROR).
+ *
+ * IDENTIFICATION
+ *	  src/core.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef SEGMENT_CORE_H
+#define SEGMENT_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+typedef enum SegStatus
+{
+	SEG_OK = 0,
+	SEG_ERR_NOMEM,				/* allocation failed (libc builds only) */
+	SEG_ERR_INVALID,			/* an argument breaks a documented rule */
+	SEG_ERR_CORRUPT,			/* serialized bytes fail validation */
+	SEG_ERR_UNSUPPORTED,		/* valid bytes of a format we cannot read */
+	SEG_ERR_WRONG_KIND			/* a valid model, but not of the kind asked for */
+} SegStatus;
+
+/* size of the message buffers core functions fill on failure */
+#define SEG_ERRMSG_LEN 256
+
+/*
+ * Hooks a long-running core loop calls between blocks of work.  In the
+ * server, check_interrupts is CHECK_FOR_INTERRUPTS() (it may not return:
+ * an ERROR unwinds the core, whose memory is in a memory context) and
+ * progress emits a NOTICE.  Either may be NULL; a NULL SegHooks pointer
+ * means no hooks.
+ */
+typedef struct SegHooks
+{
+	void		(*check_interrupts) (void);
+	void		(*progress) (const char *message);
+} SegHooks;
+
+static inline void
+seg_check_interrupts(const SegHooks *hooks)
+{
+	if (hooks != NULL && hooks->check_interrupts != NULL)
+		hooks->check_interrupts();
+}
+
+static inline void
+seg_progress(const SegHooks *hooks, const char *message)
+{
+	if (hooks != NULL && hooks->progress != NULL)
+		hooks->progress(message);
+}
+
+/* core_alloc_*.c */
+extern void *seg_alloc(size_t size);
+extern void *seg_alloc0(size_t size);
+extern void *seg_realloc(void *ptr, size_t size);
+extern void seg_free(void *ptr);
+
+/* overflow-checked size arithmetic: false when a*b would overflow */
+static inline bool
+seg_mul_size(size_t a, size_t b, size_t *out)
+{
+	if (a != 0 && b > SIZE_MAX / a)
+		return false;
+	*out = a * b;
+	return true;
+}
+
+#endif							/* SEGMENT_CORE_H */

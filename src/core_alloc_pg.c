@@ -1,0 +1,41 @@
+/*-------------------------------------------------------------------------
+ *
+ * core_alloc_pg.c
+ *	  Backs the numeric core's allocator with palloc, so that core memory
+ *	  lives in the caller's memory context and is released on ERROR.
+ *
+ * IDENTIFICATION
+ *	  src/core_alloc_pg.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "core.h"
+
+void *
+seg_alloc(size_t size)
+{
+	return palloc_extended(size == 0 ? 1 : size, MCXT_ALLOC_HUGE);
+}
+
+void *
+seg_alloc0(size_t size)
+{
+	return palloc_extended(size == 0 ? 1 : size, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+}
+
+void *
+seg_realloc(void *ptr, size_t size)
+{
+	if (ptr == NULL)
+		return seg_alloc(size);
+	return repalloc_huge(ptr, size == 0 ? 1 : size);
+}
+
+void
+seg_free(void *ptr)
+{
+	if (ptr != NULL)
+		pfree(ptr);
+}

@@ -1,0 +1,490 @@
+/*-------------------------------------------------------------------------
+ *
+ * dataset.c
+ *	  One scan of (relation, columns) into a dense float8 frame.
+ *
+ * The scan is `SELECT "c1", "c2", ... FROM "schema"."rel"` run through
+ * SPI with a DestReceiver of our own, so rows stream straight into the
+ * growing matrix without a tuplestore in between.  Identifiers come from
+ * the catalogs and are quoted with quote_identifier, so a column named
+ * `a"; drop table x; --` is just a column.
+ *
+ * IDENTIFICATION
+ *	  src/dataset.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/relation.h"
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "tcop/dest.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+
+#include "dataset.h"
+#include "pg_core.h"
+
+typedef struct CategoryEntry
+{
+	char	   *key;			/* must be first: the hash key */
+	int			code;			/* first-seen order, until sorted */
+} CategoryEntry;
+
+typedef struct ColumnLoader
+{
+	Oid			typid;
+	Oid			output_func;	/* label columns: the type's output */
+	HTAB	   *categories;		/* categorical columns */
+	int			n_categories;
+	char	  **first_seen;		/* code -> string, in first-seen order */
+	int			first_seen_cap;
+	double	   *numeric_key;	/* label of a numeric type: its value */
+} ColumnLoader;
+
+typedef struct FrameReceiver
+{
+	DestReceiver pub;
+	SegFrame   *frame;
+	ColumnLoader *loaders;
+	int			label_index;
+	size_t		capacity_rows;
+	size_t		limit_bytes;
+	MemoryContext cxt;
+} FrameReceiver;
+
+int
+dataset_column_kind(Oid typid, bool *is_integer)
+{
+	*is_integer = false;
+	switch (getBaseType(typid))
+	{
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+			*is_integer = true;
+			return SEG_COL_NUMERIC;
+		case FLOAT4OID:
+		case FLOAT8OID:
+		case NUMERICOID:
+			return SEG_COL_NUMERIC;
+		case BOOLOID:
+			return SEG_COL_BOOLEAN;
+		case TEXTOID:
+		case VARCHAROID:
+		case BPCHAROID:
+			return SEG_COL_CATEGORICAL;
+		default:
+			return -1;
+	}
+}
+
+double
+dataset_datum_to_double(Datum value, Oid base_typid)
+{
+	switch (base_typid)
+	{
+		case INT2OID:
+			return (double) DatumGetInt16(value);
+		case INT4OID:
+			return (double) DatumGetInt32(value);
+		case INT8OID:
+			return (double) DatumGetInt64(value);
+		case FLOAT4OID:
+			return (double) DatumGetFloat4(value);
+		case FLOAT8OID:
+			return DatumGetFloat8(value);
+		case NUMERICOID:
+			return DatumGetFloat8(DirectFunctionCall1(numeric_float8, value));
+		case BOOLOID:
+			return DatumGetBool(value) ? 1.0 : 0.0;
+	}
+	elog(ERROR, "type %u is not numeric", base_typid);
+	return 0.0;					/* keep compiler quiet */
+}
+
+void
+dataset_check_finite(double value, const char *column)
+{
+	if (isnan(value))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("NaN not allowed in column \"%s\"", column),
+				 errhint("Filter the rows or replace NaN with NULL, which is imputed.")));
+	if (isinf(value))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("infinite value not allowed in column \"%s\"", column)));
+}
+
+/* char(n) pads with spaces that PostgreSQL itself treats as insignificant */
+char *
+dataset_text_value(Datum value, Oid base_typid)
+{
+	char	   *s = TextDatumGetCString(value);
+
+	if (base_typid == BPCHAROID)
+		s[bpchartruelen(s, strlen(s))] = '\0';
+	return s;
+}
+
+Oid
+dataset_column_type(Oid relid, const char *column)
+{
+	AttrNumber	attnum = get_attnum(relid, column);
+
+	if (attnum <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of relation \"%s\" does not exist",
+						column, get_rel_name(relid))));
+	return get_atttype(relid, attnum);
+}
+
+char **
+dataset_text_array(ArrayType *array, const char *what, int *n_out)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	char	  **result;
+
+	if (ARR_NDIM(array) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s must be a one-dimensional array", what)));
+	deconstruct_array(array, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	result = palloc(sizeof(char *) * (n > 0 ? n : 1));
+	for (int i = 0; i < n; i++)
+	{
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s must not contain nulls", what)));
+		result[i] = TextDatumGetCString(elems[i]);
+	}
+	*n_out = n;
+	return result;
+}
+
+char **
+dataset_default_columns(Oid relid, const char *label, char **exclude, int n_exclude,
+						int *n_out)
+{
+	Relation	rel = relation_open(relid, AccessShareLock);
+	TupleDesc	desc = RelationGetDescr(rel);
+	char	  **names = palloc(sizeof(char *) * (desc->natts > 0 ? desc->natts : 1));
+	int			n = 0;
+
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		const char *name = NameStr(att->attname);
+		bool		skip = att->attisdropped || (label != NULL && strcmp(name, label) == 0);
+
+		for (int e = 0; e < n_exclude && !skip; e++)
+			skip = strcmp(name, exclude[e]) == 0;
+		if (!skip)
+			names[n++] = pstrdup(name);
+	}
+	relation_close(rel, AccessShareLock);
+	*n_out = n;
+	return names;
+}
+
+/* ---- category dictionaries ------------------------------------------- */
+
+static uint32
+CategoryHash(const void *key, Size keysize)
+{
+	const char *s = *(const char *const *) key;
+
+	return hash_bytes((const unsigned char *) s, strlen(s));
+}
+
+static int
+CategoryMatch(const void *key1, const void *key2, Size keysize)
+{
+	return strcmp(*(const char *const *) key1, *(const char *const *) key2);
+}
+
+static int
+CategoryCode(FrameReceiver *r, ColumnLoader *loader, char *value, double numeric_key)
+{
+	CategoryEntry *entry;
+	bool		found;
+
+	entry = hash_search(loader->categories, &value, HASH_ENTER, &found);
+	if (found)
+	{
+		pfree(value);
+		return entry->code;
+	}
+	entry->key = value;
+	entry->code = loader->n_categories;
+	if (loader->n_categories == loader->first_seen_cap)
+	{
+		loader->first_seen_cap *= 2;
+		loader->first_seen = repalloc(loader->first_seen,
+									  sizeof(char *) * loader->first_seen_cap);
+		if (loader->numeric_key != NULL)
+			loader->numeric_key = repalloc(loader->numeric_key,
+										   sizeof(double) * loader->first_seen_cap);
+	}
+	loader->first_seen[loader->n_categories] = value;
+	if (loader->numeric_key != NULL)
+		loader->numeric_key[loader->n_categories] = numeric_key;
+	return loader->n_categories++;
+}
+
+/* ---- the receiver ---------------------------------------------------- */
+
+static void
+GrowFrame(FrameReceiver *r)
+{
+	SegFrame   *f = r->frame;
+	size_t		new_rows = r->capacity_rows * 2;
+	size_t		bytes = mul_size(mul_size(new_rows, f->n_cols), sizeof(double));
+
+	if (mul_size(mul_size(f->n_rows + 1, f->n_cols), sizeof(double)) > r->limit_bytes)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("data of more than %d rows x %d columns needs more than segment.memory_limit (%zu MB)",
+						f->n_rows, f->n_cols, r->limit_bytes / (1024 * 1024)),
+				 errhint("Raise segment.memory_limit, or train on a sample of the rows.")));
+	if (bytes > r->limit_bytes)
+		new_rows = r->limit_bytes / (sizeof(double) * f->n_cols);
+	f->values = repalloc_huge(f->values, new_rows * f->n_cols * sizeof(double));
+	r->capacity_rows = new_rows;
+}
+
+static bool
+ReceiveRow(TupleTableSlot *slot, DestReceiver *self)
+{
+	FrameReceiver *r = (FrameReceiver *) self;
+	SegFrame   *f = r->frame;
+	MemoryContext old = MemoryContextSwitchTo(r->cxt);
+	double	   *row;
+
+	if ((size_t) f->n_rows == r->capacity_rows)
+		GrowFrame(r);
+	row = f->values + (size_t) f->n_rows * f->n_cols;
+	slot_getallattrs(slot);
+	for (int j = 0; j < f->n_cols; j++)
+	{
+		ColumnLoader *loader = &r->loaders[j];
+		Datum		value = slot->tts_values[j];
+
+		if (slot->tts_isnull[j])
+		{
+			row[j] = NAN;
+			continue;
+		}
+		if (j == r->label_index)
+		{
+			double		key = 0.0;
+
+			if (loader->numeric_key != NULL)
+				key = dataset_datum_to_double(value, loader->typid);
+			row[j] = CategoryCode(r, loader, OidOutputFunctionCall(loader->output_func, value),
+								  key);
+		}
+		else if (f->columns[j].kind == SEG_COL_CATEGORICAL)
+			row[j] = CategoryCode(r, loader, dataset_text_value(value, loader->typid), 0.0);
+		else
+		{
+			row[j] = dataset_datum_to_double(value, loader->typid);
+			dataset_check_finite(row[j], f->columns[j].name);
+		}
+	}
+	f->n_rows++;
+	MemoryContextSwitchTo(old);
+	return true;
+}
+
+static void
+ReceiverStartup(DestReceiver *self, int operation, TupleDesc typeinfo)
+{
+}
+
+static void
+ReceiverShutdown(DestReceiver *self)
+{
+}
+
+static void
+ReceiverDestroy(DestReceiver *self)
+{
+}
+
+/* ---- sorting the vocabularies ----------------------------------------- */
+
+typedef struct SortItem
+{
+	const char *text;
+	double		numeric_key;
+	int			code;
+} SortItem;
+
+static int
+CompareText(const void *a, const void *b)
+{
+	return strcmp(((const SortItem *) a)->text, ((const SortItem *) b)->text);
+}
+
+static int
+CompareNumeric(const void *a, const void *b)
+{
+	double		x = ((const SortItem *) a)->numeric_key;
+	double		y = ((const SortItem *) b)->numeric_key;
+
+	if (x != y)
+		return x < y ? -1 : 1;
+	return CompareText(a, b);
+}
+
+/* Sorts a column's vocabulary and renumbers its cells to match. */
+static void
+FinishCategories(SegFrame *f, int j, ColumnLoader *loader)
+{
+	int			n = loader->n_categories;
+	SortItem   *items = palloc(sizeof(SortItem) * (n > 0 ? n : 1));
+	int		   *new_code = palloc(sizeof(int) * (n > 0 ? n : 1));
+	SegColumn  *col = &f->columns[j];
+
+	for (int k = 0; k < n; k++)
+	{
+		items[k].text = loader->first_seen[k];
+		items[k].numeric_key = loader->numeric_key ? loader->numeric_key[k] : 0.0;
+		items[k].code = k;
+	}
+	qsort(items, n, sizeof(SortItem), loader->numeric_key ? CompareNumeric : CompareText);
+	col->n_categories = n;
+	col->categories = palloc(sizeof(char *) * (n > 0 ? n : 1));
+	for (int k = 0; k < n; k++)
+	{
+		col->categories[k] = (char *) items[k].text;
+		new_code[items[k].code] = k;
+	}
+	for (int i = 0; i < f->n_rows; i++)
+	{
+		double	   *cell = &FRAME_CELL(f, i, j);
+
+		if (!SEG_IS_MISSING(*cell))
+			*cell = new_code[(int) *cell];
+	}
+	pfree(items);
+	pfree(new_code);
+	hash_destroy(loader->categories);
+}
+
+SegFrame *
+dataset_load(Oid relid, char **columns, int n_columns, int label_index)
+{
+	SegFrame   *f = palloc0(sizeof(SegFrame));
+	FrameReceiver receiver;
+	StringInfoData sql;
+	SPIExecuteOptions options;
+	char	   *relname;
+	int			ret;
+
+	if (n_columns < 1)
+		elog(ERROR, "dataset_load called without columns");
+	relname = get_rel_name(relid);
+	if (relname == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+
+	memset(&receiver, 0, sizeof(receiver));
+	f->n_cols = n_columns;
+	f->columns = palloc0(sizeof(SegColumn) * n_columns);
+	receiver.loaders = palloc0(sizeof(ColumnLoader) * n_columns);
+	receiver.label_index = label_index;
+
+	initStringInfo(&sql);
+	appendStringInfoString(&sql, "SELECT ");
+	for (int j = 0; j < n_columns; j++)
+	{
+		ColumnLoader *loader = &receiver.loaders[j];
+		SegColumn  *col = &f->columns[j];
+		int			kind;
+		bool		is_varlena;
+
+		for (int k = 0; k < j; k++)
+			if (strcmp(columns[k], columns[j]) == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_DUPLICATE_COLUMN),
+						 errmsg("column \"%s\" is listed more than once", columns[j])));
+		loader->typid = getBaseType(dataset_column_type(relid, columns[j]));
+		col->name = pstrdup(columns[j]);
+		kind = dataset_column_kind(loader->typid, &col->is_integer);
+		if (j == label_index)
+		{
+			kind = SEG_COL_CATEGORICAL;
+			getTypeOutputInfo(loader->typid, &loader->output_func, &is_varlena);
+			if (dataset_column_kind(loader->typid, &col->is_integer) == SEG_COL_NUMERIC)
+				loader->numeric_key = palloc(sizeof(double) * 16);
+		}
+		else if (kind < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("column \"%s\" has unsupported type %s", columns[j],
+							format_type_be(loader->typid)),
+					 errhint("Feature columns must be numeric (smallint, integer, bigint, real, double precision, numeric), boolean or text (text, varchar, char); cast or exclude the column.")));
+		col->kind = (SegColumnKind) kind;
+		if (kind == SEG_COL_CATEGORICAL)
+		{
+			HASHCTL		ctl;
+
+			ctl.keysize = sizeof(char *);
+			ctl.entrysize = sizeof(CategoryEntry);
+			ctl.hash = CategoryHash;
+			ctl.match = CategoryMatch;
+			ctl.hcxt = CurrentMemoryContext;
+			loader->categories = hash_create("segment categories", 64, &ctl,
+											 HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
+			loader->first_seen_cap = 16;
+			loader->first_seen = palloc(sizeof(char *) * loader->first_seen_cap);
+		}
+		appendStringInfo(&sql, "%s%s", j > 0 ? ", " : "", quote_identifier(columns[j]));
+	}
+	appendStringInfo(&sql, " FROM %s",
+					 quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+												relname));
+
+	receiver.pub.receiveSlot = ReceiveRow;
+	receiver.pub.rStartup = ReceiverStartup;
+	receiver.pub.rShutdown = ReceiverShutdown;
+	receiver.pub.rDestroy = ReceiverDestroy;
+	receiver.pub.mydest = DestNone;
+	receiver.frame = f;
+	receiver.cxt = CurrentMemoryContext;
+	receiver.limit_bytes = segment_memory_limit_bytes();
+	receiver.capacity_rows = 1024;
+	f->values = palloc_extended(mul_size(mul_size(receiver.capacity_rows, n_columns),
+										 sizeof(double)), MCXT_ALLOC_HUGE);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	memset(&options, 0, sizeof(options));
+	options.read_only = false;
+	options.dest = &receiver.pub;
+	ret = SPI_execute_extended(sql.data, &options);
+	/* SPI reports a SELECT into a DestNone receiver as a utility command */
+	if (ret != SPI_OK_SELECT && ret != SPI_OK_UTILITY)
+		elog(ERROR, "SPI_execute_extended returned %s", SPI_result_code_string(ret));
+	SPI_finish();
+
+	for (int j = 0; j < n_columns; j++)
+		if (f->columns[j].kind == SEG_COL_CATEGORICAL)
+			FinishCategories(f, j, &receiver.loaders[j]);
+	return f;
+}

@@ -1,0 +1,55 @@
+/*-------------------------------------------------------------------------
+ *
+ * dataset.h
+ *	  Loading a relation's columns into a SegFrame in one scan.
+ *
+ * IDENTIFICATION
+ *	  src/dataset.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef SEGMENT_DATASET_H
+#define SEGMENT_DATASET_H
+
+#include "postgres.h"
+
+#include "utils/array.h"
+
+#include "frame.h"
+
+/*
+ * Reads the named columns of relid into a frame, with the caller's
+ * privileges (the scan is an ordinary SELECT through SPI, so grants and
+ * row-level security apply).  Column `label_index` (or -1 for none) is
+ * loaded as a categorical label of any type: its values are the type's
+ * text output, ordered numerically for numeric types and bytewise
+ * otherwise.  Every other column must be numeric, bool or text-like.
+ */
+extern SegFrame *dataset_load(Oid relid, char **columns, int n_columns, int label_index);
+
+/*
+ * Every column of relid in attribute order, except `label` (may be NULL)
+ * and the names in `exclude`.
+ */
+extern char **dataset_default_columns(Oid relid, const char *label,
+									  char **exclude, int n_exclude, int *n_out);
+
+/* The SegColumnKind a type loads as, or -1 when it is not supported. */
+extern int	dataset_column_kind(Oid typid, bool *is_integer);
+
+/* A numeric or bool datum as a double; base_typid is getBaseType()'s. */
+extern double dataset_datum_to_double(Datum value, Oid base_typid);
+
+/* A text-like datum as a C string (char(n) without its padding). */
+extern char *dataset_text_value(Datum value, Oid base_typid);
+
+/* Validates a relation column name, returning its type; ERROR if unknown. */
+extern Oid	dataset_column_type(Oid relid, const char *column);
+
+/* ERROR when a feature value is NaN or infinite. */
+extern void dataset_check_finite(double value, const char *column);
+
+/* Text array argument to C strings; ERROR on NULL elements. */
+extern char **dataset_text_array(ArrayType *array, const char *what, int *n_out);
+
+#endif							/* SEGMENT_DATASET_H */

@@ -1,0 +1,51 @@
+/*-------------------------------------------------------------------------
+ *
+ * linalg.h
+ *	  Thin row-major wrappers over OpenBLAS for the numeric core.
+ *
+ * Every matrix in the core is row-major, contiguous float8 (double), with
+ * an explicit leading dimension where a wrapper takes one.  Keeping BLAS
+ * behind these names lets kernels be read without CBLAS's argument soup.
+ *
+ * IDENTIFICATION
+ *	  src/linalg.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef SEGMENT_LINALG_H
+#define SEGMENT_LINALG_H
+
+#include <stdbool.h>
+
+/* C = alpha * op(A) * op(B) + beta * C, all row-major. */
+extern void linalg_gemm(bool trans_a, bool trans_b, int m, int n, int k,
+						double alpha, const double *a, int lda,
+						const double *b, int ldb,
+						double beta, double *c, int ldc);
+
+/* y = alpha * op(A) * x + beta * y, A row-major m x n. */
+extern void linalg_gemv(bool trans_a, int m, int n, double alpha,
+						const double *a, int lda, const double *x,
+						double beta, double *y);
+
+extern double linalg_dot(int n, const double *x, const double *y);
+extern void linalg_axpy(int n, double alpha, const double *x, double *y);
+
+/* out[i] = |row i of X|^2 for an n x d matrix. */
+extern void linalg_row_sq_norms(const double *x, int n, int d, double *out);
+
+/*
+ * Squared Euclidean distances between the rows of X (n x d) and Y (m x d)
+ * as |x|^2 - 2 x.y + |y|^2 with one GEMM; out is n x m.  x_norms / y_norms
+ * are the rows' squared norms (linalg_row_sq_norms).  Rounding can make
+ * the expansion slightly negative: results are clamped at zero.
+ */
+extern void linalg_sq_distances(const double *x, const double *x_norms, int n,
+								const double *y, const double *y_norms, int m,
+								int d, double *out);
+
+/* Number of threads OpenBLAS may use in this process. */
+extern void linalg_set_threads(int n_threads);
+extern int	linalg_get_threads(void);
+
+#endif							/* SEGMENT_LINALG_H */

@@ -1,0 +1,45 @@
+/*-------------------------------------------------------------------------
+ *
+ * pg_core.h
+ *	  The bridge between the numeric core and the server: GUCs, turning
+ *	  core statuses into ereport, model bytea helpers, argument checks.
+ *
+ * IDENTIFICATION
+ *	  src/pg_core.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef SEGMENT_PG_CORE_H
+#define SEGMENT_PG_CORE_H
+
+#include "postgres.h"
+
+#include "utils/array.h"
+
+#include "bytes.h"
+#include "core.h"
+#include "model.h"
+
+/* segment.c */
+extern int	segment_memory_limit_kb;
+extern size_t segment_memory_limit_bytes(void);
+extern const SegHooks *segment_hooks(void);
+
+/* pg_model.c */
+extern void segment_raise(SegStatus status, const char *errmsg);
+extern bytea *segment_writer_to_bytea(SegWriter *w);
+extern void segment_open_model(bytea *model, int expected_kind,
+							   SegModelHeader *header, SegReader *payload);
+extern double *segment_float8_array(ArrayType *array, const char *what,
+									int expected_len, int *len_out);
+extern ArrayType *segment_build_float8_array(const double *values, int n);
+
+/* sql_scaler.c */
+struct SegScaler;
+extern struct SegScaler *segment_decode_scaler(bytea *model);
+
+/* sql_preprocess.c */
+struct SegPreprocessor;
+extern struct SegPreprocessor *segment_decode_preprocessor(bytea *model);
+
+#endif							/* SEGMENT_PG_CORE_H */

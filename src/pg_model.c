@@ -1,0 +1,150 @@
+/*-------------------------------------------------------------------------
+ *
+ * pg_model.c
+ *	  Core statuses to ereport, model bytea envelopes, float8[] arguments.
+ *
+ * IDENTIFICATION
+ *	  src/pg_model.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "utils/array.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "pg_core.h"
+
+/*
+ * Raises the ERROR for a failed core call.  Corrupt model bytes are
+ * data corruption (XX001), a newer format version an unsupported feature,
+ * a model of another kind the wrong object type.
+ */
+void
+segment_raise(SegStatus status, const char *message)
+{
+	switch (status)
+	{
+		case SEG_OK:
+			return;
+		case SEG_ERR_NOMEM:
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("out of memory")));
+			break;
+		case SEG_ERR_INVALID:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s", message)));
+			break;
+		case SEG_ERR_CORRUPT:
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("invalid segment model: %s", message)));
+			break;
+		case SEG_ERR_UNSUPPORTED:
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("%s", message),
+					 errhint("The model was written by a newer version of segment; update the extension.")));
+			break;
+		case SEG_ERR_WRONG_KIND:
+			ereport(ERROR,
+					(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+					 errmsg("%s", message)));
+			break;
+	}
+	elog(ERROR, "unexpected segment status %d", (int) status);
+}
+
+bytea *
+segment_writer_to_bytea(SegWriter *w)
+{
+	bytea	   *result;
+
+	if (w->len > MaxAllocSize - VARHDRSZ)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("model of %zu bytes exceeds the maximum bytea size", w->len)));
+	result = palloc(VARHDRSZ + w->len);
+	SET_VARSIZE(result, VARHDRSZ + w->len);
+	memcpy(VARDATA(result), w->data, w->len);
+	return result;
+}
+
+/* Validates a model value's envelope; ERROR when it is not readable. */
+void
+segment_open_model(bytea *model, int expected_kind,
+				   SegModelHeader *header, SegReader *payload)
+{
+	char		msg[SEG_ERRMSG_LEN];
+	SegStatus	status;
+
+	status = model_open((const uint8_t *) VARDATA_ANY(model), VARSIZE_ANY_EXHDR(model),
+						expected_kind, header, payload, msg);
+	segment_raise(status, msg);
+}
+
+/*
+ * Returns the elements of a one-dimensional float8[] argument, rejecting
+ * NULL elements, NaN and infinities.  expected_len < 0 accepts any
+ * non-zero length.  `what` names the argument in messages.
+ */
+double *
+segment_float8_array(ArrayType *array, const char *what, int expected_len, int *len_out)
+{
+	int			n;
+	double	   *values;
+
+	if (ARR_ELEMTYPE(array) != FLOAT8OID)
+		elog(ERROR, "%s: expected a float8 array", what);
+	if (ARR_NDIM(array) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s must be a one-dimensional array", what)));
+	if (ARR_HASNULL(array) && array_contains_nulls(array))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not contain nulls", what)));
+	n = ARR_NDIM(array) == 0 ? 0 : ARR_DIMS(array)[0];
+	if (n == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("%s must not be empty", what)));
+	if (expected_len >= 0 && n != expected_len)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("%s has %d elements, expected %d", what, n, expected_len)));
+	values = (double *) ARR_DATA_PTR(array);
+	for (int i = 0; i < n; i++)
+	{
+		if (isnan(values[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("NaN not allowed in %s", what)));
+		if (isinf(values[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("infinite value not allowed in %s", what)));
+	}
+	*len_out = n;
+	return values;
+}
+
+ArrayType *
+segment_build_float8_array(const double *values, int n)
+{
+	Datum	   *datums = palloc(sizeof(Datum) * (n > 0 ? n : 1));
+	ArrayType  *result;
+
+	for (int i = 0; i < n; i++)
+		datums[i] = Float8GetDatum(values[i]);
+	result = construct_array(datums, n, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
+							 TYPALIGN_DOUBLE);
+	pfree(datums);
+	return result;
+}

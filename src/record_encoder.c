@@ -1,0 +1,150 @@
+/*-------------------------------------------------------------------------
+ *
+ * record_encoder.c
+ *	  Row (composite datum) -> encoded features, columns found by name.
+ *
+ * IDENTIFICATION
+ *	  src/record_encoder.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/tupdesc.h"
+#include "catalog/pg_type.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/typcache.h"
+
+#include "dataset.h"
+#include "record_encoder.h"
+
+RecordEncoder *
+record_encoder_create(SegPreprocessor *prep)
+{
+	RecordEncoder *e = palloc0(sizeof(RecordEncoder));
+
+	e->prep = prep;
+	e->cxt = CurrentMemoryContext;
+	e->tup_type = InvalidOid;
+	e->attr_index = palloc(sizeof(int) * prep->n_columns);
+	e->base_types = palloc(sizeof(Oid) * prep->n_columns);
+	e->raw = palloc(sizeof(double) * prep->n_columns);
+	e->out = palloc(sizeof(double) * prep->n_outputs);
+	return e;
+}
+
+static const char *
+KindNoun(SegColumnKind kind)
+{
+	return kind == SEG_COL_CATEGORICAL ? "a text" : "a numeric or boolean";
+}
+
+/* Maps the preprocessor's columns onto the attributes of a row type. */
+static void
+BuildColumnMap(RecordEncoder *e, Oid tup_type, int32 tup_typmod)
+{
+	TupleDesc	desc = lookup_rowtype_tupdesc(tup_type, tup_typmod);
+	MemoryContext old = MemoryContextSwitchTo(e->cxt);
+
+	if (e->values != NULL)
+	{
+		pfree(e->values);
+		pfree(e->nulls);
+	}
+	e->natts = desc->natts;
+	e->values = palloc(sizeof(Datum) * (desc->natts > 0 ? desc->natts : 1));
+	e->nulls = palloc(sizeof(bool) * (desc->natts > 0 ? desc->natts : 1));
+	MemoryContextSwitchTo(old);
+
+	for (int j = 0; j < e->prep->n_columns; j++)
+	{
+		const SegPrepColumn *c = &e->prep->columns[j];
+		int			found = -1;
+		bool		is_integer;
+
+		for (int a = 0; a < desc->natts && found < 0; a++)
+		{
+			Form_pg_attribute att = TupleDescAttr(desc, a);
+
+			if (!att->attisdropped && strcmp(NameStr(att->attname), c->name) == 0)
+				found = a;
+		}
+		if (found < 0)
+		{
+			ReleaseTupleDesc(desc);
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("row has no column \"%s\", which the model uses", c->name),
+					 errhint("Pass a row with every column the model was trained on; extra columns are ignored.")));
+		}
+		e->attr_index[j] = found;
+		e->base_types[j] = getBaseType(TupleDescAttr(desc, found)->atttypid);
+		if ((dataset_column_kind(e->base_types[j], &is_integer) == SEG_COL_CATEGORICAL) !=
+			(c->kind == SEG_COL_CATEGORICAL) ||
+			dataset_column_kind(e->base_types[j], &is_integer) < 0)
+		{
+			Oid			bad = TupleDescAttr(desc, found)->atttypid;
+
+			ReleaseTupleDesc(desc);
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("column \"%s\" has type %s, but the model expects %s column",
+							c->name, format_type_be(bad), KindNoun(c->kind))));
+		}
+	}
+	e->tup_type = tup_type;
+	e->tup_typmod = tup_typmod;
+	ReleaseTupleDesc(desc);
+}
+
+double *
+record_encoder_encode(RecordEncoder *e, HeapTupleHeader row)
+{
+	Oid			tup_type = HeapTupleHeaderGetTypeId(row);
+	int32		tup_typmod = HeapTupleHeaderGetTypMod(row);
+	HeapTupleData tuple;
+	TupleDesc	desc;
+
+	if (tup_type != e->tup_type || tup_typmod != e->tup_typmod)
+		BuildColumnMap(e, tup_type, tup_typmod);
+
+	tuple.t_len = HeapTupleHeaderGetDatumLength(row);
+	ItemPointerSetInvalid(&(tuple.t_self));
+	tuple.t_tableOid = InvalidOid;
+	tuple.t_data = row;
+	desc = lookup_rowtype_tupdesc(tup_type, tup_typmod);
+	heap_deform_tuple(&tuple, desc, e->values, e->nulls);
+	ReleaseTupleDesc(desc);
+
+	for (int j = 0; j < e->prep->n_columns; j++)
+	{
+		const SegPrepColumn *c = &e->prep->columns[j];
+		int			a = e->attr_index[j];
+
+		if (e->nulls[a])
+			e->raw[j] = NAN;
+		else if (c->kind == SEG_COL_CATEGORICAL)
+		{
+			text	   *t = DatumGetTextPP(e->values[a]);
+			int			len = VARSIZE_ANY_EXHDR(t);
+			int			k;
+
+			if (e->base_types[j] == BPCHAROID)
+				len = bpchartruelen(VARDATA_ANY(t), len);
+			k = prep_category_index(c, VARDATA_ANY(t), len);
+
+			e->raw[j] = k >= 0 ? k : PREP_UNSEEN;
+			if ((Pointer) t != DatumGetPointer(e->values[a]))
+				pfree(t);
+		}
+		else
+		{
+			e->raw[j] = dataset_datum_to_double(e->values[a], e->base_types[j]);
+			dataset_check_finite(e->raw[j], c->name);
+		}
+	}
+	prep_encode_row(e->prep, e->raw, e->out);
+	return e->out;
+}

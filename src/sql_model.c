@@ -1,0 +1,107 @@
+/*-------------------------------------------------------------------------
+ *
+ * sql_model.c
+ *	  segment.model_kind(bytea) and segment.model_info(bytea): validating
+ *	  and describing model values.
+ *
+ * IDENTIFICATION
+ *	  src/sql_model.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+
+#include "pg_core.h"
+#include "pg_json.h"
+#include "preprocess.h"
+#include "scaler.h"
+
+PG_FUNCTION_INFO_V1(model_kind);
+PG_FUNCTION_INFO_V1(model_info);
+
+/*
+ * segment.model_kind(bytea) -> text: the kind named in a valid envelope.
+ * The registry's CHECK constraint uses it, so no damaged bytes get in.
+ */
+Datum
+model_kind(PG_FUNCTION_ARGS)
+{
+	bytea	   *model = PG_GETARG_BYTEA_PP(0);
+	SegModelHeader header;
+	SegReader	payload;
+
+	segment_open_model(model, 0, &header, &payload);
+	PG_RETURN_TEXT_P(cstring_to_text(model_kind_name(header.kind)));
+}
+
+static void
+DescribeScaler(StringInfo buf, SegReader *payload)
+{
+	SegScaler  *s;
+	char		msg[SEG_ERRMSG_LEN];
+
+	segment_raise(scaler_read(payload, &s, msg), msg);
+	appendStringInfo(buf, ", \"n_features\": %d, \"n_samples\": %s",
+					 s->n_features, float8out_internal(s->n_samples));
+	json_append_float8_array(buf, "mean", s->mean, s->n_features);
+	json_append_float8_array(buf, "var", s->var, s->n_features);
+	json_append_float8_array(buf, "scale", s->scale, s->n_features);
+	scaler_free(s);
+}
+
+static void
+DescribePreprocessor(StringInfo buf, SegReader *payload)
+{
+	SegPreprocessor *p;
+	char		msg[SEG_ERRMSG_LEN];
+
+	segment_raise(prep_read(payload, &p, msg), msg);
+	if (!reader_at_end(payload))
+		segment_raise(SEG_ERR_CORRUPT, "preprocessor model has trailing bytes");
+	appendStringInfo(buf, ", \"n_inputs\": %d, \"n_outputs\": %d, ",
+					 p->n_columns, p->n_outputs);
+	json_append_preprocessor(buf, p);
+	prep_free(p);
+}
+
+/*
+ * segment.model_info(bytea) -> jsonb: decodes the whole value (so it also
+ * serves as a validity check) and describes it.
+ */
+Datum
+model_info(PG_FUNCTION_ARGS)
+{
+	bytea	   *model = PG_GETARG_BYTEA_PP(0);
+	SegModelHeader header;
+	SegReader	payload;
+	StringInfoData buf;
+
+	segment_open_model(model, 0, &header, &payload);
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "{\"kind\": \"%s\", \"format_version\": %u, \"bytes\": %zu",
+					 model_kind_name(header.kind), header.format,
+					 VARSIZE_ANY_EXHDR(model));
+	switch (header.kind)
+	{
+		case SEG_MODEL_SCALER:
+			DescribeScaler(&buf, &payload);
+			break;
+		case SEG_MODEL_PREPROCESSOR:
+			DescribePreprocessor(&buf, &payload);
+			break;
+		default:
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("%s models cannot be described by this version of segment",
+							model_kind_name(header.kind))));
+	}
+	appendStringInfoChar(&buf, '}');
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
+}

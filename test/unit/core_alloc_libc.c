@@ -1,0 +1,33 @@
+/*
+ * core_alloc_libc.c
+ *	  Backs the numeric core's allocator with malloc for unit tests, fuzz
+ *	  harnesses and benchmarks that run outside the server.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core.h"
+
+void *
+seg_alloc(size_t size)
+{
+	return malloc(size == 0 ? 1 : size);
+}
+
+void *
+seg_alloc0(size_t size)
+{
+	return calloc(1, size == 0 ? 1 : size);
+}
+
+void *
+seg_realloc(void *ptr, size_t size)
+{
+	return realloc(ptr, size == 0 ? 1 : size);
+}
+
+void
+seg_free(void *ptr)
+{
+	free(ptr);
+}

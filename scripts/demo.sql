@@ -1,0 +1,53 @@
+-- The demo's pipeline, run by scripts/demo.sh against its own cluster.
+\pset footer off
+CREATE EXTENSION IF NOT EXISTS segment;
+SET search_path = public, segment;
+
+\echo
+\echo '== 1. Sample customers: 10,000 rows =='
+SET client_min_messages = warning;
+DROP TABLE IF EXISTS customers CASCADE;
+RESET client_min_messages;
+CREATE TABLE customers AS SELECT * FROM simulate_customers(10000, 42);
+ALTER TABLE customers ADD PRIMARY KEY (customer_id);
+-- a text column and some gaps, as real customer tables have
+ALTER TABLE customers ADD COLUMN region text;
+UPDATE customers SET region = (ARRAY['north', 'south', 'east', 'west'])[1 + customer_id % 4];
+UPDATE customers SET region = NULL, tenure = NULL WHERE customer_id % 97 = 0;
+SELECT * FROM customers ORDER BY customer_id LIMIT 5;
+
+\echo '== 2. Segments: value tiers are imbalanced =='
+SELECT customer_segment AS segment,
+       CASE customer_segment WHEN 0 THEN 'low value' WHEN 1 THEN 'medium value' ELSE 'high value' END AS tier,
+       count(*) AS customers,
+       round(100.0 * count(*) / sum(count(*)) OVER (), 1) AS pct,
+       round(avg(monthly_spending)::numeric, 2) AS avg_spend,
+       round(avg(purchase_frequency)::numeric, 2) AS avg_purchases,
+       round(avg(engagement_score)::numeric, 1) AS avg_engagement,
+       round(avg(discount_usage)::numeric, 3) AS avg_discount
+FROM customers GROUP BY customer_segment ORDER BY customer_segment;
+
+\echo '== 3. Preprocessing fitted on a training split (80%): impute, one-hot, scale =='
+CREATE OR REPLACE VIEW customers_train AS SELECT * FROM customers WHERE customer_id % 5 <> 0;
+SELECT save_model('customer_features',
+                  preprocess_fit('customers_train',
+                                 '{monthly_spending,engagement_score,tenure,complaint_count,purchase_frequency,discount_usage,region}'),
+                  spec => '{"relation": "customers_train"}') AS registered_version;
+SELECT c->>'name' AS feature, c->>'kind' AS kind,
+       round((c->>'mean')::numeric, 3) AS mean, round((c->>'scale')::numeric, 3) AS scale,
+       c->'categories' AS categories, c->'has_missing' AS has_missing
+FROM jsonb_array_elements(model_info(model('customer_features'))->'columns') c;
+
+\echo '== 4. Encoded features of held-out customers (by column name, from any query) =='
+SELECT customer_id, region, tenure,
+       (SELECT array_agg(round(v::numeric, 2)) FROM unnest(preprocess(model('customer_features'), c)) v) AS encoded
+FROM customers c WHERE customer_id % 5 = 0 ORDER BY customer_id LIMIT 5;
+SELECT preprocess_names(model('customer_features')) AS encoded_feature_names;
+
+\echo '== 5. Standard scaler as a parallel aggregate =='
+SELECT jsonb_pretty(model_info(scaler_fit(ARRAY[monthly_spending, purchase_frequency, engagement_score]))
+                    - 'format_version' - 'bytes') AS scaler
+FROM customers;
+
+\echo '== 6. Model registry =='
+SELECT name, version, kind, deployed, created_by, length(model) AS bytes FROM segment.models ORDER BY name, version;

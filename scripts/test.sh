@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs every test suite of segment against a throwaway PostgreSQL 15:
+# core unit tests (TAP), the model-decoder fuzzer (bounded), pg_regress
+# (plain and with force_parallel_mode), pgTAP via pg_prove, and the
+# reference-parity tests against scikit-learn.  Exits non-zero when any
+# suite fails; the cluster is stopped whatever happens.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+install_dependencies || exit 1
+build_and_install || exit 1
+start_cluster || exit 1
+trap stop_cluster EXIT
+
+failed=()
+run_suite() {
+  local name=$1; shift
+  log "suite: $name"
+  if "$@"; then log "suite $name passed"; else failed+=("$name"); log "suite $name FAILED"; fi
+}
+
+show_diffs() { [ -f regression.diffs ] && cat regression.diffs; return 1; }
+
+run_suite "core unit tests" make -s PG_CONFIG="$PG_CONFIG" unit
+run_suite "model decoder fuzzing" make -s PG_CONFIG="$PG_CONFIG" fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-30}"
+run_suite "pg_regress" bash -c 'make -s PG_CONFIG="$PG_CONFIG" installcheck || { cat regression.diffs; exit 1; }'
+run_suite "pg_regress (force_parallel_mode=regress)" bash -c \
+  'PGOPTIONS="-c force_parallel_mode=regress" make -s PG_CONFIG="$PG_CONFIG" installcheck || { cat regression.diffs; exit 1; }'
+run_suite "pgTAP" bash -c 'psql -X -q -c "DROP DATABASE IF EXISTS segment_tap" -c "CREATE DATABASE segment_tap" >/dev/null &&
+  PGDATABASE=segment_tap pg_prove --ext .sql -v test/pgtap/'
+run_suite "reference parity (scikit-learn)" /usr/bin/python3 -m pytest -q -p no:cacheprovider test/parity
+
+if [ ${#failed[@]} -gt 0 ]; then
+  printf '==> FAILED suites: %s\n' "${failed[*]}" >&2
+  exit 1
+fi
+log "all suites passed"

@@ -31,7 +31,7 @@ BLAS_LIBS ?= $(shell pkg-config --libs openblas 2>/dev/null || echo -lopenblas)
 
 # To compile for portability, run: make OPTFLAGS=""
 OPTFLAGS ?= -march=native
-WARNFLAGS ?= -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
+WARNFLAGS ?= -Wall -Wextra -Werror
 
 # The server's headers are system headers to us, so -Wextra judges only our code.
 PG_CPPFLAGS = -Isrc $(BLAS_CFLAGS) -isystem $(shell $(PG_CONFIG) --includedir-server)

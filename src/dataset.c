@@ -202,7 +202,7 @@ dataset_default_columns(Oid relid, const char *label, char **exclude, int n_excl
 /* ---- category dictionaries ------------------------------------------- */
 
 static uint32
-CategoryHash(const void *key, Size keysize)
+CategoryHash(const void *key, Size keysize pg_attribute_unused())
 {
 	const char *s = *(const char *const *) key;
 
@@ -210,13 +210,13 @@ CategoryHash(const void *key, Size keysize)
 }
 
 static int
-CategoryMatch(const void *key1, const void *key2, Size keysize)
+CategoryMatch(const void *key1, const void *key2, Size keysize pg_attribute_unused())
 {
 	return strcmp(*(const char *const *) key1, *(const char *const *) key2);
 }
 
 static int
-CategoryCode(FrameReceiver *r, ColumnLoader *loader, char *value, double numeric_key)
+CategoryCode(ColumnLoader *loader, char *value, double numeric_key)
 {
 	CategoryEntry *entry;
 	bool		found;
@@ -293,11 +293,11 @@ ReceiveRow(TupleTableSlot *slot, DestReceiver *self)
 
 			if (loader->numeric_key != NULL)
 				key = dataset_datum_to_double(value, loader->typid);
-			row[j] = CategoryCode(r, loader, OidOutputFunctionCall(loader->output_func, value),
+			row[j] = CategoryCode(loader, OidOutputFunctionCall(loader->output_func, value),
 								  key);
 		}
 		else if (f->columns[j].kind == SEG_COL_CATEGORICAL)
-			row[j] = CategoryCode(r, loader, dataset_text_value(value, loader->typid), 0.0);
+			row[j] = CategoryCode(loader, dataset_text_value(value, loader->typid), 0.0);
 		else
 		{
 			row[j] = dataset_datum_to_double(value, loader->typid);
@@ -310,17 +310,18 @@ ReceiveRow(TupleTableSlot *slot, DestReceiver *self)
 }
 
 static void
-ReceiverStartup(DestReceiver *self, int operation, TupleDesc typeinfo)
+ReceiverStartup(DestReceiver *self pg_attribute_unused(), int operation pg_attribute_unused(),
+				TupleDesc typeinfo pg_attribute_unused())
 {
 }
 
 static void
-ReceiverShutdown(DestReceiver *self)
+ReceiverShutdown(DestReceiver *self pg_attribute_unused())
 {
 }
 
 static void
-ReceiverDestroy(DestReceiver *self)
+ReceiverDestroy(DestReceiver *self pg_attribute_unused())
 {
 }
 

@@ -34,7 +34,7 @@ static int	segment_blas_threads = 1;
 int			segment_memory_limit_kb = 1024 * 1024;
 
 static void
-AssignBlasThreads(int newval, void *extra)
+AssignBlasThreads(int newval, void *extra pg_attribute_unused())
 {
 	linalg_set_threads(newval);
 }

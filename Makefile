@@ -17,7 +17,10 @@ PG_SRCS = src/core_alloc_pg.c src/dataset.c src/pg_json.c src/pg_model.c \
 OBJS = $(CORE_SRCS:.c=.o) $(PG_SRCS:.c=.o)
 HEADERS = $(wildcard src/*.h)
 
-DATA = $(wildcard sql/$(EXTENSION)--*.sql)
+# The install script is generated from one file per concern in sql/install/
+# (numbered for their order), as pgvector generates its own.
+INSTALL_PARTS = $(sort $(wildcard sql/install/*.sql))
+DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 
 # pg_regress: sql/NAME.sql with expected/NAME.out; the install scripts
 # (sql/segment--*.sql) live beside them and are not tests.
@@ -66,5 +69,8 @@ fuzz: $(FUZZ_BIN)
 	@mkdir -p test/fuzz/corpus
 	$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -print_final_stats=1 \
 		test/fuzz/corpus test/fuzz/seeds
+
+sql/$(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PARTS)
+	awk 'FNR == 1 && NR != 1 { print "" } { print }' $^ > $@
 
 EXTRA_CLEAN = test/unit/bin test/fuzz/bin results regression.diffs regression.out

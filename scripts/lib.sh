@@ -3,7 +3,8 @@
 # missing, build and install the extension, start and stop a throwaway
 # PostgreSQL 15 cluster.  Source it; it defines functions only.
 
-PG_BIN=/usr/lib/postgresql/15/bin
+# SEGMENT_PG_BIN lets a developer use a private copy of the PostgreSQL 15 tree.
+PG_BIN=${SEGMENT_PG_BIN:-/usr/lib/postgresql/15/bin}
 PG_CONFIG=$PG_BIN/pg_config
 export PG_CONFIG
 

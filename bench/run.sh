@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs the benchmarks (all, or those named: smote kmeans train predict)
+# against a throwaway PostgreSQL 15 and writes bench/RESULTS.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+install_dependencies
+build_and_install
+start_cluster
+trap stop_cluster EXIT
+
+names=("$@")
+[ ${#names[@]} -gt 0 ] || names=(smote kmeans train predict)
+for n in "${names[@]}"; do
+  if [ -f "bench/bench_$n.py" ]; then
+    log "benchmark: $n"
+    /usr/bin/python3 "bench/bench_$n.py"
+  else
+    log "no benchmark named $n"
+  fi
+done

@@ -1,0 +1,60 @@
+/*-------------------------------------------------------------------------
+ *
+ * predictor.h
+ *	  A decoded model that maps one row to a class: the common shape of
+ *	  k-means models (class = cluster) and classifiers, so that
+ *	  segment_predict() serves both through one cache and one hot path.
+ *
+ * A predictor optionally owns a preprocessor: with one, rows are encoded
+ * from named columns (segment_predict(model, record)); without one, the
+ * model takes already-encoded float8 features.  predict_row must not
+ * allocate: it works in the caller's scratch of scratch_len doubles, so
+ * the per-row path of segment_predict has no palloc.
+ *
+ * Each model kind provides a reader that fills a SegPredictor from the
+ * payload of its model bytes; predictor_read() dispatches on the kind.
+ *
+ * IDENTIFICATION
+ *	  src/predictor.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef SEGMENT_PREDICTOR_H
+#define SEGMENT_PREDICTOR_H
+
+#include "bytes.h"
+#include "core.h"
+
+struct SegPreprocessor;
+
+typedef struct SegPredictor
+{
+	int			kind;			/* SEG_MODEL_KMEANS or SEG_MODEL_CLASSIFIER */
+	struct SegPreprocessor *prep;	/* NULL: features come encoded */
+	int			n_features;		/* width of the encoded feature vector */
+	int			n_classes;		/* clusters or classes */
+	char	  **class_names;	/* text of each class: the label's spelling, or the cluster number */
+	const void *estimator;		/* the kind's own decoded model */
+
+	/*
+	 * Writes one score per class into scores (probabilities for a
+	 * classifier, negated squared distances for k-means) and returns the
+	 * index of the predicted class.  scratch holds scratch_len doubles.
+	 */
+	int			(*predict_row) (const void *estimator, const double *features,
+								double *scores, double *scratch);
+	int			scratch_len;
+} SegPredictor;
+
+/*
+ * Decodes model bytes of a predicting kind into a predictor (allocated
+ * with seg_alloc).  SEG_ERR_WRONG_KIND for kinds that do not predict.
+ */
+extern SegStatus predictor_read(const uint8_t *bytes, size_t len,
+								 SegPredictor *out, char *errmsg);
+
+/* Per-kind readers: the payload of a model of that kind. */
+extern SegStatus kmeans_predictor_read(SegReader *payload, SegPredictor *out, char *errmsg);
+extern SegStatus classifier_predictor_read(SegReader *payload, SegPredictor *out, char *errmsg);
+
+#endif							/* SEGMENT_PREDICTOR_H */

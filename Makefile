@@ -7,12 +7,12 @@ MODULE_big = segment
 
 # The numeric core: plain C, no postgres.h (unit tests and the fuzz
 # harness link these alone).
-CORE_SRCS = src/bytes.c src/linalg.c src/model.c src/preprocess.c \
-	src/rng.c src/scaler.c src/simulate.c
+CORE_SRCS = src/bytes.c src/knn.c src/linalg.c src/model.c src/preprocess.c \
+	src/rng.c src/scaler.c src/simulate.c src/smote.c
 # The PostgreSQL layer.
 PG_SRCS = src/core_alloc_pg.c src/dataset.c src/pg_json.c src/pg_model.c \
 	src/record_encoder.c src/segment.c src/sql_model.c src/sql_preprocess.c \
-	src/sql_scaler.c src/sql_simulate.c
+	src/sql_scaler.c src/sql_simulate.c src/sql_smote.c src/synthetic_writer.c
 
 OBJS = $(CORE_SRCS:.c=.o) $(PG_SRCS:.c=.o)
 HEADERS = $(wildcard src/*.h)

@@ -91,13 +91,4 @@ extern SegStatus smote_resample(const SmoteInput *in, const int *n_new,
 
 extern void smote_output_free(SmoteOutput *out);
 
-/*
- * Exact k nearest neighbours of every row of X (n x d) among the other
- * rows (a row is never its own neighbour), nearest first; ties keep the
- * lower row index first.  neighbors is n x k.  Uses BLAS distance blocks
- * (|x|^2 - 2 x.y + |y|^2) for wide data and a k-d tree for narrow data.
- */
-extern SegStatus knn_self(const double *x, int n, int d, int k, size_t memory_limit,
-						  const SegHooks *hooks, int *neighbors, char *errmsg);
-
 #endif							/* SEGMENT_SMOTE_H */

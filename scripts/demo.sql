@@ -49,5 +49,17 @@ SELECT jsonb_pretty(model_info(scaler_fit(ARRAY[monthly_spending, purchase_frequ
                     - 'format_version' - 'bytes') AS scaler
 FROM customers;
 
-\echo '== 6. Model registry =='
+\echo '== 6. Balancing the training split with SMOTE (rare tiers up to the majority) =='
+SET client_min_messages = warning;
+DROP TABLE IF EXISTS customers_train_balanced;
+RESET client_min_messages;
+SELECT class AS segment, rows_before, rows_after
+FROM smote_table('customers_train', 'customer_segment', 'customers_train_balanced',
+                 features => '{monthly_spending,engagement_score,complaint_count,purchase_frequency,discount_usage}');
+SELECT customer_segment AS segment, synthetic, count(*) AS rows,
+       round(avg(monthly_spending)::numeric, 2) AS avg_spend,
+       round(avg(engagement_score)::numeric, 1) AS avg_engagement
+FROM customers_train_balanced GROUP BY 1, 2 ORDER BY 1, 2;
+
+\echo '== 7. Model registry =='
 SELECT name, version, kind, deployed, created_by, length(model) AS bytes FROM segment.models ORDER BY name, version;

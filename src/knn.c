@@ -18,7 +18,7 @@
 
 #include "linalg.h"
 
-#define KD_LEAF_SIZE 16
+#define KD_LEAF_SIZE 32				/* at most 32: leaf hits are a uint32 mask */
 /* distance rows computed per BLAS block at most (bounded further by bytes) */
 #define BRUTE_BLOCK_BYTES ((size_t) 32 * 1024 * 1024)
 /* queries between interrupt checks */
@@ -319,14 +319,23 @@ kd_search_leaf(const KdTree *tree, const KdNode *nd, const double *q, int self,
 			dist[p] += e * e;
 		}
 	}
-	for (int p = 0; p < nd->end - nd->start; p++)
+	/* usually no point qualifies: test all lanes at once, then visit the few */
 	{
-		int			row_no = tree->order[nd->start + p];
+		uint32_t	hits = 0;
+		uint32_t	valid = (nd->end - nd->start == 32) ? ~0u
+			: ((1u << (nd->end - nd->start)) - 1);
 
-		if (dist[p] <= bound && row_no != self)
+		for (int p = 0; p < KD_LEAF_SIZE; p++)
+			hits |= (uint32_t) (dist[p] <= bound) << p;
+		hits &= valid;
+		while (hits != 0)
 		{
-			neighbors_offer(list, dist[p], row_no);
-			bound = neighbors_bound(list);
+			int			p = __builtin_ctz(hits);
+			int			row_no = tree->order[nd->start + p];
+
+			hits &= hits - 1;
+			if (row_no != self && dist[p] <= neighbors_bound(list))
+				neighbors_offer(list, dist[p], row_no);
 		}
 	}
 }

@@ -289,7 +289,7 @@ kd_build_node(KdTree *tree, const double *x, int start, int end)
 		nd->right_lo = kd_extreme(x, d, tree->order, mid, end, split_dim, false);
 		left = kd_build_node(tree, x, start, mid);
 		right = kd_build_node(tree, x, mid, end);
-		/* the recursion may have moved the array the pointer was into */
+		/* children are numbered in build order, so known only now */
 		tree->nodes[node].left = left;
 		tree->nodes[node].right = right;
 	}
@@ -301,9 +301,11 @@ kd_search_leaf(const KdTree *tree, const KdNode *nd, const double *q, int self,
 			   NeighborList *list)
 {
 	int			d = tree->d;
+	int			count = nd->end - nd->start;
 	double		bound = neighbors_bound(list);
 	double		dist[KD_LEAF_SIZE];
 	const double *columns = tree->leaf_columns + (size_t) nd->leaf * d * KD_LEAF_SIZE;
+	uint32_t	hits = 0;
 
 	for (int p = 0; p < KD_LEAF_SIZE; p++)
 		dist[p] = 0.0;
@@ -319,24 +321,19 @@ kd_search_leaf(const KdTree *tree, const KdNode *nd, const double *q, int self,
 			dist[p] += e * e;
 		}
 	}
-	/* usually no point qualifies: test all lanes at once, then visit the few */
+	/* usually no point qualifies: test every lane at once, then visit the few */
+	for (int p = 0; p < KD_LEAF_SIZE; p++)
+		hits |= (uint32_t) (dist[p] <= bound) << p;
+	if (count < 32)
+		hits &= (1u << count) - 1;
+	while (hits != 0)
 	{
-		uint32_t	hits = 0;
-		uint32_t	valid = (nd->end - nd->start == 32) ? ~0u
-			: ((1u << (nd->end - nd->start)) - 1);
+		int			p = __builtin_ctz(hits);
+		int			row_no = tree->order[nd->start + p];
 
-		for (int p = 0; p < KD_LEAF_SIZE; p++)
-			hits |= (uint32_t) (dist[p] <= bound) << p;
-		hits &= valid;
-		while (hits != 0)
-		{
-			int			p = __builtin_ctz(hits);
-			int			row_no = tree->order[nd->start + p];
-
-			hits &= hits - 1;
-			if (row_no != self && dist[p] <= neighbors_bound(list))
-				neighbors_offer(list, dist[p], row_no);
-		}
+		hits &= hits - 1;
+		if (row_no != self && dist[p] <= neighbors_bound(list))
+			neighbors_offer(list, dist[p], row_no);
 	}
 }
 

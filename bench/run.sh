@@ -5,9 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-install_dependencies
-build_and_install
-start_cluster
+prepare
 trap stop_cluster EXIT
 
 names=("$@")

@@ -7,9 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-install_dependencies
-build_and_install
-start_cluster
+prepare
 trap 'echo "demo failed; stopping the cluster" >&2; stop_cluster' ERR
 
 psql -X -q -v ON_ERROR_STOP=1 -f scripts/demo.sql

@@ -85,3 +85,8 @@ stop_cluster() {
     unset SEGMENT_PGDATA
   fi
 }
+
+# What every runner does first: packages, build and install, a cluster.
+prepare() {
+  install_dependencies && build_and_install && start_cluster
+}

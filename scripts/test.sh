@@ -8,9 +8,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-install_dependencies || exit 1
-build_and_install || exit 1
-start_cluster || exit 1
+prepare || exit 1
 trap stop_cluster EXIT
 
 failed=()

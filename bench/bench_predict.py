@@ -1,0 +1,139 @@
+"""segment_predict throughput and latency.
+
+- Throughput: SELECT count(segment.segment_predict('m', t)) FROM t over 1M
+  simulated customers, in one backend, against the bare scan
+  SELECT count(*) FROM t WHERE (t.*) IS NOT NULL (the floor), and against
+  the peer a user would otherwise write: a PL/Python function that calls
+  scikit-learn's predict per row (an MLPClassifier of the same shape,
+  trained on the same rows, cached in the session).  PL/Python runs on the
+  first 20,000 rows only (at its speed 1M rows would take minutes); its
+  figure is rows per second all the same.
+- Latency: one row by primary key under pgbench, 8 clients, with and
+  without segment_predict; p50 / p99 from pgbench's per-transaction log.
+
+Medians of 5 runs (3 for pgbench), written to bench/RESULTS.md.
+"""
+import glob
+import os
+import pickle
+import statistics
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from common import connect, machine_line, median_time, write_section
+
+N_ROWS, N_TRAIN, N_PLPY, RUNS = 1_000_000, 50_000, 20_000, 5
+FEATURES = ["monthly_spending", "engagement_score", "tenure", "complaint_count",
+            "purchase_frequency", "discount_usage"]
+PGBENCH = "/usr/lib/postgresql/15/bin/pgbench"
+
+
+def pgbench_latencies(dbname, script_text, seconds=10, clients=8):
+    with tempfile.TemporaryDirectory() as tmp:
+        script = os.path.join(tmp, "script.sql")
+        with open(script, "w") as f:
+            f.write(script_text)
+        subprocess.run([PGBENCH, "-n", "-q", "-c", str(clients), "-j", "2", "-T", str(seconds),
+                        "-f", script, "-l", "--log-prefix", os.path.join(tmp, "log"), dbname],
+                       check=True, capture_output=True, text=True)
+        us = []
+        for path in glob.glob(os.path.join(tmp, "log*")):
+            with open(path) as f:
+                us.extend(int(line.split()[2]) for line in f if line.strip())
+    us = np.array(us) / 1000.0
+    return np.percentile(us, 50), np.percentile(us, 99), len(us) / seconds
+
+
+def main():
+    conn = connect()
+    dbname = conn.info.dbname
+    conn.execute("DROP TABLE IF EXISTS bench_customers CASCADE")
+    conn.execute(f"CREATE TABLE bench_customers AS SELECT * FROM segment.simulate_customers({N_ROWS}, 42)")
+    conn.execute("ALTER TABLE bench_customers ADD PRIMARY KEY (customer_id)")
+    conn.execute("VACUUM ANALYZE bench_customers")
+    conn.execute(f"CREATE OR REPLACE VIEW bench_train AS SELECT * FROM bench_customers "
+                 f"WHERE customer_id <= {N_TRAIN}")
+    conn.execute("DELETE FROM segment.models WHERE name = 'bench_m'")
+    conn.execute("SELECT segment.segment_train('bench_m', 'bench_train', 'customer_segment', "
+                 "exclude => '{customer_id}', epochs => 20, balance => 'none', deploy => 'always')")
+
+    # scikit-learn peer on the same training rows, stored for PL/Python
+    rows = conn.execute(f"SELECT {', '.join(FEATURES)}, customer_segment FROM bench_train").fetchall()
+    X = np.array([r[:-1] for r in rows], dtype=float)
+    y = np.array([r[-1] for r in rows])
+    peer = make_pipeline(StandardScaler(), MLPClassifier((64, 32), max_iter=20, random_state=42)).fit(X, y)
+    conn.execute("CREATE EXTENSION IF NOT EXISTS plpython3u")
+    conn.execute("DROP TABLE IF EXISTS bench_pickles")
+    conn.execute("CREATE TABLE bench_pickles (name text PRIMARY KEY, model bytea)")
+    conn.execute("INSERT INTO bench_pickles VALUES ('peer', %s)", (pickle.dumps(peer),))
+    args = ", ".join(f"{c} float8" for c in FEATURES)
+    conn.execute(f"""
+        CREATE OR REPLACE FUNCTION sk_predict({args}) RETURNS int LANGUAGE plpython3u AS $$
+            if 'peer' not in SD:
+                import pickle
+                SD['np'] = __import__('numpy')
+                SD['peer'] = pickle.loads(plpy.execute(
+                    "SELECT model FROM bench_pickles WHERE name = 'peer'")[0]['model'])
+            return int(SD['peer'].predict(SD['np'].array([[{', '.join(FEATURES)}]]))[0])
+        $$""")
+
+    def q(sql):
+        return lambda: conn.execute(sql).fetchall()
+
+    floor, _ = median_time(q("SELECT count(*) FROM bench_customers t WHERE (t.*) IS NOT NULL"), RUNS)
+    seg, _ = median_time(q("SELECT count(segment.segment_predict('bench_m', t)) FROM bench_customers t"), RUNS)
+    plpy_sql = (f"SELECT count(sk_predict({', '.join(FEATURES)})) FROM bench_customers "
+                f"WHERE customer_id <= {N_PLPY}")
+    conn.execute(plpy_sql)  # warm the session's model cache
+    plpy, _ = median_time(q(plpy_sql), RUNS)
+    agree = conn.execute(
+        "SELECT avg((segment.segment_predict('bench_m', t) = customer_segment::text)::int) "
+        "FROM bench_customers t WHERE customer_id > %s AND customer_id <= %s",
+        (N_TRAIN, N_TRAIN + 100_000)).fetchone()[0]
+
+    seg_rate, floor_rate, plpy_rate = N_ROWS / seg, N_ROWS / floor, N_PLPY / plpy
+    lat = {}
+    for name, sql in [("scan", "SELECT t FROM bench_customers t WHERE customer_id = :id;"),
+                      ("predict", "SELECT segment.segment_predict('bench_m', t) FROM bench_customers t "
+                                  "WHERE customer_id = :id;")]:
+        runs = [pgbench_latencies(dbname, f"\\set id random(1, {N_ROWS})\n{sql}\n") for _ in range(3)]
+        lat[name] = tuple(statistics.median(r[i] for r in runs) for i in range(3))
+
+    body = f"""
+Machine: {machine_line()}
+
+Model: segment_train on {N_TRAIN:,} simulated customers, hidden (64, 32), 20 epochs; held-out
+accuracy on the next 100,000 rows {float(agree):.3f}.
+
+| query (one backend) | median of {RUNS} (s) | rows/s |
+|---|---|---|
+| `SELECT count(*) FROM t WHERE (t.*) IS NOT NULL` (floor), {N_ROWS:,} rows | {floor:.3f} | {floor_rate:,.0f} |
+| `SELECT count(segment_predict('m', t)) FROM t`, {N_ROWS:,} rows | {seg:.3f} | {seg_rate:,.0f} |
+| PL/Python calling scikit-learn predict per row, {N_PLPY:,} rows | {plpy:.3f} | {plpy_rate:,.0f} |
+
+segment_predict: **{seg_rate:,.0f} rows/s** (target >= 500,000); {seg / floor:.2f}x the bare scan's
+time; **{seg_rate / plpy_rate:,.0f}x** the PL/Python peer's rate (target >= 50x).
+
+Single row by primary key, pgbench, 8 clients, 10 s, median of 3 runs:
+
+| query | p50 (ms) | p99 (ms) | transactions/s |
+|---|---|---|---|
+| `SELECT t FROM t WHERE customer_id = :id` | {lat['scan'][0]:.3f} | {lat['scan'][1]:.3f} | {lat['scan'][2]:,.0f} |
+| `SELECT segment_predict('m', t) FROM t WHERE customer_id = :id` | {lat['predict'][0]:.3f} | {lat['predict'][1]:.3f} | {lat['predict'][2]:,.0f} |
+
+p99 with segment_predict / without: **{lat['predict'][1] / lat['scan'][1]:.2f}** (target <= 1.2).
+"""
+    write_section("segment_predict throughput and latency", body)
+    conn.execute("DROP TABLE IF EXISTS bench_customers, bench_pickles CASCADE")
+    conn.execute("DELETE FROM segment.models WHERE name = 'bench_m'")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -39,7 +39,7 @@ def pgbench_latencies(dbname, script_text, seconds=10, clients=8):
         script = os.path.join(tmp, "script.sql")
         with open(script, "w") as f:
             f.write(script_text)
-        subprocess.run([PGBENCH, "-n", "-q", "-c", str(clients), "-j", "2", "-T", str(seconds),
+        subprocess.run([PGBENCH, "-n", "-c", str(clients), "-j", "2", "-T", str(seconds),
                         "-f", script, "-l", "--log-prefix", os.path.join(tmp, "log"), dbname],
                        check=True, capture_output=True, text=True)
         us = []

@@ -128,7 +128,9 @@ CREATE TABLE many AS
 SELECT g AS id, random() AS a, random() AS b, random() AS c, (g % 10 = 0)::int AS label
 FROM generate_series(1, 400000) g;
 SET statement_timeout = '100ms';
+\set SHOW_CONTEXT never
 SELECT * FROM smote_table('many', 'label', 'many_balanced', features => '{a,b,c}');
+\set SHOW_CONTEXT errors
 RESET statement_timeout;
 SELECT count(*) AS leftover_tables FROM pg_class WHERE relname = 'many_balanced';
 

@@ -7,12 +7,15 @@ MODULE_big = segment
 
 # The numeric core: plain C, no postgres.h (unit tests and the fuzz
 # harness link these alone).
-CORE_SRCS = src/bytes.c src/knn.c src/linalg.c src/model.c src/preprocess.c \
-	src/rng.c src/scaler.c src/simulate.c src/smote.c
+CORE_SRCS = src/bytes.c src/classifier_model.c src/knn.c src/linalg.c src/metrics.c \
+	src/mlp.c src/mlp_train.c src/model.c src/preprocess.c src/rng.c src/scaler.c \
+	src/search_space.c src/simulate.c src/smote.c src/split.c src/train.c
 # The PostgreSQL layer.
 PG_SRCS = src/core_alloc_pg.c src/dataset.c src/pg_json.c src/pg_model.c \
-	src/record_encoder.c src/segment.c src/sql_model.c src/sql_preprocess.c \
-	src/sql_scaler.c src/sql_simulate.c src/sql_smote.c src/synthetic_writer.c
+	src/record_encoder.c src/segment.c src/sql_metrics.c src/sql_model.c \
+	src/sql_preprocess.c src/sql_scaler.c src/sql_search.c src/sql_simulate.c \
+	src/sql_smote.c src/sql_split.c src/sql_train.c src/sql_train_json.c \
+	src/sql_train_registry.c src/sql_trials.c src/synthetic_writer.c
 
 OBJS = $(CORE_SRCS:.c=.o) $(PG_SRCS:.c=.o)
 HEADERS = $(wildcard src/*.h)
@@ -44,11 +47,17 @@ SHLIB_LINK = $(BLAS_LIBS) -lm
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# Minibatch training runs short loops of run-time length (a batch times a
+# layer width): let gcc vectorize them (its -O2 cost model does not), and
+# vectorize sqrt (nothing here reads errno).
+MLP_VECFLAGS = -fvect-cost-model=dynamic -fno-math-errno
+src/linalg.o src/mlp.o src/mlp_train.o: override CFLAGS += $(MLP_VECFLAGS)
+
 # ---- tests that run outside the server -------------------------------
 
 UNIT_BIN = test/unit/bin
 UNIT_TESTS = $(patsubst test/unit/%.c,$(UNIT_BIN)/%,$(wildcard test/unit/test_*.c))
-UNIT_CFLAGS = -O2 -g $(OPTFLAGS) -Wall -Wextra -Werror -Isrc $(BLAS_CFLAGS)
+UNIT_CFLAGS = -O2 -g $(OPTFLAGS) $(MLP_VECFLAGS) -Wall -Wextra -Werror -Isrc $(BLAS_CFLAGS)
 
 $(UNIT_BIN)/%: test/unit/%.c test/unit/tap.h test/unit/core_alloc_libc.c $(CORE_SRCS) $(HEADERS)
 	@mkdir -p $(UNIT_BIN)

@@ -9,6 +9,7 @@
  *-------------------------------------------------------------------------
  */
 #include <cblas.h>
+#include <string.h>
 
 #include "linalg.h"
 
@@ -24,6 +25,160 @@ linalg_gemm(bool trans_a, bool trans_b, int m, int n, int k,
 				trans_a ? CblasTrans : CblasNoTrans,
 				trans_b ? CblasTrans : CblasNoTrans,
 				m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+/* products up to this many multiply-adds take the loop path */
+#define SMALL_GEMM_MAX_FLOPS (1L << 18)
+/* op(B) is transposed into a stack buffer of at most this many doubles */
+#define SMALL_GEMM_MAX_BT 4096
+
+/* four doubles as one value: the compiler keeps these in vector registers */
+typedef double v4d __attribute__((vector_size(32)));
+
+/*
+ * Unaligned load and store of a v4d (a memcpy the compiler turns into one
+ * instruction).  Macros and pointers, not v4d arguments: passing vectors
+ * by value changes the ABI when the target lacks AVX.
+ */
+#define LOAD_V4(v, p) memcpy(&(v), (p), sizeof(v4d))
+#define STORE_V4(p, v) memcpy((p), &(v), sizeof(v4d))
+
+/* eight elements of a row of C from their accumulators */
+static inline void
+SmallStore(double *c, double alpha, double beta, const v4d *acc_lo, const v4d *acc_hi)
+{
+	v4d			lo = alpha * *acc_lo;
+	v4d			hi = alpha * *acc_hi;
+
+	if (beta != 0.0)
+	{
+		v4d			c_lo;
+		v4d			c_hi;
+
+		LOAD_V4(c_lo, c);
+		LOAD_V4(c_hi, c + 4);
+		lo += beta * c_lo;
+		hi += beta * c_hi;
+	}
+	STORE_V4(c, lo);
+	STORE_V4(c + 4, hi);
+}
+
+/* one element of C: alpha * row i of A . column j of B + beta * C */
+static inline void
+SmallDot(int i, int j, int k, double alpha, const double *a, int lda,
+		 const double *b, int ldb, double beta, double *c, int ldc)
+{
+	double		s = 0.0;
+	double	   *cij = c + (size_t) i * ldc + j;
+
+	for (int p = 0; p < k; p++)
+		s += a[(size_t) i * lda + p] * b[(size_t) p * ldb + j];
+	*cij = alpha * s + (beta == 0.0 ? 0.0 : beta * *cij);
+}
+
+/*
+ * C = alpha A B + beta C for row-major A (m x k), B (k x n): each block of
+ * 4 rows x 8 columns of C accumulates in eight 4-wide registers over the
+ * whole of k, so every loaded value of B serves four rows.
+ */
+static void
+SmallKernel(int m, int n, int k, double alpha, const double *a, int lda,
+			const double *b, int ldb, double beta, double *c, int ldc)
+{
+	int			i = 0;
+
+	for (; i + 4 <= m; i += 4)
+	{
+		int			j = 0;
+
+		for (; j + 8 <= n; j += 8)
+		{
+			/* eight named accumulators: an array would live in memory */
+			v4d			c00 = {0},
+						c01 = {0},
+						c10 = {0},
+						c11 = {0},
+						c20 = {0},
+						c21 = {0},
+						c30 = {0},
+						c31 = {0};
+			const double *a0 = a + (size_t) i * lda;
+			const double *a1 = a0 + lda;
+			const double *a2 = a1 + lda;
+			const double *a3 = a2 + lda;
+
+			for (int p = 0; p < k; p++)
+			{
+				v4d			b0;
+				v4d			b1;
+
+				LOAD_V4(b0, b + (size_t) p * ldb + j);
+				LOAD_V4(b1, b + (size_t) p * ldb + j + 4);
+
+				c00 += a0[p] * b0;
+				c01 += a0[p] * b1;
+				c10 += a1[p] * b0;
+				c11 += a1[p] * b1;
+				c20 += a2[p] * b0;
+				c21 += a2[p] * b1;
+				c30 += a3[p] * b0;
+				c31 += a3[p] * b1;
+			}
+			SmallStore(c + (size_t) i * ldc + j, alpha, beta, &c00, &c01);
+			SmallStore(c + (size_t) (i + 1) * ldc + j, alpha, beta, &c10, &c11);
+			SmallStore(c + (size_t) (i + 2) * ldc + j, alpha, beta, &c20, &c21);
+			SmallStore(c + (size_t) (i + 3) * ldc + j, alpha, beta, &c30, &c31);
+		}
+		for (; j < n; j++)
+			for (int r = 0; r < 4; r++)
+				SmallDot(i + r, j, k, alpha, a, lda, b, ldb, beta, c, ldc);
+	}
+	for (; i < m; i++)
+		for (int j = 0; j < n; j++)
+			SmallDot(i, j, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+void
+linalg_gemm_small(bool trans_a, bool trans_b, int m, int n, int k,
+				  double alpha, const double *a, int lda,
+				  const double *b, int ldb,
+				  double beta, double *c, int ldc)
+{
+	double		bt[2 * SMALL_GEMM_MAX_BT];
+
+	if ((long) m * n * k > SMALL_GEMM_MAX_FLOPS ||
+		(trans_b && (long) n * k > SMALL_GEMM_MAX_BT))
+	{
+		linalg_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+		return;
+	}
+	if (trans_b)
+	{
+		/* B is n x k: make it k x n so that the inner loop runs along rows */
+		for (int j = 0; j < n; j++)
+			for (int p = 0; p < k; p++)
+				bt[(size_t) p * n + j] = b[(size_t) j * ldb + p];
+		b = bt;
+		ldb = n;
+	}
+	if (trans_a)
+	{
+		/* A is k x m: make it m x k (as for B, bounded by the flop limit) */
+		double	   *at = m * (size_t) k <= SMALL_GEMM_MAX_BT ? bt + SMALL_GEMM_MAX_BT : NULL;
+
+		if (at == NULL)
+		{
+			linalg_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+			return;
+		}
+		for (int p = 0; p < k; p++)
+			for (int i = 0; i < m; i++)
+				at[(size_t) i * k + p] = a[(size_t) p * lda + i];
+		a = at;
+		lda = k;
+	}
+	SmallKernel(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 void

@@ -23,6 +23,17 @@ extern void linalg_gemm(bool trans_a, bool trans_b, int m, int n, int k,
 						const double *b, int ldb,
 						double beta, double *c, int ldc);
 
+/*
+ * linalg_gemm for the small products of minibatch training (a few
+ * thousand to a few hundred thousand multiply-adds), where a BLAS call's
+ * fixed cost and a generic kernel dominate: plain loops the compiler
+ * vectorizes for the build machine.  Larger products go to linalg_gemm.
+ */
+extern void linalg_gemm_small(bool trans_a, bool trans_b, int m, int n, int k,
+							  double alpha, const double *a, int lda,
+							  const double *b, int ldb,
+							  double beta, double *c, int ldc);
+
 /* y = alpha * op(A) * x + beta * y, A row-major m x n. */
 extern void linalg_gemv(bool trans_a, int m, int n, double alpha,
 						const double *a, int lda, const double *x,

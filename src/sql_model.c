@@ -20,6 +20,7 @@
 
 #include "pg_core.h"
 #include "pg_json.h"
+#include "sql_train.h"
 #include "preprocess.h"
 #include "scaler.h"
 
@@ -95,6 +96,9 @@ model_info(PG_FUNCTION_ARGS)
 			break;
 		case SEG_MODEL_PREPROCESSOR:
 			DescribePreprocessor(&buf, &payload);
+			break;
+		case SEG_MODEL_CLASSIFIER:
+			segment_describe_classifier(&buf, &payload);
 			break;
 		default:
 			ereport(ERROR,

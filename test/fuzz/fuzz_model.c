@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "classifier_model.h"
 #include "model.h"
 #include "preprocess.h"
 #include "scaler.h"
@@ -51,7 +52,35 @@ DecodeModel(const uint8_t *data, size_t size)
 			prep_free(p);
 		}
 	}
+	else if (header.kind == SEG_MODEL_CLASSIFIER)
+	{
+		SegClassifier *c;
+
+		if (classifier_read(&payload, &c, msg) == SEG_OK)
+		{
+			double	   *x = calloc(c->dense->n_in[0], sizeof(double));
+			double	   *proba = calloc(c->n_classes, sizeof(double));
+			double	   *scratch = calloc(MLP_ROW_SCRATCH(c->dense), sizeof(double));
+
+			mlp_dense_predict_row(c->dense, x, proba, scratch);
+			free(x);
+			free(proba);
+			free(scratch);
+			mlp_dense_free(c->dense);
+			mlp_free(c->mlp);
+			for (int k = 0; k < c->n_classes; k++)
+				free(c->class_names[k]);
+			free(c->class_names);
+			prep_free(c->prep);
+			free(c);
+		}
+	}
 }
+
+/* the kinds whose payload codecs the wrapped inputs exercise */
+static const SegModelKind payload_kinds[] = {
+	SEG_MODEL_SCALER, SEG_MODEL_PREPROCESSOR, SEG_MODEL_CLASSIFIER
+};
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -62,7 +91,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	writer_init(&w, size + SEG_MODEL_HEADER_SIZE);
-	model_begin(&w, (SegModelKind) (1 + data[0] % SEG_MODEL_PREPROCESSOR));
+	model_begin(&w, payload_kinds[data[0] % (sizeof(payload_kinds) / sizeof(payload_kinds[0]))]);
 	writer_put_bytes(&w, data + 1, size - 1);
 	model_seal(&w);
 	DecodeModel(w.data, w.len);

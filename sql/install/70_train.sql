@@ -1,0 +1,198 @@
+------------------------------------------------------------------------
+-- Supervised training: segment_train, its evaluation relations and
+-- classification metrics as aggregates
+------------------------------------------------------------------------
+
+CREATE FUNCTION segment.segment_train(
+	name text, relation regclass, label text,
+	features text[] DEFAULT NULL,
+	exclude text[] DEFAULT NULL,
+	hidden integer[] DEFAULT '{64,32}', dropout float8 DEFAULT 0.2,
+	batch_norm boolean DEFAULT true, l2 float8 DEFAULT 1e-4,
+	epochs integer DEFAULT 200, batch_size integer DEFAULT 32,
+	learning_rate float8 DEFAULT 1e-3, patience integer DEFAULT 10,
+	balance text DEFAULT 'auto',
+	test_size float8 DEFAULT 0.2, validation_size float8 DEFAULT 0.1,
+	search jsonb DEFAULT NULL, trials integer DEFAULT 20,
+	seed integer DEFAULT 42, deploy text DEFAULT 'if_better')
+RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'segment_train'
+	LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION segment.segment_train(text, regclass, text, text[], text[], integer[],
+	float8, boolean, float8, integer, integer, float8, integer, text, float8, float8, jsonb,
+	integer, integer, text) IS
+	'trains an MLP classifier (stratified split, preprocessing and balancing on the train part, early stopping, optional search), registers it as the next version of name and returns the report';
+
+CREATE FUNCTION segment.retrain(name text, deploy text DEFAULT NULL) RETURNS jsonb
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	s jsonb;
+	a jsonb;
+BEGIN
+	SELECT m.spec INTO s FROM segment.models m
+		WHERE m.name = retrain.name AND m.kind = 'classifier' AND m.spec ? 'arguments'
+		ORDER BY m.version DESC LIMIT 1;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'model "%" has no version trained by segment_train', name
+			USING ERRCODE = 'undefined_object';
+	END IF;
+	a := s->'arguments';
+	RETURN segment.segment_train(
+		name, (s->>'relation')::regclass, s->>'label',
+		features => ARRAY(SELECT jsonb_array_elements_text(s->'features')),
+		hidden => ARRAY(SELECT jsonb_array_elements_text(a->'hidden'))::integer[],
+		dropout => (a->>'dropout')::float8, batch_norm => (a->>'batch_norm')::boolean,
+		l2 => (a->>'l2')::float8, epochs => (a->>'epochs')::integer,
+		batch_size => (a->>'batch_size')::integer,
+		learning_rate => (a->>'learning_rate')::float8,
+		patience => (a->>'patience')::integer, balance => a->>'balance',
+		test_size => (s->>'test_size')::float8,
+		validation_size => (s->>'validation_size')::float8,
+		search => CASE WHEN jsonb_typeof(s->'search') = 'object' THEN s->'search' END,
+		trials => (s->>'trials')::integer, seed => (s->>'seed')::integer,
+		deploy => coalesce(retrain.deploy, s->>'deploy'));
+END
+$$;
+COMMENT ON FUNCTION segment.retrain(text, text) IS
+	'trains a new version of a classifier with the stored arguments of its latest version (for nightly jobs)';
+
+-- the test metrics stored with a version (the deployed one by default)
+CREATE FUNCTION segment.model_metrics(name text, version integer DEFAULT NULL) RETURNS jsonb
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	result jsonb;
+BEGIN
+	-- segment.model() raises the errors for unknown names and versions
+	PERFORM segment.model(name, version);
+	SELECT m.metrics INTO result FROM segment.models m
+		WHERE m.name = model_metrics.name
+		  AND (CASE WHEN model_metrics.version IS NULL THEN m.deployed
+					ELSE m.version = model_metrics.version END);
+	IF NOT result ? 'classes' THEN
+		RAISE EXCEPTION 'model "%" has no classification metrics', name
+			USING ERRCODE = 'wrong_object_type',
+				  HINT = 'Only models trained by segment_train have them.';
+	END IF;
+	RETURN result;
+END
+$$;
+COMMENT ON FUNCTION segment.model_metrics(text, integer) IS
+	'the test-split metrics stored with a classifier version';
+
+CREATE FUNCTION segment.evaluate(name text, version integer DEFAULT NULL)
+RETURNS TABLE (class text, "precision" float8, recall float8, f1 float8, support bigint)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	WITH m AS (SELECT segment.model_metrics(name, version) AS j)
+	SELECT c->>'class', (c->>'precision')::float8, (c->>'recall')::float8,
+		   (c->>'f1')::float8, (c->>'support')::bigint
+	FROM m, jsonb_array_elements(m.j->'classes') WITH ORDINALITY AS e(c, i)
+	UNION ALL
+	SELECT 'accuracy', NULL, NULL, (m.j->>'accuracy')::float8, (m.j->>'rows')::bigint FROM m
+	UNION ALL
+	SELECT 'macro avg', (m.j->'macro'->>'precision')::float8, (m.j->'macro'->>'recall')::float8,
+		   (m.j->'macro'->>'f1')::float8, (m.j->'macro'->>'support')::bigint FROM m
+	UNION ALL
+	SELECT 'weighted avg', (m.j->'weighted'->>'precision')::float8,
+		   (m.j->'weighted'->>'recall')::float8, (m.j->'weighted'->>'f1')::float8,
+		   (m.j->'weighted'->>'support')::bigint FROM m
+$$;
+COMMENT ON FUNCTION segment.evaluate(text, integer) IS
+	'classification report of a classifier on its test split: one row per class, then accuracy, macro avg and weighted avg (as scikit-learn''s classification_report)';
+
+CREATE FUNCTION segment.confusion_matrix(name text, version integer DEFAULT NULL)
+RETURNS TABLE (actual text, predicted text, count bigint)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	WITH m AS (SELECT segment.model_metrics(name, version) AS j),
+	labels AS (SELECT c->>'class' AS label, i FROM m,
+			   jsonb_array_elements(m.j->'classes') WITH ORDINALITY AS e(c, i))
+	SELECT a.label, p.label, (m.j->'confusion_matrix'->((a.i - 1)::int)->>((p.i - 1)::int))::bigint
+	FROM m, labels a, labels p
+	ORDER BY a.i, p.i
+$$;
+COMMENT ON FUNCTION segment.confusion_matrix(text, integer) IS
+	'confusion matrix of a classifier on its test split: rows actual, predicted, count';
+
+-- metrics over any query, as parallel aggregates with float8[] states
+CREATE FUNCTION segment.metric_accuracy_accum(state float8[], actual anyelement,
+											  predicted anyelement) RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'metric_accuracy_accum'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION segment.metric_accuracy_accum(float8[], anyelement, anyelement) IS
+	'aggregate transition function';
+
+CREATE FUNCTION segment.metric_binary_accum(state float8[], actual anyelement,
+											predicted anyelement, positive anyelement)
+RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'metric_binary_accum'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION segment.metric_binary_accum(float8[], anyelement, anyelement, anyelement) IS
+	'aggregate transition function';
+
+-- not strict: the first call of a combine function may see a NULL state
+CREATE FUNCTION segment.metric_combine(state1 float8[], state2 float8[]) RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'metric_combine'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION segment.metric_combine(float8[], float8[]) IS
+	'aggregate combine function';
+
+CREATE FUNCTION segment.metric_accuracy_final(state float8[]) RETURNS float8
+	AS 'MODULE_PATHNAME', 'metric_accuracy_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION segment.metric_precision_final(state float8[]) RETURNS float8
+	AS 'MODULE_PATHNAME', 'metric_precision_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION segment.metric_recall_final(state float8[]) RETURNS float8
+	AS 'MODULE_PATHNAME', 'metric_recall_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION segment.metric_f1_final(state float8[]) RETURNS float8
+	AS 'MODULE_PATHNAME', 'metric_f1_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION segment.metric_accuracy_final(float8[]) IS 'aggregate final function';
+COMMENT ON FUNCTION segment.metric_precision_final(float8[]) IS 'aggregate final function';
+COMMENT ON FUNCTION segment.metric_recall_final(float8[]) IS 'aggregate final function';
+COMMENT ON FUNCTION segment.metric_f1_final(float8[]) IS 'aggregate final function';
+
+CREATE AGGREGATE segment.accuracy(actual anyelement, predicted anyelement) (
+	SFUNC = segment.metric_accuracy_accum, STYPE = float8[],
+	FINALFUNC = segment.metric_accuracy_final, COMBINEFUNC = segment.metric_combine,
+	INITCOND = '{0,0}', PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE segment.accuracy(anyelement, anyelement) IS
+	'share of rows where predicted = actual (rows with a NULL are skipped)';
+
+CREATE AGGREGATE segment.precision_score(actual anyelement, predicted anyelement, positive anyelement) (
+	SFUNC = segment.metric_binary_accum, STYPE = float8[],
+	FINALFUNC = segment.metric_precision_final, COMBINEFUNC = segment.metric_combine,
+	INITCOND = '{0,0,0}', PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE segment.precision_score(anyelement, anyelement, anyelement) IS
+	'precision of the positive class: tp / (tp + fp), 0 when nothing is predicted positive';
+
+CREATE AGGREGATE segment.recall_score(actual anyelement, predicted anyelement, positive anyelement) (
+	SFUNC = segment.metric_binary_accum, STYPE = float8[],
+	FINALFUNC = segment.metric_recall_final, COMBINEFUNC = segment.metric_combine,
+	INITCOND = '{0,0,0}', PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE segment.recall_score(anyelement, anyelement, anyelement) IS
+	'recall of the positive class: tp / (tp + fn), 0 without positive rows';
+
+CREATE AGGREGATE segment.f1_score(actual anyelement, predicted anyelement, positive anyelement) (
+	SFUNC = segment.metric_binary_accum, STYPE = float8[],
+	FINALFUNC = segment.metric_f1_final, COMBINEFUNC = segment.metric_combine,
+	INITCOND = '{0,0,0}', PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE segment.f1_score(anyelement, anyelement, anyelement) IS
+	'F1 of the positive class: 2 tp / (2 tp + fp + fn)';
+
+CREATE FUNCTION segment.stratified_split(labels text[], test_size float8 DEFAULT 0.2,
+										 validation_size float8 DEFAULT 0.1,
+										 seed integer DEFAULT 42)
+RETURNS text[]
+	AS 'MODULE_PATHNAME', 'stratified_split'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION segment.stratified_split(text[], float8, float8, integer) IS
+	'the part (train, validation, test) segment_train assigns to each of a list of text labels given in scan order';

@@ -1,0 +1,660 @@
+/*-------------------------------------------------------------------------
+ *
+ * mlp.c
+ *	  Multilayer perceptron: layout, initialisation, training-mode forward
+ *	  and backward passes, prediction with folded batch normalisation.
+ *
+ * Batch normalisation follows Ioffe and Szegedy (2015), "Batch
+ * Normalization: Accelerating Deep Network Training by Reducing Internal
+ * Covariate Shift"; inverted dropout Srivastava et al. (2014); Adam
+ * Kingma and Ba (2015) in the form scikit-learn uses (bias correction
+ * folded into the step size).  The training loop is in mlp_train.c.
+ *
+ * IDENTIFICATION
+ *	  src/mlp.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "linalg.h"
+#include "mlp.h"
+
+SegStatus
+mlp_check_shape(const MlpShape *shape, char *errmsg)
+{
+	if (shape->n_inputs < 1 || shape->n_inputs > MLP_MAX_WIDTH)
+	{
+		snprintf(errmsg, SEG_ERRMSG_LEN, "number of inputs %d is out of range 1 .. %d",
+				 shape->n_inputs, MLP_MAX_WIDTH);
+		return SEG_ERR_INVALID;
+	}
+	if (shape->n_classes < 2 || shape->n_classes > MLP_MAX_WIDTH)
+	{
+		snprintf(errmsg, SEG_ERRMSG_LEN, "number of classes %d is out of range 2 .. %d",
+				 shape->n_classes, MLP_MAX_WIDTH);
+		return SEG_ERR_INVALID;
+	}
+	if (shape->n_hidden < 0 || shape->n_hidden > MLP_MAX_HIDDEN)
+	{
+		snprintf(errmsg, SEG_ERRMSG_LEN, "number of hidden layers %d is out of range 0 .. %d",
+				 shape->n_hidden, MLP_MAX_HIDDEN);
+		return SEG_ERR_INVALID;
+	}
+	for (int l = 0; l < shape->n_hidden; l++)
+		if (shape->hidden[l] < 1 || shape->hidden[l] > MLP_MAX_WIDTH)
+		{
+			snprintf(errmsg, SEG_ERRMSG_LEN, "hidden layer size %d is out of range 1 .. %d",
+					 shape->hidden[l], MLP_MAX_WIDTH);
+			return SEG_ERR_INVALID;
+		}
+	return SEG_OK;
+}
+
+SegStatus
+mlp_create(const MlpShape *shape, Mlp **out, char *errmsg)
+{
+	SegStatus	status = mlp_check_shape(shape, errmsg);
+	Mlp		   *m;
+	long		np = 0;
+	long		ns = 0;
+	int			n_in = shape->n_inputs;
+
+	if (status != SEG_OK)
+		return status;
+	m = seg_alloc0(sizeof(Mlp));
+	if (m == NULL)
+		return SEG_ERR_NOMEM;
+	m->shape = *shape;
+	m->n_layers = shape->n_hidden + 1;
+	m->max_width = shape->n_inputs;
+	for (int l = 0; l < m->n_layers; l++)
+	{
+		MlpLayer   *L = &m->layers[l];
+		bool		hidden = l < shape->n_hidden;
+		bool		bn = hidden && shape->batch_norm;
+
+		L->n_in = n_in;
+		L->n_out = hidden ? shape->hidden[l] : shape->n_classes;
+		L->hidden = hidden;
+		/* widths are <= 65536, so n_in * n_out fits easily in a long */
+		L->w = np;
+		np += (long) L->n_in * L->n_out;
+		L->b = L->gamma = L->beta = L->running_mean = L->running_var = -1;
+		if (bn)
+		{
+			L->gamma = np;
+			np += L->n_out;
+			L->beta = np;
+			np += L->n_out;
+			L->running_mean = ns;
+			ns += L->n_out;
+			L->running_var = ns;
+			ns += L->n_out;
+		}
+		else
+		{
+			L->b = np;
+			np += L->n_out;
+		}
+		if (L->n_out > m->max_width)
+			m->max_width = L->n_out;
+		n_in = L->n_out;
+	}
+	m->n_params = (size_t) np;
+	m->n_stats = (size_t) ns;
+	m->params = seg_alloc0(sizeof(double) * (m->n_params > 0 ? m->n_params : 1));
+	m->stats = seg_alloc0(sizeof(double) * (m->n_stats > 0 ? m->n_stats : 1));
+	if (m->params == NULL || m->stats == NULL)
+	{
+		mlp_free(m);
+		return SEG_ERR_NOMEM;
+	}
+	for (int l = 0; l < m->n_layers; l++)
+	{
+		MlpLayer   *L = &m->layers[l];
+
+		if (L->gamma >= 0)
+			for (int j = 0; j < L->n_out; j++)
+			{
+				m->params[L->gamma + j] = 1.0;
+				m->stats[L->running_var + j] = 1.0;
+			}
+	}
+	*out = m;
+	return SEG_OK;
+}
+
+void
+mlp_init_params(Mlp *m, SegRng *rng)
+{
+	for (int l = 0; l < m->n_layers; l++)
+	{
+		MlpLayer   *L = &m->layers[l];
+		double		bound = sqrt(6.0 / (L->n_in + L->n_out));
+		long		nw = (long) L->n_in * L->n_out;
+
+		for (long i = 0; i < nw; i++)
+			m->params[L->w + i] = (2.0 * rng_uniform(rng) - 1.0) * bound;
+		if (L->b >= 0)
+			for (int j = 0; j < L->n_out; j++)
+				m->params[L->b + j] = (2.0 * rng_uniform(rng) - 1.0) * bound;
+		if (L->gamma >= 0)
+			for (int j = 0; j < L->n_out; j++)
+			{
+				m->params[L->gamma + j] = 1.0;
+				m->params[L->beta + j] = 0.0;
+				m->stats[L->running_mean + j] = 0.0;
+				m->stats[L->running_var + j] = 1.0;
+			}
+	}
+}
+
+void
+mlp_free(Mlp *m)
+{
+	if (m == NULL)
+		return;
+	seg_free(m->params);
+	seg_free(m->stats);
+	seg_free(m);
+}
+
+/* ---- prediction ---------------------------------------------------- */
+
+MlpDense *
+mlp_dense_create(const Mlp *m)
+{
+	MlpDense   *d = seg_alloc0(sizeof(MlpDense));
+
+	d->n_layers = m->n_layers;
+	d->n_classes = m->shape.n_classes;
+	d->max_width = m->max_width;
+	for (int l = 0; l < m->n_layers; l++)
+	{
+		d->n_in[l] = m->layers[l].n_in;
+		d->n_out[l] = m->layers[l].n_out;
+		d->w[l] = seg_alloc(sizeof(double) * (size_t) d->n_in[l] * d->n_out[l]);
+		d->b[l] = seg_alloc(sizeof(double) * d->n_out[l]);
+	}
+	mlp_dense_refresh(d, m);
+	return d;
+}
+
+void
+mlp_dense_refresh(MlpDense *d, const Mlp *m)
+{
+	for (int l = 0; l < m->n_layers; l++)
+	{
+		const MlpLayer *L = &m->layers[l];
+		const double *w = m->params + L->w;
+		double	   *dw = d->w[l];
+		double	   *db = d->b[l];
+
+		if (L->gamma < 0)
+		{
+			memcpy(dw, w, sizeof(double) * (size_t) L->n_in * L->n_out);
+			memcpy(db, m->params + L->b, sizeof(double) * L->n_out);
+			continue;
+		}
+		for (int j = 0; j < L->n_out; j++)
+		{
+			double		s = m->params[L->gamma + j] /
+				sqrt(m->stats[L->running_var + j] + MLP_BN_EPS);
+
+			db[j] = m->params[L->beta + j] - m->stats[L->running_mean + j] * s;
+			for (int i = 0; i < L->n_in; i++)
+				dw[(size_t) i * L->n_out + j] = w[(size_t) i * L->n_out + j] * s;
+		}
+	}
+}
+
+void
+mlp_dense_free(MlpDense *d)
+{
+	if (d == NULL)
+		return;
+	for (int l = 0; l < d->n_layers; l++)
+	{
+		seg_free(d->w[l]);
+		seg_free(d->b[l]);
+	}
+	seg_free(d);
+}
+
+int
+mlp_argmax(const double *v, int n)
+{
+	int			best = 0;
+
+	for (int j = 1; j < n; j++)
+		if (v[j] > v[best])
+			best = j;
+	return best;
+}
+
+void
+mlp_softmax_rows(double *z, int n, int c)
+{
+	for (int i = 0; i < n; i++)
+	{
+		double	   *row = z + (size_t) i * c;
+		double		mx = row[0];
+		double		sum = 0.0;
+
+		for (int j = 1; j < c; j++)
+			if (row[j] > mx)
+				mx = row[j];
+		for (int j = 0; j < c; j++)
+		{
+			row[j] = exp(row[j] - mx);
+			sum += row[j];
+		}
+		for (int j = 0; j < c; j++)
+			row[j] /= sum;
+	}
+}
+
+int
+mlp_dense_predict_row(const MlpDense *d, const double *x, double *proba, double *scratch)
+{
+	const double *a = x;
+	double	   *bufs[2] = {scratch, scratch + d->max_width};
+
+	for (int l = 0; l < d->n_layers; l++)
+	{
+		bool		last = l == d->n_layers - 1;
+		double	   *z = last ? proba : bufs[l & 1];
+		int			n_out = d->n_out[l];
+
+		memcpy(z, d->b[l], sizeof(double) * n_out);
+		linalg_gemv(true, d->n_in[l], n_out, 1.0, d->w[l], n_out, a, 1.0, z);
+		if (!last)
+			for (int j = 0; j < n_out; j++)
+				z[j] = z[j] > 0.0 ? z[j] : 0.0;
+		a = z;
+	}
+	mlp_softmax_rows(proba, 1, d->n_classes);
+	return mlp_argmax(proba, d->n_classes);
+}
+
+#define DENSE_BLOCK 256
+
+void
+mlp_dense_predict(const MlpDense *d, const double *x, int n, double *proba)
+{
+	double	   *bufs[2];
+
+	bufs[0] = seg_alloc(sizeof(double) * DENSE_BLOCK * d->max_width);
+	bufs[1] = seg_alloc(sizeof(double) * DENSE_BLOCK * d->max_width);
+	for (int start = 0; start < n; start += DENSE_BLOCK)
+	{
+		int			rows = n - start < DENSE_BLOCK ? n - start : DENSE_BLOCK;
+		const double *a = x + (size_t) start * d->n_in[0];
+
+		for (int l = 0; l < d->n_layers; l++)
+		{
+			bool		last = l == d->n_layers - 1;
+			int			n_out = d->n_out[l];
+			double	   *z = last ? proba + (size_t) start * n_out : bufs[l & 1];
+
+			for (int i = 0; i < rows; i++)
+				memcpy(z + (size_t) i * n_out, d->b[l], sizeof(double) * n_out);
+			linalg_gemm(false, false, rows, n_out, d->n_in[l], 1.0, a, d->n_in[l],
+						d->w[l], n_out, 1.0, z, n_out);
+			if (!last)
+				for (size_t k = 0; k < (size_t) rows * n_out; k++)
+					z[k] = z[k] > 0.0 ? z[k] : 0.0;
+			a = z;
+		}
+		mlp_softmax_rows(proba + (size_t) start * d->n_classes, rows, d->n_classes);
+	}
+	seg_free(bufs[0]);
+	seg_free(bufs[1]);
+}
+
+/* smallest probability fed to log(), as sklearn's log_loss clipping */
+#define PROBA_FLOOR 1e-15
+
+void
+mlp_evaluate(const MlpDense *d, const double *x, const int *y, int n,
+			 double *proba, double *loss, double *accuracy)
+{
+	double		sum = 0.0;
+	int			correct = 0;
+	int			c = d->n_classes;
+
+	mlp_dense_predict(d, x, n, proba);
+	for (int i = 0; i < n; i++)
+	{
+		const double *p = proba + (size_t) i * c;
+		double		py = p[y[i]];
+
+		sum -= log(py > PROBA_FLOOR ? py : PROBA_FLOOR);
+		if (mlp_argmax(p, c) == y[i])
+			correct++;
+	}
+	*loss = n > 0 ? sum / n : 0.0;
+	*accuracy = n > 0 ? (double) correct / n : 0.0;
+}
+
+/* ---- training-mode passes ------------------------------------------ */
+
+struct MlpWork
+{
+	int			max_batch;
+	double	   *pre[MLP_MAX_HIDDEN + 1];	/* layer output before ReLU (after BN) */
+	double	   *zhat[MLP_MAX_HIDDEN];	/* normalised pre-activations (BN) */
+	double	   *act[MLP_MAX_HIDDEN];	/* after ReLU and dropout */
+	double	   *mask[MLP_MAX_HIDDEN];	/* 0 or 1 / (1 - p) */
+	double	   *mean[MLP_MAX_HIDDEN];
+	double	   *inv_std[MLP_MAX_HIDDEN];
+	double	   *dz;				/* max_batch x max_width */
+	double	   *da;
+	double	   *col_a;			/* max_width column sums */
+	double	   *col_b;
+};
+
+MlpWork *
+mlp_work_create(const Mlp *m, int max_batch)
+{
+	MlpWork    *w = seg_alloc0(sizeof(MlpWork));
+	size_t		big = (size_t) max_batch * m->max_width;
+
+	w->max_batch = max_batch;
+	for (int l = 0; l < m->n_layers; l++)
+	{
+		size_t		cells = (size_t) max_batch * m->layers[l].n_out;
+
+		w->pre[l] = seg_alloc(sizeof(double) * cells);
+		if (!m->layers[l].hidden)
+			continue;
+		w->zhat[l] = seg_alloc(sizeof(double) * cells);
+		w->act[l] = seg_alloc(sizeof(double) * cells);
+		w->mask[l] = seg_alloc(sizeof(double) * cells);
+		w->mean[l] = seg_alloc(sizeof(double) * m->layers[l].n_out);
+		w->inv_std[l] = seg_alloc(sizeof(double) * m->layers[l].n_out);
+	}
+	w->dz = seg_alloc(sizeof(double) * big);
+	w->da = seg_alloc(sizeof(double) * big);
+	w->col_a = seg_alloc(sizeof(double) * m->max_width);
+	w->col_b = seg_alloc(sizeof(double) * m->max_width);
+	return w;
+}
+
+void
+mlp_work_free(MlpWork *w)
+{
+	if (w == NULL)
+		return;
+	for (int l = 0; l <= MLP_MAX_HIDDEN; l++)
+	{
+		seg_free(w->pre[l]);
+		if (l < MLP_MAX_HIDDEN)
+		{
+			seg_free(w->zhat[l]);
+			seg_free(w->act[l]);
+			seg_free(w->mask[l]);
+			seg_free(w->mean[l]);
+			seg_free(w->inv_std[l]);
+		}
+	}
+	seg_free(w->dz);
+	seg_free(w->da);
+	seg_free(w->col_a);
+	seg_free(w->col_b);
+	seg_free(w);
+}
+
+/* Normalises z (n x k) in place with the batch's statistics, keeping zhat. */
+static void
+BatchNormForward(Mlp *m, MlpWork *w, int l, int n, bool update_stats)
+{
+	const MlpLayer *L = &m->layers[l];
+	int			k = L->n_out;
+	double	   *restrict z = w->pre[l];
+	double	   *restrict zhat = w->zhat[l];
+	double	   *restrict mean = w->mean[l];
+	double	   *restrict inv_std = w->inv_std[l];
+	double	   *restrict sq = w->col_a;
+	const double *restrict gamma = m->params + L->gamma;
+	const double *restrict beta = m->params + L->beta;
+
+	memset(mean, 0, sizeof(double) * k);
+	memset(sq, 0, sizeof(double) * k);
+	for (int i = 0; i < n; i++)
+	{
+		const double *restrict zi = z + (size_t) i * k;
+
+		/* Auto-vectorized */
+		for (int j = 0; j < k; j++)
+			mean[j] += zi[j];
+	}
+	for (int j = 0; j < k; j++)
+		mean[j] /= n;
+	for (int i = 0; i < n; i++)
+	{
+		const double *restrict zi = z + (size_t) i * k;
+
+		/* Auto-vectorized */
+		for (int j = 0; j < k; j++)
+			sq[j] += (zi[j] - mean[j]) * (zi[j] - mean[j]);
+	}
+	for (int j = 0; j < k; j++)
+	{
+		double		var = sq[j] / n;
+
+		inv_std[j] = 1.0 / sqrt(var + MLP_BN_EPS);
+		if (update_stats)
+		{
+			double	   *rm = m->stats + L->running_mean;
+			double	   *rv = m->stats + L->running_var;
+
+			rm[j] = (1.0 - MLP_BN_MOMENTUM) * rm[j] + MLP_BN_MOMENTUM * mean[j];
+			rv[j] = (1.0 - MLP_BN_MOMENTUM) * rv[j] +
+				MLP_BN_MOMENTUM * (n > 1 ? var * n / (n - 1) : var);
+		}
+	}
+	for (int i = 0; i < n; i++)
+	{
+		double	   *restrict zi = z + (size_t) i * k;
+		double	   *restrict hi = zhat + (size_t) i * k;
+
+		/* Auto-vectorized */
+		for (int j = 0; j < k; j++)
+		{
+			hi[j] = (zi[j] - mean[j]) * inv_std[j];
+			zi[j] = gamma[j] * hi[j] + beta[j];
+		}
+	}
+}
+
+/*
+ * Inverted dropout masks: 0 with probability p, else 1 / (1 - p).  Each
+ * 64-bit draw gives four 16-bit uniforms, so p is resolved to 2^-16.
+ */
+static void
+DropoutMask(double *restrict mask, size_t cells, double dropout, SegRng *rng)
+{
+	double		keep = 1.0 / (1.0 - dropout);
+	uint64_t	threshold = (uint64_t) (dropout * 65536.0);
+	size_t		c = 0;
+
+	for (; c + 4 <= cells; c += 4)
+	{
+		uint64_t	r = rng_next(rng);
+
+		for (int q = 0; q < 4; q++)
+			mask[c + q] = ((r >> (16 * q)) & 0xffff) >= threshold ? keep : 0.0;
+	}
+	if (c < cells)
+	{
+		uint64_t	r = rng_next(rng);
+
+		for (int q = 0; c < cells; c++, q++)
+			mask[c] = ((r >> (16 * q)) & 0xffff) >= threshold ? keep : 0.0;
+	}
+}
+
+/* Forward pass in training mode; leaves probabilities in w->pre[last]. */
+static void
+ForwardTrain(Mlp *m, MlpWork *w, const double *x, int n, double dropout, SegRng *rng,
+			 bool update_stats)
+{
+	const double *a = x;
+
+	for (int l = 0; l < m->n_layers; l++)
+	{
+		const MlpLayer *L = &m->layers[l];
+		int			k = L->n_out;
+		size_t		cells = (size_t) n * k;
+		double	   *restrict z = w->pre[l];
+		double	   *restrict act;
+		double	   *restrict mask;
+
+		if (L->b >= 0)
+			for (int i = 0; i < n; i++)
+				memcpy(z + (size_t) i * k, m->params + L->b, sizeof(double) * k);
+		linalg_gemm_small(false, false, n, k, L->n_in, 1.0, a, L->n_in, m->params + L->w, k,
+						  L->b >= 0 ? 1.0 : 0.0, z, k);
+		if (!L->hidden)
+			break;
+		if (L->gamma >= 0)
+			BatchNormForward(m, w, l, n, update_stats);
+		act = w->act[l];
+		mask = w->mask[l];
+		if (dropout > 0.0)
+			DropoutMask(mask, cells, dropout, rng);
+		else
+			for (size_t c = 0; c < cells; c++)
+				mask[c] = 1.0;
+		/* Auto-vectorized */
+		for (size_t c = 0; c < cells; c++)
+			act[c] = (z[c] > 0.0 ? z[c] : 0.0) * mask[c];
+		a = act;
+	}
+	mlp_softmax_rows(w->pre[m->n_layers - 1], n, m->shape.n_classes);
+}
+
+double
+mlp_loss_grad(Mlp *m, MlpWork *w, const double *x, const int *y, int n,
+			  const double *class_weight, double dropout, double l2, SegRng *rng,
+			  bool update_stats, double *grad)
+{
+	int			last = m->n_layers - 1;
+	int			c = m->shape.n_classes;
+	const double *proba;
+	double		loss = 0.0;
+	double		penalty = 0.0;
+	double	   *dz = w->dz;
+
+	ForwardTrain(m, w, x, n, dropout, rng, update_stats);
+	proba = w->pre[last];
+
+	/* output layer: d loss / d logits = weight * (p - onehot) / n */
+	for (int i = 0; i < n; i++)
+	{
+		double		wi = class_weight != NULL ? class_weight[y[i]] : 1.0;
+		double		py = proba[(size_t) i * c + y[i]];
+
+		loss -= wi * log(py > PROBA_FLOOR ? py : PROBA_FLOOR);
+		for (int j = 0; j < c; j++)
+			dz[(size_t) i * c + j] = wi * (proba[(size_t) i * c + j] - (j == y[i])) / n;
+	}
+	loss /= n;
+
+	for (int l = last; l >= 0; l--)
+	{
+		const MlpLayer *L = &m->layers[l];
+		int			k = L->n_out;
+		const double *a_prev = l == 0 ? x : w->act[l - 1];
+		const double *W = m->params + L->w;
+		double	   *gw = grad + L->w;
+		size_t		nw = (size_t) L->n_in * k;
+
+		linalg_gemm_small(true, false, L->n_in, k, n, 1.0, a_prev, L->n_in, dz, k, 0.0, gw, k);
+		/* sklearn's L2: (alpha / 2) * sum(W^2) / n, gradient alpha * W / n */
+		if (l2 > 0.0)
+		{
+			double		sq = 0.0;
+
+			for (size_t i = 0; i < nw; i++)
+			{
+				sq += W[i] * W[i];
+				gw[i] += l2 * W[i] / n;
+			}
+			penalty += 0.5 * l2 * sq / n;
+		}
+		if (L->b >= 0)
+		{
+			double	   *gb = grad + L->b;
+
+			memset(gb, 0, sizeof(double) * k);
+			for (int i = 0; i < n; i++)
+				for (int j = 0; j < k; j++)
+					gb[j] += dz[(size_t) i * k + j];
+		}
+		if (l == 0)
+			break;
+
+		/* d loss / d act[l-1], then back through dropout, ReLU and BN */
+		{
+			const MlpLayer *P = &m->layers[l - 1];
+			int			kp = P->n_out;
+			double	   *restrict da = w->da;
+			const double *restrict pre = w->pre[l - 1];
+			const double *restrict mask = w->mask[l - 1];
+
+			linalg_gemm_small(false, true, n, kp, k, 1.0, dz, k, W, k, 0.0, da, kp);
+			/* Auto-vectorized */
+			for (size_t cc = 0; cc < (size_t) n * kp; cc++)
+				da[cc] = pre[cc] > 0.0 ? da[cc] * mask[cc] : 0.0;
+			if (P->gamma < 0)
+			{
+				memcpy(w->dz, da, sizeof(double) * (size_t) n * kp);
+			}
+			else
+			{
+				const double *restrict zhat = w->zhat[l - 1];
+				const double *restrict inv_std = w->inv_std[l - 1];
+				const double *restrict gamma = m->params + P->gamma;
+				double	   *restrict gg = grad + P->gamma;
+				double	   *restrict gbeta = grad + P->beta;
+				double	   *restrict dzp = w->dz;
+
+				/*
+				 * d gamma = sum(dy zhat), d beta = sum(dy); then
+				 * dz = gamma inv_std (dy - (d beta + zhat d gamma) / n).
+				 */
+				memset(gg, 0, sizeof(double) * kp);
+				memset(gbeta, 0, sizeof(double) * kp);
+				for (int i = 0; i < n; i++)
+				{
+					const double *restrict di = da + (size_t) i * kp;
+					const double *restrict hi = zhat + (size_t) i * kp;
+
+					/* Auto-vectorized */
+					for (int j = 0; j < kp; j++)
+					{
+						gg[j] += di[j] * hi[j];
+						gbeta[j] += di[j];
+					}
+				}
+				for (int i = 0; i < n; i++)
+				{
+					const double *restrict di = da + (size_t) i * kp;
+					const double *restrict hi = zhat + (size_t) i * kp;
+					double	   *restrict zi = dzp + (size_t) i * kp;
+
+					/* Auto-vectorized */
+					for (int j = 0; j < kp; j++)
+						zi[j] = gamma[j] * inv_std[j] * (di[j] - (gbeta[j] + hi[j] * gg[j]) / n);
+				}
+			}
+		}
+	}
+
+	return loss + penalty;
+}

@@ -1,0 +1,196 @@
+/*-------------------------------------------------------------------------
+ *
+ * mlp.h
+ *	  A multilayer perceptron classifier on plain matrices: dense ReLU
+ *	  layers with optional batch normalisation and inverted dropout, a
+ *	  softmax output, cross-entropy loss, Adam, early stopping.
+ *
+ * Hidden layer l computes, for a minibatch A (B x n_in):
+ *	Z = A W (+ b)                  W is n_in x n_out, row-major
+ *	Z = gamma * (Z - mu) / sqrt(var + 1e-5) + beta    with batch_norm
+ *	A' = relu(Z) * mask / (1 - dropout)              inverted dropout
+ * With batch_norm the layer has no bias (beta replaces it).  In training
+ * mu/var are the minibatch's (population variance); the running statistics
+ * move towards the batch mean and unbiased variance with PyTorch's
+ * momentum 0.1 (Keras' 0.99 counts the other way round), and prediction
+ * uses them.  Dropout is off at prediction.
+ *
+ * Loss (as scikit-learn's MLPClassifier): mean weighted cross-entropy over
+ * the minibatch plus (l2 / 2) * sum(W^2) / B over every weight matrix
+ * (biases, gamma and beta are not penalised), so `l2` is sklearn's
+ * `alpha`.  Initialisation is sklearn's Glorot uniform: weights and
+ * biases ~ U(-s, s), s = sqrt(6 / (n_in + n_out)); gamma = 1, beta = 0.
+ * Adam: beta1 0.9, beta2 0.999, eps 1e-8, bias-corrected step size.
+ *
+ * All trainable parameters live in one flat array (and the running
+ * statistics in another), so Adam, snapshots and serialisation are loops
+ * over one vector.
+ *
+ * IDENTIFICATION
+ *	  src/mlp.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef SEGMENT_MLP_H
+#define SEGMENT_MLP_H
+
+#include "core.h"
+#include "rng.h"
+
+#define MLP_MAX_HIDDEN 8
+#define MLP_MAX_WIDTH 65536
+#define MLP_BN_EPS 1e-5
+#define MLP_BN_MOMENTUM 0.1
+
+typedef struct MlpShape
+{
+	int			n_inputs;
+	int			n_classes;
+	int			n_hidden;		/* hidden layers, 0 .. MLP_MAX_HIDDEN */
+	int			hidden[MLP_MAX_HIDDEN];
+	bool		batch_norm;
+} MlpShape;
+
+/* Offsets of one layer's pieces in the flat arrays; -1 when absent. */
+typedef struct MlpLayer
+{
+	int			n_in;
+	int			n_out;
+	long		w;				/* params: n_in x n_out */
+	long		b;				/* params: n_out (no bias with batch norm) */
+	long		gamma;			/* params: n_out */
+	long		beta;			/* params: n_out */
+	long		running_mean;	/* stats: n_out */
+	long		running_var;	/* stats: n_out */
+	bool		hidden;			/* ReLU (and dropout) after it */
+} MlpLayer;
+
+typedef struct Mlp
+{
+	MlpShape	shape;
+	int			n_layers;		/* hidden layers + the output layer */
+	MlpLayer	layers[MLP_MAX_HIDDEN + 1];
+	int			max_width;		/* widest of inputs and layer outputs */
+	size_t		n_params;
+	double	   *params;
+	size_t		n_stats;
+	double	   *stats;
+} Mlp;
+
+/* Validates the shape; SEG_ERR_INVALID with a message when it is bad. */
+extern SegStatus mlp_check_shape(const MlpShape *shape, char *errmsg);
+
+/* Allocates a network of this shape with zero parameters and unit running variances. */
+extern SegStatus mlp_create(const MlpShape *shape, Mlp **out, char *errmsg);
+
+/* Glorot-uniform initialisation from rng. */
+extern void mlp_init_params(Mlp *m, SegRng *rng);
+extern void mlp_free(Mlp *m);
+
+/*
+ * Prediction-time form: batch normalisation folded into each layer's
+ * weights and bias (W' = W * s, b' = (b - mean) * s + beta with
+ * s = gamma / sqrt(running_var + eps)), so a row costs one gemv a layer.
+ */
+typedef struct MlpDense
+{
+	int			n_layers;
+	int			n_in[MLP_MAX_HIDDEN + 1];
+	int			n_out[MLP_MAX_HIDDEN + 1];
+	double	   *w[MLP_MAX_HIDDEN + 1];
+	double	   *b[MLP_MAX_HIDDEN + 1];
+	int			n_classes;
+	int			max_width;
+} MlpDense;
+
+extern MlpDense *mlp_dense_create(const Mlp *m);
+/* Recomputes the folded weights of d (created from m) without allocating. */
+extern void mlp_dense_refresh(MlpDense *d, const Mlp *m);
+extern void mlp_dense_free(MlpDense *d);
+
+/* doubles of scratch mlp_dense_predict_row needs */
+#define MLP_ROW_SCRATCH(d) (2 * (d)->max_width)
+
+/*
+ * Class probabilities of one encoded row into proba (n_classes); returns
+ * the most probable class (the lowest index on ties).  Allocates nothing.
+ */
+extern int	mlp_dense_predict_row(const MlpDense *d, const double *x, double *proba,
+								  double *scratch);
+
+/* Probabilities of n rows (n x n_classes), in blocks through GEMM. */
+extern void mlp_dense_predict(const MlpDense *d, const double *x, int n, double *proba);
+
+/* in-place softmax of each of n rows of width c */
+extern void mlp_softmax_rows(double *z, int n, int c);
+
+/* index of the largest value (the first on ties) */
+extern int	mlp_argmax(const double *v, int n);
+
+/*
+ * Buffers of one minibatch forward/backward pass (up to max_batch rows).
+ */
+typedef struct MlpWork MlpWork;
+
+extern MlpWork *mlp_work_create(const Mlp *m, int max_batch);
+extern void mlp_work_free(MlpWork *w);
+
+/*
+ * Training-mode loss of a minibatch (x: n x n_inputs, y: classes), with
+ * per-class weights (NULL: all 1), dropout p with masks drawn from rng,
+ * sklearn's L2 penalty l2,
+ * and its gradient with respect to params into grad (n_params).  When
+ * update_stats, the running statistics move towards the batch's.
+ */
+extern double mlp_loss_grad(Mlp *m, MlpWork *w, const double *x, const int *y, int n,
+							const double *class_weight, double dropout, double l2,
+							SegRng *rng, bool update_stats, double *grad);
+
+/*
+ * Eval-mode mean cross-entropy (unweighted) and accuracy of n rows, into
+ * loss / accuracy; proba (n x n_classes) receives the probabilities.
+ */
+extern void mlp_evaluate(const MlpDense *d, const double *x, const int *y, int n,
+						 double *proba, double *loss, double *accuracy);
+
+typedef struct MlpTrainParams
+{
+	double		dropout;		/* [0, 1) */
+	double		l2;				/* sklearn's alpha, >= 0 */
+	int			epochs;
+	int			batch_size;
+	double		learning_rate;
+	int			patience;		/* epochs without a better validation loss before stopping */
+	const double *class_weight; /* per class, or NULL */
+	const char *progress_label; /* prefixes the per-epoch NOTICE, or NULL */
+} MlpTrainParams;
+
+typedef struct MlpData
+{
+	const double *x;
+	const int  *y;
+	int			n;
+} MlpData;
+
+typedef struct MlpFitResult
+{
+	int			epochs_run;
+	int			best_epoch;		/* 1-based epoch whose weights were kept */
+	double		train_loss;		/* mean minibatch loss of the best epoch */
+	double		val_loss;		/* of the best epoch */
+	double		val_accuracy;
+} MlpFitResult;
+
+/*
+ * Trains m (already initialised) on train with Adam in shuffled
+ * minibatches, evaluating on val after every epoch; stops after
+ * `patience` epochs without a lower validation loss and restores the
+ * best epoch's parameters and running statistics.  Calls the interrupt
+ * hook once per minibatch and reports each epoch through the progress
+ * hook.  Deterministic for rng's state.
+ */
+extern SegStatus mlp_fit(Mlp *m, const MlpData *train, const MlpData *val,
+						 const MlpTrainParams *p, SegRng *rng, const SegHooks *hooks,
+						 MlpFitResult *result, char *errmsg);
+
+#endif							/* SEGMENT_MLP_H */

@@ -1,0 +1,196 @@
+/*-------------------------------------------------------------------------
+ *
+ * sql_metrics.c
+ *	  Classification metrics as plain parallel aggregates over any query:
+ *	  segment.accuracy(actual, predicted) and segment.precision / recall /
+ *	  f1_score(actual, predicted, positive).
+ *
+ * States are float8[] counts (accuracy: {correct, rows}; the others:
+ * {true positives, false positives, false negatives}) updated in place
+ * when AggCheckCallContext allows, and summed by one combine function, so
+ * the aggregates run in parallel workers and push down to Citus shards.
+ * Values are compared by their binary image (datum_image_eq), so both
+ * sides must have the same type; numeric 1.0 and 1.00 differ.
+ *
+ * IDENTIFICATION
+ *	  src/sql_metrics.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/array.h"
+#include "utils/datum.h"
+#include "utils/lsyscache.h"
+
+#include "pg_core.h"
+
+PG_FUNCTION_INFO_V1(metric_accuracy_accum);
+PG_FUNCTION_INFO_V1(metric_binary_accum);
+PG_FUNCTION_INFO_V1(metric_combine);
+PG_FUNCTION_INFO_V1(metric_accuracy_final);
+PG_FUNCTION_INFO_V1(metric_precision_final);
+PG_FUNCTION_INFO_V1(metric_recall_final);
+PG_FUNCTION_INFO_V1(metric_f1_final);
+
+typedef struct ValueType
+{
+	int16		typlen;
+	bool		typbyval;
+} ValueType;
+
+/* The compared values' type, looked up once per call site. */
+static ValueType *
+ArgType(FunctionCallInfo fcinfo)
+{
+	ValueType  *t = fcinfo->flinfo->fn_extra;
+
+	if (t == NULL)
+	{
+		Oid			typid = get_fn_expr_argtype(fcinfo->flinfo, 1);
+
+		if (!OidIsValid(typid))
+			elog(ERROR, "could not determine the type of the compared values");
+		t = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(ValueType));
+		get_typlenbyval(typid, &t->typlen, &t->typbyval);
+		fcinfo->flinfo->fn_extra = t;
+	}
+	return t;
+}
+
+static bool
+Same(FunctionCallInfo fcinfo, int a, int b)
+{
+	ValueType  *t = ArgType(fcinfo);
+
+	return datum_image_eq(PG_GETARG_DATUM(a), PG_GETARG_DATUM(b), t->typbyval, t->typlen);
+}
+
+/* The counts of a state of `len` cells, copied unless we own the state. */
+static double *
+Counts(FunctionCallInfo fcinfo, int len, ArrayType **state)
+{
+	ArrayType  *s = PG_GETARG_ARRAYTYPE_P(0);
+	int			n;
+	double	   *values = segment_float8_array(s, "metric state", len, &n);
+
+	if (AggCheckCallContext(fcinfo, NULL))
+	{
+		*state = s;
+		return (double *) ARR_DATA_PTR(s);
+	}
+	*state = segment_build_float8_array(values, len);
+	return (double *) ARR_DATA_PTR(*state);
+}
+
+/* accuracy_accum(state, actual, predicted): {correct, rows} */
+Datum
+metric_accuracy_accum(PG_FUNCTION_ARGS)
+{
+	ArrayType  *state;
+	double	   *c = Counts(fcinfo, 2, &state);
+
+	if (Same(fcinfo, 1, 2))
+		c[0] += 1;
+	c[1] += 1;
+	PG_RETURN_ARRAYTYPE_P(state);
+}
+
+/* binary_accum(state, actual, predicted, positive): {tp, fp, fn} */
+Datum
+metric_binary_accum(PG_FUNCTION_ARGS)
+{
+	ArrayType  *state;
+	double	   *c = Counts(fcinfo, 3, &state);
+	bool		actual_pos = Same(fcinfo, 1, 3);
+	bool		predicted_pos = Same(fcinfo, 2, 3);
+
+	if (actual_pos && predicted_pos)
+		c[0] += 1;
+	else if (predicted_pos)
+		c[1] += 1;
+	else if (actual_pos)
+		c[2] += 1;
+	PG_RETURN_ARRAYTYPE_P(state);
+}
+
+Datum
+metric_combine(PG_FUNCTION_ARGS)
+{
+	ArrayType  *s1;
+	ArrayType  *s2;
+	double	   *v1;
+	double	   *v2;
+	int			n1;
+	int			n2;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0) && PG_ARGISNULL(1))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_ARGISNULL(0) ? PG_GETARG_DATUM(1) : PG_GETARG_DATUM(0));
+	}
+	s1 = PG_GETARG_ARRAYTYPE_P(0);
+	s2 = PG_GETARG_ARRAYTYPE_P(1);
+	v1 = segment_float8_array(s1, "metric state", -1, &n1);
+	v2 = segment_float8_array(s2, "metric state", n1, &n2);
+	for (int i = 0; i < n1; i++)
+		v1[i] += v2[i];
+	if (AggCheckCallContext(fcinfo, NULL))
+	{
+		memcpy(ARR_DATA_PTR(s1), v1, sizeof(double) * n1);
+		PG_RETURN_ARRAYTYPE_P(s1);
+	}
+	PG_RETURN_ARRAYTYPE_P(segment_build_float8_array(v1, n1));
+}
+
+static double *
+FinalCounts(FunctionCallInfo fcinfo, int len)
+{
+	int			n;
+
+	return segment_float8_array(PG_GETARG_ARRAYTYPE_P(0), "metric state", len, &n);
+}
+
+/* NULL without rows, as avg() */
+Datum
+metric_accuracy_final(PG_FUNCTION_ARGS)
+{
+	double	   *c = FinalCounts(fcinfo, 2);
+
+	if (c[1] == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(c[0] / c[1]);
+}
+
+/* zero_division=0, as scikit-learn */
+static double
+Ratio(double num, double den)
+{
+	return den > 0 ? num / den : 0.0;
+}
+
+Datum
+metric_precision_final(PG_FUNCTION_ARGS)
+{
+	double	   *c = FinalCounts(fcinfo, 3);
+
+	PG_RETURN_FLOAT8(Ratio(c[0], c[0] + c[1]));
+}
+
+Datum
+metric_recall_final(PG_FUNCTION_ARGS)
+{
+	double	   *c = FinalCounts(fcinfo, 3);
+
+	PG_RETURN_FLOAT8(Ratio(c[0], c[0] + c[2]));
+}
+
+Datum
+metric_f1_final(PG_FUNCTION_ARGS)
+{
+	double	   *c = FinalCounts(fcinfo, 3);
+
+	PG_RETURN_FLOAT8(Ratio(2 * c[0], 2 * c[0] + c[1] + c[2]));
+}

@@ -1,0 +1,118 @@
+/*-------------------------------------------------------------------------
+ *
+ * sql_train.h
+ *	  Pieces of segment_train shared between its files: the search-space
+ *	  parser and the JSON of reports, specs and metrics.
+ *
+ * IDENTIFICATION
+ *	  src/sql_train.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef SEGMENT_SQL_TRAIN_H
+#define SEGMENT_SQL_TRAIN_H
+
+#include "postgres.h"
+
+#include "lib/stringinfo.h"
+#include "utils/jsonb.h"
+
+#include "bytes.h"
+#include "metrics.h"
+#include "search_space.h"
+#include "train.h"
+
+/* how a new version is deployed */
+typedef enum DeployPolicy
+{
+	DEPLOY_ALWAYS,
+	DEPLOY_IF_BETTER,
+	DEPLOY_NEVER
+} DeployPolicy;
+
+/* segment_train's arguments, validated */
+typedef struct TrainArgs
+{
+	char	   *name;
+	Oid			relid;
+	char	   *label;
+	ArrayType  *features;		/* NULL: every other column */
+	ArrayType  *exclude;
+	SegTrialConfig base;
+	int			epochs;
+	int			patience;
+	bool		balance_auto;
+	double		test_size;
+	double		validation_size;
+	Jsonb	   *search;
+	int			trials;
+	int64		seed;
+	DeployPolicy deploy;
+} TrainArgs;
+
+/* sql_train_registry.c */
+
+extern const char *const segment_deploy_names[3];	/* by DeployPolicy */
+
+/* The stored spec: every argument, enough to call segment_train again. */
+extern char *segment_train_spec(const TrainArgs *a, char **features, int n_features);
+
+/*
+ * Saves the model as the next version of a->name, deployed as a->deploy
+ * says (if_better: test macro-F1 at least the deployed version's, or no
+ * version deployed); returns the version, whether it was deployed and why.
+ */
+extern int	segment_train_register(const TrainArgs *a, bytea *model, const char *spec,
+								   const char *metrics, double test_macro_f1,
+								   bool *deployed, const char **reason);
+
+/* sql_search.c */
+
+/*
+ * Parses a search jsonb; ERROR (invalid_parameter_value) when malformed.
+ * *halving gets its "successive_halving" entry (default true).
+ */
+extern void segment_parse_search(Jsonb *search, SegSearchSpace *space, bool *halving);
+
+/* The balance mode named s, or -1. */
+extern int	segment_balance_from_name(const char *s);
+
+/* sql_trials.c */
+
+/*
+ * Trains the n candidates (successive halving over epochs when asked and
+ * there are at least 9 trials and 9 epochs), appends each trial's JSON
+ * object to trials_json and a description of the schedule to schedule,
+ * stores each trial's validation macro-F1 in trial_f1 and leaves the best
+ * trained candidate (by validation macro-F1, the first on ties) in best.
+ */
+extern void segment_run_trials(const SegTrainSet *set, const SegTrialConfig *configs, int n,
+							   int epochs, int patience, int64 seed, bool halving,
+							   StringInfo trials_json, StringInfo schedule, double *trial_f1,
+							   SegCandidate *best);
+
+/* sql_train_json.c */
+
+/* Appends a float8 as JSON (shortest exact form; null when not finite). */
+extern void json_append_float8(StringInfo buf, double v);
+
+/* Appends "key": value pairs (with a leading comma when not first). */
+extern void json_append_key(StringInfo buf, const char *key, bool first);
+
+/* Appends a trial's hyperparameters as a JSON object (balance as given). */
+extern void json_append_config(StringInfo buf, const SegTrialConfig *c, int epochs,
+							   int patience, const char *balance);
+
+/*
+ * Appends the metrics object stored with a model: accuracy, macro and
+ * weighted averages, per-class scores, confusion matrix, log loss.
+ */
+extern void json_append_metrics(StringInfo buf, const SegMetrics *m,
+								char *const *class_names, double log_loss);
+
+extern Jsonb *segment_jsonb_from_text(const char *text);
+
+/* Appends model_info's fields of a classifier payload (decoding all of it). */
+extern void segment_describe_classifier(StringInfo buf, SegReader *payload);
+
+#endif							/* SEGMENT_SQL_TRAIN_H */

@@ -1,0 +1,146 @@
+/*-------------------------------------------------------------------------
+ *
+ * sql_train_registry.c
+ *	  segment_train and the model registry: the stored spec, the deploy
+ *	  policy, saving the new version.
+ *
+ * IDENTIFICATION
+ *	  src/sql_train_registry.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+
+#include "sql_train.h"
+
+const char *const segment_deploy_names[3] = {"always", "if_better", "never"};
+
+/* The deployed version's test macro-F1 of a name, or NaN when none is deployed. */
+static double
+DeployedMacroF1(const char *name, int *version)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1] = {CStringGetTextDatum(name)};
+	double		result = NAN;
+
+	*version = 0;
+	SPI_connect();
+	if (SPI_execute_with_args("SELECT (metrics->>'macro_f1')::float8, version "
+							  "FROM segment.models WHERE name = $1 AND deployed",
+							  1, types, values, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the model registry");
+	if (SPI_processed == 1)
+	{
+		bool		isnull;
+		Datum		f1 = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+		/* a deployed version without test metrics (not a classifier) counts as worse */
+		result = isnull ? -INFINITY : DatumGetFloat8(f1);
+		*version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
+											   SPI_tuptable->tupdesc, 2, &isnull));
+	}
+	SPI_finish();
+	return result;
+}
+
+static int
+SaveModel(const char *name, bytea *model, const char *spec, const char *metrics, bool deploy)
+{
+	Oid			types[5] = {TEXTOID, BYTEAOID, TEXTOID, TEXTOID, BOOLOID};
+	Datum		values[5];
+	bool		isnull;
+	int			version;
+
+	values[0] = CStringGetTextDatum(name);
+	values[1] = PointerGetDatum(model);
+	values[2] = CStringGetTextDatum(spec);
+	values[3] = CStringGetTextDatum(metrics);
+	values[4] = BoolGetDatum(deploy);
+	SPI_connect();
+	if (SPI_execute_with_args("SELECT segment.save_model($1, $2, $3::jsonb, $4::jsonb, $5)",
+							  5, types, values, NULL, false, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "could not save the model");
+	version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+										  &isnull));
+	SPI_finish();
+	return version;
+}
+
+char *
+segment_train_spec(const TrainArgs *a, char **features, int n_features)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "{\"relation\": ");
+	escape_json(&buf, quote_qualified_identifier(get_namespace_name(get_rel_namespace(a->relid)),
+												  get_rel_name(a->relid)));
+	appendStringInfoString(&buf, ", \"label\": ");
+	escape_json(&buf, a->label);
+	appendStringInfoString(&buf, ", \"features\": [");
+	for (int i = 0; i < n_features; i++)
+	{
+		if (i > 0)
+			appendStringInfoString(&buf, ", ");
+		escape_json(&buf, features[i]);
+	}
+	appendStringInfoString(&buf, "], \"arguments\": ");
+	json_append_config(&buf, &a->base, a->epochs, a->patience,
+					   a->balance_auto ? "auto" : balance_name(a->base.balance));
+	appendStringInfo(&buf, ", \"test_size\": ");
+	json_append_float8(&buf, a->test_size);
+	appendStringInfo(&buf, ", \"validation_size\": ");
+	json_append_float8(&buf, a->validation_size);
+	appendStringInfo(&buf, ", \"search\": %s, \"trials\": %d, \"seed\": " INT64_FORMAT
+					 ", \"deploy\": \"%s\"}",
+					 a->search ? JsonbToCString(NULL, &a->search->root, VARSIZE(a->search)) : "null",
+					 a->trials, a->seed, segment_deploy_names[a->deploy]);
+	return buf.data;
+}
+
+int
+segment_train_register(const TrainArgs *a, bytea *model, const char *spec, const char *metrics,
+					   double test_macro_f1, bool *deployed, const char **reason)
+{
+	int			previous_version;
+	double		previous_f1 = DeployedMacroF1(a->name, &previous_version);
+
+	switch (a->deploy)
+	{
+		case DEPLOY_ALWAYS:
+			*deployed = true;
+			*reason = "deploy => always";
+			break;
+		case DEPLOY_NEVER:
+			*deployed = false;
+			*reason = "deploy => never";
+			break;
+		default:
+			if (isnan(previous_f1))
+			{
+				*deployed = true;
+				*reason = "first deployed version of this name";
+			}
+			else
+			{
+				*deployed = test_macro_f1 >= previous_f1;
+				*reason = psprintf("test macro-F1 %s %s the deployed version %d's %s",
+								   float8out_internal(test_macro_f1),
+								   *deployed ? ">=" : "<", previous_version,
+								   float8out_internal(previous_f1));
+			}
+			break;
+	}
+	return SaveModel(a->name, model, spec, metrics, *deployed);
+}

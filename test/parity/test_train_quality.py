@@ -1,0 +1,156 @@
+"""segment_train's honest test quality against scikit-learn 1.2.
+
+On Train.csv (label Segmentation, ID excluded) and wa_churn.csv (label
+churn), both sides are scored on the same test rows: segment's stratified
+20% test split (seed 42), which segment.stratified_split() reproduces from
+the labels in scan order.  scikit-learn's MLPClassifier((64, 32),
+early_stopping=True) gets the other 80% (it holds out its own 10% for
+early stopping) with the same preprocessing: mean imputation and standard
+scaling of numbers, one-hot categories with a missing-value category and
+unknown categories ignored.
+
+Pass: segment's test macro-F1 >= sklearn's - 0.01 (both printed).  The
+simulated customers must reach test accuracy >= 0.95 with the default
+arguments; 5,000 of them, because with the classic 1,560 the test split
+holds only 20 high-value customers and the figure moves between 0.94 and
+0.96 with the seed.  segment trains
+with its defaults (200 epochs at most, early stopping with patience 10,
+balance auto), so the suite stays within about a minute.
+"""
+import time
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.metrics import f1_score
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from conftest import load_table, read_csv
+
+MARGIN = 0.01
+
+
+def is_number(v):
+    try:
+        float(v)
+        return True
+    except ValueError:
+        return False
+
+
+def load(conn, name, label, exclude):
+    rows = read_csv(name)
+    columns = [c for c in rows[0].keys() if c != label and c not in exclude]
+    numeric = [c for c in columns if all(r[c] in ("", "NA") or is_number(r[c]) for r in rows)]
+    categorical = [c for c in columns if c not in numeric]
+    table = name.split(".")[0].lower()
+    spec = [(c, "float8" if c in numeric else "text") for c in columns] + [(label, "text")]
+    load_table(conn, table, spec, [tuple(r[c] for c in columns) + (r[label],) for r in rows])
+    X_num = np.array([[np.nan if r[c] in ("", "NA") else float(r[c]) for c in numeric]
+                      for r in rows])
+    X_cat = np.array([["__missing__" if r[c] in ("", "NA") else r[c] for c in categorical]
+                      for r in rows], dtype=object)
+    y = np.array([r[label] for r in rows])
+    return table, np.hstack([X_num.astype(object), X_cat]), len(numeric), y
+
+
+def sklearn_macro_f1(X, n_numeric, y, train, test):
+    n = X.shape[1]
+    prep = ColumnTransformer([
+        ("num", make_pipeline(SimpleImputer(strategy="mean"), StandardScaler()),
+         list(range(n_numeric))),
+        ("cat", OneHotEncoder(handle_unknown="ignore"), list(range(n_numeric, n))),
+    ])
+    clf = make_pipeline(prep, MLPClassifier((64, 32), early_stopping=True, random_state=42))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf.fit(X[train], y[train])
+    return f1_score(y[test], clf.predict(X[test]), average="macro")
+
+
+@pytest.mark.parametrize("name,label,exclude", [
+    ("Train.csv", "Segmentation", {"ID"}),
+    ("wa_churn.csv", "churn", set()),
+])
+def test_macro_f1_not_below_sklearn(conn, name, label, exclude):
+    table, X, n_numeric, y = load(conn, name, label, exclude)
+    excl = "{" + ",".join(exclude) + "}" if exclude else None
+    t0 = time.perf_counter()
+    (report,) = conn.execute(
+        "SELECT segment_train(%s, %s::regclass, %s, exclude => %s::text[])",
+        (table, table, label, excl)).fetchone()
+    seconds = time.perf_counter() - t0
+    (parts,) = conn.execute(
+        f'SELECT stratified_split(array_agg("{label}" ORDER BY row_no)) FROM {table}').fetchone()
+    parts = np.array(parts)
+    test = parts == "test"
+    assert test.sum() == report["rows"]["test"]
+    ours = report["test"]["macro_f1"]
+
+    # a sanity check only (stratification fixes the counts whatever the rows): the rows are
+    # segment's because stratified_split runs the same core split on the same labels in the
+    # same order (the table was just loaded by COPY, so the scan follows row_no)
+    classes = [c["class"] for c in report["test"]["classes"]]
+    counts = {c: int((y[test] == c).sum()) for c in classes}
+    assert counts == {c["class"]: c["support"] for c in report["test"]["classes"]}
+
+    t0 = time.perf_counter()
+    ref = sklearn_macro_f1(X, n_numeric, y, ~test, test)
+    ref_seconds = time.perf_counter() - t0
+    print(f"\n{name}: test macro-F1 segment {ours:.4f} ({report['balance']['chosen']}, "
+          f"{report['epochs_run']} epochs, {seconds:.1f} s) vs scikit-learn {ref:.4f} "
+          f"({ref_seconds:.1f} s) on the same {test.sum()} test rows")
+    assert ours >= ref - MARGIN
+
+
+def test_simulated_customers_accuracy(conn):
+    conn.execute("DROP TABLE IF EXISTS sim")
+    conn.execute("CREATE TABLE sim AS SELECT * FROM simulate_customers(5000)")
+    (report,) = conn.execute(
+        "SELECT segment_train('sim', 'sim', 'customer_segment', exclude => '{customer_id}')"
+    ).fetchone()
+    print(f"\nsimulated customers: test accuracy {report['test']['accuracy']:.4f}, "
+          f"macro-F1 {report['test']['macro_f1']:.4f}")
+    assert report["test"]["accuracy"] >= 0.95
+
+
+def test_progress_notice_per_epoch(conn):
+    notices = []
+    conn.add_notice_handler(lambda d: notices.append(d.message_primary))
+    try:
+        (report,) = conn.execute(
+            "SELECT segment_train('sim_progress', 'sim', 'customer_segment', "
+            "exclude => '{customer_id}', epochs => 5, patience => 5, balance => 'none')"
+        ).fetchone()
+    finally:
+        conn.remove_notice_handler(conn._notice_handlers[-1])
+    epochs = [m for m in notices if " - val_accuracy: " in m]
+    assert len(epochs) == report["epochs_run"] == 5
+    assert epochs[0].startswith("epoch 1/5 - loss: ")
+    conn.execute("SET client_min_messages = warning")
+    quiet = []
+    conn.add_notice_handler(lambda d: quiet.append(d))
+    conn.execute("SELECT segment_train('sim_progress', 'sim', 'customer_segment', "
+                 "exclude => '{customer_id}', epochs => 2, balance => 'none')")
+    conn.remove_notice_handler(conn._notice_handlers[-1])
+    conn.execute("RESET client_min_messages")
+    assert quiet == []
+
+
+def test_statement_timeout_cancels_quickly(conn):
+    (before,) = conn.execute("SELECT count(*) FROM models").fetchone()
+    conn.execute("SET statement_timeout = '200ms'")
+    t0 = time.perf_counter()
+    with pytest.raises(Exception, match="statement timeout"):
+        conn.execute("SELECT segment_train('long', 'sim', 'customer_segment', "
+                     "epochs => 1000000, patience => 1000000, balance => 'none')")
+    elapsed = time.perf_counter() - t0
+    conn.execute("RESET statement_timeout")
+    (after,) = conn.execute("SELECT count(*) FROM models").fetchone()
+    print(f"\ncancelled after {elapsed * 1000:.0f} ms (timeout 200 ms)")
+    assert elapsed < 0.3
+    assert after == before

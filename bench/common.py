@@ -35,7 +35,8 @@ def machine_line():
     return (f"{cpu}, {os.cpu_count()} cores, {mem_gib:.0f} GiB, {platform.system()} "
             f"{platform.release()}; PostgreSQL {pg}, Python {platform.python_version()}, "
             f"numpy {numpy.__version__}, scikit-learn {sklearn.__version__}{imb}; "
-            f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}")
+            f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')} in Python "
+            f"(1 in the server), OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')}")
 
 
 def median_time(fn, repeats=5, setup=None):

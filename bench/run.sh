@@ -7,6 +7,9 @@ source scripts/lib.sh
 
 prepare
 trap stop_cluster EXIT
+# the same OpenBLAS kernels for numpy in the benchmark processes as in the server
+coretype=$(openblas_coretype)
+[ -z "$coretype" ] || export OPENBLAS_CORETYPE=$coretype
 
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=(smote kmeans train predict)

@@ -1,0 +1,34 @@
+/*-------------------------------------------------------------------------
+ *
+ * predictor.c
+ *	  predictor_read(): model bytes of any predicting kind -> SegPredictor.
+ *
+ * IDENTIFICATION
+ *	  src/predictor.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <stdio.h>
+
+#include "model.h"
+#include "predictor.h"
+
+SegStatus
+predictor_read(const uint8_t *bytes, size_t len, SegPredictor *out, char *errmsg)
+{
+	SegModelHeader header;
+	SegReader	payload;
+	SegStatus	status = model_open(bytes, len, 0, &header, &payload, errmsg);
+
+	if (status != SEG_OK)
+		return status;
+	switch (header.kind)
+	{
+		case SEG_MODEL_KMEANS:
+			return kmeans_predictor_read(&payload, out, errmsg);
+		default:
+			snprintf(errmsg, SEG_ERRMSG_LEN, "models of kind %s do not predict",
+					 model_kind_name(header.kind));
+			return SEG_ERR_WRONG_KIND;
+	}
+}

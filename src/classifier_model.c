@@ -204,11 +204,25 @@ fail:
 	return status;
 }
 
+void
+classifier_free(SegClassifier *c)
+{
+	mlp_dense_free(c->dense);
+	mlp_free(c->mlp);
+	for (int k = 0; k < c->n_classes; k++)
+		seg_free(c->class_names[k]);
+	seg_free(c->class_names);
+	prep_free(c->prep);
+	seg_free(c);
+}
+
 static int
 ClassifierPredictRow(const void *estimator, const double *features, double *scores,
 					 double *scratch)
 {
-	return mlp_dense_predict_row((const MlpDense *) estimator, features, scores, scratch);
+	const SegClassifier *c = estimator;
+
+	return mlp_dense_predict_row(c->dense, features, scores, scratch);
 }
 
 SegStatus
@@ -225,7 +239,7 @@ classifier_predictor_read(SegReader *payload, SegPredictor *out, char *errmsg)
 	out->n_features = c->prep->n_outputs;
 	out->n_classes = c->n_classes;
 	out->class_names = c->class_names;
-	out->estimator = c->dense;
+	out->estimator = c;
 	out->predict_row = ClassifierPredictRow;
 	out->scratch_len = MLP_ROW_SCRATCH(c->dense);
 	return SEG_OK;

@@ -45,4 +45,7 @@ extern void classifier_write(SegWriter *w, const SegPreprocessor *prep,
 /* Reads a classifier payload; the dense form is built too. */
 extern SegStatus classifier_read(SegReader *payload, SegClassifier **out, char *errmsg);
 
+/* Frees a classifier from classifier_read (prep and names included). */
+extern void classifier_free(SegClassifier *c);
+
 #endif							/* SEGMENT_CLASSIFIER_MODEL_H */

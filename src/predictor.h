@@ -53,6 +53,9 @@ typedef struct SegPredictor
 extern SegStatus predictor_read(const uint8_t *bytes, size_t len,
 								 SegPredictor *out, char *errmsg);
 
+/* Frees what predictor_read allocated (the SegPredictor itself is the caller's). */
+extern void predictor_free(SegPredictor *p);
+
 /* Per-kind readers: the payload of a model of that kind. */
 extern SegStatus kmeans_predictor_read(SegReader *payload, SegPredictor *out, char *errmsg);
 extern SegStatus classifier_predictor_read(SegReader *payload, SegPredictor *out, char *errmsg);

@@ -18,6 +18,7 @@
 #include "utils/json.h"
 #include "utils/jsonb.h"
 
+#include "kmeans_model.h"
 #include "pg_core.h"
 #include "pg_json.h"
 #include "sql_train.h"
@@ -72,6 +73,25 @@ DescribePreprocessor(StringInfo buf, SegReader *payload)
 	prep_free(p);
 }
 
+static void
+DescribeKMeans(StringInfo buf, SegReader *payload)
+{
+	KMeansModel *m;
+	char		msg[SEG_ERRMSG_LEN];
+
+	segment_raise(kmeans_model_read(payload, &m, msg), msg);
+	appendStringInfo(buf, ", \"k\": %d, \"n_features\": %d, \"inertia\": %s, \"n_iter\": %d",
+					 m->k, m->d, float8out_internal(m->inertia), m->n_iter);
+	json_append_float8_array(buf, "centroids", m->centroids, m->k * m->d);
+	if (m->prep != NULL)
+	{
+		appendStringInfoString(buf, ", \"preprocessor\": {");
+		json_append_preprocessor(buf, m->prep);
+		appendStringInfoChar(buf, '}');
+	}
+	kmeans_model_free(m);
+}
+
 /*
  * segment.model_info(bytea) -> jsonb: decodes the whole value (so it also
  * serves as a validity check) and describes it.
@@ -99,6 +119,9 @@ model_info(PG_FUNCTION_ARGS)
 			break;
 		case SEG_MODEL_CLASSIFIER:
 			segment_describe_classifier(&buf, &payload);
+			break;
+		case SEG_MODEL_KMEANS:
+			DescribeKMeans(&buf, &payload);
 			break;
 		default:
 			ereport(ERROR,

@@ -6,8 +6,9 @@
  * and as a payload wrapped in a valid envelope with a correct checksum
  * for the kind named by its first byte (exercising every section codec
  * past the checksum, which random bytes would otherwise never pass).
- * The decoder must reject or accept without reading out of bounds,
- * leaking or crashing; ASan and UBSan watch.
+ * Every input also goes through predictor_read(), and a predictor that
+ * decodes predicts one row.  The decoder must reject or accept without
+ * reading out of bounds, leaking or crashing; ASan and UBSan watch.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -15,11 +16,30 @@
 #include <string.h>
 
 #include "classifier_model.h"
+#include "kmeans_model.h"
 #include "model.h"
+#include "predictor.h"
 #include "preprocess.h"
 #include "scaler.h"
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Predicts an all-zero row with a decoded predictor, then frees it. */
+static void
+ExercisePredictor(SegPredictor *p)
+{
+	double	   *x = calloc(p->n_features, sizeof(double));
+	double	   *scores = calloc(p->n_classes, sizeof(double));
+	double	   *scratch = calloc(p->scratch_len + 1, sizeof(double));
+	int			label = p->predict_row(p->estimator, x, scores, scratch);
+
+	if (label < 0 || label >= p->n_classes)
+		abort();
+	free(x);
+	free(scores);
+	free(scratch);
+	predictor_free(p);
+}
 
 static void
 DecodeModel(const uint8_t *data, size_t size)
@@ -27,7 +47,10 @@ DecodeModel(const uint8_t *data, size_t size)
 	SegModelHeader header;
 	SegReader	payload;
 	char		msg[SEG_ERRMSG_LEN];
+	SegPredictor predictor;
 
+	if (predictor_read(data, size, &predictor, msg) == SEG_OK)
+		ExercisePredictor(&predictor);
 	if (model_open(data, size, 0, &header, &payload, msg) != SEG_OK)
 		return;
 	if (header.kind == SEG_MODEL_SCALER)
@@ -66,21 +89,17 @@ DecodeModel(const uint8_t *data, size_t size)
 			free(x);
 			free(proba);
 			free(scratch);
-			mlp_dense_free(c->dense);
-			mlp_free(c->mlp);
-			for (int k = 0; k < c->n_classes; k++)
-				free(c->class_names[k]);
-			free(c->class_names);
-			prep_free(c->prep);
-			free(c);
+			classifier_free(c);
 		}
 	}
-}
+	else if (header.kind == SEG_MODEL_KMEANS)
+	{
+		KMeansModel *m;
 
-/* the kinds whose payload codecs the wrapped inputs exercise */
-static const SegModelKind payload_kinds[] = {
-	SEG_MODEL_SCALER, SEG_MODEL_PREPROCESSOR, SEG_MODEL_CLASSIFIER
-};
+		if (kmeans_model_read(&payload, &m, msg) == SEG_OK)
+			kmeans_model_free(m);
+	}
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -91,7 +110,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	writer_init(&w, size + SEG_MODEL_HEADER_SIZE);
-	model_begin(&w, payload_kinds[data[0] % (sizeof(payload_kinds) / sizeof(payload_kinds[0]))]);
+	model_begin(&w, (SegModelKind) (1 + data[0] % SEG_MODEL_KIND_MAX));
 	writer_put_bytes(&w, data + 1, size - 1);
 	model_seal(&w);
 	DecodeModel(w.data, w.len);

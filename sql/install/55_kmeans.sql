@@ -1,0 +1,250 @@
+------------------------------------------------------------------------
+-- k-means
+------------------------------------------------------------------------
+
+-- Aggregate form: rows are buffered in a float8[] state (concrete, so
+-- that the aggregate can be combined by parallel workers) and clustered by
+-- the final function.
+CREATE FUNCTION segment.kmeans_fit_accum(state float8[], features float8[], k integer)
+RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'kmeans_fit_accum'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION segment.kmeans_fit_accum(float8[], float8[], integer) IS
+	'aggregate transition function';
+
+CREATE FUNCTION segment.kmeans_fit_accum(state float8[], features float8[], k integer,
+										 options jsonb)
+RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'kmeans_fit_accum'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION segment.kmeans_fit_accum(float8[], float8[], integer, jsonb) IS
+	'aggregate transition function';
+
+-- not strict: the first call of a combine function may see a NULL state
+CREATE FUNCTION segment.kmeans_fit_combine(state1 float8[], state2 float8[]) RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'kmeans_fit_combine'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION segment.kmeans_fit_combine(float8[], float8[]) IS
+	'aggregate combine function';
+
+CREATE FUNCTION segment.kmeans_fit_final(state float8[]) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'kmeans_fit_final'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION segment.kmeans_fit_final(float8[]) IS
+	'aggregate final function';
+
+CREATE AGGREGATE segment.kmeans_fit(features float8[], k integer) (
+	SFUNC = segment.kmeans_fit_accum,
+	STYPE = float8[],
+	FINALFUNC = segment.kmeans_fit_final,
+	COMBINEFUNC = segment.kmeans_fit_combine,
+	INITCOND = '{0}',
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE segment.kmeans_fit(float8[], integer) IS
+	'k-means (k-means++, 10 runs, seed 42) over feature arrays -> kmeans model; use ORDER BY for a reproducible seeding';
+
+CREATE AGGREGATE segment.kmeans_fit(features float8[], k integer, options jsonb) (
+	SFUNC = segment.kmeans_fit_accum,
+	STYPE = float8[],
+	FINALFUNC = segment.kmeans_fit_final,
+	COMBINEFUNC = segment.kmeans_fit_combine,
+	INITCOND = '{0}',
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE segment.kmeans_fit(float8[], integer, jsonb) IS
+	'k-means with options {"n_init", "max_iter", "tol", "seed", "init": [[...], ...]} read from the first row';
+
+-- Table form: standardises the columns, tries each k, registers the chosen model.
+CREATE FUNCTION segment.kmeans_fit(name text, relation regclass, columns text[],
+								   k integer[] DEFAULT '{2,3,4,5,6,7,8,9,10}',
+								   n_init integer DEFAULT 10, max_iter integer DEFAULT 300,
+								   tol float8 DEFAULT 1e-4, seed integer DEFAULT 42,
+								   init float8[] DEFAULT NULL,
+								   streaming boolean DEFAULT NULL,
+								   silhouette_sample integer DEFAULT 10000)
+RETURNS TABLE (k integer, inertia float8, silhouette float8, chosen boolean)
+	AS 'MODULE_PATHNAME', 'kmeans_fit_table'
+	LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION segment.kmeans_fit(text, regclass, text[], integer[], integer, integer, float8, integer, float8[], boolean, integer) IS
+	'standardises the columns, runs k-means for each k, registers the model of the chosen k (best silhouette) and reports every k';
+
+-- Streaming: one Lloyd iteration as one parallel aggregate.
+CREATE FUNCTION segment.kmeans_step_accum(state float8[], features float8[], centroids float8[])
+RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'kmeans_step_accum'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION segment.kmeans_step_accum(float8[], float8[], float8[]) IS
+	'aggregate transition function';
+
+CREATE FUNCTION segment.kmeans_step_combine(state1 float8[], state2 float8[]) RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'kmeans_step_combine'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION segment.kmeans_step_combine(float8[], float8[]) IS
+	'aggregate combine function';
+
+CREATE AGGREGATE segment.kmeans_step(features float8[], centroids float8[]) (
+	SFUNC = segment.kmeans_step_accum,
+	STYPE = float8[],
+	COMBINEFUNC = segment.kmeans_step_combine,
+	INITCOND = '{0}',
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE segment.kmeans_step(float8[], float8[]) IS
+	'one Lloyd step against k x d centroids: {k, d, rows, inertia, 0, counts[k], sums[k*d], farthest points[k*(d+2)]}';
+
+-- Weighted distances: sum_t w_t (x_t - c_t)^2, so that raw columns can be
+-- clustered in standardised units (w = 1 / scale^2) without per-row arithmetic.
+CREATE FUNCTION segment.kmeans_step_accum(state float8[], features float8[], centroids float8[],
+										  weights float8[])
+RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'kmeans_step_accum'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION segment.kmeans_step_accum(float8[], float8[], float8[], float8[]) IS
+	'aggregate transition function';
+
+CREATE AGGREGATE segment.kmeans_step(features float8[], centroids float8[], weights float8[]) (
+	SFUNC = segment.kmeans_step_accum,
+	STYPE = float8[],
+	COMBINEFUNC = segment.kmeans_step_combine,
+	INITCOND = '{0}',
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE segment.kmeans_step(float8[], float8[], float8[]) IS
+	'one Lloyd step with per-feature distance weights';
+
+-- The features as separate float8 arguments (1 to 16 of them): no array is
+-- built per row, which makes a streaming pass faster (bench/bench_kmeans.py).
+
+CREATE FUNCTION segment.kmeans_step_accum(state float8[], centroids float8[], weights float8[],
+										  x1 float8)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'kmeans_step_accum_args' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE segment.kmeans_step(centroids float8[], weights float8[], x1 float8) (
+	SFUNC = segment.kmeans_step_accum, STYPE = float8[], COMBINEFUNC = segment.kmeans_step_combine,
+	INITCOND = '{0}', PARALLEL = SAFE);
+
+CREATE FUNCTION segment.kmeans_step_accum(state float8[], centroids float8[], weights float8[],
+										  x1 float8, x2 float8)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'kmeans_step_accum_args' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE segment.kmeans_step(centroids float8[], weights float8[], x1 float8, x2 float8) (
+	SFUNC = segment.kmeans_step_accum, STYPE = float8[], COMBINEFUNC = segment.kmeans_step_combine,
+	INITCOND = '{0}', PARALLEL = SAFE);
+
+CREATE FUNCTION segment.kmeans_step_accum(state float8[], centroids float8[], weights float8[],
+										  x1 float8, x2 float8, x3 float8)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'kmeans_step_accum_args' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE segment.kmeans_step(centroids float8[], weights float8[], x1 float8, x2 float8, x3 float8) (
+	SFUNC = segment.kmeans_step_accum, STYPE = float8[], COMBINEFUNC = segment.kmeans_step_combine,
+	INITCOND = '{0}', PARALLEL = SAFE);
+
+CREATE FUNCTION segment.kmeans_step_accum(state float8[], centroids float8[], weights float8[],
+										  x1 float8, x2 float8, x3 float8, x4 float8)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'kmeans_step_accum_args' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE segment.kmeans_step(centroids float8[], weights float8[], x1 float8, x2 float8, x3 float8, x4 float8) (
+	SFUNC = segment.kmeans_step_accum, STYPE = float8[], COMBINEFUNC = segment.kmeans_step_combine,
+	INITCOND = '{0}', PARALLEL = SAFE);
+
+CREATE FUNCTION segment.kmeans_step_accum(state float8[], centroids float8[], weights float8[],
+										  x1 float8, x2 float8, x3 float8, x4 float8, x5 float8)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'kmeans_step_accum_args' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE segment.kmeans_step(centroids float8[], weights float8[], x1 float8, x2 float8, x3 float8, x4 float8, x5 float8) (
+	SFUNC = segment.kmeans_step_accum, STYPE = float8[], COMBINEFUNC = segment.kmeans_step_combine,
+	INITCOND = '{0}', PARALLEL = SAFE);
+
+CREATE FUNCTION segment.kmeans_step_accum(state float8[], centroids float8[], weights float8[],
+										  x1 float8, x2 float8, x3 float8, x4 float8, x5 float8, x6 float8)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'kmeans_step_accum_args' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE segment.kmeans_step(centroids float8[], weights float8[], x1 float8, x2 float8, x3 float8, x4 float8, x5 float8, x6 float8) (
+	SFUNC = segment.kmeans_step_accum, STYPE = float8[], COMBINEFUNC = segment.kmeans_step_combine,
+	INITCOND = '{0}', PARALLEL = SAFE);
+
+CREATE FUNCTION segment.kmeans_step_accum(state float8[], centroids float8[], weights float8[],
+										  x1 float8, x2 float8, x3 float8, x4 float8, x5 float8, x6 float8, x7 float8)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'kmeans_step_accum_args' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE segment.kmeans_step(centroids float8[], weights float8[], x1 float8, x2 float8, x3 float8, x4 float8, x5 float8, x6 float8, x7 float8) (
+	SFUNC = segment.kmeans_step_accum, STYPE = float8[], COMBINEFUNC = segment.kmeans_step_combine,
+	INITCOND = '{0}', PARALLEL = SAFE);
+
+CREATE FUNCTION segment.kmeans_step_accum(state float8[], centroids float8[], weights float8[],
+										  x1 float8, x2 float8, x3 float8, x4 float8, x5 float8, x6 float8, x7 float8, x8 float8)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'kmeans_step_accum_args' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE segment.kmeans_step(centroids float8[], weights float8[], x1 float8, x2 float8, x3 float8, x4 float8, x5 float8, x6 float8, x7 float8, x8 float8) (
+	SFUNC = segment.kmeans_step_accum, STYPE = float8[], COMBINEFUNC = segment.kmeans_step_combine,
+	INITCOND = '{0}', PARALLEL = SAFE);
+
+CREATE FUNCTION segment.kmeans_step_accum(state float8[], centroids float8[], weights float8[],
+										  x1 float8, x2 float8, x3 float8, x4 float8, x5 float8, x6 float8, x7 float8, x8 float8, x9 float8)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'kmeans_step_accum_args' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE segment.kmeans_step(centroids float8[], weights float8[], x1 float8, x2 float8, x3 float8, x4 float8, x5 float8, x6 float8, x7 float8, x8 float8, x9 float8) (
+	SFUNC = segment.kmeans_step_accum, STYPE = float8[], COMBINEFUNC = segment.kmeans_step_combine,
+	INITCOND = '{0}', PARALLEL = SAFE);
+
+CREATE FUNCTION segment.kmeans_step_accum(state float8[], centroids float8[], weights float8[],
+										  x1 float8, x2 float8, x3 float8, x4 float8, x5 float8, x6 float8, x7 float8, x8 float8, x9 float8, x10 float8)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'kmeans_step_accum_args' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE segment.kmeans_step(centroids float8[], weights float8[], x1 float8, x2 float8, x3 float8, x4 float8, x5 float8, x6 float8, x7 float8, x8 float8, x9 float8, x10 float8) (
+	SFUNC = segment.kmeans_step_accum, STYPE = float8[], COMBINEFUNC = segment.kmeans_step_combine,
+	INITCOND = '{0}', PARALLEL = SAFE);
+
+CREATE FUNCTION segment.kmeans_step_accum(state float8[], centroids float8[], weights float8[],
+										  x1 float8, x2 float8, x3 float8, x4 float8, x5 float8, x6 float8, x7 float8, x8 float8, x9 float8, x10 float8, x11 float8)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'kmeans_step_accum_args' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE segment.kmeans_step(centroids float8[], weights float8[], x1 float8, x2 float8, x3 float8, x4 float8, x5 float8, x6 float8, x7 float8, x8 float8, x9 float8, x10 float8, x11 float8) (
+	SFUNC = segment.kmeans_step_accum, STYPE = float8[], COMBINEFUNC = segment.kmeans_step_combine,
+	INITCOND = '{0}', PARALLEL = SAFE);
+
+CREATE FUNCTION segment.kmeans_step_accum(state float8[], centroids float8[], weights float8[],
+										  x1 float8, x2 float8, x3 float8, x4 float8, x5 float8, x6 float8, x7 float8, x8 float8, x9 float8, x10 float8, x11 float8, x12 float8)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'kmeans_step_accum_args' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE segment.kmeans_step(centroids float8[], weights float8[], x1 float8, x2 float8, x3 float8, x4 float8, x5 float8, x6 float8, x7 float8, x8 float8, x9 float8, x10 float8, x11 float8, x12 float8) (
+	SFUNC = segment.kmeans_step_accum, STYPE = float8[], COMBINEFUNC = segment.kmeans_step_combine,
+	INITCOND = '{0}', PARALLEL = SAFE);
+
+CREATE FUNCTION segment.kmeans_step_accum(state float8[], centroids float8[], weights float8[],
+										  x1 float8, x2 float8, x3 float8, x4 float8, x5 float8, x6 float8, x7 float8, x8 float8, x9 float8, x10 float8, x11 float8, x12 float8, x13 float8)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'kmeans_step_accum_args' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE segment.kmeans_step(centroids float8[], weights float8[], x1 float8, x2 float8, x3 float8, x4 float8, x5 float8, x6 float8, x7 float8, x8 float8, x9 float8, x10 float8, x11 float8, x12 float8, x13 float8) (
+	SFUNC = segment.kmeans_step_accum, STYPE = float8[], COMBINEFUNC = segment.kmeans_step_combine,
+	INITCOND = '{0}', PARALLEL = SAFE);
+
+CREATE FUNCTION segment.kmeans_step_accum(state float8[], centroids float8[], weights float8[],
+										  x1 float8, x2 float8, x3 float8, x4 float8, x5 float8, x6 float8, x7 float8, x8 float8, x9 float8, x10 float8, x11 float8, x12 float8, x13 float8, x14 float8)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'kmeans_step_accum_args' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE segment.kmeans_step(centroids float8[], weights float8[], x1 float8, x2 float8, x3 float8, x4 float8, x5 float8, x6 float8, x7 float8, x8 float8, x9 float8, x10 float8, x11 float8, x12 float8, x13 float8, x14 float8) (
+	SFUNC = segment.kmeans_step_accum, STYPE = float8[], COMBINEFUNC = segment.kmeans_step_combine,
+	INITCOND = '{0}', PARALLEL = SAFE);
+
+CREATE FUNCTION segment.kmeans_step_accum(state float8[], centroids float8[], weights float8[],
+										  x1 float8, x2 float8, x3 float8, x4 float8, x5 float8, x6 float8, x7 float8, x8 float8, x9 float8, x10 float8, x11 float8, x12 float8, x13 float8, x14 float8, x15 float8)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'kmeans_step_accum_args' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE segment.kmeans_step(centroids float8[], weights float8[], x1 float8, x2 float8, x3 float8, x4 float8, x5 float8, x6 float8, x7 float8, x8 float8, x9 float8, x10 float8, x11 float8, x12 float8, x13 float8, x14 float8, x15 float8) (
+	SFUNC = segment.kmeans_step_accum, STYPE = float8[], COMBINEFUNC = segment.kmeans_step_combine,
+	INITCOND = '{0}', PARALLEL = SAFE);
+
+CREATE FUNCTION segment.kmeans_step_accum(state float8[], centroids float8[], weights float8[],
+										  x1 float8, x2 float8, x3 float8, x4 float8, x5 float8, x6 float8, x7 float8, x8 float8, x9 float8, x10 float8, x11 float8, x12 float8, x13 float8, x14 float8, x15 float8, x16 float8)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'kmeans_step_accum_args' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE segment.kmeans_step(centroids float8[], weights float8[], x1 float8, x2 float8, x3 float8, x4 float8, x5 float8, x6 float8, x7 float8, x8 float8, x9 float8, x10 float8, x11 float8, x12 float8, x13 float8, x14 float8, x15 float8, x16 float8) (
+	SFUNC = segment.kmeans_step_accum, STYPE = float8[], COMBINEFUNC = segment.kmeans_step_combine,
+	INITCOND = '{0}', PARALLEL = SAFE);
+
+CREATE FUNCTION segment.centroids(name text)
+RETURNS TABLE (cluster integer, feature text, value float8)
+	AS 'MODULE_PATHNAME', 'kmeans_centroids'
+	LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION segment.centroids(text) IS
+	'centroids of the deployed k-means model, in the original units of its columns';
+
+CREATE FUNCTION segment.centroids(model bytea)
+RETURNS TABLE (cluster integer, feature text, value float8)
+	AS 'MODULE_PATHNAME', 'kmeans_centroids'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION segment.centroids(bytea) IS
+	'centroids of a k-means model value, in the original units of its columns';
+
+CREATE FUNCTION segment.profile(name text, relation regclass)
+RETURNS TABLE (cluster integer, size bigint, share float8, means jsonb, persona text)
+	AS 'MODULE_PATHNAME', 'kmeans_profile'
+	LANGUAGE C STABLE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION segment.profile(text, regclass) IS
+	'per cluster of the deployed k-means model: size, share, mean of each column and a persona label';

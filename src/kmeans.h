@@ -1,0 +1,101 @@
+/*-------------------------------------------------------------------------
+ *
+ * kmeans.h
+ *	  k-means clustering in the numeric core, with scikit-learn 1.2's
+ *	  semantics: greedy k-means++ seeding, Lloyd iterations, relocation of
+ *	  empty clusters, tolerance relative to the mean feature variance and
+ *	  the best of n_init runs by inertia.
+ *
+ * IDENTIFICATION
+ *	  src/kmeans.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef SEGMENT_KMEANS_H
+#define SEGMENT_KMEANS_H
+
+#include "bytes.h"
+#include "core.h"
+#include "rng.h"
+
+/* Rows per distance block: one GEMM computes a block's distances. */
+#define KMEANS_BLOCK_ROWS 1024
+
+typedef struct KMeansOptions
+{
+	int			k;
+	int			n_init;			/* runs from k-means++ seeds; 1 with init */
+	int			max_iter;
+	double		tol;			/* relative to the mean feature variance */
+	uint64_t	seed;
+	const double *init;			/* k x d initial centres, or NULL */
+	const SegHooks *hooks;
+	bool		progress_per_iteration; /* a progress message per Lloyd iteration */
+} KMeansOptions;
+
+typedef struct KMeansResult
+{
+	int			k;
+	int			d;
+	double	   *centroids;		/* k x d, in the units of x */
+	int		   *labels;			/* n: cluster of each row */
+	double		inertia;		/* sum of squared distances to the centres */
+	int			n_iter;			/* Lloyd iterations of the best run */
+	int			n_distinct;		/* clusters that received at least one row */
+} KMeansResult;
+
+/*
+ * Clusters the n x d row-major matrix x.  Fails with SEG_ERR_INVALID when
+ * k < 1, n < k, or an option is out of range.  Fewer distinct points than
+ * k is not an error: the result then has n_distinct < k, as scikit-learn
+ * warns and returns.
+ */
+extern SegStatus kmeans_fit(const double *x, int n, int d, const KMeansOptions *opt,
+							KMeansResult *out, char *errmsg);
+extern void kmeans_result_free(KMeansResult *r);
+
+/*
+ * Greedy k-means++ (Arthur and Vassilvitskii, 2007, with scikit-learn's
+ * 2 + floor(ln k) local trials per centre): writes k rows of x into
+ * centers.  x_norms are the rows' squared norms.
+ */
+extern void kmeans_plusplus(const double *x, const double *x_norms, int n, int d, int k,
+							SegRng *rng, const SegHooks *hooks, double *centers);
+
+/*
+ * Lloyd iterations from centers (k x d, replaced by the result) with an
+ * absolute tolerance on the total squared centre shift; labels (n) and
+ * *inertia describe the returned centres.  Returns the iteration count.
+ */
+extern int	kmeans_lloyd(const double *x, int n, int d, int k, double *centers, int max_iter, double tol_abs,
+						 const SegHooks *hooks, bool progress, int *labels, double *inertia);
+
+/* tol times the mean population variance of x's columns. */
+extern double kmeans_tolerance(const double *x, int n, int d, double tol);
+
+/*
+ * Labels each row with its nearest centre (first one on ties); when
+ * min_sq_dist is not NULL, stores the squared distance too.
+ */
+extern void kmeans_assign(const double *x, int n, int d, const double *centers, int k,
+						  int *labels, double *min_sq_dist);
+
+/*
+ * Relocates empty clusters as scikit-learn does: each empty cluster takes
+ * one of the points farthest from their centres, removed from its old
+ * cluster.  sums (k x d) and counts are the unnormalised new centres;
+ * far_points are candidate points (n_far x d) sorted by decreasing
+ * distance with their labels.
+ */
+extern void kmeans_relocate_empty(int k, int d, double *sums, double *counts,
+								  const double *far_points, const int *far_labels, int n_far);
+
+/*
+ * Turns sums into means (clusters with a zero count keep their sums,
+ * which relocation has made a point or zero) and returns the total
+ * squared shift from old_centers.
+ */
+extern double kmeans_update_centers(int k, int d, const double *sums, const double *counts,
+									const double *old_centers, double *new_centers);
+
+#endif							/* SEGMENT_KMEANS_H */

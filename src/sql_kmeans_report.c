@@ -1,0 +1,270 @@
+/*-------------------------------------------------------------------------
+ *
+ * sql_kmeans_report.c
+ *	  Describing k-means segments: segment.centroids() in original units
+ *	  and segment.profile() with sizes, means and persona labels.
+ *
+ * A persona names the (at most three) features whose centroid lies at
+ * least half a standard deviation from the mean, the farthest first:
+ * "high spending score, low annual income"; "average" when none does.
+ *
+ * IDENTIFICATION
+ *	  src/sql_kmeans_report.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <ctype.h>
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
+
+#include "dataset.h"
+#include "pg_core.h"
+#include "sql_kmeans.h"
+
+PG_FUNCTION_INFO_V1(kmeans_centroids);
+PG_FUNCTION_INFO_V1(kmeans_profile);
+
+/* centroids at least this many standard deviations out shape the persona */
+#define PERSONA_THRESHOLD 0.5
+#define PERSONA_MAX_TRAITS 3
+
+KMeansModel *
+segment_decode_kmeans(bytea *model)
+{
+	SegModelHeader header;
+	SegReader	payload;
+	KMeansModel *m;
+	char		msg[SEG_ERRMSG_LEN];
+
+	segment_open_model(model, SEG_MODEL_KMEANS, &header, &payload);
+	segment_raise(kmeans_model_read(&payload, &m, msg), msg);
+	return m;
+}
+
+/* The deployed version of a named model, read with segment.model(). */
+bytea *
+segment_deployed_model(const char *name)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1];
+	bool		isnull;
+	bytea	   *result;
+	MemoryContext caller = CurrentMemoryContext;
+	MemoryContext old;
+
+	values[0] = CStringGetTextDatum(name);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("SELECT segment.model($1)", 1, types, values, NULL, true, 1) !=
+		SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "segment.model did not return a model");
+	/* copy out of SPI's memory, which SPI_finish releases */
+	old = MemoryContextSwitchTo(caller);
+	result = DatumGetByteaPCopy(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+											  &isnull));
+	MemoryContextSwitchTo(old);
+	SPI_finish();
+	return result;
+}
+
+static KMeansModel *
+ModelArgument(FunctionCallInfo fcinfo)
+{
+	if (get_fn_expr_argtype(fcinfo->flinfo, 0) == TEXTOID)
+		return segment_decode_kmeans(segment_deployed_model(text_to_cstring(PG_GETARG_TEXT_PP(0))));
+	return segment_decode_kmeans(PG_GETARG_BYTEA_PP(0));
+}
+
+/* Output t of the model in original units (one-hot outputs stay 0/1). */
+static double
+OriginalUnits(const SegPreprocessor *p, int t, double v)
+{
+	if (p == NULL)
+		return v;
+	for (int c = 0; c < p->n_columns; c++)
+	{
+		const SegPrepColumn *col = &p->columns[c];
+
+		if (t >= col->out_offset && t < col->out_offset + col->n_outputs)
+			return col->kind == SEG_COL_CATEGORICAL ? v : v * col->scale + col->mean;
+	}
+	return v;
+}
+
+static char *
+FeatureName(const SegPreprocessor *p, int t)
+{
+	char		buf[1024];
+
+	if (p == NULL)
+		return psprintf("f%d", t + 1);
+	return pstrdup(prep_output_name(p, t, buf, sizeof(buf)));
+}
+
+/*
+ * segment.centroids(name text | model bytea)
+ *   RETURNS TABLE (cluster int, feature text, value float8)
+ */
+Datum
+kmeans_centroids(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	KMeansModel *m;
+
+	InitMaterializedSRF(fcinfo, 0);
+	m = ModelArgument(fcinfo);
+	for (int j = 0; j < m->k; j++)
+		for (int t = 0; t < m->d; t++)
+		{
+			Datum		values[3];
+			bool		nulls[3] = {false, false, false};
+
+			values[0] = Int32GetDatum(j);
+			values[1] = CStringGetTextDatum(FeatureName(m->prep, t));
+			values[2] = Float8GetDatum(OriginalUnits(m->prep, t, m->centroids[(size_t) j * m->d + t]));
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		}
+	return (Datum) 0;
+}
+
+/* "Annual_Income" -> "annual income" */
+static void
+AppendPhrase(StringInfo buf, const char *name)
+{
+	for (const char *s = name; *s; s++)
+		appendStringInfoChar(buf, *s == '_' ? ' ' : (char) tolower((unsigned char) *s));
+}
+
+static char *
+Persona(const KMeansModel *m, int j)
+{
+	StringInfoData buf;
+	bool	   *used = palloc0(sizeof(bool) * m->d);
+	const double *c = m->centroids + (size_t) j * m->d;
+
+	initStringInfo(&buf);
+	for (int trait = 0; trait < PERSONA_MAX_TRAITS; trait++)
+	{
+		int			best = -1;
+
+		for (int t = 0; t < m->d; t++)
+			if (!used[t] && fabs(c[t]) >= PERSONA_THRESHOLD &&
+				(best < 0 || fabs(c[t]) > fabs(c[best])))
+				best = t;
+		if (best < 0)
+			break;
+		used[best] = true;
+		appendStringInfoString(&buf, trait > 0 ? ", " : "");
+		appendStringInfoString(&buf, c[best] > 0 ? "high " : "low ");
+		AppendPhrase(&buf, FeatureName(m->prep, best));
+	}
+	return buf.len > 0 ? buf.data : pstrdup("average");
+}
+
+/*
+ * segment.profile(name text, relation regclass)
+ *   RETURNS TABLE (cluster int, size bigint, share float8, means jsonb, persona text)
+ * Assigns every row of relation to its segment (NULL features imputed as
+ * in training) and describes each segment.
+ */
+Datum
+kmeans_profile(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	Oid			relid = PG_GETARG_OID(1);
+	KMeansModel *m;
+	SegPreprocessor *p;
+	char	  **columns;
+	SegFrame   *frame;
+	double	   *encoded;
+	int64	   *sizes;
+	double	   *sums;
+	int64	   *counts;
+	char		msg[SEG_ERRMSG_LEN];
+
+	InitMaterializedSRF(fcinfo, 0);
+	m = segment_decode_kmeans(segment_deployed_model(name));
+	p = m->prep;
+	if (p == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("model \"%s\" has no column names to profile a relation with", name),
+				 errhint("Profile models trained with segment.kmeans_fit(name, relation, columns).")));
+	columns = palloc(sizeof(char *) * p->n_columns);
+	for (int c = 0; c < p->n_columns; c++)
+		columns[c] = p->columns[c].name;
+	frame = dataset_load(relid, columns, p->n_columns, -1);
+	encoded = palloc_extended(sizeof(double) * (size_t) Max(frame->n_rows, 1) * p->n_outputs,
+							  MCXT_ALLOC_HUGE);
+	segment_raise(prep_transform_frame(p, frame, NULL, frame->n_rows, encoded, msg), msg);
+
+	sizes = palloc0(sizeof(int64) * m->k);
+	sums = palloc0(sizeof(double) * (size_t) m->k * p->n_columns);
+	counts = palloc0(sizeof(int64) * (size_t) m->k * p->n_columns);
+	for (int i = 0; i < frame->n_rows; i++)
+	{
+		int			j = kmeans_model_nearest(m, encoded + (size_t) i * p->n_outputs, NULL);
+
+		sizes[j]++;
+		for (int c = 0; c < p->n_columns; c++)
+		{
+			double		v = FRAME_CELL(frame, i, c);
+
+			if (!SEG_IS_MISSING(v) && p->columns[c].kind != SEG_COL_CATEGORICAL)
+			{
+				sums[(size_t) j * p->n_columns + c] += v;
+				counts[(size_t) j * p->n_columns + c]++;
+			}
+		}
+		if (i % 65536 == 65535)
+			CHECK_FOR_INTERRUPTS();
+	}
+
+	for (int j = 0; j < m->k; j++)
+	{
+		Datum		values[5];
+		bool		nulls[5] = {false, false, false, false, false};
+		StringInfoData means;
+
+		initStringInfo(&means);
+		appendStringInfoChar(&means, '{');
+		for (int c = 0, shown = 0; c < p->n_columns; c++)
+		{
+			int64		cnt = counts[(size_t) j * p->n_columns + c];
+
+			if (p->columns[c].kind == SEG_COL_CATEGORICAL)
+				continue;
+			appendStringInfoString(&means, shown++ > 0 ? ", " : "");
+			escape_json(&means, p->columns[c].name);
+			appendStringInfoString(&means, ": ");
+			if (cnt > 0)
+				appendStringInfoString(&means,
+									   float8out_internal(sums[(size_t) j * p->n_columns + c] / cnt));
+			else
+				appendStringInfoString(&means, "null");
+		}
+		appendStringInfoChar(&means, '}');
+		values[0] = Int32GetDatum(j);
+		values[1] = Int64GetDatum(sizes[j]);
+		values[2] = Float8GetDatum(frame->n_rows > 0 ? (double) sizes[j] / frame->n_rows : 0.0);
+		nulls[2] = frame->n_rows == 0;
+		values[3] = DirectFunctionCall1(jsonb_in, CStringGetDatum(means.data));
+		values[4] = CStringGetTextDatum(Persona(m, j));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}

@@ -1,0 +1,354 @@
+/*-------------------------------------------------------------------------
+ *
+ * sql_kmeans_step.c
+ *	  The parallel aggregate segment.kmeans_step(): one Lloyd iteration
+ *	  over any query, as partial states that workers (and Citus shards)
+ *	  compute and a combine function merges.
+ *
+ * The state is a float8[] (a concrete type: parallel workers and Citus
+ * ship it as an ordinary value), updated in place while the aggregate
+ * owns it; its layout is in sql_kmeans.h.  The farthest points it keeps
+ * let the driver relocate empty clusters exactly as the in-memory Lloyd
+ * does, without another pass.
+ *
+ * IDENTIFICATION
+ *	  src/sql_kmeans_step.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "utils/array.h"
+
+#include "pg_core.h"
+#include "sql_kmeans.h"
+
+PG_FUNCTION_INFO_V1(kmeans_step_accum);
+PG_FUNCTION_INFO_V1(kmeans_step_accum_args);
+PG_FUNCTION_INFO_V1(kmeans_step_combine);
+
+/* A step state's k and d; false for the initial '{0}'. */
+bool
+kmeans_step_shape(ArrayType *state, int *k, int *d)
+{
+	double	   *s;
+	int			len;
+
+	if (ARR_NDIM(state) != 1 || ARR_HASNULL(state) || ARR_ELEMTYPE(state) != FLOAT8OID)
+		elog(ERROR, "k-means step state must be a one-dimensional float8 array without nulls");
+	len = ARR_DIMS(state)[0];
+	s = (double *) ARR_DATA_PTR(state);
+	if (len == 1 && s[0] == 0.0)
+		return false;
+	if (len < KSS_HEADER || !(s[0] >= 1 && s[0] <= KMEANS_MAX_K) ||
+		!(s[1] >= 1 && s[1] <= KMEANS_MAX_FEATURES) ||
+		(size_t) len != KSS_LEN((size_t) s[0], (size_t) s[1]))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("invalid k-means step state of %d elements", len)));
+	*k = (int) s[0];
+	*d = (int) s[1];
+	return true;
+}
+
+/* Validates a k x d centroid array; returns its values. */
+static double *
+CentroidArray(ArrayType *a, int *k, int *d)
+{
+	double	   *v;
+	int			n;
+
+	if (ARR_ELEMTYPE(a) != FLOAT8OID)
+		elog(ERROR, "centroids: expected a float8 array");
+	if (ARR_NDIM(a) != 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("centroids must be a two-dimensional array, one row per centroid")));
+	if (ARR_HASNULL(a) && array_contains_nulls(a))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("centroids must not contain nulls")));
+	*k = ARR_DIMS(a)[0];
+	*d = ARR_DIMS(a)[1];
+	if (*k > KMEANS_MAX_K || *d > KMEANS_MAX_FEATURES)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("centroids must be at most %d x %d", KMEANS_MAX_K, KMEANS_MAX_FEATURES)));
+	v = (double *) ARR_DATA_PTR(a);
+	n = *k * *d;
+	for (int i = 0; i < n; i++)
+		if (!isfinite(v[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("centroids must be finite")));
+	return v;
+}
+
+static ArrayType *
+CopyStep(const double *s, int k, int d)
+{
+	return segment_build_float8_array(s, (int) KSS_LEN(k, d));
+}
+
+/* Recomputes the slot holding the smallest far-point distance. */
+static void
+FindMinSlot(double *s, int k, int d)
+{
+	double	   *far = KSS_FAR(s, k, d);
+	int			min_slot = 0;
+
+	for (int j = 1; j < k; j++)
+		if (far[j * KSS_SLOT(d)] < far[min_slot * KSS_SLOT(d)])
+			min_slot = j;
+	s[4] = min_slot;
+}
+
+static void
+OfferFarPoint(double *s, int k, int d, double dist, int label, const double *x)
+{
+	double	   *slot = KSS_FAR(s, k, d) + (size_t) s[4] * KSS_SLOT(d);
+
+	if (dist <= slot[0])
+		return;
+	slot[0] = dist;
+	slot[1] = label;
+	memcpy(slot + 2, x, sizeof(double) * d);
+	FindMinSlot(s, k, d);
+}
+
+/* Validates per-feature distance weights (positive, finite, d of them). */
+static double *
+WeightArray(ArrayType *a, int d)
+{
+	int			n;
+	double	   *w = segment_float8_array(a, "weights", d, &n);
+
+	for (int t = 0; t < d; t++)
+		if (!(w[t] > 0.0))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("weights must be positive")));
+	return w;
+}
+
+/*
+ * The state to update for this row: a fresh one on the first row (which
+ * fixes k and d from the centroids), the given one in place while the
+ * aggregate owns it, else a copy.  *c points at the centroids.
+ */
+static ArrayType *
+StepState(FunctionCallInfo fcinfo, int centroids_arg, int *k, int *d, double **c, bool *first)
+{
+	ArrayType  *state;
+	ArrayType  *centroids;
+
+	if (PG_ARGISNULL(0))
+		elog(ERROR, "k-means step state must not be null");
+	if (PG_ARGISNULL(centroids_arg))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("centroids must not be null")));
+	state = PG_GETARG_ARRAYTYPE_P(0);
+	centroids = PG_GETARG_ARRAYTYPE_P(centroids_arg);
+	*first = !kmeans_step_shape(state, k, d);
+	if (*first)
+	{
+		double	   *fresh;
+
+		*c = CentroidArray(centroids, k, d);
+		fresh = palloc0(sizeof(double) * KSS_LEN(*k, *d));
+		fresh[0] = *k;
+		fresh[1] = *d;
+		for (int j = 0; j < *k; j++)
+			KSS_FAR(fresh, *k, *d)[j * KSS_SLOT(*d)] = -1.0;
+		return CopyStep(fresh, *k, *d);
+	}
+	/* the centroids were validated on the first row; check the shape only */
+	if (ARR_NDIM(centroids) != 2 || ARR_DIMS(centroids)[0] != *k ||
+		ARR_DIMS(centroids)[1] != *d || ARR_HASNULL(centroids))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("centroids changed between rows")));
+	*c = (double *) ARR_DATA_PTR(centroids);
+	if (!AggCheckCallContext(fcinfo, NULL))
+		state = CopyStep((double *) ARR_DATA_PTR(state), *k, *d);
+	return state;
+}
+
+/*
+ * Adds row x to the sums and count of its nearest centroid; distances are
+ * weighted per feature when w is not NULL.
+ */
+static void
+StepAddRow(double *s, int k, int d, const double *c, const double *w, const double *x)
+{
+	int			best = 0;
+	double		best_dist = INFINITY;
+	double	   *sum;
+
+	for (int j = 0; j < k; j++)
+	{
+		const double *cj = c + (size_t) j * d;
+		double		dist = 0.0;
+
+		/* Auto-vectorized */
+		if (w == NULL)
+			for (int t = 0; t < d; t++)
+				dist += (x[t] - cj[t]) * (x[t] - cj[t]);
+		else
+			for (int t = 0; t < d; t++)
+				dist += w[t] * (x[t] - cj[t]) * (x[t] - cj[t]);
+		if (dist < best_dist)
+		{
+			best_dist = dist;
+			best = j;
+		}
+	}
+	s[2] += 1;
+	s[3] += best_dist;
+	KSS_COUNTS(s)[best] += 1;
+	sum = KSS_SUMS(s, k) + (size_t) best * d;
+	for (int t = 0; t < d; t++)
+		sum[t] += x[t];
+	OfferFarPoint(s, k, d, best_dist, best, x);
+}
+
+static const double *
+StepWeights(FunctionCallInfo fcinfo, int argno, int d, bool first)
+{
+	ArrayType  *a;
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("weights must not be null")));
+	a = PG_GETARG_ARRAYTYPE_P(argno);
+	if (first)
+		return WeightArray(a, d);
+	if (ARR_NDIM(a) != 1 || ARR_DIMS(a)[0] != d || ARR_HASNULL(a))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("weights changed between rows")));
+	return (const double *) ARR_DATA_PTR(a);
+}
+
+/*
+ * kmeans_step_accum(state, features float8[], centroids [, weights]):
+ * adds one row to the sums and count of its nearest centroid.
+ */
+Datum
+kmeans_step_accum(PG_FUNCTION_ARGS)
+{
+	ArrayType  *state;
+	double	   *c;
+	double	   *x;
+	int			k;
+	int			d;
+	int			n;
+	bool		first;
+
+	state = StepState(fcinfo, 2, &k, &d, &c, &first);
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("feature array must not be null"),
+				 errhint("Filter out or impute rows with missing features.")));
+	x = segment_float8_array(PG_GETARG_ARRAYTYPE_P(1), "feature array", d, &n);
+	StepAddRow((double *) ARR_DATA_PTR(state), k, d, c,
+			   PG_NARGS() > 3 ? StepWeights(fcinfo, 3, d, first) : NULL, x);
+	PG_RETURN_ARRAYTYPE_P(state);
+}
+
+/*
+ * kmeans_step_accum_args(state, centroids, weights, x1, ..., xd): the
+ * same with the features as separate float8 arguments, which saves
+ * building an array per row (the streaming driver's form).
+ */
+Datum
+kmeans_step_accum_args(PG_FUNCTION_ARGS)
+{
+	ArrayType  *state;
+	double	   *c;
+	double		x[KSS_MAX_ARGS];
+	int			k;
+	int			d;
+	int			nx = PG_NARGS() - 3;
+	bool		first;
+
+	state = StepState(fcinfo, 1, &k, &d, &c, &first);
+	if (nx != d)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("%d features given for centroids of %d", nx, d)));
+	for (int t = 0; t < d; t++)
+	{
+		if (PG_ARGISNULL(3 + t))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("features must not be null"),
+					 errhint("Filter out or impute rows with missing features.")));
+		x[t] = PG_GETARG_FLOAT8(3 + t);
+		if (!isfinite(x[t]))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("features must be finite")));
+	}
+	StepAddRow((double *) ARR_DATA_PTR(state), k, d, c, StepWeights(fcinfo, 2, d, first), x);
+	PG_RETURN_ARRAYTYPE_P(state);
+}
+
+Datum
+kmeans_step_combine(PG_FUNCTION_ARGS)
+{
+	ArrayType  *state1;
+	ArrayType  *state2;
+	double	   *s1;
+	double	   *s2;
+	int			k1,
+				d1,
+				k2,
+				d2;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	state2 = PG_GETARG_ARRAYTYPE_P(1);
+	if (!kmeans_step_shape(state2, &k2, &d2))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_ARRAYTYPE_P(state2);
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	s2 = (double *) ARR_DATA_PTR(state2);
+	if (PG_ARGISNULL(0))
+		PG_RETURN_ARRAYTYPE_P(CopyStep(s2, k2, d2));
+	state1 = PG_GETARG_ARRAYTYPE_P(0);
+	if (!kmeans_step_shape(state1, &k1, &d1))
+		PG_RETURN_ARRAYTYPE_P(CopyStep(s2, k2, d2));
+	if (k1 != k2 || d1 != d2)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("cannot combine k-means step states of %d x %d and %d x %d centroids",
+						k1, d1, k2, d2)));
+	if (!AggCheckCallContext(fcinfo, NULL))
+		state1 = CopyStep((double *) ARR_DATA_PTR(state1), k1, d1);
+	s1 = (double *) ARR_DATA_PTR(state1);
+	s1[2] += s2[2];
+	s1[3] += s2[3];
+	for (size_t i = 0; i < (size_t) k1 + (size_t) k1 * d1; i++)
+		KSS_COUNTS(s1)[i] += KSS_COUNTS(s2)[i];
+	for (int j = 0; j < k1; j++)
+	{
+		const double *slot = KSS_FAR(s2, k1, d1) + (size_t) j * KSS_SLOT(d1);
+
+		if (slot[0] >= 0)
+			OfferFarPoint(s1, k1, d1, slot[0], (int) slot[1], slot + 2);
+	}
+	PG_RETURN_ARRAYTYPE_P(state1);
+}

@@ -1,0 +1,257 @@
+/*
+ * test_kmeans.c
+ *	  Unit tests of k-means (seeding, Lloyd, empty clusters), the cluster
+ *	  metrics, knee detection and the k-means model codec and predictor.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "cluster_metrics.h"
+#include "kmeans.h"
+#include "kmeans_model.h"
+#include "model.h"
+#include "predictor.h"
+#include "rng.h"
+#include "tap.h"
+
+/* three blobs of 100 rows around (0,0), (10,0), (0,10) */
+static double *
+Blobs(int *n_out)
+{
+	int			n = 300;
+	double	   *x = malloc(sizeof(double) * n * 2);
+	SegRng		rng;
+
+	rng_seed(&rng, 7);
+	for (int i = 0; i < n; i++)
+	{
+		x[2 * i] = (i % 3 == 1 ? 10.0 : 0.0) + 0.5 * rng_normal(&rng);
+		x[2 * i + 1] = (i % 3 == 2 ? 10.0 : 0.0) + 0.5 * rng_normal(&rng);
+	}
+	*n_out = n;
+	return x;
+}
+
+static void
+TestFitBlobs(void)
+{
+	int			n;
+	double	   *x = Blobs(&n);
+	KMeansOptions opt = {.k = 3, .n_init = 4, .max_iter = 300, .tol = 1e-4, .seed = 1};
+	KMeansResult r;
+	char		msg[SEG_ERRMSG_LEN];
+	int			consistent = 1;
+	double		direct = 0.0;
+
+	tap_ok(kmeans_fit(x, n, 2, &opt, &r, msg) == SEG_OK, "fit three blobs");
+	tap_ok(r.n_distinct == 3, "three clusters used");
+	for (int i = 3; i < n; i++)
+		consistent &= r.labels[i] == r.labels[i % 3];
+	tap_ok(consistent, "every blob is one cluster");
+	for (int i = 0; i < n; i++)
+		for (int t = 0; t < 2; t++)
+			direct += pow(x[2 * i + t] - r.centroids[2 * r.labels[i] + t], 2);
+	tap_close(r.inertia, direct, 1e-12, "inertia is the sum of squared distances");
+	tap_ok(r.n_iter >= 1 && r.n_iter <= 300, "iteration count in range");
+	kmeans_result_free(&r);
+
+	/* the same seed gives the same result */
+	{
+		KMeansResult a,
+					b;
+
+		kmeans_fit(x, n, 2, &opt, &a, msg);
+		kmeans_fit(x, n, 2, &opt, &b, msg);
+		tap_ok(memcmp(a.centroids, b.centroids, sizeof(double) * 6) == 0, "seeded runs repeat");
+		kmeans_result_free(&a);
+		kmeans_result_free(&b);
+	}
+	free(x);
+}
+
+static void
+TestSeeding(void)
+{
+	int			n;
+	double	   *x = Blobs(&n);
+	double	   *norms = malloc(sizeof(double) * n);
+	double		centers[6];
+	int			blob_seen = 0;
+	SegRng		rng;
+	double		column[] = {1, 10, 3, 20, 5, 30};
+
+	for (int i = 0; i < n; i++)
+		norms[i] = x[2 * i] * x[2 * i] + x[2 * i + 1] * x[2 * i + 1];
+	rng_seed(&rng, 11);
+	kmeans_plusplus(x, norms, n, 2, 3, &rng, NULL, centers);
+	/* greedy k-means++ puts one seed in each well-separated blob */
+	for (int j = 0; j < 3; j++)
+	{
+		int			blob = centers[2 * j] > 5 ? 1 : centers[2 * j + 1] > 5 ? 2 : 0;
+
+		blob_seen |= 1 << blob;
+	}
+	tap_ok(blob_seen == 7, "k-means++ seeds every blob");
+	/* population variances 8/3 and 200/3: their mean times tol */
+	tap_close(kmeans_tolerance(column, 3, 2, 1e-4), 1e-4 * (8.0 / 3.0 + 200.0 / 3.0) / 2.0,
+			  1e-15, "tolerance is tol times the mean column variance");
+	free(norms);
+	free(x);
+}
+
+static void
+TestExplicitInit(void)
+{
+	/* 1-D: 0, 1, 2, 10, 11, 12 from centres 0 and 1 */
+	double		x[] = {0, 1, 2, 10, 11, 12};
+	double		init[] = {0, 1};
+	KMeansOptions opt = {.k = 2, .n_init = 10, .max_iter = 100, .tol = 0, .seed = 3, .init = init};
+	KMeansResult r;
+	char		msg[SEG_ERRMSG_LEN];
+
+	tap_ok(kmeans_fit(x, 6, 1, &opt, &r, msg) == SEG_OK, "fit from explicit init");
+	tap_close(r.centroids[0], 1.0, 1e-12, "first centre converges to 1");
+	tap_close(r.centroids[1], 11.0, 1e-12, "second centre converges to 11");
+	tap_close(r.inertia, 4.0, 1e-12, "inertia 4");
+	/* iteration 1: {0} {1..12}; 2: {0,1,2} {10,11,12}, 3: labels unchanged */
+	tap_ok(r.n_iter == 3, "three iterations to strict convergence");
+	kmeans_result_free(&r);
+}
+
+static void
+TestBadInputs(void)
+{
+	double		x[] = {1, 1, 1, 1};
+	KMeansOptions opt = {.k = 3, .n_init = 1, .max_iter = 10, .tol = 0, .seed = 1};
+	KMeansResult r;
+	char		msg[SEG_ERRMSG_LEN];
+
+	opt.k = 0;
+	tap_ok(kmeans_fit(x, 4, 1, &opt, &r, msg) == SEG_ERR_INVALID, "k < 1 rejected");
+	opt.k = 5;
+	tap_ok(kmeans_fit(x, 4, 1, &opt, &r, msg) == SEG_ERR_INVALID, "k > n rejected");
+	tap_ok(strstr(msg, "greater than the number of rows") != NULL, "message says why");
+	opt.k = 2;
+	opt.tol = -1;
+	tap_ok(kmeans_fit(x, 4, 1, &opt, &r, msg) == SEG_ERR_INVALID, "negative tol rejected");
+	opt.tol = 0;
+	tap_ok(kmeans_fit(x, 4, 1, &opt, &r, msg) == SEG_OK, "identical points fit");
+	tap_ok(r.n_distinct == 1, "identical points: one distinct cluster");
+	tap_close(r.inertia, 0.0, 0, "identical points: zero inertia");
+	kmeans_result_free(&r);
+}
+
+static void
+TestEmptyClusterRelocation(void)
+{
+	/* cluster 1 is empty; the farthest point (label 0) moves to it */
+	double		sums[] = {10, 0};
+	double		counts[] = {3, 0};
+	double		far[] = {7};
+	int			far_labels[] = {0};
+	double		old[] = {0, 100};
+	double		centres[2];
+
+	kmeans_relocate_empty(2, 1, sums, counts, far, far_labels, 1);
+	tap_ok(counts[0] == 2 && counts[1] == 1, "relocation moves one point");
+	kmeans_update_centers(2, 1, sums, counts, old, centres);
+	tap_close(centres[0], 1.5, 1e-15, "old cluster loses the point");
+	tap_close(centres[1], 7.0, 1e-15, "empty cluster takes the point");
+}
+
+static void
+TestMetrics(void)
+{
+	/* two pairs on a line: 0, 1 | 10, 12 */
+	double		x[] = {0, 1, 10, 12};
+	int			labels[] = {0, 0, 1, 1};
+	double		expected = 0.0;
+	double		ys[] = {100, 40, 12, 10, 9};
+	double		xs[] = {1, 2, 3, 4, 5};
+
+	/* by hand: a = distance to the partner, b = mean distance to the other pair */
+	{
+		double		a[] = {1, 1, 2, 2};
+		double		b[] = {11, 10, 9.5, 11.5};
+
+		for (int i = 0; i < 4; i++)
+			expected += (b[i] - a[i]) / fmax(a[i], b[i]);
+		expected /= 4;
+	}
+	tap_close(silhouette_score(x, 4, 1, labels, 2, 0, 0, 1 << 20, NULL), expected, 1e-12,
+			  "silhouette by hand");
+	tap_ok(isnan(silhouette_score(x, 4, 1, (int[]) {0, 0, 0, 0}, 2, 0, 0, 1 << 20, NULL)),
+		   "silhouette undefined for one cluster");
+	/* Davies-Bouldin: intra 0.5 and 1, centres 0.5 and 11 */
+	tap_close(davies_bouldin_score(x, 4, 1, labels, 2), (0.5 + 1.0) / 10.5, 1e-12,
+			  "Davies-Bouldin by hand");
+	tap_ok(knee_index(xs, ys, 5) == 2, "knee of a decreasing curve");
+	tap_ok(knee_index(xs, ys, 2) == -1, "no knee with two points");
+}
+
+static void
+TestModelCodec(void)
+{
+	double		centroids[] = {0, 0, 10, 10};
+	KMeansModel m = {.prep = NULL, .k = 2, .d = 2, .inertia = 3.5, .n_iter = 4,
+	.centroids = centroids};
+	SegWriter	w;
+	SegPredictor p;
+	char		msg[SEG_ERRMSG_LEN];
+	double		scores[2];
+	double		scratch[2];
+	double		row[] = {9, 8};
+	int			rejected = 0;
+
+	writer_init(&w, 64);
+	model_begin(&w, SEG_MODEL_KMEANS);
+	kmeans_model_write(&w, &m);
+	model_seal(&w);
+	tap_ok(predictor_read(w.data, w.len, &p, msg) == SEG_OK, "k-means model decodes");
+	tap_ok(p.n_classes == 2 && p.n_features == 2 && p.prep == NULL, "predictor shape");
+	tap_ok(p.predict_row(p.estimator, row, scores, scratch) == 1, "nearest centroid");
+	tap_close(scores[1], -5.0, 1e-15, "score is the negated squared distance");
+	tap_ok(strcmp(p.class_names[1], "1") == 0, "class names are cluster numbers");
+	kmeans_model_free((KMeansModel *) p.estimator);
+	for (int j = 0; j < 2; j++)
+		free(p.class_names[j]);
+	free(p.class_names);
+
+	/* every truncation is rejected */
+	for (size_t len = 0; len < w.len; len++)
+	{
+		SegWriter	t;
+
+		writer_init(&t, w.len);
+		model_begin(&t, SEG_MODEL_KMEANS);
+		writer_put_bytes(&t, w.data + SEG_MODEL_HEADER_SIZE,
+						 len > SEG_MODEL_HEADER_SIZE ? len - SEG_MODEL_HEADER_SIZE : 0);
+		model_seal(&t);
+		if (predictor_read(t.data, t.len, &p, msg) != SEG_OK)
+			rejected++;
+		free(t.data);
+	}
+	tap_ok(rejected == (int) w.len, "truncated payloads rejected");
+	free(w.data);
+
+	/* a scaler does not predict */
+	writer_init(&w, 64);
+	model_begin(&w, SEG_MODEL_SCALER);
+	model_seal(&w);
+	tap_ok(predictor_read(w.data, w.len, &p, msg) == SEG_ERR_WRONG_KIND, "scaler does not predict");
+	tap_ok(strcmp(msg, "models of kind scaler do not predict") == 0, "wrong-kind message");
+	free(w.data);
+}
+
+int
+main(void)
+{
+	TestFitBlobs();
+	TestSeeding();
+	TestExplicitInit();
+	TestBadInputs();
+	TestEmptyClusterRelocation();
+	TestMetrics();
+	TestModelCodec();
+	return tap_done();
+}

@@ -1,5 +1,7 @@
 -- segment.smote_table: balanced copies, strategies, SMOTE-NC, determinism, bad input
-SET search_path = segment, public;
+-- a schema of its own: the regression database is shared by every test file
+CREATE SCHEMA smote_test;
+SET search_path = smote_test, segment, public;
 SET extra_float_digits = 0;
 
 CREATE TABLE customers AS SELECT * FROM simulate_customers(1500);

@@ -39,10 +39,14 @@ def mall(conn):
 
 def fit(conn, name, **kw):
     args = ", ".join(f"{k} => {v}" for k, v in kw.items())
+    # quiet for this fit only: the connection is shared with other test modules
     conn.execute("SET client_min_messages = warning")
-    rows = conn.execute(
-        f"SELECT k, inertia, silhouette, chosen FROM kmeans_fit('{name}', 'mall', {COLS_SQL}, {args})"
-    ).fetchall()
+    try:
+        rows = conn.execute(
+            f"SELECT k, inertia, silhouette, chosen FROM kmeans_fit('{name}', 'mall', {COLS_SQL}, {args})"
+        ).fetchall()
+    finally:
+        conn.execute("RESET client_min_messages")
     metrics = conn.execute(
         "SELECT metrics FROM models WHERE name = %s AND deployed", (name,)).fetchone()[0]
     return rows, metrics

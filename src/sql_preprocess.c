@@ -23,6 +23,7 @@
 
 #include "dataset.h"
 #include "pg_core.h"
+#include "predictor.h"
 #include "preprocess.h"
 #include "record_encoder.h"
 
@@ -36,13 +37,32 @@ segment_decode_preprocessor(bytea *model)
 	SegModelHeader header;
 	SegReader	payload;
 	SegPreprocessor *p;
+	SegPredictor predictor;
 	char		msg[SEG_ERRMSG_LEN];
 
-	segment_open_model(model, SEG_MODEL_PREPROCESSOR, &header, &payload);
-	segment_raise(prep_read(&payload, &p, msg), msg);
-	if (!reader_at_end(&payload))
-		segment_raise(SEG_ERR_CORRUPT, "preprocessor model has trailing bytes");
-	return p;
+	segment_open_model(model, 0, &header, &payload);
+	if (header.kind == SEG_MODEL_PREPROCESSOR)
+	{
+		segment_raise(prep_read(&payload, &p, msg), msg);
+		if (!reader_at_end(&payload))
+			segment_raise(SEG_ERR_CORRUPT, "preprocessor model has trailing bytes");
+		return p;
+	}
+
+	if (header.kind == SEG_MODEL_SCALER)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("a scaler model has no preprocessor"),
+				 errhint("Scale feature arrays with segment.scale().")));
+	/* a classifier or k-means model: the preprocessor it encodes rows with */
+	segment_raise(predictor_read((const uint8_t *) VARDATA_ANY(model), VARSIZE_ANY_EXHDR(model),
+								 &predictor, msg), msg);
+	if (predictor.prep == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("this %s model has no preprocessor: it was trained on feature arrays",
+						model_kind_name(header.kind))));
+	return predictor.prep;
 }
 
 /*

@@ -13,10 +13,10 @@ CREATE FUNCTION segment.preprocess(model bytea, row_value record) RETURNS float8
 	AS 'MODULE_PATHNAME', 'preprocess'
 	LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION segment.preprocess(bytea, record) IS
-	'encodes a row with a preprocessor model; columns are found by name';
+	'encodes a row with a preprocessor model, or as a classifier or k-means model encodes it; columns are found by name';
 
 CREATE FUNCTION segment.preprocess_names(model bytea) RETURNS text[]
 	AS 'MODULE_PATHNAME', 'preprocess_names'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION segment.preprocess_names(bytea) IS
-	'names of the features a preprocessor model produces, in order';
+	'names of the features a preprocessor (or classifier or k-means) model produces, in order';

@@ -49,17 +49,54 @@ SELECT jsonb_pretty(model_info(scaler_fit(ARRAY[monthly_spending, purchase_frequ
                     - 'format_version' - 'bytes') AS scaler
 FROM customers;
 
-\echo '== 6. Balancing the training split with SMOTE (rare tiers up to the majority) =='
+\echo '== 6. Training the value-tier classifier (MLP; split, preprocessing and balancing inside) =='
+SET client_min_messages = warning;   -- one NOTICE per epoch otherwise
+SELECT r->>'version' AS version, r->>'deployed' AS deployed,
+       r->'balance'->>'chosen' AS balance, r->'balance'->>'reason' AS why,
+       r->>'best_epoch' AS best_epoch, r->'rows' AS rows,
+       round((r->'test'->>'accuracy')::numeric, 4) AS test_accuracy,
+       round((r->'test'->>'macro_f1')::numeric, 4) AS test_macro_f1
+FROM segment_train('value_tier', 'customers', 'customer_segment', exclude => '{customer_id}') r;
+RESET client_min_messages;
+
+\echo '== 7. Honest evaluation on the held-out test split =='
+SELECT class, round(precision::numeric, 3) AS precision, round(recall::numeric, 3) AS recall,
+       round(f1::numeric, 3) AS f1, support
+FROM evaluate('value_tier');
+SELECT actual, sum(count) FILTER (WHERE predicted = '0') AS "predicted 0",
+       sum(count) FILTER (WHERE predicted = '1') AS "predicted 1",
+       sum(count) FILTER (WHERE predicted = '2') AS "predicted 2"
+FROM confusion_matrix('value_tier') GROUP BY actual ORDER BY actual;
+
+\echo '== 8. Predicting: a row in, a segment out, from any query =='
+SELECT customer_id, monthly_spending, engagement_score, customer_segment AS actual,
+       segment_predict('value_tier', c) AS predicted,
+       (SELECT jsonb_object_agg(key, round(value::numeric, 3))
+        FROM jsonb_each_text(segment_predict_proba('value_tier', c))) AS probabilities
+FROM customers c WHERE customer_id IN (5, 10, 15, 20, 25, 30) ORDER BY customer_id;
+\timing on
+SELECT segment_predict('value_tier', c) AS predicted_segment, count(*) AS customers
+FROM customers c GROUP BY 1 ORDER BY 1;
+\timing off
+
+\echo '== 9. Personas: k-means++ over standardised features, k chosen by silhouette =='
+SET client_min_messages = warning;
+SELECT k, round(inertia::numeric, 1) AS inertia, round(silhouette::numeric, 4) AS silhouette, chosen
+FROM kmeans_fit('personas', 'customers',
+                ARRAY['monthly_spending', 'engagement_score', 'purchase_frequency', 'discount_usage'],
+                k => '{2,3,4,5,6}');
+RESET client_min_messages;
+SELECT cluster, size, round(share::numeric, 3) AS share, persona,
+       (SELECT jsonb_object_agg(key, round(value::numeric, 2)) FROM jsonb_each_text(means)) AS means
+FROM profile('personas', 'customers') ORDER BY cluster;
+
+\echo '== 10. Balancing the training split with SMOTE (rare tiers up to the majority) =='
 SET client_min_messages = warning;
 DROP TABLE IF EXISTS customers_train_balanced;
 RESET client_min_messages;
 SELECT class AS segment, rows_before, rows_after
 FROM smote_table('customers_train', 'customer_segment', 'customers_train_balanced',
                  features => '{monthly_spending,engagement_score,complaint_count,purchase_frequency,discount_usage}');
-SELECT customer_segment AS segment, synthetic, count(*) AS rows,
-       round(avg(monthly_spending)::numeric, 2) AS avg_spend,
-       round(avg(engagement_score)::numeric, 1) AS avg_engagement
-FROM customers_train_balanced GROUP BY 1, 2 ORDER BY 1, 2;
 
-\echo '== 7. Model registry =='
+\echo '== 11. Model registry =='
 SELECT name, version, kind, deployed, created_by, length(model) AS bytes FROM segment.models ORDER BY name, version;

@@ -50,17 +50,18 @@ SHLIB_LINK = $(BLAS_LIBS) -lm
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-# Minibatch training runs short loops of run-time length (a batch times a
-# layer width): let gcc vectorize them (its -O2 cost model does not), and
-# vectorize sqrt (nothing here reads errno).
-MLP_VECFLAGS = -fvect-cost-model=dynamic -fno-math-errno
-src/linalg.o src/mlp.o src/mlp_train.o: override CFLAGS += $(MLP_VECFLAGS)
+# Minibatch training and the k-d tree's distances run short loops of
+# run-time length (a batch times a layer width, a leaf times the columns):
+# let gcc vectorize them (its -O2 cost model does not), and vectorize sqrt
+# (nothing here reads errno).
+VECFLAGS = -fvect-cost-model=dynamic -fno-math-errno
+src/knn.o src/linalg.o src/mlp.o src/mlp_train.o: override CFLAGS += $(VECFLAGS)
 
 # ---- tests that run outside the server -------------------------------
 
 UNIT_BIN = test/unit/bin
 UNIT_TESTS = $(patsubst test/unit/%.c,$(UNIT_BIN)/%,$(wildcard test/unit/test_*.c))
-UNIT_CFLAGS = -O2 -g $(OPTFLAGS) $(MLP_VECFLAGS) -Wall -Wextra -Werror -Isrc $(BLAS_CFLAGS)
+UNIT_CFLAGS = -O2 -g $(OPTFLAGS) $(VECFLAGS) -Wall -Wextra -Werror -Isrc $(BLAS_CFLAGS)
 
 $(UNIT_BIN)/%: test/unit/%.c test/unit/tap.h test/unit/core_alloc_libc.c $(CORE_SRCS) $(HEADERS)
 	@mkdir -p $(UNIT_BIN)

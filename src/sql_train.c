@@ -75,7 +75,8 @@ ParseArgs(FunctionCallInfo fcinfo, TrainArgs *a)
 	static const char *const names[] = {
 		"name", "relation", "label", "features", "exclude", "hidden", "dropout",
 		"batch_norm", "l2", "epochs", "batch_size", "learning_rate", "patience",
-		"balance", "test_size", "validation_size", "search", "trials", "seed", "deploy"
+		"balance", "test_size", "validation_size", "search", "trials", "seed", "deploy",
+		"split_seed"
 	};
 	ArrayType  *hidden;
 	int			n_hidden;
@@ -86,7 +87,7 @@ ParseArgs(FunctionCallInfo fcinfo, TrainArgs *a)
 	int			b;
 
 	for (int i = 0; i < (int) lengthof(names); i++)
-		if (i != 3 && i != 4 && i != 16)
+		if (i != 3 && i != 4 && i != 16 && i != 20)
 			NotNull(fcinfo, i, names[i]);
 	memset(a, 0, sizeof(*a));
 	a->name = text_to_cstring(PG_GETARG_TEXT_PP(0));
@@ -163,6 +164,8 @@ ParseArgs(FunctionCallInfo fcinfo, TrainArgs *a)
 	if (a->trials < 1 || a->trials > 10000)
 		BadArg(psprintf("trials must be between 1 and 10000, not %d", a->trials));
 	a->seed = PG_GETARG_INT32(18);
+	/* a split of its own seed keeps the test rows while the model seed varies */
+	a->split_seed = PG_ARGISNULL(20) ? a->seed : PG_GETARG_INT32(20);
 
 	deploy = text_to_cstring(PG_GETARG_TEXT_PP(19));
 	for (b = 0; b < (int) lengthof(segment_deploy_names); b++)
@@ -281,7 +284,7 @@ LoadAndEncode(const TrainArgs *a, char **features, int n_features, EncodedData *
 
 	part = palloc(n);
 	if (split_stratified(y, n, e->n_classes, a->test_size, a->validation_size,
-						 (uint64_t) a->seed, (const char *const *) e->class_names,
+						 (uint64_t) a->split_seed, (const char *const *) e->class_names,
 						 part, msg) != SEG_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),

@@ -47,6 +47,7 @@ typedef struct TrainArgs
 	Jsonb	   *search;
 	int			trials;
 	int64		seed;
+	int64		split_seed;		/* the split's seed: seed unless given */
 	DeployPolicy deploy;
 } TrainArgs;
 

@@ -103,9 +103,9 @@ segment_train_spec(const TrainArgs *a, char **features, int n_features)
 	appendStringInfo(&buf, ", \"validation_size\": ");
 	json_append_float8(&buf, a->validation_size);
 	appendStringInfo(&buf, ", \"search\": %s, \"trials\": %d, \"seed\": " INT64_FORMAT
-					 ", \"deploy\": \"%s\"}",
+					 ", \"split_seed\": " INT64_FORMAT ", \"deploy\": \"%s\"}",
 					 a->search ? JsonbToCString(NULL, &a->search->root, VARSIZE(a->search)) : "null",
-					 a->trials, a->seed, segment_deploy_names[a->deploy]);
+					 a->trials, a->seed, a->split_seed, segment_deploy_names[a->deploy]);
 	return buf.data;
 }
 

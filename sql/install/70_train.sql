@@ -14,13 +14,14 @@ CREATE FUNCTION segment.segment_train(
 	balance text DEFAULT 'auto',
 	test_size float8 DEFAULT 0.2, validation_size float8 DEFAULT 0.1,
 	search jsonb DEFAULT NULL, trials integer DEFAULT 20,
-	seed integer DEFAULT 42, deploy text DEFAULT 'if_better')
+	seed integer DEFAULT 42, deploy text DEFAULT 'if_better',
+	split_seed integer DEFAULT NULL)
 RETURNS jsonb
 	AS 'MODULE_PATHNAME', 'segment_train'
 	LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION segment.segment_train(text, regclass, text, text[], text[], integer[],
 	float8, boolean, float8, integer, integer, float8, integer, text, float8, float8, jsonb,
-	integer, integer, text) IS
+	integer, integer, text, integer) IS
 	'trains an MLP classifier (stratified split, preprocessing and balancing on the train part, early stopping, optional search), registers it as the next version of name and returns the report';
 
 CREATE FUNCTION segment.retrain(name text, deploy text DEFAULT NULL) RETURNS jsonb
@@ -52,7 +53,8 @@ BEGIN
 		validation_size => (s->>'validation_size')::float8,
 		search => CASE WHEN jsonb_typeof(s->'search') = 'object' THEN s->'search' END,
 		trials => (s->>'trials')::integer, seed => (s->>'seed')::integer,
-		deploy => coalesce(retrain.deploy, s->>'deploy'));
+		deploy => coalesce(retrain.deploy, s->>'deploy'),
+		split_seed => (s->>'split_seed')::integer);
 END
 $$;
 COMMENT ON FUNCTION segment.retrain(text, text) IS

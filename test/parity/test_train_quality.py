@@ -3,13 +3,17 @@
 On Train.csv (label Segmentation, ID excluded) and wa_churn.csv (label
 churn), both sides are scored on the same test rows: segment's stratified
 20% test split (seed 42), which segment.stratified_split() reproduces from
-the labels in scan order.  scikit-learn's MLPClassifier((64, 32),
+the labels in scan order; the report's macro-F1 is recomputed from
+segment_predict on those rows, so the figure is what the stored model
+does.  scikit-learn's MLPClassifier((64, 32),
 early_stopping=True) gets the other 80% (it holds out its own 10% for
 early stopping) with the same preprocessing: mean imputation and standard
 scaling of numbers, one-hot categories with a missing-value category and
 unknown categories ignored.
 
-Pass: segment's test macro-F1 >= sklearn's - 0.01 (both printed).  The
+Pass: segment's test macro-F1 >= sklearn's - 0.01 (both printed), each the
+mean over three initialisations (seeds 42, 43, 44) on the one split: a
+single network's figure moves by about 0.01 with its seed alone.  The
 simulated customers must reach test accuracy >= 0.95 with the default
 arguments; 5,000 of them, because with the classic 1,560 the test split
 holds only 20 high-value customers and the figure moves between 0.94 and
@@ -58,18 +62,21 @@ def load(conn, name, label, exclude):
     return table, np.hstack([X_num.astype(object), X_cat]), len(numeric), y
 
 
-def sklearn_macro_f1(X, n_numeric, y, train, test):
+def sklearn_macro_f1(X, n_numeric, y, train, test, seed):
     n = X.shape[1]
     prep = ColumnTransformer([
         ("num", make_pipeline(SimpleImputer(strategy="mean"), StandardScaler()),
          list(range(n_numeric))),
         ("cat", OneHotEncoder(handle_unknown="ignore"), list(range(n_numeric, n))),
     ])
-    clf = make_pipeline(prep, MLPClassifier((64, 32), early_stopping=True, random_state=42))
+    clf = make_pipeline(prep, MLPClassifier((64, 32), early_stopping=True, random_state=seed))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         clf.fit(X[train], y[train])
     return f1_score(y[test], clf.predict(X[test]), average="macro")
+
+
+SEEDS = (42, 43, 44)
 
 
 @pytest.mark.parametrize("name,label,exclude", [
@@ -77,34 +84,53 @@ def sklearn_macro_f1(X, n_numeric, y, train, test):
     ("wa_churn.csv", "churn", set()),
 ])
 def test_macro_f1_not_below_sklearn(conn, name, label, exclude):
+    """One split (seed 42); each side trains from three initialisations
+    (seeds 42, 43, 44) and the mean test macro-F1 is compared: a single
+    network's figure moves by about 0.01 with its seed alone."""
     table, X, n_numeric, y = load(conn, name, label, exclude)
-    excl = "{" + ",".join(exclude) + "}" if exclude else None
-    t0 = time.perf_counter()
-    (report,) = conn.execute(
-        "SELECT segment_train(%s, %s::regclass, %s, exclude => %s::text[])",
-        (table, table, label, excl)).fetchone()
-    seconds = time.perf_counter() - t0
-    (parts,) = conn.execute(
-        f'SELECT stratified_split(array_agg("{label}" ORDER BY row_no)) FROM {table}').fetchone()
-    parts = np.array(parts)
+    # row_no is the loader's row number, not a feature of the data set
+    excl = "{" + ",".join(sorted(exclude | {"row_no"})) + "}"
+
+    # segment_train splits the rows in the order its scan reads them, which
+    # need not be row_no's (COPY may put a row into an earlier page's free
+    # space): read the labels and row numbers in one scan of that order
+    (scan_rows, scan_labels) = conn.execute(
+        f'SELECT array_agg(row_no), array_agg("{label}") FROM {table}').fetchone()
+    parts = np.empty(len(y), dtype=object)
+    parts[np.array(scan_rows)] = conn.execute(
+        "SELECT stratified_split(%s::text[])", (scan_labels,)).fetchone()[0]
     test = parts == "test"
-    assert test.sum() == report["rows"]["test"]
-    ours = report["test"]["macro_f1"]
 
-    # a sanity check only (stratification fixes the counts whatever the rows): the rows are
-    # segment's because stratified_split runs the same core split on the same labels in the
-    # same order (the table was just loaded by COPY, so the scan follows row_no)
-    classes = [c["class"] for c in report["test"]["classes"]]
-    counts = {c: int((y[test] == c).sum()) for c in classes}
-    assert counts == {c["class"]: c["support"] for c in report["test"]["classes"]}
+    ours, refs, chosen = [], [], []
+    t0 = time.perf_counter()
+    for seed in SEEDS:
+        (report,) = conn.execute(
+            "SELECT segment_train(%s, %s::regclass, %s, exclude => %s::text[], seed => %s, "
+            "split_seed => 42, deploy => 'always')",
+            (table, table, label, excl, seed)).fetchone()
+        assert test.sum() == report["rows"]["test"]
+        # the rows are segment's: the class counts are a first check, the macro-F1
+        # recomputed from segment_predict on exactly those rows the proof
+        classes = [c["class"] for c in report["test"]["classes"]]
+        counts = {c: int((y[test] == c).sum()) for c in classes}
+        assert counts == {c["class"]: c["support"] for c in report["test"]["classes"]}
+        predicted = np.array([p for (p,) in conn.execute(
+            f"SELECT segment_predict(%s, t) FROM {table} t ORDER BY row_no", (table,)).fetchall()])
+        assert f1_score(y[test], predicted[test], average="macro") == \
+            pytest.approx(report["test"]["macro_f1"], abs=1e-12)
+        ours.append(report["test"]["macro_f1"])
+        chosen.append(report["balance"]["chosen"])
+    seconds = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    ref = sklearn_macro_f1(X, n_numeric, y, ~test, test)
+    for seed in SEEDS:
+        refs.append(sklearn_macro_f1(X, n_numeric, y, ~test, test, seed))
     ref_seconds = time.perf_counter() - t0
-    print(f"\n{name}: test macro-F1 segment {ours:.4f} ({report['balance']['chosen']}, "
-          f"{report['epochs_run']} epochs, {seconds:.1f} s) vs scikit-learn {ref:.4f} "
-          f"({ref_seconds:.1f} s) on the same {test.sum()} test rows")
-    assert ours >= ref - MARGIN
+    print(f"\n{name}: test macro-F1 on the same {test.sum()} test rows, seeds {SEEDS}: "
+          f"segment {np.mean(ours):.4f} ({', '.join(f'{v:.4f}' for v in ours)}; balance "
+          f"{'/'.join(chosen)}; {seconds:.1f} s) vs scikit-learn {np.mean(refs):.4f} "
+          f"({', '.join(f'{v:.4f}' for v in refs)}; {ref_seconds:.1f} s)")
+    assert np.mean(ours) >= np.mean(refs) - MARGIN
 
 
 def test_simulated_customers_accuracy(conn):

@@ -25,6 +25,7 @@
 #include "tcop/dest.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -395,6 +396,7 @@ dataset_load(Oid relid, char **columns, int n_columns, int label_index)
 	SPIExecuteOptions options;
 	char	   *relname;
 	int			ret;
+	int			save_nestlevel;
 
 	if (n_columns < 1)
 		elog(ERROR, "dataset_load called without columns");
@@ -473,6 +475,18 @@ dataset_load(Oid relid, char **columns, int n_columns, int label_index)
 	f->values = palloc_extended(mul_size(mul_size(receiver.capacity_rows, n_columns),
 										 sizeof(double)), MCXT_ALLOC_HUGE);
 
+	/*
+	 * Rows arrive in physical order, which the splits and samples of the
+	 * training functions depend on: no parallel workers (whose rows
+	 * interleave at random) and no synchronized scan (which may start in
+	 * the middle of a large table), as SET LOCAL would for this statement.
+	 */
+	save_nestlevel = NewGUCNestLevel();
+	(void) set_config_option("max_parallel_workers_per_gather", "0", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("synchronize_seqscans", "off", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	memset(&options, 0, sizeof(options));
@@ -483,6 +497,7 @@ dataset_load(Oid relid, char **columns, int n_columns, int label_index)
 	if (ret != SPI_OK_SELECT && ret != SPI_OK_UTILITY)
 		elog(ERROR, "SPI_execute_extended returned %s", SPI_result_code_string(ret));
 	SPI_finish();
+	AtEOXact_GUC(true, save_nestlevel);
 
 	for (int j = 0; j < n_columns; j++)
 		if (f->columns[j].kind == SEG_COL_CATEGORICAL)

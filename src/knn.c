@@ -18,6 +18,8 @@
 
 #include "linalg.h"
 
+/* the tree's single-precision screen needs coordinates well inside float range */
+#define KNN_TREE_MAX_ABS 1e15
 #define KD_LEAF_SIZE 32				/* at most 32: leaf hits are a uint32 mask */
 /* distance rows computed per BLAS block at most (bounded further by bytes) */
 #define BRUTE_BLOCK_BYTES ((size_t) 32 * 1024 * 1024)
@@ -170,7 +172,8 @@ typedef struct KdTree
 	 * vectorised loop.
 	 */
 	int			n_leaves;
-	double	   *leaf_columns;
+	float	   *leaf_columns;
+	double		filter_margin;	/* float rounding allowance, in distance units */
 } KdTree;
 
 static int
@@ -303,37 +306,58 @@ kd_search_leaf(const KdTree *tree, const KdNode *nd, const double *q, int self,
 	int			d = tree->d;
 	int			count = nd->end - nd->start;
 	double		bound = neighbors_bound(list);
-	double		dist[KD_LEAF_SIZE];
-	const double *columns = tree->leaf_columns + (size_t) nd->leaf * d * KD_LEAF_SIZE;
+	float		dist[KD_LEAF_SIZE];
+	float		qf[KNN_TREE_MAX_DIM];
+	float		filter;
+	const float *columns = tree->leaf_columns + (size_t) nd->leaf * d * KD_LEAF_SIZE;
 	uint32_t	hits = 0;
 
+	/*
+	 * Single precision screens the leaf (half the memory traffic and twice
+	 * the lanes); whatever may be within the bound, allowing for the
+	 * rounding, is measured again in double.
+	 */
+	if (bound < INFINITY)
+	{
+		double		r = sqrt(bound) + tree->filter_margin;
+
+		filter = (float) (r * r * (1.0 + 1e-5));
+	}
+	else
+		filter = INFINITY;
+	for (int j = 0; j < d; j++)
+		qf[j] = (float) q[j];
 	for (int p = 0; p < KD_LEAF_SIZE; p++)
-		dist[p] = 0.0;
+		dist[p] = 0.0f;
 	for (int j = 0; j < d; j++)
 	{
-		const double *col = columns + (size_t) j * KD_LEAF_SIZE;
-		double		qj = q[j];
+		const float *col = columns + (size_t) j * KD_LEAF_SIZE;
+		float		qj = qf[j];
 
 		for (int p = 0; p < KD_LEAF_SIZE; p++)
 		{
-			double		e = col[p] - qj;
+			float		e = col[p] - qj;
 
 			dist[p] += e * e;
 		}
 	}
 	/* usually no point qualifies: test every lane at once, then visit the few */
 	for (int p = 0; p < KD_LEAF_SIZE; p++)
-		hits |= (uint32_t) (dist[p] <= bound) << p;
+		hits |= (uint32_t) (dist[p] <= filter) << p;
 	if (count < 32)
 		hits &= (1u << count) - 1;
 	while (hits != 0)
 	{
 		int			p = __builtin_ctz(hits);
 		int			row_no = tree->order[nd->start + p];
+		double		exact;
 
 		hits &= hits - 1;
-		if (row_no != self && dist[p] <= neighbors_bound(list))
-			neighbors_offer(list, dist[p], row_no);
+		if (row_no == self)
+			continue;
+		exact = squared_distance(tree->points + (size_t) (nd->start + p) * d, q, d);
+		if (exact <= neighbors_bound(list))
+			neighbors_offer(list, exact, row_no);
 	}
 }
 
@@ -395,13 +419,13 @@ kd_build_leaf_blocks(KdTree *tree)
 
 	for (int node = 0; node < tree->n_nodes; node++)
 		n_leaves += (tree->nodes[node].left < 0);
-	tree->leaf_columns = seg_alloc0(sizeof(double) * (size_t) n_leaves * d * KD_LEAF_SIZE);
+	tree->leaf_columns = seg_alloc0(sizeof(float) * (size_t) n_leaves * d * KD_LEAF_SIZE);
 	tree->n_leaves = 0;
 	for (int node = 0; node < tree->n_nodes; node++)
 	{
 		KdNode	   *nd = &tree->nodes[node];
 		int			leaf = tree->n_leaves;
-		double	   *columns = tree->leaf_columns + (size_t) leaf * d * KD_LEAF_SIZE;
+		float	   *columns = tree->leaf_columns + (size_t) leaf * d * KD_LEAF_SIZE;
 
 		/* a leaf of many identical points stays on the row-wise path */
 		if (nd->left >= 0 || nd->end - nd->start > KD_LEAF_SIZE)
@@ -412,7 +436,7 @@ kd_build_leaf_blocks(KdTree *tree)
 			const double *row = tree->points + (size_t) p * d;
 
 			for (int j = 0; j < d; j++)
-				columns[(size_t) j * KD_LEAF_SIZE + (p - nd->start)] = row[j];
+				columns[(size_t) j * KD_LEAF_SIZE + (p - nd->start)] = (float) row[j];
 		}
 	}
 }
@@ -425,12 +449,13 @@ kd_memory(int n, int d, int k)
 
 	return (size_t) n * d * sizeof(double) + (size_t) n * sizeof(int) +
 		nodes * sizeof(KdNode) + 3 * (size_t) d * sizeof(double) +
-		leaves * KD_LEAF_SIZE * (size_t) d * sizeof(double) +
+		leaves * KD_LEAF_SIZE * (size_t) d * sizeof(float) +
 		(size_t) k * (sizeof(double) + sizeof(int));
 }
 
 static void
-knn_tree(const double *x, int n, int d, int k, KnnPacer *pacer, int *neighbors)
+knn_tree(const double *x, int n, int d, int k, double largest, KnnPacer *pacer,
+		 int *neighbors)
 {
 	KdTree		tree;
 	NeighborList list;
@@ -451,6 +476,8 @@ knn_tree(const double *x, int n, int d, int k, KnnPacer *pacer, int *neighbors)
 	for (int p = 0; p < n; p++)
 		memcpy(tree.points + (size_t) p * d, x + (size_t) tree.order[p] * d, sizeof(double) * d);
 	kd_build_leaf_blocks(&tree);
+	/* 8x the worst single-precision rounding of a difference vector */
+	tree.filter_margin = 8.0 * sqrt((double) d) * ldexp(largest, -24) + 1e-300;
 
 	list.k = k;
 	list.dist = seg_alloc(sizeof(double) * k);
@@ -545,10 +572,34 @@ knn_brute(const double *x, int n, int d, int k, KnnPacer *pacer, int *neighbors)
 	seg_free(norms);
 }
 
+/* x minus its column means (computed in two passes for accuracy) */
+static void
+centre_columns(const double *x, int n, int d, double *out)
+{
+	for (int j = 0; j < d; j++)
+	{
+		double		mean = 0.0;
+		double		correction = 0.0;
+
+		for (int i = 0; i < n; i++)
+			mean += x[(size_t) i * d + j];
+		mean /= n;
+		for (int i = 0; i < n; i++)
+			correction += x[(size_t) i * d + j] - mean;
+		mean += correction / n;
+		for (int i = 0; i < n; i++)
+			out[(size_t) i * d + j] = x[(size_t) i * d + j] - mean;
+	}
+}
+
 size_t
 knn_self_memory(int n, int d, int k)
 {
-	return (d <= KNN_TREE_MAX_DIM) ? kd_memory(n, d, k) : brute_memory(n, k);
+	/* the larger of the two, as the choice depends on the values too */
+	size_t		tree = (d <= KNN_TREE_MAX_DIM) ? kd_memory(n, d, k) : 0;
+	size_t		brute = brute_memory(n, k);
+
+	return (size_t) n * d * sizeof(double) + (tree > brute ? tree : brute);
 }
 
 SegStatus
@@ -557,6 +608,8 @@ knn_self(const double *x, int n, int d, int k, size_t memory_limit,
 {
 	KnnPacer	pacer;
 	size_t		needed;
+	double		largest = 0.0;
+	double	   *centred;
 
 	if (n < 2 || d < 1 || k < 1 || k >= n)
 	{
@@ -576,9 +629,22 @@ knn_self(const double *x, int n, int d, int k, size_t memory_limit,
 	pacer.hooks = hooks;
 	pacer.n = n;
 	clock_gettime(CLOCK_MONOTONIC, &pacer.last);
-	if (d <= KNN_TREE_MAX_DIM)
-		knn_tree(x, n, d, k, &pacer, neighbors);
+
+	/*
+	 * Distances do not change when the columns are centred, but their
+	 * rounding does: |x|^2 - 2 x.y + |y|^2 cancels catastrophically far
+	 * from the origin, and the tree's single-precision screen needs small
+	 * magnitudes to be selective.
+	 */
+	centred = seg_alloc(sizeof(double) * (size_t) n * d);
+	centre_columns(x, n, d, centred);
+	for (size_t i = 0; i < (size_t) n * d; i++)
+		largest = fmax(largest, fabs(centred[i]));
+	/* the screen's squares must not overflow single precision */
+	if (d <= KNN_TREE_MAX_DIM && largest <= KNN_TREE_MAX_ABS)
+		knn_tree(centred, n, d, k, largest, &pacer, neighbors);
 	else
-		knn_brute(x, n, d, k, &pacer, neighbors);
+		knn_brute(centred, n, d, k, &pacer, neighbors);
+	seg_free(centred);
 	return SEG_OK;
 }

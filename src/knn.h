@@ -5,9 +5,11 @@
  *
  * Two exact strategies, chosen by width as scikit-learn's 'auto' does:
  * up to KNN_TREE_MAX_DIM columns a k-d tree (on 8 columns it visits a
- * few hundred points per query instead of all n, and brute force would
- * spend its time writing an n x n distance matrix); wider data goes
- * through blocks of BLAS distances |x|^2 - 2 x.y + |y|^2.
+ * couple of thousand points per query instead of all n, and brute force
+ * would spend its time writing an n x n distance matrix); wider data goes
+ * through blocks of BLAS distances |x|^2 - 2 x.y + |y|^2.  The tree
+ * screens its leaves in single precision with a margin that covers the
+ * rounding, and measures every point that passes in double.
  *
  * IDENTIFICATION
  *	  src/knn.h

@@ -128,6 +128,40 @@ test_knn(void)
 		free(x);
 	}
 
+	/*
+	 * Far from the origin with a small spread: the tree's single-precision
+	 * screen and the BLAS expansion |x|^2 - 2 x.y + |y|^2 would both lose
+	 * the differences without centring; and beyond the screen's range the
+	 * BLAS path serves narrow data too.
+	 */
+	{
+		struct
+		{
+			int			d;
+			double		offset;
+			double		spread;
+		}			far[3] = {{3, 1e6, 1e-3}, {20, 1e8, 1.0}, {3, 1e20, 1e18}};
+
+		for (int o = 0; o < 3; o++)
+		{
+			int			n = 400,
+						d = far[o].d,
+						k = 5;
+			double	   *x = random_points(n, d, 11 + o, 0);
+			int		   *nn = malloc(sizeof(int) * n * k);
+			char		what[96];
+
+			for (int i = 0; i < n * d; i++)
+				x[i] = far[o].offset + x[i] * far[o].spread;
+			snprintf(what, sizeof(what), "knn exact on %d columns around %g, spread %g",
+					 d, far[o].offset, far[o].spread);
+			tap_ok(knn_self(x, n, d, k, 0, NULL, nn, err) == SEG_OK &&
+				   neighbours_exact(x, n, d, k, nn, 1e-9), what);
+			free(nn);
+			free(x);
+		}
+	}
+
 	{
 		double		x[4] = {0, 1, 2, 3};
 		int			nn[8];

@@ -168,8 +168,8 @@ typedef struct KdTree
 
 	/*
 	 * Leaves of up to KD_LEAF_SIZE points also as blocks of columns
-	 * (d x KD_LEAF_SIZE, padded), so that one leaf's distances are a
-	 * vectorised loop.
+	 * (d x KD_LEAF_SIZE, padded) in single precision, so that screening a
+	 * leaf is one vectorised loop; points are measured in double after.
 	 */
 	int			n_leaves;
 	float	   *leaf_columns;

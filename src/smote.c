@@ -238,16 +238,17 @@ encode_class(const SmoteInput *in, const SmoteLayout *layout, const int *rows, i
 
 /*
  * The most frequent code of categorical column j among the k neighbours,
- * ties broken uniformly at random.  counts has max_categories zeros on
- * entry and on exit.
+ * ties broken uniformly at random among the tied codes in ascending
+ * order (so that a seed decides a tie the same way).  counts has
+ * max_categories zeros on entry and on exit; tied holds k ints.
  */
 static double
 neighbour_mode(const SmoteInput *in, int j, const int *rows, const int *nn, int k,
-			   int *counts, SegRng *rng)
+			   int *counts, int *tied, SegRng *rng)
 {
 	int			best = 0;
-	int			n_ties = 0;
-	int			winner = -1;
+	int			n_tied = 0;
+	int			winner;
 
 	for (int m = 0; m < k; m++)
 	{
@@ -256,31 +257,23 @@ neighbour_mode(const SmoteInput *in, int j, const int *rows, const int *nn, int 
 		if (++counts[code] > best)
 			best = counts[code];
 	}
-	/* candidates in code order, so a seed decides the tie the same way */
 	for (int m = 0; m < k; m++)
 	{
 		int			code = (int) in->x[(size_t) rows[nn[m]] * in->n_cols + j];
+		int			pos = n_tied;
 
-		if (counts[code] == best)
-		{
-			n_ties++;
-			if (winner < 0 || code < winner)
-				winner = code;
-		}
+		if (counts[code] != best)
+			continue;
+		/* insert once, keeping tied[] ascending */
+		while (pos > 0 && tied[pos - 1] > code)
+			pos--;
+		if (pos > 0 && tied[pos - 1] == code)
+			continue;
+		memmove(tied + pos + 1, tied + pos, sizeof(int) * (n_tied - pos));
+		tied[pos] = code;
+		n_tied++;
 	}
-	if (n_ties > best)			/* more than one code reached the maximum */
-	{
-		int			distinct = n_ties / best;
-		int			pick = (int) rng_below(rng, (uint64_t) distinct);
-		int			seen = 0;
-
-		winner = -1;
-		for (int code = 0; code < in->n_categories[j] && winner < 0; code++)
-		{
-			if (counts[code] == best && seen++ == pick)
-				winner = code;
-		}
-	}
+	winner = (n_tied > 1) ? tied[rng_below(rng, (uint64_t) n_tied)] : tied[0];
 	for (int m = 0; m < k; m++)
 		counts[(int) in->x[(size_t) rows[nn[m]] * in->n_cols + j]] = 0;
 	return (double) winner;
@@ -288,7 +281,7 @@ neighbour_mode(const SmoteInput *in, int j, const int *rows, const int *nn, int 
 
 static void
 generate_class(const SmoteInput *in, const int *rows, int n_rows, const int *nn, int k,
-			   int n_new, int class_index, SegRng *rng, int *counts,
+			   int n_new, int class_index, SegRng *rng, int *counts, int *tied,
 			   double *out_x, int *out_labels)
 {
 	int			d = in->n_cols;
@@ -306,7 +299,7 @@ generate_class(const SmoteInput *in, const int *rows, int n_rows, const int *nn,
 		for (int j = 0; j < d; j++)
 		{
 			if (is_categorical(in, j))
-				dst[j] = neighbour_mode(in, j, rows, nn + (size_t) r * k, k, counts, rng);
+				dst[j] = neighbour_mode(in, j, rows, nn + (size_t) r * k, k, counts, tied, rng);
 			else
 			{
 				dst[j] = a[j] + step * (b[j] - a[j]);
@@ -327,6 +320,7 @@ smote_resample(const SmoteInput *in, const int *n_new, int k_neighbors, uint64_t
 	SegRng		rng;
 	size_t		total = 0;
 	int		   *counts;
+	int		   *tied;
 	int		   *rows;
 	SegStatus	status = SEG_OK;
 
@@ -413,6 +407,7 @@ smote_resample(const SmoteInput *in, const int *n_new, int k_neighbors, uint64_t
 	out->x = seg_alloc(sizeof(double) * (total > 0 ? total : 1) * in->n_cols);
 	out->labels = seg_alloc(sizeof(int) * (total > 0 ? total : 1));
 	counts = seg_alloc0(sizeof(int) * (layout.max_categories > 0 ? layout.max_categories : 1));
+	tied = seg_alloc(sizeof(int) * k_neighbors);
 	rows = seg_alloc(sizeof(int) * in->n_rows);
 	rng_seed(&rng, seed);
 
@@ -433,7 +428,7 @@ smote_resample(const SmoteInput *in, const int *n_new, int k_neighbors, uint64_t
 		encode_class(in, &layout, rows, n_rows, encoded);
 		status = knn_self(encoded, n_rows, layout.width, k_neighbors, 0, hooks, nn, errmsg);
 		if (status == SEG_OK)
-			generate_class(in, rows, n_rows, nn, k_neighbors, n_new[c], c, &rng, counts,
+			generate_class(in, rows, n_rows, nn, k_neighbors, n_new[c], c, &rng, counts, tied,
 						   out->x + total * in->n_cols, out->labels + total);
 		total += (size_t) n_new[c];
 		seg_free(nn);
@@ -442,6 +437,7 @@ smote_resample(const SmoteInput *in, const int *n_new, int k_neighbors, uint64_t
 
 	seg_free(rows);
 	seg_free(counts);
+	seg_free(tied);
 	seg_free(layout.offset);
 	seg_free(class_counts);
 	if (status != SEG_OK)

@@ -100,6 +100,7 @@ SELECT * FROM smote_table('customers', 'customer_segment', 'x1', sampling_strate
 SELECT * FROM smote_table('customers', 'customer_segment', 'x1', sampling_strategy => '[1, 2]');
 SELECT * FROM smote_table('customers', 'customer_segment', 'x1', sampling_strategy => NULL);
 SELECT * FROM smote_table('customers', NULL, 'x1');
+SELECT * FROM smote_table('customers', 'customer_segment', 'x1', k_neighbors => NULL);
 SELECT * FROM smote_table('customers', 'customer_segment', 'x1', features => '{customer_segment}');
 SELECT * FROM smote_table('customers', 'customer_segment', 'x1', features => '{}');
 SELECT * FROM smote_table('accounts', 'tier', 'x1', features => '{region,plan}');

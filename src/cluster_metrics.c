@@ -166,14 +166,8 @@ davies_bouldin_score(const double *x, int n, int d, const int *labels, int k)
 		for (int t = 0; t < d && sizes[j] > 0; t++)
 			centroids[(size_t) j * d + t] /= sizes[j];
 	for (int i = 0; i < n; i++)
-	{
-		const double *c = centroids + (size_t) labels[i] * d;
-		double		s = 0.0;
-
-		for (int t = 0; t < d; t++)
-			s += (x[(size_t) i * d + t] - c[t]) * (x[(size_t) i * d + t] - c[t]);
-		intra[labels[i]] += sqrt(s);
-	}
+		intra[labels[i]] += sqrt(linalg_sq_distance(x + (size_t) i * d,
+													centroids + (size_t) labels[i] * d, d));
 	for (int j = 0; j < k; j++)
 		if (sizes[j] > 0)
 		{
@@ -189,16 +183,11 @@ davies_bouldin_score(const double *x, int n, int d, const int *labels, int k)
 			continue;
 		for (int b = 0; b < k; b++)
 		{
-			double		s = 0.0;
+			double		s;
 
 			if (b == a || sizes[b] == 0)
 				continue;
-			for (int t = 0; t < d; t++)
-			{
-				double		diff = centroids[(size_t) a * d + t] - centroids[(size_t) b * d + t];
-
-				s += diff * diff;
-			}
+			s = linalg_sq_distance(centroids + (size_t) a * d, centroids + (size_t) b * d, d);
 			if (sqrt(s) > 1e-8)
 				centres_same = false;
 			if (s > 0.0 && (intra[a] + intra[b]) / sqrt(s) > worst)

@@ -33,21 +33,6 @@
 #include "kmeans.h"
 #include "linalg.h"
 
-static double
-SqDist(const double *a, const double *b, int d)
-{
-	double		s = 0.0;
-
-	/* Auto-vectorized */
-	for (int t = 0; t < d; t++)
-	{
-		double		diff = a[t] - b[t];
-
-		s += diff * diff;
-	}
-	return s;
-}
-
 double
 kmeans_tolerance(const double *x, int n, int d, double tol)
 {
@@ -111,7 +96,7 @@ AssignBlock(const double *x, int rows, int d, const double *centers, const doubl
 		}
 		labels[i] = label;
 		if (min_sq_dist != NULL)
-			min_sq_dist[i] = SqDist(xi, centers + (size_t) label * d, d);
+			min_sq_dist[i] = linalg_sq_distance(xi, centers + (size_t) label * d, d);
 		if (sums != NULL)
 		{
 			double	   *s = sums + (size_t) label * d;
@@ -197,7 +182,7 @@ kmeans_update_centers(int k, int d, const double *sums, const double *counts,
 
 		for (int t = 0; t < d; t++)
 			new_centers[(size_t) j * d + t] = sums[(size_t) j * d + t] * alpha;
-		shift += SqDist(new_centers + (size_t) j * d, old_centers + (size_t) j * d, d);
+		shift += linalg_sq_distance(new_centers + (size_t) j * d, old_centers + (size_t) j * d, d);
 	}
 	return shift;
 }
@@ -216,7 +201,7 @@ FarthestPoints(const double *x, int n, int d, const double *centers, const int *
 
 	for (int i = 0; i < n; i++)
 	{
-		double		dist = SqDist(x + (size_t) i * d, centers + (size_t) labels[i] * d, d);
+		double		dist = linalg_sq_distance(x + (size_t) i * d, centers + (size_t) labels[i] * d, d);
 		int			pos;
 
 		if (have == n_far && dist <= best[have - 1])
@@ -309,7 +294,7 @@ kmeans_lloyd(const double *x, int n, int d, int k, double *centers,
 	else if (cur != labels)
 		memcpy(labels, cur, sizeof(int) * (size_t) n);
 	for (int i = 0; i < n; i++)
-		total += SqDist(x + (size_t) i * d, centers + (size_t) labels[i] * d, d);
+		total += linalg_sq_distance(x + (size_t) i * d, centers + (size_t) labels[i] * d, d);
 	*inertia = total;
 
 	seg_free(sums);

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "kmeans_model.h"
+#include "linalg.h"
 #include "model.h"
 #include "predictor.h"
 
@@ -123,12 +124,8 @@ kmeans_model_nearest(const KMeansModel *m, const double *x, double *sq_dists)
 
 	for (int j = 0; j < m->k; j++)
 	{
-		const double *c = m->centroids + (size_t) j * m->d;
-		double		s = 0.0;
+		double		s = linalg_sq_distance(x, m->centroids + (size_t) j * m->d, m->d);
 
-		/* Auto-vectorized */
-		for (int t = 0; t < m->d; t++)
-			s += (x[t] - c[t]) * (x[t] - c[t]);
 		if (sq_dists != NULL)
 			sq_dists[j] = s;
 		if (s < best)

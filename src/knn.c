@@ -63,37 +63,6 @@ neighbors_offer(NeighborList *list, double dist, int index)
 	list->index[pos] = index;
 }
 
-/*
- * Squared distance with four independent sums: a single running sum is a
- * chain of dependent multiply-adds, which on 8 columns takes several
- * times longer than the arithmetic itself.
- */
-static inline double
-squared_distance(const double *a, const double *b, int d)
-{
-	double		s0 = 0.0,
-				s1 = 0.0,
-				s2 = 0.0,
-				s3 = 0.0;
-	int			j = 0;
-
-	for (; j + 4 <= d; j += 4)
-	{
-		double		e0 = a[j] - b[j],
-					e1 = a[j + 1] - b[j + 1],
-					e2 = a[j + 2] - b[j + 2],
-					e3 = a[j + 3] - b[j + 3];
-
-		s0 += e0 * e0;
-		s1 += e1 * e1;
-		s2 += e2 * e2;
-		s3 += e3 * e3;
-	}
-	for (; j < d; j++)
-		s0 += (a[j] - b[j]) * (a[j] - b[j]);
-	return (s0 + s1) + (s2 + s3);
-}
-
 /* The distance a candidate must not exceed to matter, or +inf. */
 static inline double
 neighbors_bound(const NeighborList *list)
@@ -355,7 +324,7 @@ kd_search_leaf(const KdTree *tree, const KdNode *nd, const double *q, int self,
 		hits &= hits - 1;
 		if (row_no == self)
 			continue;
-		exact = squared_distance(tree->points + (size_t) (nd->start + p) * d, q, d);
+		exact = linalg_sq_distance(tree->points + (size_t) (nd->start + p) * d, q, d);
 		if (exact <= neighbors_bound(list))
 			neighbors_offer(list, exact, row_no);
 	}
@@ -379,7 +348,7 @@ kd_search(const KdTree *tree, int node, const double *q, int self, double min_di
 
 		for (int p = nd->start; p < nd->end; p++)
 		{
-			double		dist = squared_distance(tree->points + (size_t) p * d, q, d);
+			double		dist = linalg_sq_distance(tree->points + (size_t) p * d, q, d);
 			int			row_no = tree->order[p];
 
 			if (row_no != self)

@@ -55,6 +55,21 @@ extern void linalg_sq_distances(const double *x, const double *x_norms, int n,
 								const double *y, const double *y_norms, int m,
 								int d, double *out);
 
+/* |a - b|^2 for two d-vectors (inline: the k-means and neighbour loops call it per row). */
+static inline double
+linalg_sq_distance(const double *a, const double *b, int d)
+{
+	double		s = 0.0;
+
+	for (int t = 0; t < d; t++)
+	{
+		double		diff = a[t] - b[t];
+
+		s += diff * diff;
+	}
+	return s;
+}
+
 /* Number of threads OpenBLAS may use in this process. */
 extern void linalg_set_threads(int n_threads);
 extern int	linalg_get_threads(void);

@@ -14,6 +14,7 @@
 
 #include "postgres.h"
 
+#include "fmgr.h"
 #include "utils/array.h"
 
 #include "bytes.h"
@@ -33,6 +34,9 @@ extern void segment_open_model(bytea *model, int expected_kind,
 extern double *segment_float8_array(ArrayType *array, const char *what,
 									int expected_len, int *len_out);
 extern ArrayType *segment_build_float8_array(const double *values, int n);
+
+/* ERROR "<name> must not be null" when argument arg of a non-strict function is NULL. */
+extern void segment_require_arg(FunctionCallInfo fcinfo, int arg, const char *name);
 
 /* sql_scaler.c */
 struct SegScaler;

@@ -148,3 +148,12 @@ segment_build_float8_array(const double *values, int n)
 	pfree(datums);
 	return result;
 }
+
+void
+segment_require_arg(FunctionCallInfo fcinfo, int arg, const char *name)
+{
+	if (PG_ARGISNULL(arg))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", name)));
+}

@@ -24,15 +24,21 @@ predictor_read(const uint8_t *bytes, size_t len, SegPredictor *out, char *errmsg
 
 	if (status != SEG_OK)
 		return status;
-	switch (header.kind)
+	return predictor_read_payload(header.kind, &payload, out, errmsg);
+}
+
+SegStatus
+predictor_read_payload(int kind, SegReader *payload, SegPredictor *out, char *errmsg)
+{
+	switch (kind)
 	{
 		case SEG_MODEL_KMEANS:
-			return kmeans_predictor_read(&payload, out, errmsg);
+			return kmeans_predictor_read(payload, out, errmsg);
 		case SEG_MODEL_CLASSIFIER:
-			return classifier_predictor_read(&payload, out, errmsg);
+			return classifier_predictor_read(payload, out, errmsg);
 		default:
 			snprintf(errmsg, SEG_ERRMSG_LEN, "models of kind %s do not predict",
-					 model_kind_name(header.kind));
+					 model_kind_name(kind));
 			return SEG_ERR_WRONG_KIND;
 	}
 }

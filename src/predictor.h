@@ -53,6 +53,10 @@ typedef struct SegPredictor
 extern SegStatus predictor_read(const uint8_t *bytes, size_t len,
 								 SegPredictor *out, char *errmsg);
 
+/* The same from the payload of an envelope already opened (model_open). */
+extern SegStatus predictor_read_payload(int kind, SegReader *payload, SegPredictor *out,
+										char *errmsg);
+
 /* Frees what predictor_read allocated (the SegPredictor itself is the caller's). */
 extern void predictor_free(SegPredictor *p);
 

@@ -84,15 +84,6 @@ kmeans_score_sample(const double *x, int n, int d, KFitRun *run,
 	run->davies_bouldin = davies_bouldin_score(x, n, d, labels, run->k);
 }
 
-static void
-CheckNotNull(FunctionCallInfo fcinfo, int arg, const char *name)
-{
-	if (PG_ARGISNULL(arg))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be null", name)));
-}
-
 static int
 CompareInt(const void *a, const void *b)
 {
@@ -461,15 +452,15 @@ kmeans_fit_table(PG_FUNCTION_ARGS)
 	MemoryContext old;
 	char	   *relname;
 
-	CheckNotNull(fcinfo, 0, "model name");
-	CheckNotNull(fcinfo, 1, "relation");
-	CheckNotNull(fcinfo, 2, "columns");
-	CheckNotNull(fcinfo, 3, "k");
-	CheckNotNull(fcinfo, 4, "n_init");
-	CheckNotNull(fcinfo, 5, "max_iter");
-	CheckNotNull(fcinfo, 6, "tol");
-	CheckNotNull(fcinfo, 7, "seed");
-	CheckNotNull(fcinfo, 10, "silhouette_sample");
+	segment_require_arg(fcinfo, 0, "model name");
+	segment_require_arg(fcinfo, 1, "relation");
+	segment_require_arg(fcinfo, 2, "columns");
+	segment_require_arg(fcinfo, 3, "k");
+	segment_require_arg(fcinfo, 4, "n_init");
+	segment_require_arg(fcinfo, 5, "max_iter");
+	segment_require_arg(fcinfo, 6, "tol");
+	segment_require_arg(fcinfo, 7, "seed");
+	segment_require_arg(fcinfo, 10, "silhouette_sample");
 	InitMaterializedSRF(fcinfo, 0);
 
 	work = AllocSetContextCreate(CurrentMemoryContext, "segment kmeans_fit",

@@ -55,8 +55,7 @@ segment_decode_preprocessor(bytea *model)
 				 errmsg("a scaler model has no preprocessor"),
 				 errhint("Scale feature arrays with segment.scale().")));
 	/* a classifier or k-means model: the preprocessor it encodes rows with */
-	segment_raise(predictor_read((const uint8_t *) VARDATA_ANY(model), VARSIZE_ANY_EXHDR(model),
-								 &predictor, msg), msg);
+	segment_raise(predictor_read_payload(header.kind, &payload, &predictor, msg), msg);
 	if (predictor.prep == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),

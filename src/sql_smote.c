@@ -172,10 +172,10 @@ row_classes(const SegFrame *frame, int label_col, int *counts)
 }
 
 /*
- * The feature matrix without the label column, and the per-column flags
- * of the SMOTE core; ERROR on NULL features.
+ * Fills the core's input with the feature matrix (without the label
+ * column) and the per-column flags; ERROR on NULL features.
  */
-static double *
+static void
 feature_matrix(const SegFrame *frame, int label_col, SmoteInput *in)
 {
 	int			width = frame->n_cols - 1;
@@ -215,7 +215,6 @@ feature_matrix(const SegFrame *frame, int label_col, SmoteInput *in)
 	in->categorical = categorical;
 	in->n_categories = n_categories;
 	in->integer = integer;
-	return x;
 }
 
 static void
@@ -238,10 +237,7 @@ check_class_sizes(const SegColumn *label, const int *counts, const int *n_new, i
 static const char *
 required_text(FunctionCallInfo fcinfo, int arg, const char *name)
 {
-	if (PG_ARGISNULL(arg))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be null", name)));
+	segment_require_arg(fcinfo, arg, name);
 	return text_to_cstring(PG_GETARG_TEXT_PP(arg));
 }
 
@@ -273,10 +269,9 @@ smote_table(PG_FUNCTION_ARGS)
 	char		msg[SEG_ERRMSG_LEN];
 	SegStatus	status;
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(3) || PG_ARGISNULL(5))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("source, k_neighbors and seed must not be null")));
+	segment_require_arg(fcinfo, 0, "source");
+	segment_require_arg(fcinfo, 3, "k_neighbors");
+	segment_require_arg(fcinfo, 5, "seed");
 	source = PG_GETARG_OID(0);
 	k = PG_GETARG_INT32(3);
 	seed = PG_GETARG_INT32(5);

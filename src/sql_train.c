@@ -55,15 +55,6 @@ typedef struct EncodedData
 } EncodedData;
 
 static void
-NotNull(FunctionCallInfo fcinfo, int arg, const char *name)
-{
-	if (PG_ARGISNULL(arg))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be null", name)));
-}
-
-static void
 BadArg(const char *what)
 {
 	ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("%s", what)));
@@ -88,7 +79,7 @@ ParseArgs(FunctionCallInfo fcinfo, TrainArgs *a)
 
 	for (int i = 0; i < (int) lengthof(names); i++)
 		if (i != 3 && i != 4 && i != 16 && i != 20)
-			NotNull(fcinfo, i, names[i]);
+			segment_require_arg(fcinfo, i, names[i]);
 	memset(a, 0, sizeof(*a));
 	a->name = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	if (a->name[0] == '\0')

@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "kmeans.h"
+#include "kmeans_blocks.h"
 #include "linalg.h"
 
 double
@@ -64,84 +65,15 @@ kmeans_tolerance(const double *x, int n, int d, double tol)
 	return total / d * tol;
 }
 
-/*
- * Assigns a block of rows and, when sums is not NULL, adds each row to
- * its cluster's sum and count.  dist is scratch of rows * k doubles.
- */
-static void
-AssignBlock(const double *x, int rows, int d, const double *centers, const double *c_norms,
-			int k, double *dist, int *labels, double *min_sq_dist,
-			double *sums, double *counts)
-{
-	/* dist = |c|^2 - 2 x.c: the GEMM accumulates onto the centre norms */
-	for (int i = 0; i < rows; i++)
-		memcpy(dist + (size_t) i * k, c_norms, sizeof(double) * k);
-	linalg_gemm(false, true, rows, k, d, -2.0, x, d, centers, d, 1.0, dist, k);
-	for (int i = 0; i < rows; i++)
-	{
-		const double *row = dist + (size_t) i * k;
-		const double *xi = x + (size_t) i * d;
-		double		best = row[0];
-		int			label = 0;
-
-		for (int j = 1; j < k; j++)
-		{
-			double		v = row[j];
-
-			if (v < best)
-			{
-				best = v;
-				label = j;
-			}
-		}
-		labels[i] = label;
-		if (min_sq_dist != NULL)
-			min_sq_dist[i] = linalg_sq_distance(xi, centers + (size_t) label * d, d);
-		if (sums != NULL)
-		{
-			double	   *s = sums + (size_t) label * d;
-
-			for (int t = 0; t < d; t++)
-				s[t] += xi[t];
-			counts[label] += 1.0;
-		}
-	}
-}
-
-/* One assignment pass over all rows, optionally accumulating sums. */
-static void
-AssignAll(const double *x, int n, int d, const double *centers, int k,
-		  double *c_norms, double *dist, int *labels, double *min_sq_dist,
-		  double *sums, double *counts, const SegHooks *hooks)
-{
-	linalg_row_sq_norms(centers, k, d, c_norms);
-	if (sums != NULL)
-	{
-		memset(sums, 0, sizeof(double) * (size_t) k * d);
-		memset(counts, 0, sizeof(double) * k);
-	}
-	for (int start = 0; start < n; start += KMEANS_BLOCK_ROWS)
-	{
-		int			rows = n - start < KMEANS_BLOCK_ROWS ? n - start : KMEANS_BLOCK_ROWS;
-
-		AssignBlock(x + (size_t) start * d, rows, d, centers, c_norms, k, dist,
-					labels + start, min_sq_dist != NULL ? min_sq_dist + start : NULL,
-					sums, counts);
-		if ((start / KMEANS_BLOCK_ROWS) % 64 == 63)
-			seg_check_interrupts(hooks);
-	}
-}
-
 void
 kmeans_assign(const double *x, int n, int d, const double *centers, int k,
 			  int *labels, double *min_sq_dist)
 {
-	double	   *c_norms = seg_alloc(sizeof(double) * k);
-	double	   *dist = seg_alloc(sizeof(double) * (size_t) KMEANS_BLOCK_ROWS * k);
+	KMeansBlocks b;
 
-	AssignAll(x, n, d, centers, k, c_norms, dist, labels, min_sq_dist, NULL, NULL, NULL);
-	seg_free(dist);
-	seg_free(c_norms);
+	kmeans_blocks_init(&b, x, n, d, NULL);
+	kmeans_blocks_assign(&b, centers, k, labels, min_sq_dist, NULL, NULL, NULL);
+	kmeans_blocks_free(&b);
 }
 
 void
@@ -192,49 +124,51 @@ kmeans_update_centers(int k, int d, const double *sums, const double *counts,
  * distance) for the relocation of empty clusters.
  */
 static void
-FarthestPoints(const double *x, int n, int d, const double *centers, const int *labels,
+FarthestPoints(const KMeansBlocks *x, const double *centers, const int *labels,
 			   int n_far, double *points, int *far_labels)
 {
+	double	   *dist = seg_alloc(sizeof(double) * (size_t) x->n);
 	double	   *best = seg_alloc(sizeof(double) * n_far);
 	int		   *idx = seg_alloc(sizeof(int) * n_far);
 	int			have = 0;
 
-	for (int i = 0; i < n; i++)
+	kmeans_blocks_label_distances(x, centers, labels, dist);
+	for (int i = 0; i < x->n; i++)
 	{
-		double		dist = linalg_sq_distance(x + (size_t) i * d, centers + (size_t) labels[i] * d, d);
 		int			pos;
 
-		if (have == n_far && dist <= best[have - 1])
+		if (have == n_far && dist[i] <= best[have - 1])
 			continue;
 		pos = have < n_far ? have++ : n_far - 1;
-		while (pos > 0 && best[pos - 1] < dist)
+		while (pos > 0 && best[pos - 1] < dist[i])
 		{
 			best[pos] = best[pos - 1];
 			idx[pos] = idx[pos - 1];
 			pos--;
 		}
-		best[pos] = dist;
+		best[pos] = dist[i];
 		idx[pos] = i;
 	}
 	for (int r = 0; r < have; r++)
 	{
-		memcpy(points + (size_t) r * d, x + (size_t) idx[r] * d, sizeof(double) * d);
+		kmeans_blocks_row(x, idx[r], points + (size_t) r * x->d);
 		far_labels[r] = labels[idx[r]];
 	}
+	seg_free(dist);
 	seg_free(best);
 	seg_free(idx);
 }
 
 int
-kmeans_lloyd(const double *x, int n, int d, int k, double *centers,
+kmeans_lloyd(const KMeansBlocks *x, int k, double *centers,
 			 int max_iter, double tol_abs, const SegHooks *hooks, bool progress,
 			 int *labels, double *inertia)
 {
+	int			n = x->n;
+	int			d = x->d;
 	double	   *sums = seg_alloc(sizeof(double) * (size_t) k * d);
 	double	   *counts = seg_alloc(sizeof(double) * k);
 	double	   *new_centers = seg_alloc(sizeof(double) * (size_t) k * d);
-	double	   *c_norms = seg_alloc(sizeof(double) * k);
-	double	   *dist = seg_alloc(sizeof(double) * (size_t) KMEANS_BLOCK_ROWS * k);
 	double	   *far_points = seg_alloc(sizeof(double) * (size_t) k * d);
 	int		   *far_labels = seg_alloc(sizeof(int) * k);
 	int		   *spare = seg_alloc(sizeof(int) * (size_t) n);
@@ -243,6 +177,7 @@ kmeans_lloyd(const double *x, int n, int d, int k, double *centers,
 	int		   *prev = spare;
 	bool		strict = false;
 	int			n_iter = max_iter;
+	double	   *dist;
 	double		total = 0.0;
 
 	for (int i = 0; i < n; i++)
@@ -253,12 +188,12 @@ kmeans_lloyd(const double *x, int n, int d, int k, double *centers,
 		double		shift;
 
 		seg_check_interrupts(hooks);
-		AssignAll(x, n, d, centers, k, c_norms, dist, cur, NULL, sums, counts, hooks);
+		kmeans_blocks_assign(x, centers, k, cur, NULL, sums, counts, hooks);
 		for (int j = 0; j < k; j++)
 			n_empty += counts[j] == 0.0;
 		if (n_empty > 0)
 		{
-			FarthestPoints(x, n, d, centers, cur, n_empty, far_points, far_labels);
+			FarthestPoints(x, centers, cur, n_empty, far_points, far_labels);
 			kmeans_relocate_empty(k, d, sums, counts, far_points, far_labels, n_empty);
 		}
 		shift = kmeans_update_centers(k, d, sums, counts, centers, new_centers);
@@ -289,40 +224,27 @@ kmeans_lloyd(const double *x, int n, int d, int k, double *centers,
 		}
 	}
 	/* as scikit-learn: labels must describe the returned centres */
+	dist = seg_alloc(sizeof(double) * (size_t) n);
 	if (!strict)
-		AssignAll(x, n, d, centers, k, c_norms, dist, labels, NULL, NULL, NULL, hooks);
-	else if (cur != labels)
-		memcpy(labels, cur, sizeof(int) * (size_t) n);
+		kmeans_blocks_assign(x, centers, k, labels, dist, NULL, NULL, hooks);
+	else
+	{
+		if (cur != labels)
+			memcpy(labels, cur, sizeof(int) * (size_t) n);
+		kmeans_blocks_label_distances(x, centers, labels, dist);
+	}
 	for (int i = 0; i < n; i++)
-		total += linalg_sq_distance(x + (size_t) i * d, centers + (size_t) labels[i] * d, d);
+		total += dist[i];
 	*inertia = total;
 
 	seg_free(sums);
 	seg_free(counts);
 	seg_free(new_centers);
-	seg_free(c_norms);
 	seg_free(dist);
 	seg_free(far_points);
 	seg_free(far_labels);
 	seg_free(spare);
 	return n_iter;
-}
-
-/* Squared distances from every row to one point p, as |x|^2 - 2 x.p + |p|^2. */
-static void
-DistancesTo(const double *x, const double *x_norms, int n, int d, const double *p, double *out)
-{
-	double		p_norm = 0.0;
-
-	for (int t = 0; t < d; t++)
-		p_norm += p[t] * p[t];
-	linalg_gemv(false, n, d, -2.0, x, d, p, 0.0, out);
-	for (int i = 0; i < n; i++)
-	{
-		double		v = out[i] + x_norms[i] + p_norm;
-
-		out[i] = v > 0.0 ? v : 0.0;
-	}
 }
 
 /* First index whose cumulative sum reaches r (numpy's searchsorted 'left'). */
@@ -344,26 +266,26 @@ SearchSorted(const double *cumsum, int n, double r)
 	return lo < n ? lo : n - 1;
 }
 
-void
-kmeans_plusplus(const double *x, const double *x_norms, int n, int d, int k,
-				SegRng *rng, const SegHooks *hooks, double *centers)
+/*
+ * Greedy k-means++ on blocks; see kmeans_plusplus.  Each step costs two
+ * passes: the candidates' potentials, then the new closest distances.
+ */
+static void
+PlusPlus(const KMeansBlocks *x, const double *x_norms, int k, SegRng *rng,
+		 const SegHooks *hooks, double *centers)
 {
+	int			n = x->n;
+	int			d = x->d;
 	int			n_trials = 2 + (int) log((double) k);
 	double	   *closest = seg_alloc(sizeof(double) * (size_t) n);
 	double	   *cumsum = seg_alloc(sizeof(double) * (size_t) n);
-	/* distances of every row to every candidate: one GEMM per block */
-	double	   *cand_dist = seg_alloc(sizeof(double) * (size_t) n * n_trials);
 	double	   *cand_x = seg_alloc(sizeof(double) * (size_t) n_trials * d);
-	double	   *cand_norms = seg_alloc(sizeof(double) * n_trials);
 	double	   *cand_pot = seg_alloc(sizeof(double) * n_trials);
-	int		   *cand = seg_alloc(sizeof(int) * n_trials);
-	double		pot = 0.0;
-	int			first = (int) rng_below(rng, (uint64_t) n);
+	double		pot;
 
-	memcpy(centers, x + (size_t) first * d, sizeof(double) * d);
-	DistancesTo(x, x_norms, n, d, centers, closest);
-	for (int i = 0; i < n; i++)
-		pot += closest[i];
+	kmeans_blocks_row(x, (int) rng_below(rng, (uint64_t) n), centers);
+	kmeans_blocks_distances(x, x_norms, centers, false, closest, hooks);
+	pot = kmeans_blocks_sum(closest, n);
 
 	for (int c = 1; c < k; c++)
 	{
@@ -377,50 +299,34 @@ kmeans_plusplus(const double *x, const double *x_norms, int n, int d, int k,
 			cumsum[i] = acc;
 		}
 		for (int t = 0; t < n_trials; t++)
-		{
-			cand[t] = SearchSorted(cumsum, n, rng_uniform(rng) * pot);
-			memcpy(cand_x + (size_t) t * d, x + (size_t) cand[t] * d, sizeof(double) * d);
-			cand_norms[t] = x_norms[cand[t]];
-			cand_pot[t] = 0.0;
-		}
-		for (int start = 0; start < n; start += KMEANS_BLOCK_ROWS)
-		{
-			int			rows = n - start < KMEANS_BLOCK_ROWS ? n - start : KMEANS_BLOCK_ROWS;
-			double	   *block = cand_dist + (size_t) start * n_trials;
-
-			linalg_gemm(false, true, rows, n_trials, d, -2.0, x + (size_t) start * d, d,
-						cand_x, d, 0.0, block, n_trials);
-			for (int i = 0; i < rows; i++)
-				for (int t = 0; t < n_trials; t++)
-				{
-					double		v = block[(size_t) i * n_trials + t] + x_norms[start + i] +
-						cand_norms[t];
-
-					v = v > 0.0 ? v : 0.0;
-					block[(size_t) i * n_trials + t] = v;
-					cand_pot[t] += v < closest[start + i] ? v : closest[start + i];
-				}
-		}
+			kmeans_blocks_row(x, SearchSorted(cumsum, n, rng_uniform(rng) * pot),
+							  cand_x + (size_t) t * d);
+		kmeans_blocks_potentials(x, x_norms, cand_x, n_trials, closest, cand_pot, hooks);
 		for (int t = 1; t < n_trials; t++)
 			if (cand_pot[t] < cand_pot[best])
 				best = t;
-		for (int i = 0; i < n; i++)
-		{
-			double		v = cand_dist[(size_t) i * n_trials + best];
-
-			if (v < closest[i])
-				closest[i] = v;
-		}
+		kmeans_blocks_distances(x, x_norms, cand_x + (size_t) best * d, true, closest, hooks);
 		pot = cand_pot[best];
 		memcpy(centers + (size_t) c * d, cand_x + (size_t) best * d, sizeof(double) * d);
 	}
 	seg_free(closest);
 	seg_free(cumsum);
-	seg_free(cand_dist);
 	seg_free(cand_x);
-	seg_free(cand_norms);
 	seg_free(cand_pot);
-	seg_free(cand);
+}
+
+void
+kmeans_plusplus(const double *x, int n, int d, int k, SegRng *rng,
+				const SegHooks *hooks, double *centers)
+{
+	KMeansBlocks b;
+	double	   *norms = seg_alloc(sizeof(double) * (size_t) n);
+
+	kmeans_blocks_init(&b, x, n, d, NULL);
+	kmeans_blocks_sq_norms(&b, norms);
+	PlusPlus(&b, norms, k, rng, hooks, centers);
+	seg_free(norms);
+	kmeans_blocks_free(&b);
 }
 
 /*
@@ -492,7 +398,7 @@ kmeans_fit(const double *x, int n, int d, const KMeansOptions *opt,
 	SegStatus	status = CheckOptions(n, d, opt, errmsg);
 	int			k = opt->k;
 	size_t		cells;
-	double	   *xc;
+	KMeansBlocks xc;
 	double	   *mean;
 	double	   *x_norms;
 	double	   *centers;
@@ -516,13 +422,10 @@ kmeans_fit(const double *x, int n, int d, const KMeansOptions *opt,
 			mean[t] += x[(size_t) i * d + t];
 	for (int t = 0; t < d; t++)
 		mean[t] /= n;
-	xc = seg_alloc(sizeof(double) * cells);
-	for (int i = 0; i < n; i++)
-		for (int t = 0; t < d; t++)
-			xc[(size_t) i * d + t] = x[(size_t) i * d + t] - mean[t];
+	kmeans_blocks_init(&xc, x, n, d, mean);
 	x_norms = seg_alloc(sizeof(double) * (size_t) n);
-	linalg_row_sq_norms(xc, n, d, x_norms);
-	tol_abs = kmeans_tolerance(xc, n, d, opt->tol);
+	kmeans_blocks_sq_norms(&xc, x_norms);
+	tol_abs = kmeans_tolerance(x, n, d, opt->tol);
 
 	centers = seg_alloc(sizeof(double) * (size_t) k * d);
 	labels = seg_alloc(sizeof(int) * (size_t) n);
@@ -546,8 +449,8 @@ kmeans_fit(const double *x, int n, int d, const KMeansOptions *opt,
 					centers[(size_t) j * d + t] = opt->init[(size_t) j * d + t] - mean[t];
 		}
 		else
-			kmeans_plusplus(xc, x_norms, n, d, k, &rng, opt->hooks, centers);
-		n_iter = kmeans_lloyd(xc, n, d, k, centers, opt->max_iter, tol_abs, opt->hooks,
+			PlusPlus(&xc, x_norms, k, &rng, opt->hooks, centers);
+		n_iter = kmeans_lloyd(&xc, k, centers, opt->max_iter, tol_abs, opt->hooks,
 							  opt->progress_per_iteration, labels, &inertia);
 		if (run == 0 ||
 			(inertia < out->inertia && !SameClustering(labels, out->labels, n, k)))
@@ -575,7 +478,7 @@ kmeans_fit(const double *x, int n, int d, const KMeansOptions *opt,
 		seg_free(seen);
 	}
 	seg_free(mean);
-	seg_free(xc);
+	kmeans_blocks_free(&xc);
 	seg_free(x_norms);
 	seg_free(centers);
 	seg_free(labels);

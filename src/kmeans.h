@@ -16,10 +16,8 @@
 
 #include "bytes.h"
 #include "core.h"
+#include "kmeans_blocks.h"
 #include "rng.h"
-
-/* Rows per distance block: one GEMM computes a block's distances. */
-#define KMEANS_BLOCK_ROWS 1024
 
 typedef struct KMeansOptions
 {
@@ -56,10 +54,10 @@ extern void kmeans_result_free(KMeansResult *r);
 
 /*
  * Greedy k-means++ (Arthur and Vassilvitskii, 2007, with scikit-learn's
- * 2 + floor(ln k) local trials per centre): writes k rows of x into
- * centers.  x_norms are the rows' squared norms.
+ * 2 + floor(ln k) local trials per centre): writes k rows of x (n x d,
+ * row-major) into centers.
  */
-extern void kmeans_plusplus(const double *x, const double *x_norms, int n, int d, int k,
+extern void kmeans_plusplus(const double *x, int n, int d, int k,
 							SegRng *rng, const SegHooks *hooks, double *centers);
 
 /*
@@ -67,7 +65,7 @@ extern void kmeans_plusplus(const double *x, const double *x_norms, int n, int d
  * absolute tolerance on the total squared centre shift; labels (n) and
  * *inertia describe the returned centres.  Returns the iteration count.
  */
-extern int	kmeans_lloyd(const double *x, int n, int d, int k, double *centers, int max_iter, double tol_abs,
+extern int	kmeans_lloyd(const KMeansBlocks *x, int k, double *centers, int max_iter, double tol_abs,
 						 const SegHooks *hooks, bool progress, int *labels, double *inertia);
 
 /* tol times the mean population variance of x's columns. */

@@ -397,7 +397,6 @@ kmeans_fit_streaming(const KFitRequest *req, KFitRun *runs, int64 *n_rows)
 	SegPreprocessor *prep;
 	double		mean_var;
 	double	   *sample;
-	double	   *sample_norms;
 	int			m;
 	char		relkind = get_rel_relkind(req->relid);
 
@@ -412,8 +411,6 @@ kmeans_fit_streaming(const KFitRequest *req, KFitRun *runs, int64 *n_rows)
 	src.d = req->d;
 	prep = StreamStatistics(req, &src, n_rows, &mean_var);
 	sample = StreamSample(req, &src, *n_rows, &m);
-	sample_norms = palloc(sizeof(double) * Max(m, 1));
-	linalg_row_sq_norms(sample, m, req->d, sample_norms);
 
 	for (int r = 0; r < req->n_k; r++)
 	{
@@ -451,7 +448,7 @@ kmeans_fit_streaming(const KFitRequest *req, KFitRun *runs, int64 *n_rows)
 							(req->init[j * req->d + t] - prep->columns[t].mean) /
 							prep->columns[t].scale;
 			else
-				kmeans_plusplus(sample, sample_norms, m, req->d, k, &rng, segment_hooks(), centers);
+				kmeans_plusplus(sample, m, req->d, k, &rng, segment_hooks(), centers);
 			n_iter = StreamLloyd(&src, k, centers, req->max_iter,
 								 req->tol * mean_var, &inertia, &n_distinct);
 			if (attempt == 0 || inertia < run->inertia)

@@ -8,6 +8,8 @@
 
 #include "cluster_metrics.h"
 #include "kmeans.h"
+#include "kmeans_blocks.h"
+#include "linalg.h"
 #include "kmeans_model.h"
 #include "model.h"
 #include "predictor.h"
@@ -74,16 +76,13 @@ TestSeeding(void)
 {
 	int			n;
 	double	   *x = Blobs(&n);
-	double	   *norms = malloc(sizeof(double) * n);
 	double		centers[6];
 	int			blob_seen = 0;
 	SegRng		rng;
 	double		column[] = {1, 10, 3, 20, 5, 30};
 
-	for (int i = 0; i < n; i++)
-		norms[i] = x[2 * i] * x[2 * i] + x[2 * i + 1] * x[2 * i + 1];
 	rng_seed(&rng, 11);
-	kmeans_plusplus(x, norms, n, 2, 3, &rng, NULL, centers);
+	kmeans_plusplus(x, n, 2, 3, &rng, NULL, centers);
 	/* greedy k-means++ puts one seed in each well-separated blob */
 	for (int j = 0; j < 3; j++)
 	{
@@ -95,7 +94,6 @@ TestSeeding(void)
 	/* population variances 8/3 and 200/3: their mean times tol */
 	tap_close(kmeans_tolerance(column, 3, 2, 1e-4), 1e-4 * (8.0 / 3.0 + 200.0 / 3.0) / 2.0,
 			  1e-15, "tolerance is tol times the mean column variance");
-	free(norms);
 	free(x);
 }
 
@@ -243,6 +241,121 @@ TestModelCodec(void)
 	free(w.data);
 }
 
+/*
+ * The block kernels against plain loops over rows, for row counts that
+ * leave a partial last block and centre counts around the unroll of four.
+ */
+static void
+TestBlockKernels(void)
+{
+	int			shapes[][3] = {{1, 1, 1}, {7, 3, 2}, {8, 1, 4}, {29, 5, 5}, {101, 8, 8}, {203, 11, 13}};
+	SegRng		rng;
+	bool		labels_ok = true;
+	bool		dist_ok = true;
+	bool		sums_ok = true;
+	bool		pots_ok = true;
+	bool		rows_ok = true;
+
+	rng_seed(&rng, 3);
+	for (int s = 0; s < (int) (sizeof(shapes) / sizeof(shapes[0])); s++)
+	{
+		int			n = shapes[s][0], d = shapes[s][1], k = shapes[s][2];
+		double	   *x = malloc(sizeof(double) * n * d);
+		double	   *c = malloc(sizeof(double) * k * d);
+		double	   *norms = malloc(sizeof(double) * n);
+		double	   *closest = malloc(sizeof(double) * n);
+		double	   *min_sq = malloc(sizeof(double) * n);
+		double	   *sums = malloc(sizeof(double) * k * d);
+		double	   *counts = malloc(sizeof(double) * k);
+		double	   *row = malloc(sizeof(double) * d);
+		double		pots[13];
+		int		   *labels = malloc(sizeof(int) * n);
+		KMeansBlocks b;
+
+		for (int i = 0; i < n * d; i++)
+			x[i] = rng_normal(&rng);
+		for (int j = 0; j < k * d; j++)
+			c[j] = rng_normal(&rng);
+		/* a duplicated centre: the first of the two must win the tie */
+		if (k >= 3)
+			memcpy(c + 2 * d, c + d, sizeof(double) * d);
+		kmeans_blocks_init(&b, x, n, d, NULL);
+		kmeans_blocks_sq_norms(&b, norms);
+		kmeans_blocks_assign(&b, c, k, labels, min_sq, sums, counts, NULL);
+		for (int i = 0; i < n; i++)
+		{
+			const double *xi = x + (size_t) i * d;
+			int			best = 0;
+			double		best_d = linalg_sq_distance(xi, c, d);
+
+			for (int j = 1; j < k; j++)
+			{
+				double		dj = linalg_sq_distance(xi, c + (size_t) j * d, d);
+
+				if (dj < best_d - 1e-9)
+				{
+					best_d = dj;
+					best = j;
+				}
+			}
+			labels_ok &= labels[i] == best;
+			dist_ok &= fabs(min_sq[i] - best_d) <= 1e-12 * (1.0 + best_d);
+			kmeans_blocks_row(&b, i, row);
+			rows_ok &= memcmp(row, xi, sizeof(double) * d) == 0;
+		}
+		for (int j = 0; j < k; j++)
+		{
+			double		cnt = 0.0;
+
+			for (int t = 0; t < d; t++)
+			{
+				double		sum = 0.0;
+
+				for (int i = 0; i < n; i++)
+					if (labels[i] == j)
+						sum += x[(size_t) i * d + t];
+				sums_ok &= fabs(sums[(size_t) j * d + t] - sum) <= 1e-12 * (1.0 + fabs(sum));
+			}
+			for (int i = 0; i < n; i++)
+				cnt += labels[i] == j;
+			sums_ok &= counts[j] == cnt;
+		}
+		/* potentials of every centre as a candidate against the distance to centre 0 */
+		kmeans_blocks_distances(&b, norms, c, false, closest, NULL);
+		kmeans_blocks_potentials(&b, norms, c, k, closest, pots, NULL);
+		for (int j = 0; j < k; j++)
+		{
+			double		pot = 0.0;
+
+			for (int i = 0; i < n; i++)
+			{
+				double		dj = linalg_sq_distance(x + (size_t) i * d, c + (size_t) j * d, d);
+				double		d0 = linalg_sq_distance(x + (size_t) i * d, c, d);
+
+				pot += dj < d0 ? dj : d0;
+			}
+			pots_ok &= fabs(pots[j] - pot) <= 1e-10 * (1.0 + pot);
+		}
+		tap_close(kmeans_blocks_sum(closest, n), pots[0], 1e-12 * (1.0 + pots[0]),
+				  "block sum equals centre 0's own potential");
+		kmeans_blocks_free(&b);
+		free(x);
+		free(c);
+		free(norms);
+		free(closest);
+		free(min_sq);
+		free(sums);
+		free(counts);
+		free(row);
+		free(labels);
+	}
+	tap_ok(labels_ok, "block assignment picks the nearest centre, the first on ties");
+	tap_ok(dist_ok, "block assignment's squared distances match");
+	tap_ok(sums_ok, "block assignment's sums and counts match");
+	tap_ok(pots_ok, "k-means++ potentials match");
+	tap_ok(rows_ok, "rows read back from blocks unchanged");
+}
+
 int
 main(void)
 {
@@ -253,5 +366,6 @@ main(void)
 	TestEmptyClusterRelocation();
 	TestMetrics();
 	TestModelCodec();
+	TestBlockKernels();
 	return tap_done();
 }

@@ -1,0 +1,405 @@
+/*-------------------------------------------------------------------------
+ *
+ * kmeans_blocks.c
+ *	  Assignment and distance kernels of k-means on row blocks (see
+ *	  kmeans_blocks.h for the layout).  Written with GCC vector extensions:
+ *	  with -march=native on AVX-512 one LaneDoubles is one register, and
+ *	  without it the compiler splits it into what the target has.
+ *
+ * IDENTIFICATION
+ *	  src/kmeans_blocks.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <math.h>
+#include <string.h>
+
+#include "kmeans_blocks.h"
+
+typedef double LaneDoubles __attribute__((vector_size(KMEANS_LANES * sizeof(double))));
+typedef long long LaneInts __attribute__((vector_size(KMEANS_LANES * sizeof(long long))));
+
+/*
+ * Loads, broadcasts and selects as macros on local variables: passing
+ * vectors by value changes the ABI when the target lacks AVX.
+ */
+#define LOAD_LANES(v, p) memcpy(&(v), (p), sizeof(LaneDoubles))
+#define STORE_LANES(p, v) memcpy((p), &(v), sizeof(LaneDoubles))
+#define SPLAT(v, s) \
+	do { \
+		for (int l_ = 0; l_ < KMEANS_LANES; l_++) \
+			(v)[l_] = (s); \
+	} while (0)
+/* best/label keep the lanes where dist is strictly smaller: the first centre wins ties */
+#define KEEP_NEAREST(dist, best, label, j) \
+	do { \
+		LaneInts	closer_ = (LaneInts) ((dist) < (best)); \
+		LaneInts	j_; \
+		SPLAT(j_, (long long) (j)); \
+		(best) = (LaneDoubles) (((LaneInts) (dist) & closer_) | ((LaneInts) (best) & ~closer_)); \
+		(label) = (j_ & closer_) | ((label) & ~closer_); \
+	} while (0)
+
+/* blocks read ahead of the one computed: hides the memory latency of the stream */
+#define PREFETCH_BLOCKS 8
+/* blocks between interrupt checks (64k rows) */
+#define CHECK_EVERY_BLOCKS 8192
+
+static inline const double *
+Block(const KMeansBlocks *b, int block)
+{
+	return b->v + (size_t) block * b->d * KMEANS_LANES;
+}
+
+static inline int
+ValidLanes(const KMeansBlocks *b, int block)
+{
+	int			left = b->n - block * KMEANS_LANES;
+
+	return left < KMEANS_LANES ? left : KMEANS_LANES;
+}
+
+static inline void
+PrefetchAhead(const KMeansBlocks *b, int block)
+{
+	if (block + PREFETCH_BLOCKS < b->n_blocks)
+	{
+		const double *ahead = Block(b, block + PREFETCH_BLOCKS);
+
+		for (int t = 0; t < b->d; t++)
+			__builtin_prefetch(ahead + (size_t) t * KMEANS_LANES);
+	}
+}
+
+void
+kmeans_blocks_init(KMeansBlocks *b, const double *x, int n, int d, const double *shift)
+{
+	b->n = n;
+	b->d = d;
+	b->n_blocks = (n + KMEANS_LANES - 1) / KMEANS_LANES;
+	b->v = seg_alloc0(sizeof(double) * (size_t) b->n_blocks * d * KMEANS_LANES);
+	for (int i = 0; i < n; i++)
+	{
+		const double *row = x + (size_t) i * d;
+		double	   *dst = b->v + (size_t) (i / KMEANS_LANES) * d * KMEANS_LANES + i % KMEANS_LANES;
+
+		for (int t = 0; t < d; t++)
+			dst[(size_t) t * KMEANS_LANES] = shift != NULL ? row[t] - shift[t] : row[t];
+	}
+}
+
+void
+kmeans_blocks_free(KMeansBlocks *b)
+{
+	if (b->v != NULL)
+		seg_free(b->v);
+	b->v = NULL;
+}
+
+void
+kmeans_blocks_row(const KMeansBlocks *b, int i, double *out)
+{
+	const double *src = Block(b, i / KMEANS_LANES) + i % KMEANS_LANES;
+
+	for (int t = 0; t < b->d; t++)
+		out[t] = src[(size_t) t * KMEANS_LANES];
+}
+
+void
+kmeans_blocks_sq_norms(const KMeansBlocks *b, double *out)
+{
+	for (int block = 0; block < b->n_blocks; block++)
+	{
+		const double *blk = Block(b, block);
+		int			valid = ValidLanes(b, block);
+
+		for (int l = 0; l < valid; l++)
+		{
+			double		s = 0.0;
+
+			for (int t = 0; t < b->d; t++)
+				s += blk[(size_t) t * KMEANS_LANES + l] * blk[(size_t) t * KMEANS_LANES + l];
+			out[block * KMEANS_LANES + l] = s;
+		}
+	}
+}
+
+/* |a - c|^2 for lane l of a block and a centre, in linalg_sq_distance's order */
+static inline double
+LaneSqDistance(const double *blk, int l, const double *c, int d)
+{
+	double		s = 0.0;
+
+	for (int t = 0; t < d; t++)
+	{
+		double		diff = blk[(size_t) t * KMEANS_LANES + l] - c[t];
+
+		s += diff * diff;
+	}
+	return s;
+}
+
+void
+kmeans_blocks_assign(const KMeansBlocks *b, const double *centers, int k,
+					 int *labels, double *min_sq_dist,
+					 double *sums, double *counts, const SegHooks *hooks)
+{
+	int			d = b->d;
+	/* -2 c and |c|^2: the per-centre constants of |c|^2 - 2 x.c */
+	double	   *m2c = seg_alloc(sizeof(double) * (size_t) k * d);
+	double	   *c_norms = seg_alloc(sizeof(double) * k);
+
+	for (int j = 0; j < k; j++)
+	{
+		const double *c = centers + (size_t) j * d;
+		double		s = 0.0;
+
+		for (int t = 0; t < d; t++)
+		{
+			m2c[(size_t) j * d + t] = -2.0 * c[t];
+			s += c[t] * c[t];
+		}
+		c_norms[j] = s;
+	}
+	if (sums != NULL)
+	{
+		memset(sums, 0, sizeof(double) * (size_t) k * d);
+		memset(counts, 0, sizeof(double) * k);
+	}
+
+	for (int block = 0; block < b->n_blocks; block++)
+	{
+		const double *blk = Block(b, block);
+		int			valid = ValidLanes(b, block);
+		LaneDoubles best;
+		LaneInts	label;
+		int			j = 0;
+
+		PrefetchAhead(b, block);
+		SPLAT(best, INFINITY);
+		SPLAT(label, 0);
+		/* four centres at a time: four independent multiply-add chains */
+		for (; j + 4 <= k; j += 4)
+		{
+			const double *w0 = m2c + (size_t) j * d;
+			const double *w1 = w0 + d;
+			const double *w2 = w1 + d;
+			const double *w3 = w2 + d;
+			LaneDoubles d0, d1, d2, d3;
+
+			SPLAT(d0, c_norms[j]);
+			SPLAT(d1, c_norms[j + 1]);
+			SPLAT(d2, c_norms[j + 2]);
+			SPLAT(d3, c_norms[j + 3]);
+			for (int t = 0; t < d; t++)
+			{
+				LaneDoubles xt;
+
+				LOAD_LANES(xt, blk + (size_t) t * KMEANS_LANES);
+				d0 += xt * w0[t];
+				d1 += xt * w1[t];
+				d2 += xt * w2[t];
+				d3 += xt * w3[t];
+			}
+			KEEP_NEAREST(d0, best, label, j);
+			KEEP_NEAREST(d1, best, label, j + 1);
+			KEEP_NEAREST(d2, best, label, j + 2);
+			KEEP_NEAREST(d3, best, label, j + 3);
+		}
+		for (; j < k; j++)
+		{
+			const double *w = m2c + (size_t) j * d;
+			LaneDoubles dist;
+
+			SPLAT(dist, c_norms[j]);
+			for (int t = 0; t < d; t++)
+			{
+				LaneDoubles xt;
+
+				LOAD_LANES(xt, blk + (size_t) t * KMEANS_LANES);
+				dist += xt * w[t];
+			}
+			KEEP_NEAREST(dist, best, label, j);
+		}
+
+		for (int l = 0; l < valid; l++)
+		{
+			int			row = block * KMEANS_LANES + l;
+			int			c = (int) label[l];
+
+			labels[row] = c;
+			if (min_sq_dist != NULL)
+				min_sq_dist[row] = LaneSqDistance(blk, l, centers + (size_t) c * d, d);
+			if (sums != NULL)
+			{
+				double	   *s = sums + (size_t) c * d;
+
+				for (int t = 0; t < d; t++)
+					s[t] += blk[(size_t) t * KMEANS_LANES + l];
+				counts[c] += 1.0;
+			}
+		}
+		if (block % CHECK_EVERY_BLOCKS == CHECK_EVERY_BLOCKS - 1)
+			seg_check_interrupts(hooks);
+	}
+	seg_free(m2c);
+	seg_free(c_norms);
+}
+
+/* -2 p and |p|^2 for m points: the constants of |x|^2 - 2 x.p + |p|^2 */
+static void
+PointConstants(const double *points, int m, int d, double *m2p, double *p_norms)
+{
+	for (int j = 0; j < m; j++)
+	{
+		double		s = 0.0;
+
+		for (int t = 0; t < d; t++)
+		{
+			double		v = points[(size_t) j * d + t];
+
+			m2p[(size_t) j * d + t] = -2.0 * v;
+			s += v * v;
+		}
+		p_norms[j] = s;
+	}
+}
+
+/* max(0, |x|^2 - 2 x.p + |p|^2) for the lanes of a block */
+#define BLOCK_DISTANCES(dist, blk, d, w, x_norm_lanes, p_norm) \
+	do { \
+		LaneDoubles zero_; \
+		SPLAT(dist, 0.0); \
+		SPLAT(zero_, 0.0); \
+		for (int t_ = 0; t_ < (d); t_++) \
+		{ \
+			LaneDoubles xt_; \
+			LOAD_LANES(xt_, (blk) + (size_t) t_ * KMEANS_LANES); \
+			dist += xt_ * (w)[t_]; \
+		} \
+		dist = dist + (x_norm_lanes) + (p_norm); \
+		dist = (LaneDoubles) (((LaneInts) dist & (LaneInts) (dist > zero_))); \
+	} while (0)
+
+/* a block's squared norms, zero in the padding lanes */
+#define LOAD_NORMS(v, x_norms, block, valid) \
+	do { \
+		if ((valid) == KMEANS_LANES) \
+			LOAD_LANES(v, (x_norms) + (size_t) (block) * KMEANS_LANES); \
+		else \
+			for (int l_ = 0; l_ < KMEANS_LANES; l_++) \
+				(v)[l_] = l_ < (valid) ? (x_norms)[(size_t) (block) * KMEANS_LANES + l_] : 0.0; \
+	} while (0)
+
+void
+kmeans_blocks_distances(const KMeansBlocks *b, const double *x_norms, const double *point,
+						bool lower, double *out, const SegHooks *hooks)
+{
+	int			d = b->d;
+	double	   *m2p = seg_alloc(sizeof(double) * d);
+	double		p_norm;
+
+	PointConstants(point, 1, d, m2p, &p_norm);
+	for (int block = 0; block < b->n_blocks; block++)
+	{
+		const double *blk = Block(b, block);
+		int			valid = ValidLanes(b, block);
+		double	   *o = out + (size_t) block * KMEANS_LANES;
+		LaneDoubles norms;
+		LaneDoubles dist;
+
+		PrefetchAhead(b, block);
+		LOAD_NORMS(norms, x_norms, block, valid);
+		BLOCK_DISTANCES(dist, blk, d, m2p, norms, p_norm);
+		for (int l = 0; l < valid; l++)
+			o[l] = lower && o[l] <= dist[l] ? o[l] : dist[l];
+		if (block % CHECK_EVERY_BLOCKS == CHECK_EVERY_BLOCKS - 1)
+			seg_check_interrupts(hooks);
+	}
+	seg_free(m2p);
+}
+
+void
+kmeans_blocks_potentials(const KMeansBlocks *b, const double *x_norms,
+						 const double *points, int m, const double *closest,
+						 double *pots, const SegHooks *hooks)
+{
+	int			d = b->d;
+	double	   *m2p = seg_alloc(sizeof(double) * (size_t) m * d);
+	double	   *p_norms = seg_alloc(sizeof(double) * m);
+	/* running sums per point and lane (plain doubles: palloc does not align vectors) */
+	double	   *lane_pots = seg_alloc0(sizeof(double) * (size_t) m * KMEANS_LANES);
+
+	PointConstants(points, m, d, m2p, p_norms);
+	for (int block = 0; block < b->n_blocks; block++)
+	{
+		const double *blk = Block(b, block);
+		int			valid = ValidLanes(b, block);
+		LaneDoubles norms;
+		LaneDoubles near;
+
+		PrefetchAhead(b, block);
+		LOAD_NORMS(norms, x_norms, block, valid);
+		/* padding lanes add min(distance, 0) = 0 */
+		LOAD_NORMS(near, closest, block, valid);
+		for (int j = 0; j < m; j++)
+		{
+			double	   *sums = lane_pots + (size_t) j * KMEANS_LANES;
+			LaneDoubles dist;
+			LaneDoubles sum;
+			LaneInts	nearer;
+
+			BLOCK_DISTANCES(dist, blk, d, m2p + (size_t) j * d, norms, p_norms[j]);
+			nearer = (LaneInts) (dist < near);
+			LOAD_LANES(sum, sums);
+			sum += (LaneDoubles) (((LaneInts) dist & nearer) | ((LaneInts) near & ~nearer));
+			STORE_LANES(sums, sum);
+		}
+		if (block % CHECK_EVERY_BLOCKS == CHECK_EVERY_BLOCKS - 1)
+			seg_check_interrupts(hooks);
+	}
+	for (int j = 0; j < m; j++)
+	{
+		pots[j] = 0.0;
+		for (int l = 0; l < KMEANS_LANES; l++)
+			pots[j] += lane_pots[(size_t) j * KMEANS_LANES + l];
+	}
+	seg_free(m2p);
+	seg_free(p_norms);
+	seg_free(lane_pots);
+}
+
+double
+kmeans_blocks_sum(const double *v, int n)
+{
+	double		lanes[KMEANS_LANES] = {0};
+	double		total = 0.0;
+	int			i = 0;
+
+	for (; i + KMEANS_LANES <= n; i += KMEANS_LANES)
+		for (int l = 0; l < KMEANS_LANES; l++)
+			lanes[l] += v[i + l];
+	for (int l = 0; i + l < n; l++)
+		lanes[l] += v[i + l];
+	for (int l = 0; l < KMEANS_LANES; l++)
+		total += lanes[l];
+	return total;
+}
+
+void
+kmeans_blocks_label_distances(const KMeansBlocks *b, const double *centers,
+							  const int *labels, double *out)
+{
+	for (int block = 0; block < b->n_blocks; block++)
+	{
+		const double *blk = Block(b, block);
+		int			valid = ValidLanes(b, block);
+
+		for (int l = 0; l < valid; l++)
+		{
+			int			row = block * KMEANS_LANES + l;
+
+			out[row] = LaneSqDistance(blk, l, centers + (size_t) labels[row] * b->d, b->d);
+		}
+	}
+}

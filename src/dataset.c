@@ -247,6 +247,24 @@ CategoryCode(ColumnLoader *loader, char *value, double numeric_key)
 
 /* ---- the receiver ---------------------------------------------------- */
 
+/*
+ * Rows to allocate before the scan: the planner's row estimate of a table
+ * (a little over, for rows added since the last ANALYZE), so that a large
+ * load does not copy itself while it doubles; 1024 when unknown.
+ */
+static size_t
+InitialCapacity(Oid relid, int n_columns, size_t limit_bytes)
+{
+	Relation	rel = relation_open(relid, AccessShareLock);
+	double		estimate = rel->rd_rel->reltuples * 1.1 + 1024.0;
+	double		limit_rows = (double) limit_bytes / (sizeof(double) * n_columns);
+
+	relation_close(rel, AccessShareLock);
+	if (!(estimate > 1024.0))
+		return 1024;
+	return (size_t) Max(1024.0, Min(estimate, limit_rows));
+}
+
 static void
 GrowFrame(FrameReceiver *r)
 {
@@ -471,7 +489,7 @@ dataset_load(Oid relid, char **columns, int n_columns, int label_index)
 	receiver.frame = f;
 	receiver.cxt = CurrentMemoryContext;
 	receiver.limit_bytes = segment_memory_limit_bytes();
-	receiver.capacity_rows = 1024;
+	receiver.capacity_rows = InitialCapacity(relid, n_columns, receiver.limit_bytes);
 	f->values = palloc_extended(mul_size(mul_size(receiver.capacity_rows, n_columns),
 										 sizeof(double)), MCXT_ALLOC_HUGE);
 

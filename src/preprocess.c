@@ -46,24 +46,42 @@ LayOutOutputs(SegPreprocessor *p)
 	p->n_outputs = offset;
 }
 
-/* Mean of the non-NULL values and population std after mean imputation. */
-static void
-FitNumeric(const SegFrame *f, const int *rows, int n_rows, int j, SegPrepColumn *c)
+/*
+ * Mean of the non-NULL values and population std after mean imputation,
+ * for every numeric column in one pass over the rows (the frame is
+ * row-major: a pass per column would stride across all of it).
+ */
+static SegStatus
+FitNumericColumns(const SegFrame *f, const int *rows, int n_rows, SegPreprocessor *p)
 {
-	double		state[3] = {0.0, 0.0, 0.0};
+	/* count, mean, M2 per column (stats_accum's state with d = 1) */
+	double	   *state = seg_alloc0(sizeof(double) * 3 * (size_t) f->n_cols);
 
+	if (state == NULL)
+		return SEG_ERR_NOMEM;
 	for (int i = 0; i < n_rows; i++)
 	{
-		double		v = FRAME_CELL(f, rows ? rows[i] : i, j);
+		const double *row = &FRAME_CELL(f, rows ? rows[i] : i, 0);
 
-		if (!SEG_IS_MISSING(v))
-			stats_accum(state, 1, &v);
+		for (int j = 0; j < f->n_cols; j++)
+			if (p->columns[j].kind != SEG_COL_CATEGORICAL && !SEG_IS_MISSING(row[j]))
+				stats_accum(state + 3 * j, 1, &row[j]);
 	}
-	/* an all-NULL column encodes as 0 */
-	c->mean = state[0] > 0.0 ? state[1] : 0.0;
-	/* imputed cells sit at the mean: they add rows but no squared deviation */
-	c->scale = n_rows > 0 ?
-		scale_from_variance(state[2] / n_rows, c->mean, (double) n_rows) : 1.0;
+	for (int j = 0; j < f->n_cols; j++)
+	{
+		SegPrepColumn *c = &p->columns[j];
+		const double *st = state + 3 * j;
+
+		if (c->kind == SEG_COL_CATEGORICAL)
+			continue;
+		/* an all-NULL column encodes as 0 */
+		c->mean = st[0] > 0.0 ? st[1] : 0.0;
+		/* imputed cells sit at the mean: they add rows but no squared deviation */
+		c->scale = n_rows > 0 ?
+			scale_from_variance(st[2] / n_rows, c->mean, (double) n_rows) : 1.0;
+	}
+	seg_free(state);
+	return SEG_OK;
 }
 
 static SegStatus
@@ -138,14 +156,12 @@ prep_fit(const SegFrame *frame, const int *rows, int n_rows,
 			goto nomem;
 		c->kind = src->kind;
 		c->is_integer = src->is_integer;
-		if (src->kind == SEG_COL_CATEGORICAL)
-		{
-			if (FitCategorical(frame, rows, n_rows, j, c) != SEG_OK)
-				goto nomem;
-		}
-		else
-			FitNumeric(frame, rows, n_rows, j, c);
+		if (src->kind == SEG_COL_CATEGORICAL &&
+			FitCategorical(frame, rows, n_rows, j, c) != SEG_OK)
+			goto nomem;
 	}
+	if (FitNumericColumns(frame, rows, n_rows, p) != SEG_OK)
+		goto nomem;
 	LayOutOutputs(p);
 	*out = p;
 	return SEG_OK;

@@ -185,6 +185,8 @@ LoadStandardised(const KFitRequest *req, SegPreprocessor **prep_out, int *n_out)
 	SegFrame   *frame = dataset_load(req->relid, req->columns, req->d, -1);
 	SegPreprocessor *prep;
 	double	   *x;
+	bool	   *has_null;
+	bool	   *varies;
 	char		msg[SEG_ERRMSG_LEN];
 
 	for (int j = 0; j < req->d; j++)
@@ -197,28 +199,31 @@ LoadStandardised(const KFitRequest *req, SegPreprocessor **prep_out, int *n_out)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("relation \"%s\" has no rows", get_rel_name(req->relid))));
-	for (int j = 0; j < req->d; j++)
-	{
-		double		first = FRAME_CELL(frame, 0, j);
-		bool		constant = true;
-
-		for (int i = 0; i < frame->n_rows; i++)
+	/* row by row: the frame is row-major */
+	has_null = palloc0(sizeof(bool) * req->d);
+	varies = palloc0(sizeof(bool) * req->d);
+	for (int i = 0; i < frame->n_rows; i++)
+		for (int j = 0; j < req->d; j++)
 		{
 			double		v = FRAME_CELL(frame, i, j);
 
-			if (SEG_IS_MISSING(v))
-				ereport(ERROR,
-						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						 errmsg("column \"%s\" contains NULL values", req->columns[j]),
-						 errhint("k-means needs every feature: filter or impute the rows first, for example with a view.")));
-			constant &= v == first;
+			has_null[j] |= SEG_IS_MISSING(v);
+			varies[j] |= v != FRAME_CELL(frame, 0, j);
 		}
-		if (constant)
+	for (int j = 0; j < req->d; j++)
+		if (has_null[j])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("column \"%s\" contains NULL values", req->columns[j]),
+					 errhint("k-means needs every feature: filter or impute the rows first, for example with a view.")));
+	for (int j = 0; j < req->d; j++)
+		if (!varies[j])
 			ereport(WARNING,
 					(errcode(ERRCODE_WARNING),
 					 errmsg("column \"%s\" has zero variance and does not affect the clustering",
 							req->columns[j])));
-	}
+	pfree(has_null);
+	pfree(varies);
 	segment_raise(prep_fit(frame, NULL, frame->n_rows, &prep, msg), msg);
 	x = palloc_extended(sizeof(double) * (size_t) frame->n_rows * req->d, MCXT_ALLOC_HUGE);
 	segment_raise(prep_transform_frame(prep, frame, NULL, frame->n_rows, x, msg), msg);

@@ -2,9 +2,8 @@
  *
  * kmeans_blocks.c
  *	  Assignment and distance kernels of k-means on row blocks (see
- *	  kmeans_blocks.h for the layout).  Written with GCC vector extensions:
- *	  with -march=native on AVX-512 one LaneDoubles is one register, and
- *	  without it the compiler splits it into what the target has.
+ *	  kmeans_blocks.h for the layout), on vectors of eight doubles
+ *	  (lanes.h).
  *
  * IDENTIFICATION
  *	  src/kmeans_blocks.c
@@ -15,21 +14,8 @@
 #include <string.h>
 
 #include "kmeans_blocks.h"
+#include "lanes.h"
 
-typedef double LaneDoubles __attribute__((vector_size(KMEANS_LANES * sizeof(double))));
-typedef long long LaneInts __attribute__((vector_size(KMEANS_LANES * sizeof(long long))));
-
-/*
- * Loads, broadcasts and selects as macros on local variables: passing
- * vectors by value changes the ABI when the target lacks AVX.
- */
-#define LOAD_LANES(v, p) memcpy(&(v), (p), sizeof(LaneDoubles))
-#define STORE_LANES(p, v) memcpy((p), &(v), sizeof(LaneDoubles))
-#define SPLAT(v, s) \
-	do { \
-		for (int l_ = 0; l_ < KMEANS_LANES; l_++) \
-			(v)[l_] = (s); \
-	} while (0)
 /* best/label keep the lanes where dist is strictly smaller: the first centre wins ties */
 #define KEEP_NEAREST(dist, best, label, j) \
 	do { \

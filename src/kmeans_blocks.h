@@ -19,9 +19,10 @@
 #define SEGMENT_KMEANS_BLOCKS_H
 
 #include "core.h"
+#include "lanes.h"
 
-/* rows per block: 8 doubles fill an AVX-512 register (two AVX ones) */
-#define KMEANS_LANES 8
+/* rows per block: one vector of lanes.h (8 doubles: an AVX-512 register) */
+#define KMEANS_LANES SEG_LANES
 
 typedef struct KMeansBlocks
 {

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lanes.h"
 #include "linalg.h"
 #include "mlp.h"
 
@@ -257,6 +258,68 @@ mlp_softmax_rows(double *z, int n, int c)
 	}
 }
 
+/*
+ * z += a W for one row a (n_in) and W (n_in x n_out, row-major): each
+ * input adds its row of W to the outputs, eight outputs to a vector.  For
+ * the few dozen units of a layer this beats a BLAS gemv call, whose
+ * set-up costs more than the arithmetic.
+ */
+static void
+DenseLayerRow(const double *w, const double *a, int n_in, int n_out, double *z)
+{
+	int			j = 0;
+
+	for (; j + 4 * SEG_LANES <= n_out; j += 4 * SEG_LANES)
+	{
+		LaneDoubles z0, z1, z2, z3;
+
+		LOAD_LANES(z0, z + j);
+		LOAD_LANES(z1, z + j + SEG_LANES);
+		LOAD_LANES(z2, z + j + 2 * SEG_LANES);
+		LOAD_LANES(z3, z + j + 3 * SEG_LANES);
+		for (int i = 0; i < n_in; i++)
+		{
+			const double *wi = w + (size_t) i * n_out + j;
+			LaneDoubles w0, w1, w2, w3;
+
+			LOAD_LANES(w0, wi);
+			LOAD_LANES(w1, wi + SEG_LANES);
+			LOAD_LANES(w2, wi + 2 * SEG_LANES);
+			LOAD_LANES(w3, wi + 3 * SEG_LANES);
+			z0 += a[i] * w0;
+			z1 += a[i] * w1;
+			z2 += a[i] * w2;
+			z3 += a[i] * w3;
+		}
+		STORE_LANES(z + j, z0);
+		STORE_LANES(z + j + SEG_LANES, z1);
+		STORE_LANES(z + j + 2 * SEG_LANES, z2);
+		STORE_LANES(z + j + 3 * SEG_LANES, z3);
+	}
+	for (; j + SEG_LANES <= n_out; j += SEG_LANES)
+	{
+		LaneDoubles zj;
+
+		LOAD_LANES(zj, z + j);
+		for (int i = 0; i < n_in; i++)
+		{
+			LaneDoubles wi;
+
+			LOAD_LANES(wi, w + (size_t) i * n_out + j);
+			zj += a[i] * wi;
+		}
+		STORE_LANES(z + j, zj);
+	}
+	for (; j < n_out; j++)
+	{
+		double		s = z[j];
+
+		for (int i = 0; i < n_in; i++)
+			s += a[i] * w[(size_t) i * n_out + j];
+		z[j] = s;
+	}
+}
+
 int
 mlp_dense_predict_row(const MlpDense *d, const double *x, double *proba, double *scratch)
 {
@@ -270,7 +333,7 @@ mlp_dense_predict_row(const MlpDense *d, const double *x, double *proba, double 
 		int			n_out = d->n_out[l];
 
 		memcpy(z, d->b[l], sizeof(double) * n_out);
-		linalg_gemv(true, d->n_in[l], n_out, 1.0, d->w[l], n_out, a, 1.0, z);
+		DenseLayerRow(d->w[l], a, d->n_in[l], n_out, z);
 		if (!last)
 			for (int j = 0; j < n_out; j++)
 				z[j] = z[j] > 0.0 ? z[j] : 0.0;

@@ -197,6 +197,43 @@ TestModes(void)
 	mlp_free(m);
 }
 
+/*
+ * One row through the vector layer kernel against the same rows through
+ * the BLAS block path, with widths that use each of its paths (32 and 8
+ * outputs at a time, and the remainder).
+ */
+static void
+TestRowKernel(void)
+{
+	MlpShape	shape = {5, 3, 2, {37, 9}, false};
+	Mlp		   *m;
+	MlpDense   *d;
+	SegRng		rng;
+	double		x[20 * 5];
+	double		proba_block[20 * 3];
+	double		proba_row[3];
+	double		scratch[128];
+	double		worst = 0.0;
+	char		msg[SEG_ERRMSG_LEN];
+
+	mlp_create(&shape, &m, msg);
+	rng_seed(&rng, 5);
+	mlp_init_params(m, &rng);
+	for (int i = 0; i < 20 * 5; i++)
+		x[i] = rng_normal(&rng);
+	d = mlp_dense_create(m);
+	mlp_dense_predict(d, x, 20, proba_block);
+	for (int i = 0; i < 20; i++)
+	{
+		mlp_dense_predict_row(d, x + i * 5, proba_row, scratch);
+		for (int c = 0; c < 3; c++)
+			worst = fmax(worst, fabs(proba_row[c] - proba_block[i * 3 + c]));
+	}
+	tap_ok(worst < 1e-12, "widths 37 and 9: one row = the same row through BLAS");
+	mlp_dense_free(d);
+	mlp_free(m);
+}
+
 static Mlp *
 TrainBlobs(uint64_t seed, double *val_accuracy)
 {
@@ -459,6 +496,7 @@ main(void)
 	TestSmallGemm();
 	TestGradients();
 	TestModes();
+	TestRowKernel();
 	TestTraining();
 	TestMetrics();
 	TestSplit();

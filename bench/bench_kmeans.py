@@ -12,7 +12,7 @@ max_iter = 50, tol = 0:
   in numpy (already in memory: its time excludes any loading).
 
 Each is timed as the median of 5 interleaved runs.  GFLOP/s per iteration counts the
-distance GEMM only (2 n k d flops per iteration) over the time of one
+distances only (2 n k d flops per iteration) over the time of one
 iteration, taken as (time at max_iter 50 - time at max_iter 1) / 49.
 
 Optionally (BENCH_KMEANS_STREAM_ROWS, default 10000000; 0 skips it): the
@@ -124,7 +124,7 @@ def main():
         machine_line(), "",
         f"{N:,} rows x {D} features (uniform random, standardised), k = {K}, n_init = 1, "
         f"max_iter = {ITERS}, tol = 0; median of 5 interleaved runs.", "",
-        "| | time (s) | vs scikit-learn | iterations | one iteration (ms) | GFLOP/s (distance GEMM) |",
+        "| | time (s) | vs scikit-learn | iterations | one iteration (ms) | GFLOP/s (distances) |",
         "| --- | --- | --- | --- | --- | --- |",
         f"| scikit-learn KMeans(algorithm='lloyd') fit, data already in numpy | {t_sk:.3f} | 1.00 | "
         f"{sk_model.n_iter_} | {1000 * it_sk:.2f} | {flops / it_sk / 1e9:.2f} |",

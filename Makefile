@@ -35,6 +35,8 @@ REGRESS_OPTS = --load-extension=$(EXTENSION)
 
 PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
 
+# segment.so opens OpenBLAS on its first BLAS call (src/linalg.c) and does
+# not link it; the programs that run outside the server link it.
 BLAS_CFLAGS ?= $(shell pkg-config --cflags openblas 2>/dev/null)
 BLAS_LIBS ?= $(shell pkg-config --libs openblas 2>/dev/null || echo -lopenblas)
 
@@ -45,7 +47,7 @@ WARNFLAGS ?= -Wall -Wextra -Werror
 # The server's headers are system headers to us, so -Wextra judges only our code.
 PG_CPPFLAGS = -Isrc $(BLAS_CFLAGS) -isystem $(shell $(PG_CONFIG) --includedir-server)
 PG_CFLAGS = $(OPTFLAGS) $(WARNFLAGS)
-SHLIB_LINK = $(BLAS_LIBS) -lm
+SHLIB_LINK = -lm
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)

@@ -204,8 +204,8 @@ p99 with segment_predict / without (ratio of the medians; target <= 1.2):
 The simple protocol parses and plans every call again, the choice among segment_predict's
 overloads included; the prepared protocol does that once per connection.
 
-First call in a new connection: {first_ms:.1f} ms (loading segment.so with OpenBLAS and decoding
-the model), the second {second_ms:.2f} ms.
+First call in a new connection: {first_ms:.1f} ms (loading segment.so, which opens OpenBLAS only
+when a function needs it, and decoding the model), the second {second_ms:.2f} ms.
 """
     write_section("segment_predict throughput and latency", body)
     conn.execute("DROP TABLE IF EXISTS bench_customers, bench_pickles CASCADE")

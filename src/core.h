@@ -69,6 +69,14 @@ extern void *seg_alloc0(size_t size);
 extern void *seg_realloc(void *ptr, size_t size);
 extern void seg_free(void *ptr);
 
+/*
+ * Fails the current operation for a reason no status can carry, such as a
+ * shared library that will not load: an ERROR in the server (like an
+ * allocation that fails), an abort outside it.  detail and hint may be NULL.
+ */
+extern void seg_fail(const char *message, const char *detail, const char *hint)
+			__attribute__((noreturn));
+
 /* overflow-checked size arithmetic: false when a*b would overflow */
 static inline bool
 seg_mul_size(size_t a, size_t b, size_t *out)

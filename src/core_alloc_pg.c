@@ -2,7 +2,8 @@
  *
  * core_alloc_pg.c
  *	  Backs the numeric core's allocator with palloc, so that core memory
- *	  lives in the caller's memory context and is released on ERROR.
+ *	  lives in the caller's memory context and is released on ERROR, and
+ *	  its failures with ereport.
  *
  * IDENTIFICATION
  *	  src/core_alloc_pg.c
@@ -38,4 +39,15 @@ seg_free(void *ptr)
 {
 	if (ptr != NULL)
 		pfree(ptr);
+}
+
+void
+seg_fail(const char *message, const char *detail, const char *hint)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_SYSTEM_ERROR),
+			 errmsg("%s", message),
+			 detail != NULL ? errdetail_internal("%s", detail) : 0,
+			 hint != NULL ? errhint("%s", hint) : 0));
+	pg_unreachable();
 }

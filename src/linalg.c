@@ -3,15 +3,61 @@
  * linalg.c
  *	  Row-major BLAS wrappers (OpenBLAS through CBLAS).
  *
+ * OpenBLAS is opened on the first BLAS call instead of being linked:
+ * loading it costs a backend several milliseconds (thousands of symbol
+ * relocations), which segment_predict, a connection's typical first and
+ * only call, never needs.
+ *
  * IDENTIFICATION
  *	  src/linalg.c
  *
  *-------------------------------------------------------------------------
  */
 #include <cblas.h>
+#include <dlfcn.h>
 #include <string.h>
 
+#include "core.h"
 #include "linalg.h"
+
+/* the OpenBLAS library to open; a build may name another */
+#ifndef SEGMENT_BLAS_LIBRARY
+#define SEGMENT_BLAS_LIBRARY "libopenblas.so.0"
+#endif
+
+/* the functions used, with cblas.h's prototypes */
+static struct
+{
+	bool		loaded;
+	int			threads;		/* applied when the library is opened */
+	__typeof__(&cblas_dgemm) dgemm;
+	__typeof__(&openblas_set_num_threads) set_num_threads;
+	__typeof__(&openblas_get_num_threads) get_num_threads;
+}			blas = {.threads = 1};
+
+/* POSIX's way to store dlsym's result in a function pointer */
+#define RESOLVE(handle, field, name) \
+	do { \
+		void	   *sym_ = dlsym((handle), (name)); \
+		if (sym_ == NULL) \
+			seg_fail("could not find " name " in " SEGMENT_BLAS_LIBRARY, NULL, NULL); \
+		memcpy(&blas.field, &sym_, sizeof(sym_)); \
+	} while (0)
+
+static void
+OpenBlas(void)
+{
+	void	   *handle = dlopen(SEGMENT_BLAS_LIBRARY, RTLD_NOW | RTLD_LOCAL);
+
+	if (handle == NULL)
+		seg_fail("could not load " SEGMENT_BLAS_LIBRARY, dlerror(),
+				 "Install OpenBLAS (on Debian, the package libopenblas0).");
+	RESOLVE(handle, dgemm, "cblas_dgemm");
+	RESOLVE(handle, set_num_threads, "openblas_set_num_threads");
+	RESOLVE(handle, get_num_threads, "openblas_get_num_threads");
+	blas.set_num_threads(blas.threads);
+	blas.loaded = true;
+}
 
 void
 linalg_gemm(bool trans_a, bool trans_b, int m, int n, int k,
@@ -21,7 +67,9 @@ linalg_gemm(bool trans_a, bool trans_b, int m, int n, int k,
 {
 	if (m == 0 || n == 0)
 		return;
-	cblas_dgemm(CblasRowMajor,
+	if (!blas.loaded)
+		OpenBlas();
+	blas.dgemm(CblasRowMajor,
 				trans_a ? CblasTrans : CblasNoTrans,
 				trans_b ? CblasTrans : CblasNoTrans,
 				m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
@@ -182,29 +230,6 @@ linalg_gemm_small(bool trans_a, bool trans_b, int m, int n, int k,
 }
 
 void
-linalg_gemv(bool trans_a, int m, int n, double alpha,
-			const double *a, int lda, const double *x,
-			double beta, double *y)
-{
-	if (m == 0 || n == 0)
-		return;
-	cblas_dgemv(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
-				m, n, alpha, a, lda, x, 1, beta, y, 1);
-}
-
-double
-linalg_dot(int n, const double *x, const double *y)
-{
-	return cblas_ddot(n, x, 1, y, 1);
-}
-
-void
-linalg_axpy(int n, double alpha, const double *x, double *y)
-{
-	cblas_daxpy(n, alpha, x, 1, y, 1);
-}
-
-void
 linalg_row_sq_norms(const double *x, int n, int d, double *out)
 {
 	for (int i = 0; i < n; i++)
@@ -242,11 +267,13 @@ linalg_sq_distances(const double *x, const double *x_norms, int n,
 void
 linalg_set_threads(int n_threads)
 {
-	openblas_set_num_threads(n_threads);
+	blas.threads = n_threads;
+	if (blas.loaded)
+		blas.set_num_threads(n_threads);
 }
 
 int
 linalg_get_threads(void)
 {
-	return openblas_get_num_threads();
+	return blas.loaded ? blas.get_num_threads() : blas.threads;
 }

@@ -34,14 +34,6 @@ extern void linalg_gemm_small(bool trans_a, bool trans_b, int m, int n, int k,
 							  const double *b, int ldb,
 							  double beta, double *c, int ldc);
 
-/* y = alpha * op(A) * x + beta * y, A row-major m x n. */
-extern void linalg_gemv(bool trans_a, int m, int n, double alpha,
-						const double *a, int lda, const double *x,
-						double beta, double *y);
-
-extern double linalg_dot(int n, const double *x, const double *y);
-extern void linalg_axpy(int n, double alpha, const double *x, double *y);
-
 /* out[i] = |row i of X|^2 for an n x d matrix. */
 extern void linalg_row_sq_norms(const double *x, int n, int d, double *out);
 

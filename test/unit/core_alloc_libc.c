@@ -3,6 +3,7 @@
  *	  Backs the numeric core's allocator with malloc for unit tests, fuzz
  *	  harnesses and benchmarks that run outside the server.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,4 +31,15 @@ void
 seg_free(void *ptr)
 {
 	free(ptr);
+}
+
+void
+seg_fail(const char *message, const char *detail, const char *hint)
+{
+	fprintf(stderr, "%s\n", message);
+	if (detail != NULL)
+		fprintf(stderr, "detail: %s\n", detail);
+	if (hint != NULL)
+		fprintf(stderr, "hint: %s\n", hint);
+	abort();
 }

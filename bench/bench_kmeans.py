@@ -120,6 +120,15 @@ def main():
 
     it_seg = (t_seg - t_seg1) / (ITERS - 1)
     it_sk = (t_sk - t_sk1) / (ITERS - 1)
+    # what one process cannot go below: reading the table's values once,
+    # and reading the in-memory matrix once per iteration (numpy's sum
+    # streams it at the memory bandwidth of one core)
+    conn.execute("SET max_parallel_workers_per_gather = 0")
+    t_read, _ = median_time(lambda: conn.execute(
+        f"SELECT sum({' + '.join(COLS)}) FROM bench_kmeans_1m").fetchone())
+    conn.execute("RESET max_parallel_workers_per_gather")
+    t_pass, _ = median_time(lambda: X.sum())
+    floor = t_read + ITERS * t_pass
     lines = [
         machine_line(), "",
         f"{N:,} rows x {D} features (uniform random, standardised), k = {K}, n_init = 1, "
@@ -146,6 +155,11 @@ def main():
         f"{'met' if t_seg <= t_sk / 3 else 'NOT met'} (ratio {t_seg / t_sk:.2f}).",
         f"Runs (s): scikit-learn {', '.join(f'{t:.3f}' for t in runs_sk)}; "
         f"segment {', '.join(f'{t:.3f}' for t in runs_seg)}.",
+        f"Floor for one backend: reading the table's values once takes {t_read:.3f} s (one "
+        f"backend, SELECT sum(x1 + ... + x8)), and one pass over the {X.nbytes / 2**20:.0f} MB "
+        f"matrix {1000 * t_pass:.1f} ms (numpy sum: one core's memory bandwidth), so "
+        f"{ITERS} iterations cannot take less than {floor:.3f} s from the table, "
+        f"{floor / t_sk:.2f} of scikit-learn's fit time.",
     ]
 
     # one Lloyd step pass: features as one array or as separate arguments

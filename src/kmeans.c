@@ -12,9 +12,11 @@
  *	  the squared distance to the closest centre so far, and keeps the
  *	  candidate that minimises the total potential (greedy k-means++);
  *	- a Lloyd iteration assigns each row to argmin_j |c_j|^2 - 2 x.c_j,
- *	  computed for a block of rows with one GEMM, sums the rows per
- *	  cluster, relocates empty clusters to the points farthest from their
- *	  centres, and averages;
+ *	  computed for eight rows at a time in vector registers (the data are
+ *	  kept in kmeans_blocks.h's layout: for segmentation's few features
+ *	  and centres this beats a GEMM per block of rows, which scikit-learn
+ *	  uses), sums the rows per cluster, relocates empty clusters to the
+ *	  points farthest from their centres, and averages;
  *	- it stops when the labels stop changing (strict convergence) or when
  *	  the total squared centre shift is at most tol * mean feature
  *	  variance, then re-assigns the labels to the final centres;

@@ -6,9 +6,10 @@
  *	  register holds one feature of KMEANS_LANES rows.  Distances to a
  *	  centre are then d multiply-adds on whole registers and the nearest
  *	  centre is a compare-and-select per centre, with no packing, no
- *	  distance matrix and no horizontal reductions.  For the few features
- *	  and centres of customer segmentation this is about twice as fast as
- *	  a GEMM per block of rows (bench/RESULTS.md).
+ *	  distance matrix and no horizontal reductions.  It computes the same
+ *	  expansion |c|^2 - 2 x.c as a GEMM per block of rows would, and was
+ *	  faster than OpenBLAS's at every size measured (features x centres
+ *	  from 3 x 5 to 64 x 32: 1.2 to 2.5 times; 8 x 8 about 2 times).
  *
  * IDENTIFICATION
  *	  src/kmeans_blocks.h

@@ -12,6 +12,10 @@ Tolerances:
 - Streaming mode (one parallel aggregate per Lloyd iteration) from the same
   initial centres: the same centroids as the in-memory mode to 1e-9, the
   same iteration count, and a `Partial Aggregate` in the step's plan.
+- Wider data, yeast.data (1,484 rows, 8 features, standardised; k = 9 and
+  13, more centres than one vector of the block kernels holds): from
+  scikit-learn's initial centres, identical labels, the same iteration
+  count, inertia within 1e-9 relative and centroids within 1e-9.
 """
 import json
 
@@ -21,7 +25,7 @@ from sklearn.cluster import KMeans, kmeans_plusplus
 from sklearn.metrics import adjusted_rand_score, davies_bouldin_score, silhouette_score
 from sklearn.preprocessing import StandardScaler
 
-from conftest import load_table, read_csv
+from conftest import DATA, load_table, read_csv
 
 COLUMNS = ["Age", "Annual Income (k$)", "Spending Score (1-100)"]
 COLS_SQL = "ARRAY['age', 'income', 'score']"
@@ -171,3 +175,30 @@ def test_predict_cache_follows_other_sessions(conn, mall):
     conn.execute("SELECT deploy('mall_cache', 1)")
     assert other.execute(query).fetchone()[0] == 5
     other.close()
+
+
+@pytest.mark.parametrize("k", [9, 13])
+def test_wider_data_same_init_same_result(conn, k):
+    rows = [line.split() for line in open(DATA / "yeast.data") if line.strip()]
+    X = StandardScaler().fit_transform(np.array([[float(v) for v in r[1:9]] for r in rows]))
+    init, _ = kmeans_plusplus(X, k, random_state=k)
+    ref = KMeans(n_clusters=k, init=init, n_init=1, max_iter=300, tol=1e-4).fit(X)
+    conn.execute("DROP TABLE IF EXISTS yeast_x")
+    conn.execute("CREATE TABLE yeast_x (row_no int, x float8[])")
+    with conn.cursor().copy("COPY yeast_x FROM STDIN") as cp:
+        for i, r in enumerate(X):
+            cp.write_row((i, [float(v) for v in r]))
+    options = json.dumps({"init": init.tolist(), "n_init": 1, "max_iter": 300, "tol": 1e-4})
+    (model,) = conn.execute("SELECT kmeans_fit(x, %s, %s::jsonb ORDER BY row_no) FROM yeast_x",
+                            (k, options)).fetchone()
+    info = conn.execute("SELECT model_info(%s)", (model,)).fetchone()[0]
+    labels = np.array([int(r[0]) for r in conn.execute(
+        "SELECT segment_predict(%s::bytea, x) FROM yeast_x ORDER BY row_no", (model,))])
+    assert adjusted_rand_score(ref.labels_, labels) == 1.0
+    assert info["n_iter"] == ref.n_iter_
+    assert info["inertia"] == pytest.approx(ref.inertia_, rel=1e-9)
+    np.testing.assert_allclose(np.array(info["centroids"]).reshape(k, 8), ref.cluster_centers_,
+                               rtol=1e-9, atol=1e-9)
+    conn.execute("DROP TABLE yeast_x")
+    print(f"yeast k={k}: {ref.n_iter_} iterations, inertia {info['inertia']:.9f} "
+          f"(sklearn {ref.inertia_:.9f})")

@@ -32,7 +32,6 @@ static struct
 	int			threads;		/* applied when the library is opened */
 	__typeof__(&cblas_dgemm) dgemm;
 	__typeof__(&openblas_set_num_threads) set_num_threads;
-	__typeof__(&openblas_get_num_threads) get_num_threads;
 }			blas = {.threads = 1};
 
 /* POSIX's way to store dlsym's result in a function pointer */
@@ -54,7 +53,6 @@ OpenBlas(void)
 				 "Install OpenBLAS (on Debian, the package libopenblas0).");
 	RESOLVE(handle, dgemm, "cblas_dgemm");
 	RESOLVE(handle, set_num_threads, "openblas_set_num_threads");
-	RESOLVE(handle, get_num_threads, "openblas_get_num_threads");
 	blas.set_num_threads(blas.threads);
 	blas.loaded = true;
 }
@@ -70,9 +68,9 @@ linalg_gemm(bool trans_a, bool trans_b, int m, int n, int k,
 	if (!blas.loaded)
 		OpenBlas();
 	blas.dgemm(CblasRowMajor,
-				trans_a ? CblasTrans : CblasNoTrans,
-				trans_b ? CblasTrans : CblasNoTrans,
-				m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+			   trans_a ? CblasTrans : CblasNoTrans,
+			   trans_b ? CblasTrans : CblasNoTrans,
+			   m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 /* products up to this many multiply-adds take the loop path */
@@ -270,10 +268,4 @@ linalg_set_threads(int n_threads)
 	blas.threads = n_threads;
 	if (blas.loaded)
 		blas.set_num_threads(n_threads);
-}
-
-int
-linalg_get_threads(void)
-{
-	return blas.loaded ? blas.get_num_threads() : blas.threads;
 }

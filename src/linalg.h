@@ -64,6 +64,5 @@ linalg_sq_distance(const double *a, const double *b, int d)
 
 /* Number of threads OpenBLAS may use in this process. */
 extern void linalg_set_threads(int n_threads);
-extern int	linalg_get_threads(void);
 
 #endif							/* SEGMENT_LINALG_H */

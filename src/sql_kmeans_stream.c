@@ -36,7 +36,6 @@
 #include "utils/memutils.h"
 
 #include "dataset.h"
-#include "linalg.h"
 #include "pg_core.h"
 #include "scaler.h"
 #include "sql_kmeans.h"

@@ -69,5 +69,15 @@ SELECT kmeans_fit(ARRAY[spend, visits], 2 ORDER BY id) AS raw_model FROM custome
 SELECT segment_predict(:'raw_model'::bytea, ARRAY[0.0, 20.0]);
 SELECT segment_predict(:'raw_model'::bytea, c) FROM customers c WHERE id = 1;
 
+-- a backend's decoded model maps columns by the row type's current shape:
+-- after ALTER COLUMN ... TYPE the cached map is rebuilt, not reused
+CREATE TABLE altered AS SELECT * FROM customers;
+SELECT segment_predict('segments', a) FROM altered a WHERE id = 1;
+ALTER TABLE altered ALTER COLUMN spend TYPE text;
+SELECT segment_predict('segments', a) FROM altered a WHERE id = 1;
+ALTER TABLE altered ALTER COLUMN spend TYPE float8 USING spend::float8;
+SELECT segment_predict('segments', a) FROM altered a WHERE id = 1;
+DROP TABLE altered;
+
 -- leave the shared registry as it was
 SELECT drop_model('segments') + drop_model('scaler') AS dropped;

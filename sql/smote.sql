@@ -126,6 +126,46 @@ CREATE TABLE has_flag AS SELECT *, true AS synthetic FROM customers;
 SELECT * FROM smote_table('has_flag', 'customer_segment', 'x1', features => '{tenure}');
 SELECT count(*) AS leftover_tables FROM pg_class WHERE relname = 'x1';
 
+-- the writer with domains (a domain's check runs on every synthetic
+-- value, across the writer's batches of 1,000 rows), a numeric(p, s)
+-- domain, an enum label, a text domain, an array column and a generated
+-- column (CREATE TABLE AS makes it a plain column)
+CREATE DOMAIN positive_int AS integer CHECK (VALUE > 0);
+CREATE TABLE with_domain AS
+SELECT g % 3 AS lab, (g % 97)::numeric AS n, (g % 50 + 1)::positive_int AS d
+FROM generate_series(1, 3000) g WHERE g % 3 = 0 OR g % 10 = 0;
+SELECT * FROM smote_table('with_domain', 'lab', 'with_domain_balanced');
+SELECT synthetic, count(*), min(d) >= 1 AS positive, pg_typeof(min(d)) AS type
+FROM with_domain_balanced GROUP BY synthetic ORDER BY synthetic;
+CREATE TYPE value_tier AS ENUM ('low', 'mid', 'high');
+CREATE DOMAIN amount AS numeric(7, 2) CHECK (VALUE >= 0);
+CREATE DOMAIN region AS text CHECK (VALUE IN ('north', 'south', 'west'));
+CREATE TABLE typed (
+	id integer GENERATED ALWAYS AS IDENTITY,
+	tier value_tier,
+	spend amount,
+	area region,
+	tags text[],
+	doubled float8 GENERATED ALWAYS AS (spend * 2) STORED,
+	visits float8);
+INSERT INTO typed (tier, spend, area, tags, visits)
+SELECT (CASE WHEN i % 10 = 0 THEN 'high' WHEN i % 4 = 0 THEN 'mid' ELSE 'low' END)::value_tier,
+	   (i % 500) / 3.0, (ARRAY['north', 'south', 'west'])[1 + i % 3], ARRAY['t' || i % 2], i % 17
+FROM generate_series(1, 2500) i;
+SELECT * FROM smote_table('typed', 'tier', 'typed_balanced', features => '{spend,area,visits}');
+SELECT synthetic, tier, count(*), min(spend) >= 0 AS in_domain, max(scale(spend)) AS max_scale,
+	   count(DISTINCT area) AS areas, count(tags) AS tags, count(doubled) AS doubled
+FROM typed_balanced GROUP BY 1, 2 ORDER BY 1, 2;
+SELECT pg_typeof(tier) AS tier, pg_typeof(spend) AS spend, pg_typeof(area) AS area
+FROM typed_balanced LIMIT 1;
+-- a domain whose check the synthetic values break: a clear error, no table
+CREATE DOMAIN round_ten AS integer CHECK (VALUE % 10 = 0);
+CREATE TABLE tight AS
+SELECT g % 3 AS lab, (10 * g)::round_ten AS v FROM generate_series(1, 3000) g
+WHERE g % 3 = 0 OR g % 10 = 0;
+SELECT * FROM smote_table('tight', 'lab', 'tight_balanced');
+SELECT count(*) AS leftover_tables FROM pg_class WHERE relname = 'tight_balanced';
+
 -- a cancelled run leaves nothing behind
 CREATE TABLE many AS
 SELECT g AS id, random() AS a, random() AS b, random() AS c, (g % 10 = 0)::int AS label

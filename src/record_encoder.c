@@ -27,7 +27,7 @@ record_encoder_create(SegPreprocessor *prep)
 
 	e->prep = prep;
 	e->cxt = CurrentMemoryContext;
-	e->tup_type = InvalidOid;
+	e->tup_identifier = 0;
 	e->attr_index = palloc(sizeof(int) * prep->n_columns);
 	e->base_types = palloc(sizeof(Oid) * prep->n_columns);
 	e->raw = palloc(sizeof(double) * prep->n_columns);
@@ -43,9 +43,8 @@ KindNoun(SegColumnKind kind)
 
 /* Maps the preprocessor's columns onto the attributes of a row type. */
 static void
-BuildColumnMap(RecordEncoder *e, Oid tup_type, int32 tup_typmod)
+BuildColumnMap(RecordEncoder *e, TupleDesc desc, uint64 tup_identifier)
 {
-	TupleDesc	desc = lookup_rowtype_tupdesc(tup_type, tup_typmod);
 	MemoryContext old = MemoryContextSwitchTo(e->cxt);
 
 	if (e->values != NULL)
@@ -72,13 +71,10 @@ BuildColumnMap(RecordEncoder *e, Oid tup_type, int32 tup_typmod)
 				found = a;
 		}
 		if (found < 0)
-		{
-			ReleaseTupleDesc(desc);
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_COLUMN),
 					 errmsg("row has no column \"%s\", which the model uses", c->name),
 					 errhint("Pass a row with every column the model was trained on; extra columns are ignored.")));
-		}
 		e->attr_index[j] = found;
 		e->base_types[j] = getBaseType(TupleDescAttr(desc, found)->atttypid);
 		if ((dataset_column_kind(e->base_types[j], &is_integer) == SEG_COL_CATEGORICAL) !=
@@ -87,16 +83,13 @@ BuildColumnMap(RecordEncoder *e, Oid tup_type, int32 tup_typmod)
 		{
 			Oid			bad = TupleDescAttr(desc, found)->atttypid;
 
-			ReleaseTupleDesc(desc);
 			ereport(ERROR,
 					(errcode(ERRCODE_DATATYPE_MISMATCH),
 					 errmsg("column \"%s\" has type %s, but the model expects %s column",
 							c->name, format_type_be(bad), KindNoun(c->kind))));
 		}
 	}
-	e->tup_type = tup_type;
-	e->tup_typmod = tup_typmod;
-	ReleaseTupleDesc(desc);
+	e->tup_identifier = tup_identifier;
 }
 
 double *
@@ -106,15 +99,27 @@ record_encoder_encode(RecordEncoder *e, HeapTupleHeader row)
 	int32		tup_typmod = HeapTupleHeaderGetTypMod(row);
 	HeapTupleData tuple;
 	TupleDesc	desc;
+	uint64		tup_identifier;
 
-	if (tup_type != e->tup_type || tup_typmod != e->tup_typmod)
-		BuildColumnMap(e, tup_type, tup_typmod);
+	/*
+	 * The map is keyed by the row type's identifier, not its OID: ALTER
+	 * TABLE keeps a table's row type OID but changes its identifier, and a
+	 * map built before an ALTER COLUMN ... TYPE would read a value of the
+	 * new type as one of the old.
+	 */
+	desc = lookup_rowtype_tupdesc(tup_type, tup_typmod);
+	tup_identifier = assign_record_type_identifier(tup_type, tup_typmod);
+	if (tup_identifier != e->tup_identifier)
+	{
+		/* no map until this one is complete (an ERROR leaves none) */
+		e->tup_identifier = 0;
+		BuildColumnMap(e, desc, tup_identifier);
+	}
 
 	tuple.t_len = HeapTupleHeaderGetDatumLength(row);
 	ItemPointerSetInvalid(&(tuple.t_self));
 	tuple.t_tableOid = InvalidOid;
 	tuple.t_data = row;
-	desc = lookup_rowtype_tupdesc(tup_type, tup_typmod);
 	heap_deform_tuple(&tuple, desc, e->values, e->nulls);
 	ReleaseTupleDesc(desc);
 

@@ -26,9 +26,8 @@ typedef struct RecordEncoder
 {
 	SegPreprocessor *prep;
 	MemoryContext cxt;			/* where the encoder and its buffers live */
-	/* the row type the column map was built for */
-	Oid			tup_type;
-	int32		tup_typmod;
+	/* the row type the column map was built for (0: none yet) */
+	uint64		tup_identifier;
 	int			natts;
 	int		   *attr_index;		/* preprocessor column -> attribute index */
 	Oid		   *base_types;		/* preprocessor column -> base type */

@@ -60,7 +60,8 @@ typedef struct TargetColumn
 	Oid			base_typid;
 	int32		typmod;
 	Datum	   *category_datums;	/* categorical: one datum per category */
-	void	   *domain_extra;	/* domain_check() cache */
+	void	   *domain_extra;	/* domain_check() cache, in domain_cxt */
+	MemoryContext domain_cxt;	/* lives as long as the writer, not a batch */
 } TargetColumn;
 
 RangeVar *
@@ -164,8 +165,10 @@ map_columns(Relation rel, const SegFrame *frame, int label_col)
 		if (att->attisdropped)
 			continue;
 		col->typid = att->atttypid;
-		col->base_typid = getBaseType(att->atttypid);
+		/* a domain over numeric(p, s) carries the typmod of its base type */
 		col->typmod = att->atttypmod;
+		col->base_typid = getBaseTypeAndTypmod(att->atttypid, &col->typmod);
+		col->domain_cxt = CurrentMemoryContext;
 		if (strcmp(NameStr(att->attname), SYNTHETIC_COLUMN) == 0 && a == desc->natts - 1)
 		{
 			col->source = CELL_SYNTHETIC_FLAG;
@@ -239,9 +242,13 @@ fill_slot(TupleTableSlot *slot, TargetColumn *cols, int natts,
 				else
 				{
 					value = numeric_datum(row[col->feature], col);
+					/*
+					 * domain_check caches its state in domain_extra; that
+					 * cache must outlive the batch context reset below.
+					 */
 					if (col->typid != col->base_typid)
 						domain_check(value, false, col->typid,
-									 &col->domain_extra, CurrentMemoryContext);
+									 &col->domain_extra, col->domain_cxt);
 				}
 				break;
 		}

@@ -1,7 +1,8 @@
 # segment: customer segmentation inside PostgreSQL (PGXS build)
 
 EXTENSION = segment
-EXTVERSION = 0.1.0
+# the version lives in the control file only
+EXTVERSION = $(shell sed -n "s/^default_version = '\\(.*\\)'$$/\\1/p" $(EXTENSION).control)
 
 MODULE_big = segment
 
@@ -27,9 +28,11 @@ HEADERS = $(wildcard src/*.h)
 # (numbered for their order), as pgvector generates its own.
 INSTALL_PARTS = $(sort $(wildcard sql/install/*.sql))
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+# Released install scripts (frozen: never edited) and upgrade scripts.
+DATA = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
 
-# pg_regress: sql/NAME.sql with expected/NAME.out; the install scripts
-# (sql/segment--*.sql) live beside them and are not tests.
+# pg_regress: sql/NAME.sql with expected/NAME.out; the install and
+# upgrade scripts (sql/segment--*.sql) live beside them and are not tests.
 REGRESS = $(sort $(patsubst sql/%.sql,%,$(filter-out sql/$(EXTENSION)--%,$(wildcard sql/*.sql))))
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 

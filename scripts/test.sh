@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test suite of segment against a throwaway PostgreSQL 15:
 # core unit tests (TAP), the model-decoder fuzzer (bounded), pg_regress
-# (plain and with force_parallel_mode), pgTAP via pg_prove, and the
-# reference-parity tests against scikit-learn.  Exits non-zero when any
+# (plain and with force_parallel_mode), pgTAP via pg_prove, the upgrade
+# from the last release, and the reference-parity tests against
+# scikit-learn and imbalanced-learn.  Exits non-zero when any
 # suite fails; the cluster is stopped whatever happens.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +28,7 @@ run_suite "pg_regress (force_parallel_mode=regress)" bash -c \
   'PGOPTIONS="-c force_parallel_mode=regress" make -s PG_CONFIG="$PG_CONFIG" installcheck || { cat regression.diffs; exit 1; }'
 run_suite "pgTAP" bash -c 'psql -X -q -c "DROP DATABASE IF EXISTS segment_tap" -c "CREATE DATABASE segment_tap" >/dev/null &&
   PGDATABASE=segment_tap pg_prove --ext .sql -v test/pgtap/'
+run_suite "upgrade from 0.1.0" /usr/bin/python3 -m pytest -q -p no:cacheprovider test/upgrade
 run_suite "reference parity (scikit-learn)" /usr/bin/python3 -m pytest -q -p no:cacheprovider test/parity
 
 if [ ${#failed[@]} -gt 0 ]; then

@@ -1,0 +1,146 @@
+"""ALTER EXTENSION segment UPDATE from 0.1.0: the same objects as a new
+install of the current version, and models saved under 0.1.0 keep their
+bytes and predict the same."""
+import psycopg
+import pytest
+
+OLD = "0.1.0"
+
+# Every object of the extension described by name (no OIDs), so that two
+# databases can be compared: definitions, comments, privileges and the
+# registry's shape.
+DESCRIBE = r"""
+WITH members AS (
+    SELECT d.classid, d.objid, d.objsubid
+    FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
+    WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e' AND e.extname = 'segment'
+)
+SELECT kind, identity, detail FROM (
+    SELECT 'function' AS kind, pg_describe_object(m.classid, m.objid, 0) AS identity,
+           concat_ws(E'\n',
+               CASE WHEN p.prokind = 'a' THEN
+                   (SELECT concat_ws(' ', a.aggtransfn::text, a.aggfinalfn::text, a.aggcombinefn::text,
+                                     format_type(a.aggtranstype, NULL), a.agginitval, a.aggfinalmodify)
+                    FROM pg_aggregate a WHERE a.aggfnoid = p.oid)
+               ELSE pg_get_functiondef(p.oid) END,
+               p.proparallel::text, p.prokind::text, p.proacl::text,
+               obj_description(p.oid, 'pg_proc')) AS detail
+    FROM members m JOIN pg_proc p ON m.classid = 'pg_proc'::regclass AND p.oid = m.objid
+    UNION ALL
+    SELECT 'relation', pg_describe_object(m.classid, m.objid, 0),
+           concat_ws(E'\n', c.relkind::text, c.relacl::text, c.relrowsecurity::text,
+                     c.relforcerowsecurity::text, obj_description(c.oid, 'pg_class'),
+                     CASE WHEN c.relkind = 'v' THEN pg_get_viewdef(c.oid) END,
+                     (SELECT string_agg(format('%s %s %s %s', a.attname, format_type(a.atttypid, a.atttypmod),
+                                               a.attnotnull, pg_get_expr(ad.adbin, ad.adrelid)), E'\n'
+                                        ORDER BY a.attnum)
+                      FROM pg_attribute a LEFT JOIN pg_attrdef ad
+                           ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+                      WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped),
+                     (SELECT string_agg(format('%s %s', co.conname, pg_get_constraintdef(co.oid)), E'\n'
+                                        ORDER BY co.conname)
+                      FROM pg_constraint co WHERE co.conrelid = c.oid),
+                     (SELECT string_agg(pg_get_indexdef(i.indexrelid), E'\n' ORDER BY 1)
+                      FROM pg_index i WHERE i.indrelid = c.oid),
+                     (SELECT string_agg(pg_get_triggerdef(t.oid), E'\n' ORDER BY t.tgname)
+                      FROM pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal),
+                     (SELECT string_agg(format('%s %s %s %s %s', po.polname, po.polcmd, po.polroles::text,
+                                               pg_get_expr(po.polqual, po.polrelid),
+                                               pg_get_expr(po.polwithcheck, po.polrelid)), E'\n'
+                                        ORDER BY po.polname)
+                      FROM pg_policy po WHERE po.polrelid = c.oid))
+    FROM members m JOIN pg_class c ON m.classid = 'pg_class'::regclass AND c.oid = m.objid
+    UNION ALL
+    SELECT 'type', pg_describe_object(m.classid, m.objid, 0),
+           concat_ws(E'\n', t.typtype::text, t.typacl::text,
+                     (SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder)
+                      FROM pg_enum e WHERE e.enumtypid = t.oid),
+                     obj_description(t.oid, 'pg_type'))
+    FROM members m JOIN pg_type t ON m.classid = 'pg_type'::regclass AND t.oid = m.objid
+    UNION ALL
+    SELECT 'other', pg_describe_object(m.classid, m.objid, m.objsubid), NULL
+    FROM members m
+    WHERE m.classid NOT IN ('pg_proc'::regclass, 'pg_class'::regclass, 'pg_type'::regclass)
+    UNION ALL
+    SELECT 'schema', n.nspname, concat_ws(E'\n', n.nspacl::text, obj_description(n.oid, 'pg_namespace'))
+    FROM pg_namespace n WHERE n.nspname = 'segment'
+    UNION ALL
+    SELECT 'config', e.extname,
+           (SELECT string_agg(format('%s %s', c::regclass, w), E'\n' ORDER BY 1)
+            FROM unnest(e.extconfig, e.extcondition) AS x(c, w))
+    FROM pg_extension e WHERE e.extname = 'segment'
+) objects
+ORDER BY kind, identity
+"""
+
+# Models of every kind 0.1.0 could save, and what they predict.
+MAKE_MODELS = """
+CREATE TABLE customers AS SELECT * FROM segment.simulate_customers(1500);
+SELECT segment.save_model('scaler', segment.scaler_fit(ARRAY[monthly_spending, tenure])) FROM customers;
+SELECT segment.save_model('features', segment.preprocess_fit('customers',
+       '{monthly_spending,engagement_score,tenure}'));
+SELECT count(*) FROM segment.kmeans_fit('personas', 'customers',
+       ARRAY['monthly_spending', 'engagement_score', 'purchase_frequency'], k => '{3}', n_init => 2);
+SELECT segment.segment_train('tiers', 'customers', 'customer_segment', exclude => '{customer_id}',
+       hidden => '{16}', epochs => 5, balance => 'none');
+"""
+
+PREDICTIONS = """
+SELECT customer_id,
+       segment.segment_predict('personas', c), segment.segment_predict('tiers', c),
+       segment.segment_predict_proba('tiers', c)::text,
+       segment.preprocess(segment.model('features'), c),
+       segment.scale(segment.model('scaler'), ARRAY[monthly_spending, tenure])
+FROM customers c ORDER BY customer_id
+"""
+
+REGISTRY = "SELECT name, version, kind, deployed, model FROM segment.models ORDER BY name, version"
+
+
+def fresh_database(admin, name):
+    admin.execute(f"DROP DATABASE IF EXISTS {name}")
+    admin.execute(f"CREATE DATABASE {name}")
+
+
+@pytest.fixture(scope="module")
+def databases():
+    admin = psycopg.connect(dbname="postgres", autocommit=True)
+    fresh_database(admin, "segment_upgrade_old")
+    fresh_database(admin, "segment_upgrade_new")
+    old = psycopg.connect(dbname="segment_upgrade_old", autocommit=True)
+    new = psycopg.connect(dbname="segment_upgrade_new", autocommit=True)
+    old.execute(f"CREATE EXTENSION segment VERSION '{OLD}'")
+    new.execute("CREATE EXTENSION segment")
+    yield old, new
+    old.close()
+    new.close()
+    admin.execute("DROP DATABASE segment_upgrade_old")
+    admin.execute("DROP DATABASE segment_upgrade_new")
+    admin.close()
+
+
+def test_update_keeps_models_and_matches_a_new_install(databases):
+    old, new = databases
+    old.execute("SET client_min_messages = warning")
+    for statement in MAKE_MODELS.strip().split(";\n"):
+        old.execute(statement)
+    registry_before = old.execute(REGISTRY).fetchall()
+    predictions_before = old.execute(PREDICTIONS).fetchall()
+    assert len(registry_before) == 4
+    assert len(predictions_before) == 1500
+
+    old.execute("ALTER EXTENSION segment UPDATE")
+    version = old.execute("SELECT extversion FROM pg_extension WHERE extname = 'segment'").fetchone()[0]
+    default = new.execute("SELECT extversion FROM pg_extension WHERE extname = 'segment'").fetchone()[0]
+    assert version == default
+
+    # a new connection, so that nothing decoded under 0.1.0 is reused
+    with psycopg.connect(dbname="segment_upgrade_old") as fresh:
+        assert fresh.execute(REGISTRY).fetchall() == registry_before
+        assert fresh.execute(PREDICTIONS).fetchall() == predictions_before
+
+    updated = old.execute(DESCRIBE).fetchall()
+    installed = new.execute(DESCRIBE).fetchall()
+    only_updated = sorted(set(updated) - set(installed))
+    only_installed = sorted(set(installed) - set(updated))
+    assert (only_updated, only_installed) == ([], [])

@@ -8,10 +8,10 @@ MODULE_big = segment
 
 # The numeric core: plain C, no postgres.h (unit tests and the fuzz
 # harness link these alone).
-CORE_SRCS = src/bytes.c src/classifier_model.c src/cluster_metrics.c src/kmeans.c src/kmeans_blocks.c \
-	src/kmeans_model.c src/knn.c src/learner.c src/linalg.c src/metrics.c src/mlp.c src/mlp_train.c \
+CORE_SRCS = src/bytes.c src/cluster_metrics.c src/kmeans.c src/kmeans_blocks.c \
+	src/kmeans_model.c src/knn.c src/learner.c src/learner_mlp.c src/linalg.c src/metrics.c src/mlp.c src/mlp_train.c \
 	src/model.c src/params.c src/predictor.c src/preprocess.c src/rng.c src/scaler.c \
-	src/search_space.c src/simulate.c src/smote.c src/split.c src/train.c
+	src/search_space.c src/simulate.c src/smote.c src/split.c src/supervised_model.c src/train.c
 # The PostgreSQL layer.
 PG_SRCS = src/core_alloc_pg.c src/dataset.c src/pg_json.c src/pg_model.c \
 	src/record_encoder.c src/segment.c src/sql_kmeans.c src/sql_kmeans_agg.c \
@@ -54,6 +54,10 @@ SHLIB_LINK = -lm
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# PGXS tracks no header dependencies unless the server was configured with
+# --enable-depend (Debian's is not): rebuild on any header change.
+$(OBJS): $(HEADERS)
 
 # Minibatch training and the k-d tree's distances run short loops of
 # run-time length (a batch times a layer width, a leaf times the columns):

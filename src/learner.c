@@ -13,6 +13,7 @@
 #include "learner.h"
 
 static const SegLearner *const learners[] = {
+	&seg_learner_mlp,
 	NULL						/* end of the list */
 };
 

@@ -48,6 +48,7 @@
 #include "core.h"
 #include "frame.h"
 #include "params.h"
+#include "preprocess.h"
 
 /* Stored in model bytes: never renumber. */
 typedef enum SegTask
@@ -55,13 +56,6 @@ typedef enum SegTask
 	SEG_TASK_CLASSIFICATION = 0,
 	SEG_TASK_REGRESSION = 1
 } SegTask;
-
-/* Stored in model bytes: never renumber. */
-typedef enum SegInputForm
-{
-	SEG_INPUT_ENCODED = 0,
-	SEG_INPUT_RAW = 1
-} SegInputForm;
 
 /* One input of a learner. */
 typedef struct SegInputColumn
@@ -140,6 +134,7 @@ typedef struct SegInfoSink
 	void	   *ctx;
 	void		(*number) (void *ctx, const char *key, double v);
 	void		(*text) (void *ctx, const char *key, const char *v);
+	void		(*flag) (void *ctx, const char *key, bool v);
 	void		(*numbers) (void *ctx, const char *key, const double *v, int n);
 } SegInfoSink;
 

@@ -121,3 +121,39 @@ metrics_log_loss(const double *proba, const int *actual, int n, int n_classes)
 	}
 	return n > 0 ? sum / n : 0.0;
 }
+
+void
+metrics_regression(const double *actual, const double *predicted, int n,
+				   SegRegressionMetrics *out)
+{
+	double		mean = 0.0;
+	double		sse = 0.0;
+	double		sst = 0.0;
+	double		abs_sum = 0.0;
+	double		pct_sum = 0.0;
+	bool		zero_truth = false;
+
+	memset(out, 0, sizeof(*out));
+	out->n = n;
+	for (int i = 0; i < n; i++)
+		mean += actual[i];
+	mean = n > 0 ? mean / n : 0.0;
+	for (int i = 0; i < n; i++)
+	{
+		double		e = actual[i] - predicted[i];
+
+		sse += e * e;
+		sst += (actual[i] - mean) * (actual[i] - mean);
+		abs_sum += fabs(e);
+		if (actual[i] == 0.0)
+			zero_truth = true;
+		else
+			pct_sum += fabs(e) / fabs(actual[i]);
+	}
+	out->mean_actual = mean;
+	out->mae = n > 0 ? abs_sum / n : NAN;
+	out->rmse = n > 0 ? sqrt(sse / n) : NAN;
+	/* r2_score's convention for a constant truth: 1 if predicted exactly, else 0 */
+	out->r2 = n == 0 ? NAN : sst > 0.0 ? 1.0 - sse / sst : (sse == 0.0 ? 1.0 : 0.0);
+	out->mape = n > 0 && !zero_truth ? pct_sum / n : NAN;
+}

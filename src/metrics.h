@@ -60,4 +60,18 @@ extern void metrics_free(SegMetrics *m);
 extern double metrics_log_loss(const double *proba, const int *actual, int n,
 							   int n_classes);
 
+/* Regression metrics, as scikit-learn's of the same names. */
+typedef struct SegRegressionMetrics
+{
+	int64_t		n;
+	double		mae;			/* mean_absolute_error */
+	double		rmse;			/* mean_squared_error(squared=False) */
+	double		r2;				/* r2_score: 1 - SSE / SST (1 or 0 for a constant truth) */
+	double		mape;			/* mean_absolute_percentage_error; NaN when a truth is 0 */
+	double		mean_actual;
+} SegRegressionMetrics;
+
+extern void metrics_regression(const double *actual, const double *predicted, int n,
+							   SegRegressionMetrics *out);
+
 #endif							/* SEGMENT_METRICS_H */

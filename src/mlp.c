@@ -32,10 +32,22 @@ mlp_check_shape(const MlpShape *shape, char *errmsg)
 				 shape->n_inputs, MLP_MAX_WIDTH);
 		return SEG_ERR_INVALID;
 	}
-	if (shape->n_classes < 2 || shape->n_classes > MLP_MAX_WIDTH)
+	if (shape->output == MLP_OUTPUT_SOFTMAX &&
+		(shape->n_outputs < 2 || shape->n_outputs > MLP_MAX_WIDTH))
 	{
 		snprintf(errmsg, SEG_ERRMSG_LEN, "number of classes %d is out of range 2 .. %d",
-				 shape->n_classes, MLP_MAX_WIDTH);
+				 shape->n_outputs, MLP_MAX_WIDTH);
+		return SEG_ERR_INVALID;
+	}
+	if (shape->output == MLP_OUTPUT_LINEAR && shape->n_outputs != 1)
+	{
+		snprintf(errmsg, SEG_ERRMSG_LEN, "a linear output has 1 value, not %d",
+				 shape->n_outputs);
+		return SEG_ERR_INVALID;
+	}
+	if (shape->output != MLP_OUTPUT_SOFTMAX && shape->output != MLP_OUTPUT_LINEAR)
+	{
+		snprintf(errmsg, SEG_ERRMSG_LEN, "unknown output kind %d", (int) shape->output);
 		return SEG_ERR_INVALID;
 	}
 	if (shape->n_hidden < 0 || shape->n_hidden > MLP_MAX_HIDDEN)
@@ -78,7 +90,7 @@ mlp_create(const MlpShape *shape, Mlp **out, char *errmsg)
 		bool		bn = hidden && shape->batch_norm;
 
 		L->n_in = n_in;
-		L->n_out = hidden ? shape->hidden[l] : shape->n_classes;
+		L->n_out = hidden ? shape->hidden[l] : shape->n_outputs;
 		L->hidden = hidden;
 		/* widths are <= 65536, so n_in * n_out fits easily in a long */
 		L->w = np;
@@ -171,7 +183,8 @@ mlp_dense_create(const Mlp *m)
 	MlpDense   *d = seg_alloc0(sizeof(MlpDense));
 
 	d->n_layers = m->n_layers;
-	d->n_classes = m->shape.n_classes;
+	d->n_outputs = m->shape.n_outputs;
+	d->output = m->shape.output;
 	d->max_width = m->max_width;
 	for (int l = 0; l < m->n_layers; l++)
 	{
@@ -321,7 +334,7 @@ DenseLayerRow(const double *w, const double *a, int n_in, int n_out, double *z)
 }
 
 int
-mlp_dense_predict_row(const MlpDense *d, const double *x, double *proba, double *scratch)
+mlp_dense_predict_row(const MlpDense *d, const double *x, double *out, double *scratch)
 {
 	const double *a = x;
 	double	   *bufs[2] = {scratch, scratch + d->max_width};
@@ -329,7 +342,7 @@ mlp_dense_predict_row(const MlpDense *d, const double *x, double *proba, double 
 	for (int l = 0; l < d->n_layers; l++)
 	{
 		bool		last = l == d->n_layers - 1;
-		double	   *z = last ? proba : bufs[l & 1];
+		double	   *z = last ? out : bufs[l & 1];
 		int			n_out = d->n_out[l];
 
 		memcpy(z, d->b[l], sizeof(double) * n_out);
@@ -339,14 +352,16 @@ mlp_dense_predict_row(const MlpDense *d, const double *x, double *proba, double 
 				z[j] = z[j] > 0.0 ? z[j] : 0.0;
 		a = z;
 	}
-	mlp_softmax_rows(proba, 1, d->n_classes);
-	return mlp_argmax(proba, d->n_classes);
+	if (d->output == MLP_OUTPUT_LINEAR)
+		return 0;
+	mlp_softmax_rows(out, 1, d->n_outputs);
+	return mlp_argmax(out, d->n_outputs);
 }
 
 #define DENSE_BLOCK 256
 
 void
-mlp_dense_predict(const MlpDense *d, const double *x, int n, double *proba)
+mlp_dense_predict(const MlpDense *d, const double *x, int n, double *out)
 {
 	double	   *bufs[2];
 
@@ -361,7 +376,7 @@ mlp_dense_predict(const MlpDense *d, const double *x, int n, double *proba)
 		{
 			bool		last = l == d->n_layers - 1;
 			int			n_out = d->n_out[l];
-			double	   *z = last ? proba + (size_t) start * n_out : bufs[l & 1];
+			double	   *z = last ? out + (size_t) start * n_out : bufs[l & 1];
 
 			for (int i = 0; i < rows; i++)
 				memcpy(z + (size_t) i * n_out, d->b[l], sizeof(double) * n_out);
@@ -372,7 +387,8 @@ mlp_dense_predict(const MlpDense *d, const double *x, int n, double *proba)
 					z[k] = z[k] > 0.0 ? z[k] : 0.0;
 			a = z;
 		}
-		mlp_softmax_rows(proba + (size_t) start * d->n_classes, rows, d->n_classes);
+		if (d->output == MLP_OUTPUT_SOFTMAX)
+			mlp_softmax_rows(out + (size_t) start * d->n_outputs, rows, d->n_outputs);
 	}
 	seg_free(bufs[0]);
 	seg_free(bufs[1]);
@@ -382,25 +398,45 @@ mlp_dense_predict(const MlpDense *d, const double *x, int n, double *proba)
 #define PROBA_FLOOR 1e-15
 
 void
-mlp_evaluate(const MlpDense *d, const double *x, const int *y, int n,
-			 double *proba, double *loss, double *accuracy)
+mlp_evaluate(const MlpDense *d, const double *x, MlpTargets t, int n,
+			 double *out, double *loss, double *score)
 {
 	double		sum = 0.0;
 	int			correct = 0;
-	int			c = d->n_classes;
+	int			c = d->n_outputs;
 
-	mlp_dense_predict(d, x, n, proba);
+	mlp_dense_predict(d, x, n, out);
+	if (d->output == MLP_OUTPUT_LINEAR)
+	{
+		double		mean = 0.0;
+		double		total = 0.0;
+
+		for (int i = 0; i < n; i++)
+		{
+			double		e = t.value[i] - out[i];
+
+			sum += e * e;
+			mean += t.value[i];
+		}
+		mean = n > 0 ? mean / n : 0.0;
+		for (int i = 0; i < n; i++)
+			total += (t.value[i] - mean) * (t.value[i] - mean);
+		*loss = n > 0 ? 0.5 * sum / n : 0.0;
+		/* R2 as scikit-learn's r2_score: 1 for a perfect fit of a constant */
+		*score = total > 0.0 ? 1.0 - sum / total : (sum == 0.0 ? 1.0 : 0.0);
+		return;
+	}
 	for (int i = 0; i < n; i++)
 	{
-		const double *p = proba + (size_t) i * c;
-		double		py = p[y[i]];
+		const double *p = out + (size_t) i * c;
+		double		py = p[t.y[i]];
 
 		sum -= log(py > PROBA_FLOOR ? py : PROBA_FLOOR);
-		if (mlp_argmax(p, c) == y[i])
+		if (mlp_argmax(p, c) == t.y[i])
 			correct++;
 	}
 	*loss = n > 0 ? sum / n : 0.0;
-	*accuracy = n > 0 ? (double) correct / n : 0.0;
+	*score = n > 0 ? (double) correct / n : 0.0;
 }
 
 /* ---- training-mode passes ------------------------------------------ */
@@ -561,7 +597,7 @@ DropoutMask(double *restrict mask, size_t cells, double dropout, SegRng *rng)
 	}
 }
 
-/* Forward pass in training mode; leaves probabilities in w->pre[last]. */
+/* Forward pass in training mode; leaves the outputs in w->pre[last]. */
 static void
 ForwardTrain(Mlp *m, MlpWork *w, const double *x, int n, double dropout, SegRng *rng,
 			 bool update_stats)
@@ -598,35 +634,51 @@ ForwardTrain(Mlp *m, MlpWork *w, const double *x, int n, double dropout, SegRng 
 			act[c] = (z[c] > 0.0 ? z[c] : 0.0) * mask[c];
 		a = act;
 	}
-	mlp_softmax_rows(w->pre[m->n_layers - 1], n, m->shape.n_classes);
+	if (m->shape.output == MLP_OUTPUT_SOFTMAX)
+		mlp_softmax_rows(w->pre[m->n_layers - 1], n, m->shape.n_outputs);
 }
 
 double
-mlp_loss_grad(Mlp *m, MlpWork *w, const double *x, const int *y, int n,
+mlp_loss_grad(Mlp *m, MlpWork *w, const double *x, MlpTargets t, int n,
 			  const double *class_weight, double dropout, double l2, SegRng *rng,
 			  bool update_stats, double *grad)
 {
 	int			last = m->n_layers - 1;
-	int			c = m->shape.n_classes;
-	const double *proba;
+	int			c = m->shape.n_outputs;
+	const double *out;
 	double		loss = 0.0;
 	double		penalty = 0.0;
 	double	   *dz = w->dz;
 
 	ForwardTrain(m, w, x, n, dropout, rng, update_stats);
-	proba = w->pre[last];
+	out = w->pre[last];
 
-	/* output layer: d loss / d logits = weight * (p - onehot) / n */
-	for (int i = 0; i < n; i++)
+	if (m->shape.output == MLP_OUTPUT_LINEAR)
 	{
-		double		wi = class_weight != NULL ? class_weight[y[i]] : 1.0;
-		double		py = proba[(size_t) i * c + y[i]];
+		/* squared loss mean((z - y)^2) / 2: d loss / d z = (z - y) / n */
+		for (int i = 0; i < n; i++)
+		{
+			double		e = out[i] - t.value[i];
 
-		loss -= wi * log(py > PROBA_FLOOR ? py : PROBA_FLOOR);
-		for (int j = 0; j < c; j++)
-			dz[(size_t) i * c + j] = wi * (proba[(size_t) i * c + j] - (j == y[i])) / n;
+			loss += e * e;
+			dz[i] = e / n;
+		}
+		loss = 0.5 * loss / n;
 	}
-	loss /= n;
+	else
+	{
+		/* d loss / d logits = weight * (p - onehot) / n */
+		for (int i = 0; i < n; i++)
+		{
+			double		wi = class_weight != NULL ? class_weight[t.y[i]] : 1.0;
+			double		py = out[(size_t) i * c + t.y[i]];
+
+			loss -= wi * log(py > PROBA_FLOOR ? py : PROBA_FLOOR);
+			for (int j = 0; j < c; j++)
+				dz[(size_t) i * c + j] = wi * (out[(size_t) i * c + j] - (j == t.y[i])) / n;
+		}
+		loss /= n;
+	}
 
 	for (int l = last; l >= 0; l--)
 	{

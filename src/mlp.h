@@ -1,9 +1,10 @@
 /*-------------------------------------------------------------------------
  *
  * mlp.h
- *	  A multilayer perceptron classifier on plain matrices: dense ReLU
- *	  layers with optional batch normalisation and inverted dropout, a
- *	  softmax output, cross-entropy loss, Adam, early stopping.
+ *	  A multilayer perceptron on plain matrices: dense ReLU layers with
+ *	  optional batch normalisation and inverted dropout, and either a
+ *	  softmax output with cross-entropy loss (classification) or one linear
+ *	  output with squared error (regression); Adam, early stopping.
  *
  * Hidden layer l computes, for a minibatch A (B x n_in):
  *	Z = A W (+ b)                  W is n_in x n_out, row-major
@@ -18,7 +19,8 @@
  * Loss (as scikit-learn's MLPClassifier): mean weighted cross-entropy over
  * the minibatch plus (l2 / 2) * sum(W^2) / B over every weight matrix
  * (biases, gamma and beta are not penalised), so `l2` is sklearn's
- * `alpha`.  Initialisation is sklearn's Glorot uniform: weights and
+ * `alpha`.  A linear output uses MLPRegressor's squared loss,
+ * mean((y - z)^2) / 2, with the same penalty.  Initialisation is sklearn's Glorot uniform: weights and
  * biases ~ U(-s, s), s = sqrt(6 / (n_in + n_out)); gamma = 1, beta = 0.
  * Adam: beta1 0.9, beta2 0.999, eps 1e-8, bias-corrected step size.
  *
@@ -42,10 +44,17 @@
 #define MLP_BN_EPS 1e-5
 #define MLP_BN_MOMENTUM 0.1
 
+typedef enum MlpOutput
+{
+	MLP_OUTPUT_SOFTMAX,			/* class probabilities, cross-entropy */
+	MLP_OUTPUT_LINEAR			/* one value, squared error */
+} MlpOutput;
+
 typedef struct MlpShape
 {
 	int			n_inputs;
-	int			n_classes;
+	int			n_outputs;		/* classes (>= 2), or 1 for a linear output */
+	MlpOutput	output;
 	int			n_hidden;		/* hidden layers, 0 .. MLP_MAX_HIDDEN */
 	int			hidden[MLP_MAX_HIDDEN];
 	bool		batch_norm;
@@ -99,7 +108,8 @@ typedef struct MlpDense
 	int			n_out[MLP_MAX_HIDDEN + 1];
 	double	   *w[MLP_MAX_HIDDEN + 1];
 	double	   *b[MLP_MAX_HIDDEN + 1];
-	int			n_classes;
+	int			n_outputs;
+	MlpOutput	output;
 	int			max_width;
 } MlpDense;
 
@@ -112,14 +122,15 @@ extern void mlp_dense_free(MlpDense *d);
 #define MLP_ROW_SCRATCH(d) (2 * (d)->max_width)
 
 /*
- * Class probabilities of one encoded row into proba (n_classes); returns
- * the most probable class (the lowest index on ties).  Allocates nothing.
+ * The outputs of one encoded row into out (n_outputs: probabilities, or
+ * the value); returns the most probable class (the lowest index on ties),
+ * 0 for a linear output.  Allocates nothing.
  */
-extern int	mlp_dense_predict_row(const MlpDense *d, const double *x, double *proba,
+extern int	mlp_dense_predict_row(const MlpDense *d, const double *x, double *out,
 								  double *scratch);
 
-/* Probabilities of n rows (n x n_classes), in blocks through GEMM. */
-extern void mlp_dense_predict(const MlpDense *d, const double *x, int n, double *proba);
+/* Outputs of n rows (n x n_outputs), in blocks through GEMM. */
+extern void mlp_dense_predict(const MlpDense *d, const double *x, int n, double *out);
 
 /* in-place softmax of each of n rows of width c */
 extern void mlp_softmax_rows(double *z, int n, int c);
@@ -135,23 +146,31 @@ typedef struct MlpWork MlpWork;
 extern MlpWork *mlp_work_create(const Mlp *m, int max_batch);
 extern void mlp_work_free(MlpWork *w);
 
+/* Targets of n rows: classes for a softmax output, values for a linear one. */
+typedef struct MlpTargets
+{
+	const int  *y;
+	const double *value;
+} MlpTargets;
+
 /*
- * Training-mode loss of a minibatch (x: n x n_inputs, y: classes), with
- * per-class weights (NULL: all 1), dropout p with masks drawn from rng,
- * sklearn's L2 penalty l2,
- * and its gradient with respect to params into grad (n_params).  When
- * update_stats, the running statistics move towards the batch's.
+ * Training-mode loss of a minibatch (x: n x n_inputs), with per-class
+ * weights (softmax only; NULL: all 1), dropout p with masks drawn from
+ * rng, sklearn's L2 penalty l2, and its gradient with respect to params
+ * into grad (n_params).  When update_stats, the running statistics move
+ * towards the batch's.
  */
-extern double mlp_loss_grad(Mlp *m, MlpWork *w, const double *x, const int *y, int n,
+extern double mlp_loss_grad(Mlp *m, MlpWork *w, const double *x, MlpTargets t, int n,
 							const double *class_weight, double dropout, double l2,
 							SegRng *rng, bool update_stats, double *grad);
 
 /*
- * Eval-mode mean cross-entropy (unweighted) and accuracy of n rows, into
- * loss / accuracy; proba (n x n_classes) receives the probabilities.
+ * Eval-mode loss (mean cross-entropy, unweighted, or half the mean
+ * squared error) and score (accuracy, or R2) of n rows; out (n x
+ * n_outputs) receives the outputs.
  */
-extern void mlp_evaluate(const MlpDense *d, const double *x, const int *y, int n,
-						 double *proba, double *loss, double *accuracy);
+extern void mlp_evaluate(const MlpDense *d, const double *x, MlpTargets t, int n,
+						 double *out, double *loss, double *score);
 
 typedef struct MlpTrainParams
 {
@@ -168,9 +187,17 @@ typedef struct MlpTrainParams
 typedef struct MlpData
 {
 	const double *x;
-	const int  *y;
+	MlpTargets	t;
 	int			n;
 } MlpData;
+
+/* One epoch: mean minibatch loss, validation loss and score. */
+typedef struct MlpEpoch
+{
+	double		train_loss;
+	double		val_loss;
+	double		val_score;
+} MlpEpoch;
 
 typedef struct MlpFitResult
 {
@@ -178,7 +205,8 @@ typedef struct MlpFitResult
 	int			best_epoch;		/* 1-based epoch whose weights were kept */
 	double		train_loss;		/* mean minibatch loss of the best epoch */
 	double		val_loss;		/* of the best epoch */
-	double		val_accuracy;
+	double		val_score;		/* accuracy or R2 of the best epoch */
+	MlpEpoch   *history;		/* epochs_run entries (seg_alloc'ed), or NULL */
 } MlpFitResult;
 
 /*
@@ -187,7 +215,8 @@ typedef struct MlpFitResult
  * `patience` epochs without a lower validation loss and restores the
  * best epoch's parameters and running statistics.  Calls the interrupt
  * hook once per minibatch and reports each epoch through the progress
- * hook.  Deterministic for rng's state.
+ * hook.  Deterministic for rng's state.  result->history receives every
+ * epoch's figures (the caller frees it).
  */
 extern SegStatus mlp_fit(Mlp *m, const MlpData *train, const MlpData *val,
 						 const MlpTrainParams *p, SegRng *rng, const SegHooks *hooks,

@@ -75,25 +75,24 @@ CheckTrainParams(const Mlp *m, const MlpData *train, const MlpData *val,
 		snprintf(errmsg, SEG_ERRMSG_LEN, "epochs, batch size and patience must be >= 1");
 		return SEG_ERR_INVALID;
 	}
-	if (train->n < 2 || val->n < 1)
+	if (train->n < 2)
 	{
-		snprintf(errmsg, SEG_ERRMSG_LEN,
-				 "training needs at least 2 training rows and 1 validation row, not %d and %d",
-				 train->n, val->n);
+		snprintf(errmsg, SEG_ERRMSG_LEN, "training needs at least 2 rows, not %d", train->n);
 		return SEG_ERR_INVALID;
 	}
-	for (int i = 0; i < train->n; i++)
-		if (train->y[i] < 0 || train->y[i] >= m->shape.n_classes)
-		{
-			snprintf(errmsg, SEG_ERRMSG_LEN, "class index %d out of range", train->y[i]);
-			return SEG_ERR_INVALID;
-		}
-	for (int i = 0; i < val->n; i++)
-		if (val->y[i] < 0 || val->y[i] >= m->shape.n_classes)
-		{
-			snprintf(errmsg, SEG_ERRMSG_LEN, "class index %d out of range", val->y[i]);
-			return SEG_ERR_INVALID;
-		}
+	for (int part = 0; part < 2; part++)
+	{
+		const MlpData *data = part == 0 ? train : val;
+
+		for (int i = 0; i < data->n; i++)
+			if (m->shape.output == MLP_OUTPUT_LINEAR ? !isfinite(data->t.value[i]) :
+				data->t.y[i] < 0 || data->t.y[i] >= m->shape.n_outputs)
+			{
+				snprintf(errmsg, SEG_ERRMSG_LEN, m->shape.output == MLP_OUTPUT_LINEAR ?
+						 "target values must be finite" : "class index out of range");
+				return SEG_ERR_INVALID;
+			}
+	}
 	return SEG_OK;
 }
 
@@ -106,11 +105,14 @@ mlp_fit(Mlp *m, const MlpData *train, const MlpData *val, const MlpTrainParams *
 	int			max_batch;
 	int		   *order;
 	double	   *xb;
-	int		   *yb;
+	int		   *yb = NULL;
+	double	   *vb = NULL;
+	MlpTargets	tb;
 	double	   *grad;
 	double	   *best_params;
 	double	   *best_stats;
-	double	   *val_proba;
+	double	   *val_out;
+	bool		linear = m->shape.output == MLP_OUTPUT_LINEAR;
 	Adam		adam;
 	MlpWork    *work;
 	MlpDense   *dense;
@@ -122,11 +124,16 @@ mlp_fit(Mlp *m, const MlpData *train, const MlpData *val, const MlpTrainParams *
 	max_batch = p->batch_size < train->n ? p->batch_size + 1 : train->n;
 	order = seg_alloc(sizeof(int) * train->n);
 	xb = seg_alloc(sizeof(double) * (size_t) max_batch * d);
-	yb = seg_alloc(sizeof(int) * max_batch);
+	if (linear)
+		vb = seg_alloc(sizeof(double) * max_batch);
+	else
+		yb = seg_alloc(sizeof(int) * max_batch);
+	tb.y = yb;
+	tb.value = vb;
 	grad = seg_alloc0(sizeof(double) * m->n_params);
 	best_params = seg_alloc(sizeof(double) * m->n_params);
 	best_stats = seg_alloc(sizeof(double) * (m->n_stats > 0 ? m->n_stats : 1));
-	val_proba = seg_alloc(sizeof(double) * (size_t) val->n * m->shape.n_classes);
+	val_out = seg_alloc(sizeof(double) * (size_t) (val->n > 0 ? val->n : 1) * m->shape.n_outputs);
 	adam.m = seg_alloc0(sizeof(double) * m->n_params);
 	adam.v = seg_alloc0(sizeof(double) * m->n_params);
 	adam.beta1_t = adam.beta2_t = 1.0;
@@ -136,13 +143,14 @@ mlp_fit(Mlp *m, const MlpData *train, const MlpData *val, const MlpTrainParams *
 	for (int i = 0; i < train->n; i++)
 		order[i] = i;
 	memset(result, 0, sizeof(*result));
+	result->history = seg_alloc(sizeof(MlpEpoch) * p->epochs);
 
 	for (int epoch = 1; epoch <= p->epochs; epoch++)
 	{
 		double		loss_sum = 0.0;
 		double		train_loss;
 		double		val_loss;
-		double		val_accuracy;
+		double		val_score;
 		char		line[SEG_ERRMSG_LEN];
 
 		rng_shuffle(rng, order, train->n);
@@ -159,23 +167,42 @@ mlp_fit(Mlp *m, const MlpData *train, const MlpData *val, const MlpTrainParams *
 				int			r = order[start + i];
 
 				memcpy(xb + (size_t) i * d, train->x + (size_t) r * d, sizeof(double) * d);
-				yb[i] = train->y[r];
+				if (linear)
+					vb[i] = train->t.value[r];
+				else
+					yb[i] = train->t.y[r];
 			}
-			loss_sum += size * mlp_loss_grad(m, work, xb, yb, size, p->class_weight,
+			loss_sum += size * mlp_loss_grad(m, work, xb, tb, size, p->class_weight,
 											 p->dropout, p->l2, rng, true, grad);
 			AdamStep(&adam, m->params, grad, m->n_params, p->learning_rate);
 			start += size;
 		}
 		train_loss = loss_sum / train->n;
-		mlp_dense_refresh(dense, m);
-		mlp_evaluate(dense, val->x, val->y, val->n, val_proba, &val_loss, &val_accuracy);
-		snprintf(line, sizeof(line),
-				 "%s%sepoch %d/%d - loss: %.4f - val_loss: %.4f - val_accuracy: %.4f",
-				 p->progress_label ? p->progress_label : "",
-				 p->progress_label ? " " : "",
-				 epoch, p->epochs, train_loss, val_loss, val_accuracy);
+		if (val->n > 0)
+		{
+			mlp_dense_refresh(dense, m);
+			mlp_evaluate(dense, val->x, val->t, val->n, val_out, &val_loss, &val_score);
+			snprintf(line, sizeof(line),
+					 "%s%sepoch %d/%d - loss: %.4f - val_loss: %.4f - val_%s: %.4f",
+					 p->progress_label ? p->progress_label : "",
+					 p->progress_label ? " " : "",
+					 epoch, p->epochs, train_loss, val_loss, linear ? "r2" : "accuracy",
+					 val_score);
+		}
+		else
+		{
+			/* without validation rows every epoch is kept: the last one wins */
+			val_loss = -(double) epoch;
+			val_score = NAN;
+			snprintf(line, sizeof(line), "%s%sepoch %d/%d - loss: %.4f",
+					 p->progress_label ? p->progress_label : "",
+					 p->progress_label ? " " : "", epoch, p->epochs, train_loss);
+		}
 		seg_progress(hooks, line);
 		result->epochs_run = epoch;
+		result->history[epoch - 1].train_loss = train_loss;
+		result->history[epoch - 1].val_loss = val->n > 0 ? val_loss : NAN;
+		result->history[epoch - 1].val_score = val_score;
 		if (!isfinite(train_loss) || !isfinite(val_loss))
 			break;				/* diverged: keep the best epoch so far */
 		if (val_loss < best_loss)
@@ -186,8 +213,8 @@ mlp_fit(Mlp *m, const MlpData *train, const MlpData *val, const MlpTrainParams *
 			memcpy(best_stats, m->stats, sizeof(double) * m->n_stats);
 			result->best_epoch = epoch;
 			result->train_loss = train_loss;
-			result->val_loss = val_loss;
-			result->val_accuracy = val_accuracy;
+			result->val_loss = val->n > 0 ? val_loss : NAN;
+			result->val_score = val_score;
 		}
 		else if (++wait >= p->patience)
 			break;
@@ -198,6 +225,8 @@ mlp_fit(Mlp *m, const MlpData *train, const MlpData *val, const MlpTrainParams *
 		snprintf(errmsg, SEG_ERRMSG_LEN,
 				 "training diverged: the loss is not finite after the first epoch");
 		status = SEG_ERR_INVALID;
+		seg_free(result->history);
+		result->history = NULL;
 	}
 	else
 	{
@@ -209,11 +238,12 @@ mlp_fit(Mlp *m, const MlpData *train, const MlpData *val, const MlpTrainParams *
 	mlp_work_free(work);
 	seg_free(adam.m);
 	seg_free(adam.v);
-	seg_free(val_proba);
+	seg_free(val_out);
 	seg_free(best_stats);
 	seg_free(best_params);
 	seg_free(grad);
 	seg_free(yb);
+	seg_free(vb);
 	seg_free(xb);
 	seg_free(order);
 	return status;

@@ -18,6 +18,7 @@ static const char *const kind_names[] = {
 	[SEG_MODEL_PREPROCESSOR] = "preprocessor",
 	[SEG_MODEL_KMEANS] = "kmeans",
 	[SEG_MODEL_CLASSIFIER] = "classifier",
+	[SEG_MODEL_REGRESSOR] = "regressor",
 };
 
 const char *

@@ -70,7 +70,7 @@ params_word_of(const SegParamSpec *spec, double v)
 static bool
 InRange(const SegParamSpec *spec, double v)
 {
-	if (!isfinite(v) || v > spec->max)
+	if (!isfinite(v) || (spec->max_exclusive ? !(v < spec->max) : !(v <= spec->max)))
 		return false;
 	if (spec->min_exclusive ? !(v > spec->min) : !(v >= spec->min))
 		return false;
@@ -88,8 +88,9 @@ RangeMessage(const SegParamSpec *spec, const char *what, double v, char *errmsg)
 		snprintf(errmsg, SEG_ERRMSG_LEN, "%s must be %s %s %g, not %g", what, kind,
 				 spec->min_exclusive ? ">" : ">=", spec->min, v);
 	else
-		snprintf(errmsg, SEG_ERRMSG_LEN, "%s must be %s %s %g and <= %g, not %g", what, kind,
-				 spec->min_exclusive ? ">" : ">=", spec->min, spec->max, v);
+		snprintf(errmsg, SEG_ERRMSG_LEN, "%s must be %s %s %g and %s %g, not %g", what, kind,
+				 spec->min_exclusive ? ">" : ">=", spec->min,
+				 spec->max_exclusive ? "<" : "<=", spec->max, v);
 }
 
 SegStatus

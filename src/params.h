@@ -55,6 +55,7 @@ typedef struct SegParamSpec
 	double		min;			/* inclusive bounds of a number or of list elements */
 	double		max;
 	bool		min_exclusive;	/* > min rather than >= min */
+	bool		max_exclusive;	/* < max rather than <= max */
 	int			max_list_len;	/* INT_LIST: longest list (<= SEG_PARAM_MAX_LIST) */
 	const SegIntList *default_list;
 	const SegParamName *words;	/* NULL-terminated; NULL when none */

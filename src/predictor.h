@@ -1,15 +1,17 @@
 /*-------------------------------------------------------------------------
  *
  * predictor.h
- *	  A decoded model that maps one row to a class: the common shape of
- *	  k-means models (class = cluster) and classifiers, so that
- *	  segment_predict() serves both through one cache and one hot path.
+ *	  A decoded model that maps one row to a class or a value: the common
+ *	  shape of k-means models (class = cluster), classifiers and
+ *	  regressors, so that segment_predict() serves all of them through one
+ *	  cache and one hot path.
  *
  * A predictor optionally owns a preprocessor: with one, rows are encoded
- * from named columns (segment_predict(model, record)); without one, the
- * model takes already-encoded float8 features.  predict_row must not
- * allocate: it works in the caller's scratch of scratch_len doubles, so
- * the per-row path of segment_predict has no palloc.
+ * from named columns (segment_predict(model, record)) into the model's
+ * input form (preprocess.h); without one, the model takes its features
+ * as a float8 array.  predict_row must not allocate: it works in the
+ * caller's scratch of scratch_len doubles, so the per-row path of
+ * segment_predict has no palloc.
  *
  * Each model kind provides a reader that fills a SegPredictor from the
  * payload of its model bytes; predictor_read() dispatches on the kind.
@@ -24,22 +26,26 @@
 
 #include "bytes.h"
 #include "core.h"
+#include "preprocess.h"
 
 struct SegPreprocessor;
 
 typedef struct SegPredictor
 {
-	int			kind;			/* SEG_MODEL_KMEANS or SEG_MODEL_CLASSIFIER */
-	struct SegPreprocessor *prep;	/* NULL: features come encoded */
-	int			n_features;		/* width of the encoded feature vector */
-	int			n_classes;		/* clusters or classes */
-	char	  **class_names;	/* text of each class: the label's spelling, or the cluster number */
+	int			kind;			/* SEG_MODEL_KMEANS, _CLASSIFIER or _REGRESSOR */
+	struct SegPreprocessor *prep;	/* NULL: features come as an array */
+	SegInputForm input;			/* the form rows are encoded into */
+	int			n_features;		/* width of the input vector */
+	int			n_classes;		/* clusters or classes; 1 for a regressor */
+	char	  **class_names;	/* text of each class: the label's spelling, or the
+								 * cluster number; NULL for a regressor */
 	const void *estimator;		/* the kind's own decoded model */
 
 	/*
 	 * Writes one score per class into scores (probabilities for a
-	 * classifier, negated squared distances for k-means) and returns the
-	 * index of the predicted class.  scratch holds scratch_len doubles.
+	 * classifier, negated squared distances for k-means; the value for a
+	 * regressor) and returns the index of the predicted class (0 for a
+	 * regressor).  scratch holds scratch_len doubles.
 	 */
 	int			(*predict_row) (const void *estimator, const double *features,
 								double *scores, double *scratch);
@@ -62,6 +68,7 @@ extern void predictor_free(SegPredictor *p);
 
 /* Per-kind readers: the payload of a model of that kind. */
 extern SegStatus kmeans_predictor_read(SegReader *payload, SegPredictor *out, char *errmsg);
-extern SegStatus classifier_predictor_read(SegReader *payload, SegPredictor *out, char *errmsg);
+extern SegStatus supervised_predictor_read(int kind, SegReader *payload, SegPredictor *out,
+										   char *errmsg);
 
 #endif							/* SEGMENT_PREDICTOR_H */

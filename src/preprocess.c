@@ -8,6 +8,7 @@
  *
  *-------------------------------------------------------------------------
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -226,6 +227,34 @@ SegStatus
 prep_transform_frame(const SegPreprocessor *p, const SegFrame *frame,
 					 const int *rows, int n_rows, double *out, char *errmsg)
 {
+	return prep_transform_frame_as(p, frame, rows, n_rows, SEG_INPUT_ENCODED, out, errmsg);
+}
+
+int
+prep_width(const SegPreprocessor *p, SegInputForm form)
+{
+	return form == SEG_INPUT_RAW ? p->n_columns : p->n_outputs;
+}
+
+void
+prep_row_as(const SegPreprocessor *p, const double *raw, SegInputForm form, double *out)
+{
+	if (form == SEG_INPUT_ENCODED)
+	{
+		prep_encode_row(p, raw, out);
+		return;
+	}
+	for (int j = 0; j < p->n_columns; j++)
+		out[j] = raw[j] == PREP_UNSEEN && p->columns[j].kind == SEG_COL_CATEGORICAL ?
+			NAN : raw[j];
+}
+
+SegStatus
+prep_transform_frame_as(const SegPreprocessor *p, const SegFrame *frame, const int *rows,
+						int n_rows, SegInputForm form, double *out, char *errmsg)
+{
+	int			width = prep_width(p, form);
+
 	int		  **remap;
 	double	   *raw;
 	SegStatus	status = SEG_OK;
@@ -276,7 +305,7 @@ prep_transform_frame(const SegPreprocessor *p, const SegFrame *frame,
 
 			raw[j] = (remap[j] != NULL && !SEG_IS_MISSING(v)) ? remap[j][(int) v] : v;
 		}
-		prep_encode_row(p, raw, out + (size_t) i * p->n_outputs);
+		prep_row_as(p, raw, form, out + (size_t) i * width);
 	}
 
 done:

@@ -53,6 +53,22 @@ typedef struct SegPreprocessor
 /* Category index used for a value that training did not see. */
 #define PREP_UNSEEN (-1.0)
 
+/*
+ * What a model takes as its input row (stored in model bytes: never
+ * renumber):
+ *	ENCODED  prep_encode_row's output: NULLs imputed, categories one-hot,
+ *	         numbers standardised (n_outputs values, all finite)
+ *	RAW      one value per column: numbers as they are, booleans 0 / 1,
+ *	         categories as their index in the preprocessor's vocabulary;
+ *	         NaN for NULL and for a category training never saw
+ *	         (n_columns values)
+ */
+typedef enum SegInputForm
+{
+	SEG_INPUT_ENCODED = 0,
+	SEG_INPUT_RAW = 1
+} SegInputForm;
+
 /* Fits on rows (all rows when rows is NULL) of frame. */
 extern SegStatus prep_fit(const SegFrame *frame, const int *rows, int n_rows,
 						  SegPreprocessor **out, char *errmsg);
@@ -65,6 +81,21 @@ extern SegStatus prep_fit(const SegFrame *frame, const int *rows, int n_rows,
 extern SegStatus prep_transform_frame(const SegPreprocessor *p, const SegFrame *frame,
 									  const int *rows, int n_rows, double *out,
 									  char *errmsg);
+
+/* The same in either input form: out is n_rows x prep_width(p, form). */
+extern SegStatus prep_transform_frame_as(const SegPreprocessor *p, const SegFrame *frame,
+										 const int *rows, int n_rows, SegInputForm form,
+										 double *out, char *errmsg);
+
+/* Values per row of the given form. */
+extern int	prep_width(const SegPreprocessor *p, SegInputForm form);
+
+/*
+ * A raw row (as prep_encode_row takes it) in the given form into out;
+ * allocates nothing.
+ */
+extern void prep_row_as(const SegPreprocessor *p, const double *raw, SegInputForm form,
+						double *out);
 
 /*
  * Encodes one row of raw values: numeric/boolean as values, categorical

@@ -9,26 +9,17 @@
  *-------------------------------------------------------------------------
  */
 #include <math.h>
+#include <string.h>
 
 #include "rng.h"
 #include "search_space.h"
-
-static const char *const param_names[SEARCH_N_PARAMS] = {
-	"hidden", "dropout", "learning_rate", "l2", "batch_size", "batch_norm", "balance"
-};
-
-const char *
-search_param_name(SearchParam p)
-{
-	return p < SEARCH_N_PARAMS ? param_names[p] : "?";
-}
 
 long
 search_grid_size(const SegSearchSpace *space)
 {
 	long		size = 1;
 
-	for (int p = 0; p < SEARCH_N_PARAMS; p++)
+	for (int p = 0; p < space->n_dims; p++)
 	{
 		const SearchDim *d = &space->dims[p];
 
@@ -43,41 +34,48 @@ search_grid_size(const SegSearchSpace *space)
 	return size;
 }
 
-/* Sets parameter p of cfg to choice k of its dimension. */
-static void
-SetChoice(SegTrialConfig *cfg, const SearchDim *d, SearchParam p, int k)
+SegTrialConfig
+trial_config_copy(const SegTrialConfig *config)
 {
-	double		v = d->choices != NULL ? d->choices[k] : 0.0;
+	SegTrialConfig copy = *config;
 
-	switch (p)
-	{
-		case SEARCH_HIDDEN:
-			cfg->hidden = d->hidden[k];
-			break;
-		case SEARCH_DROPOUT:
-			cfg->dropout = v;
-			break;
-		case SEARCH_LEARNING_RATE:
-			cfg->learning_rate = v;
-			break;
-		case SEARCH_L2:
-			cfg->l2 = v;
-			break;
-		case SEARCH_BATCH_SIZE:
-			cfg->batch_size = (int) v;
-			break;
-		case SEARCH_BATCH_NORM:
-			cfg->batch_norm = v != 0.0;
-			break;
-		case SEARCH_BALANCE:
-			cfg->balance = (int) v;
-			break;
-		default:
-			break;
-	}
+	copy.params = seg_alloc(config->learner->params_size);
+	memcpy(copy.params, config->params, config->learner->params_size);
+	return copy;
 }
 
-/* A draw from a distribution dimension. */
+/*
+ * Sets a dimension's value in cfg: v for numbers (rounded for integers,
+ * as a range over an integer setting draws reals), list k for INT_LIST.
+ * Values were validated when the space was parsed.
+ */
+static void
+SetValue(SegTrialConfig *cfg, const SearchDim *d, double v, int k)
+{
+	char		unused[SEG_ERRMSG_LEN];
+
+	if (d->spec == NULL)
+	{
+		cfg->balance = (int) v;
+		return;
+	}
+	if (d->spec->type == SEG_PARAM_INT_LIST)
+	{
+		(void) params_set_list(d->spec, cfg->params, d->lists[k].v, d->lists[k].n, unused);
+		return;
+	}
+	if (d->spec->type == SEG_PARAM_INT)
+		v = floor(v + 0.5);
+	(void) params_set_number(d->spec, cfg->params, v, unused);
+}
+
+static void
+SetChoice(SegTrialConfig *cfg, const SearchDim *d, int k)
+{
+	SetValue(cfg, d, d->choices != NULL ? d->choices[k] : 0.0, k);
+}
+
+/* A draw from a range dimension. */
 static double
 Draw(const SearchDim *d, SegRng *rng)
 {
@@ -101,15 +99,15 @@ search_trials(const SegSearchSpace *space, const SegTrialConfig *base, int trial
 		{
 			long		rest = t;
 
-			out[t] = *base;
+			out[t] = trial_config_copy(base);
 			/* the last dimension varies fastest */
-			for (int p = SEARCH_N_PARAMS - 1; p >= 0; p--)
+			for (int p = space->n_dims - 1; p >= 0; p--)
 			{
 				const SearchDim *d = &space->dims[p];
 
 				if (d->kind == SEARCH_ABSENT)
 					continue;
-				SetChoice(&out[t], d, (SearchParam) p, (int) (rest % d->n_choices));
+				SetChoice(&out[t], d, (int) (rest % d->n_choices));
 				rest /= d->n_choices;
 			}
 		}
@@ -120,28 +118,17 @@ search_trials(const SegSearchSpace *space, const SegTrialConfig *base, int trial
 	rng_seed(&rng, seed);
 	for (int t = 0; t < trials; t++)
 	{
-		out[t] = *base;
-		for (int p = 0; p < SEARCH_N_PARAMS; p++)
+		out[t] = trial_config_copy(base);
+		for (int p = 0; p < space->n_dims; p++)
 		{
 			const SearchDim *d = &space->dims[p];
 
 			if (d->kind == SEARCH_ABSENT)
 				continue;
 			if (d->kind == SEARCH_CHOICES)
-				SetChoice(&out[t], d, (SearchParam) p, (int) rng_below(&rng, d->n_choices));
+				SetChoice(&out[t], d, (int) rng_below(&rng, d->n_choices));
 			else
-			{
-				double		v = Draw(d, &rng);
-
-				if (p == SEARCH_BATCH_SIZE)
-					out[t].batch_size = (int) floor(v + 0.5);
-				else if (p == SEARCH_DROPOUT)
-					out[t].dropout = v;
-				else if (p == SEARCH_LEARNING_RATE)
-					out[t].learning_rate = v;
-				else if (p == SEARCH_L2)
-					out[t].l2 = v;
-			}
+				SetValue(&out[t], d, Draw(d, &rng), 0);
 		}
 	}
 	*n_out = trials;

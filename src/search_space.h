@@ -1,16 +1,17 @@
 /*-------------------------------------------------------------------------
  *
  * search_space.h
- *	  Hyperparameter search spaces and the trial configurations drawn
- *	  from them.
+ *	  Hyperparameter search spaces over any learner's settings, and the
+ *	  trials drawn from them.
  *
- * A space gives, for some hyperparameters, either a list of values or a
- * distribution ({"uniform": [a, b]} / {"log_uniform": [a, b]}); the
- * others keep the call's values.  When every given entry is a list and
- * the trials asked for cover the whole grid, the trials are the grid (in
- * order, the first entry varying slowest); otherwise they are drawn at
- * random, reproducibly for the seed.  The SQL layer parses the jsonb into
- * this struct.
+ * A dimension varies one setting of the learner (found by name in its
+ * SegParamSpec table) or the balance mode, either over a list of values
+ * or, for numbers, a uniform or log-uniform range.  When every dimension
+ * is a list and the grid has at most `trials` points, the trials are the
+ * grid (the last dimension varying fastest); otherwise `trials` seeded
+ * random draws.  Dimensions are ordered by the learner's table, balance
+ * last, so the trials of a search do not depend on how its jsonb was
+ * written.
  *
  * IDENTIFICATION
  *	  src/search_space.h
@@ -23,20 +24,10 @@
 #include <stdint.h>
 
 #include "core.h"
-#include "mlp.h"
+#include "learner.h"
+#include "params.h"
 
-/* what a trial can vary; balance is an index into the SQL layer's modes */
-typedef enum SearchParam
-{
-	SEARCH_HIDDEN = 0,
-	SEARCH_DROPOUT,
-	SEARCH_LEARNING_RATE,
-	SEARCH_L2,
-	SEARCH_BATCH_SIZE,
-	SEARCH_BATCH_NORM,
-	SEARCH_BALANCE,
-	SEARCH_N_PARAMS
-} SearchParam;
+#define SEARCH_MAX_DIMS 64
 
 typedef enum SearchKind
 {
@@ -46,50 +37,43 @@ typedef enum SearchKind
 	SEARCH_LOG_UNIFORM
 } SearchKind;
 
-typedef struct SearchHidden
-{
-	int			n;
-	int			sizes[MLP_MAX_HIDDEN];
-} SearchHidden;
-
 typedef struct SearchDim
 {
+	const SegParamSpec *spec;	/* the setting, or NULL for the balance mode */
 	SearchKind	kind;
 	int			n_choices;
-	double	   *choices;		/* numbers (batch_norm 0/1, balance an index) */
-	SearchHidden *hidden;		/* SEARCH_HIDDEN's choices */
-	double		low;			/* distributions */
+	double	   *choices;		/* numbers (bools 0 / 1, balance an index) */
+	SegIntList *lists;			/* an INT_LIST setting's choices */
+	double		low;			/* ranges */
 	double		high;
 } SearchDim;
 
 typedef struct SegSearchSpace
 {
-	SearchDim	dims[SEARCH_N_PARAMS];
+	int			n_dims;
+	SearchDim	dims[SEARCH_MAX_DIMS];
 } SegSearchSpace;
 
+/* One candidate: a learner with its settings and a balance mode. */
 typedef struct SegTrialConfig
 {
-	SearchHidden hidden;
-	double		dropout;
-	double		learning_rate;
-	double		l2;
-	int			batch_size;
-	bool		batch_norm;
-	int			balance;
+	const SegLearner *learner;
+	void	   *params;			/* learner->params_size bytes, seg_alloc'ed */
+	int			balance;		/* SegBalance (train.h) */
 } SegTrialConfig;
 
-/* "hidden", "dropout", ... */
-extern const char *search_param_name(SearchParam p);
-
-/* grid size when every present dimension is a list (1 for an empty space), else -1 */
+/* Grid size when every dimension is a list (1 for an empty space), else -1. */
 extern long search_grid_size(const SegSearchSpace *space);
 
 /*
- * Fills out[0 .. *n_out) with trial configurations: the grid when it has
- * at most `trials` points, else `trials` random draws; dimensions absent
- * from the space keep base's values.  out holds room for `trials`.
+ * Fills out (room for `trials` configurations) with the trials of the
+ * space around base and sets *n_out.  Each trial gets its own copy of
+ * the params.
  */
 extern void search_trials(const SegSearchSpace *space, const SegTrialConfig *base,
 						  int trials, uint64_t seed, SegTrialConfig *out, int *n_out);
+
+/* A copy of config with its own params. */
+extern SegTrialConfig trial_config_copy(const SegTrialConfig *config);
 
 #endif							/* SEGMENT_SEARCH_SPACE_H */

@@ -118,7 +118,8 @@ model_info(PG_FUNCTION_ARGS)
 			DescribePreprocessor(&buf, &payload);
 			break;
 		case SEG_MODEL_CLASSIFIER:
-			segment_describe_classifier(&buf, &payload);
+		case SEG_MODEL_REGRESSOR:
+			segment_describe_supervised(&buf, header.kind, &payload);
 			break;
 		case SEG_MODEL_KMEANS:
 			DescribeKMeans(&buf, &payload);

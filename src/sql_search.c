@@ -1,18 +1,20 @@
 /*-------------------------------------------------------------------------
  *
  * sql_search.c
- *	  segment_train's `search` argument: jsonb -> SegSearchSpace.
+ *	  segment_train's `search` argument: jsonb -> SegSearchSpace over the
+ *	  chosen learner's settings.
  *
- * Accepted form: an object whose keys are hyperparameters and whose
- * values are a non-empty list of values, or (for the numeric ones
- * dropout, learning_rate, l2, batch_size) {"uniform": [low, high]} or
+ * Accepted form: an object whose keys are settings of the learner (its
+ * `params` names) or "balance", and whose values are a non-empty list of
+ * values, or, for number settings, {"uniform": [low, high]} or
  * {"log_uniform": [low, high]}:
  *	{"hidden": [[32], [64, 32]], "dropout": [0, 0.2],
  *	 "learning_rate": {"log_uniform": [1e-4, 1e-2]}, "batch_size": [32, 128],
  *	 "batch_norm": [true, false], "l2": [1e-4, 1e-3],
  *	 "balance": ["none", "class_weight", "smote"]}
- * and "successive_halving": false to train every trial for all the epochs
- * (by default a search of at least 9 trials halves them, see sql_trials.c).
+ * and "successive_halving": false to train every trial with its whole
+ * budget (by default a search of at least 9 trials halves them, see
+ * sql_trials.c).  Every value is checked against the setting's bounds.
  *
  * IDENTIFICATION
  *	  src/sql_search.c
@@ -56,65 +58,52 @@ NumberValue(const JsonbValue *v, const char *key)
 	return DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(v->val.numeric)));
 }
 
-/* Checks one number against the hyperparameter's range. */
+/* Checks one value against the setting's bounds by setting it on a scratch copy. */
 static void
-CheckNumber(SearchParam p, double v, const char *key)
+CheckValue(const SegParamSpec *spec, size_t params_size, double v, const char *key)
 {
-	bool		ok = isfinite(v);
+	void	   *scratch = palloc0(params_size);
+	char		msg[SEG_ERRMSG_LEN];
 
-	switch (p)
-	{
-		case SEARCH_DROPOUT:
-			ok = ok && v >= 0.0 && v < 1.0;
-			break;
-		case SEARCH_LEARNING_RATE:
-			ok = ok && v > 0.0;
-			break;
-		case SEARCH_L2:
-			ok = ok && v >= 0.0;
-			break;
-		case SEARCH_BATCH_SIZE:
-			ok = ok && v >= 1.0 && v <= 1e6 && v == floor(v);
-			break;
-		default:
-			break;
-	}
-	if (!ok)
-		Malformed(key, p == SEARCH_DROPOUT ? "values must be in [0, 1)" :
-				  p == SEARCH_LEARNING_RATE ? "values must be > 0" :
-				  p == SEARCH_L2 ? "values must be >= 0" :
-				  "values must be whole numbers from 1 to 1000000");
+	if (params_set_number(spec, scratch, v, msg) != SEG_OK)
+		Malformed(key, psprintf("values are out of range: %s", msg));
+	pfree(scratch);
 }
 
 static void
-ParseHidden(JsonbContainer *list, SearchDim *d, const char *key)
+ParseLists(JsonbContainer *list, SearchDim *d, const char *key)
 {
+	const SegParamSpec *spec = d->spec;
+
+	d->lists = palloc0(sizeof(SegIntList) * d->n_choices);
 	for (int i = 0; i < d->n_choices; i++)
 	{
 		JsonbValue *v = getIthJsonbValueFromContainer(list, i);
-		JsonbContainer *sizes;
+		JsonbContainer *values;
 		int			n;
 
 		if (v->type != jbvBinary || !JsonContainerIsArray(v->val.binary.data))
-			Malformed(key, "must be a list of lists of layer sizes, e.g. [[32], [64, 32]]");
-		sizes = v->val.binary.data;
-		n = JsonContainerSize(sizes);
-		if (n > MLP_MAX_HIDDEN)
-			Malformed(key, "has too many layers (at most 8)");
-		d->hidden[i].n = n;
+			Malformed(key, psprintf("must be a list of lists of %s, e.g. [[32], [64, 32]]",
+									spec->help != NULL ? spec->help : "whole numbers"));
+		values = v->val.binary.data;
+		n = JsonContainerSize(values);
+		if (n > spec->max_list_len)
+			Malformed(key, psprintf("has too many values (at most %d)", spec->max_list_len));
+		d->lists[i].n = n;
 		for (int l = 0; l < n; l++)
 		{
-			double		s = NumberValue(getIthJsonbValueFromContainer(sizes, l), key);
+			double		s = NumberValue(getIthJsonbValueFromContainer(values, l), key);
 
-			if (!(s >= 1 && s <= MLP_MAX_WIDTH && s == floor(s)))
-				Malformed(key, "layer sizes must be whole numbers from 1 to 65536");
-			d->hidden[i].sizes[l] = (int) s;
+			if (!(s >= spec->min && s <= spec->max && s == floor(s)))
+				Malformed(key, psprintf("values must be whole numbers from %g to %g",
+										spec->min, spec->max));
+			d->lists[i].v[l] = (int) s;
 		}
 	}
 }
 
 static void
-ParseDistribution(JsonbContainer *obj, SearchParam p, SearchDim *d, const char *key)
+ParseRange(JsonbContainer *obj, SearchDim *d, size_t params_size, const char *key)
 {
 	JsonbValue *range = NULL;
 	JsonbContainer *pair;
@@ -130,8 +119,7 @@ ParseDistribution(JsonbContainer *obj, SearchParam p, SearchDim *d, const char *
 		!JsonContainerIsArray(range->val.binary.data) ||
 		JsonContainerSize(range->val.binary.data) != 2)
 		Malformed(key, "must be a list or {\"uniform\" | \"log_uniform\": [low, high]}");
-	if (p != SEARCH_DROPOUT && p != SEARCH_LEARNING_RATE && p != SEARCH_L2 &&
-		p != SEARCH_BATCH_SIZE)
+	if (d->spec == NULL || d->spec->type == SEG_PARAM_BOOL || d->spec->type == SEG_PARAM_INT_LIST)
 		Malformed(key, "takes a list of values only");
 	pair = range->val.binary.data;
 	d->low = NumberValue(getIthJsonbValueFromContainer(pair, 0), key);
@@ -140,19 +128,73 @@ ParseDistribution(JsonbContainer *obj, SearchParam p, SearchDim *d, const char *
 		Malformed(key, "range must have low <= high");
 	if (d->kind == SEARCH_LOG_UNIFORM && !(d->low > 0.0))
 		Malformed(key, "log_uniform range must be positive");
-	CheckNumber(p, d->low, key);
-	if (p == SEARCH_DROPOUT && d->high >= 1.0)
-		Malformed(key, "values must be in [0, 1)");
-	if (p != SEARCH_BATCH_SIZE)
-		CheckNumber(p, d->high, key);
+	CheckValue(d->spec, params_size, d->low, key);
+	CheckValue(d->spec, params_size, d->spec->type == SEG_PARAM_INT ? floor(d->high) : d->high,
+			   key);
+}
+
+static void
+ParseChoices(JsonbContainer *list, SearchDim *d, size_t params_size, const char *key)
+{
+	d->choices = palloc(sizeof(double) * d->n_choices);
+	for (int i = 0; i < d->n_choices; i++)
+	{
+		JsonbValue *e = getIthJsonbValueFromContainer(list, i);
+
+		if (d->spec == NULL)
+		{
+			int			b = -1;
+
+			if (e->type == jbvString)
+				b = segment_balance_from_name(pnstrdup(e->val.string.val, e->val.string.len));
+			if (b < 0)
+				Malformed(key, "must hold \"none\", \"class_weight\" or \"smote\"");
+			d->choices[i] = b;
+		}
+		else if (d->spec->type == SEG_PARAM_BOOL)
+		{
+			if (e->type != jbvBool)
+				Malformed(key, "must hold booleans");
+			d->choices[i] = e->val.boolean ? 1.0 : 0.0;
+		}
+		else if (e->type == jbvString && d->spec->words != NULL)
+		{
+			char	   *word = pnstrdup(e->val.string.val, e->val.string.len);
+			void	   *scratch = palloc0(params_size);
+			char		msg[SEG_ERRMSG_LEN];
+
+			if (params_set_word(d->spec, scratch, word, msg) != SEG_OK)
+				Malformed(key, psprintf("values are out of range: %s", msg));
+			d->choices[i] = params_get_number(d->spec, scratch);
+		}
+		else
+		{
+			d->choices[i] = NumberValue(e, key);
+			CheckValue(d->spec, params_size, d->choices[i], key);
+		}
+	}
+}
+
+/* Index of a setting in the learner's table, n_params for balance, -1 when unknown. */
+static int
+DimensionIndex(const SegLearner *learner, const char *key)
+{
+	if (strcmp(key, "balance") == 0)
+		return learner->n_params;
+	for (int i = 0; i < learner->n_params; i++)
+		if (strcmp(learner->params[i].name, key) == 0)
+			return i;
+	return -1;
 }
 
 void
-segment_parse_search(Jsonb *search, SegSearchSpace *space, bool *halving)
+segment_parse_search(Jsonb *search, const SegLearner *learner, SegSearchSpace *space,
+					 bool *halving)
 {
 	JsonbIterator *it;
 	JsonbValue	v;
 	JsonbIteratorToken tok;
+	SearchDim  *by_index = palloc0(sizeof(SearchDim) * (learner->n_params + 1));
 
 	memset(space, 0, sizeof(*space));
 	*halving = true;
@@ -173,70 +215,49 @@ segment_parse_search(Jsonb *search, SegSearchSpace *space, bool *halving)
 		if (tok != WJB_KEY)
 			continue;
 		key = pnstrdup(v.val.string.val, v.val.string.len);
+		value = getKeyJsonValueFromContainer(&search->root, v.val.string.val,
+											 v.val.string.len, NULL);
 		if (strcmp(key, "successive_halving") == 0)
 		{
-			value = getKeyJsonValueFromContainer(&search->root, v.val.string.val,
-												 v.val.string.len, NULL);
 			if (value == NULL || value->type != jbvBool)
 				Malformed(key, "must be true or false");
 			*halving = value->val.boolean;
 			continue;
 		}
-		for (p = 0; p < SEARCH_N_PARAMS; p++)
-			if (strcmp(key, search_param_name(p)) == 0)
-				break;
-		if (p == SEARCH_N_PARAMS)
+		p = DimensionIndex(learner, key);
+		if (p < 0)
+		{
+			StringInfoData names;
+
+			initStringInfo(&names);
+			for (int i = 0; i < learner->n_params; i++)
+				appendStringInfo(&names, "%s, ", learner->params[i].name);
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("invalid search space: unknown hyperparameter \"%s\"", key),
-					 errhint("Search over hidden, dropout, learning_rate, l2, batch_size, batch_norm or balance (and set successive_halving).")));
-		value = getKeyJsonValueFromContainer(&search->root, v.val.string.val,
-											 v.val.string.len, NULL);
-		d = &space->dims[p];
+					 errhint("Search over the settings of model %s (%sor balance), and set successive_halving.",
+							 learner->name, names.data)));
+		}
+		d = &by_index[p];
+		d->spec = p < learner->n_params ? &learner->params[p] : NULL;
 		if (value == NULL || value->type != jbvBinary)
 			Malformed(key, "must be a list or an object");
 		if (JsonContainerIsObject(value->val.binary.data))
 		{
-			ParseDistribution(value->val.binary.data, p, d, key);
+			ParseRange(value->val.binary.data, d, learner->params_size, key);
 			continue;
 		}
 		d->kind = SEARCH_CHOICES;
 		d->n_choices = JsonContainerSize(value->val.binary.data);
 		if (d->n_choices == 0)
 			Malformed(key, "must not be an empty list");
-		if (p == SEARCH_HIDDEN)
-		{
-			d->hidden = palloc0(sizeof(SearchHidden) * d->n_choices);
-			ParseHidden(value->val.binary.data, d, key);
-			continue;
-		}
-		d->choices = palloc(sizeof(double) * d->n_choices);
-		for (int i = 0; i < d->n_choices; i++)
-		{
-			JsonbValue *e = getIthJsonbValueFromContainer(value->val.binary.data, i);
-
-			if (p == SEARCH_BATCH_NORM)
-			{
-				if (e->type != jbvBool)
-					Malformed(key, "must hold booleans");
-				d->choices[i] = e->val.boolean ? 1.0 : 0.0;
-			}
-			else if (p == SEARCH_BALANCE)
-			{
-				int			b = -1;
-
-				if (e->type == jbvString)
-					b = segment_balance_from_name(pnstrdup(e->val.string.val,
-														   e->val.string.len));
-				if (b < 0)
-					Malformed(key, "must hold \"none\", \"class_weight\" or \"smote\"");
-				d->choices[i] = b;
-			}
-			else
-			{
-				d->choices[i] = NumberValue(e, key);
-				CheckNumber(p, d->choices[i], key);
-			}
-		}
+		if (d->spec != NULL && d->spec->type == SEG_PARAM_INT_LIST)
+			ParseLists(value->val.binary.data, d, key);
+		else
+			ParseChoices(value->val.binary.data, d, learner->params_size, key);
 	}
+	/* the learner's order, balance last: trials do not depend on the jsonb's order */
+	for (int p = 0; p <= learner->n_params; p++)
+		if (by_index[p].kind != SEARCH_ABSENT)
+			space->dims[space->n_dims++] = by_index[p];
 }

@@ -34,18 +34,20 @@
 #include "utils/float.h"
 #include "utils/memutils.h"
 
-#include "classifier_model.h"
 #include "dataset.h"
+#include "mlp.h"
 #include "pg_core.h"
 #include "split.h"
 #include "sql_train.h"
+#include "supervised_model.h"
 
 PG_FUNCTION_INFO_V1(segment_train);
 
-/* the encoded split */
+/* the split, in the learner's input form */
 typedef struct EncodedData
 {
 	SegPreprocessor *prep;
+	SegInputSchema schema;
 	int			n_classes;
 	char	  **class_names;
 	int			d;
@@ -60,6 +62,18 @@ BadArg(const char *what)
 	ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("%s", what)));
 }
 
+/* Sets a learner setting from an argument already checked against its range. */
+static void
+SetSetting(TrainArgs *a, const char *name, double v)
+{
+	const SegLearner *l = a->base.learner;
+	char		msg[SEG_ERRMSG_LEN];
+
+	if (params_set_number(params_find(l->params, l->n_params, name), a->base.params, v, msg) !=
+		SEG_OK)
+		BadArg(msg);
+}
+
 static void
 ParseArgs(FunctionCallInfo fcinfo, TrainArgs *a)
 {
@@ -69,13 +83,17 @@ ParseArgs(FunctionCallInfo fcinfo, TrainArgs *a)
 		"balance", "test_size", "validation_size", "search", "trials", "seed", "deploy",
 		"split_seed"
 	};
+	const SegLearner *learner = &seg_learner_mlp;
 	ArrayType  *hidden;
 	int			n_hidden;
 	Datum	   *elems;
 	bool	   *nulls;
+	int			sizes[MLP_MAX_HIDDEN];
 	char	   *balance;
 	char	   *deploy;
+	double		v;
 	int			b;
+	char		msg[SEG_ERRMSG_LEN];
 
 	for (int i = 0; i < (int) lengthof(names); i++)
 		if (i != 3 && i != 4 && i != 16 && i != 20)
@@ -89,6 +107,10 @@ ParseArgs(FunctionCallInfo fcinfo, TrainArgs *a)
 	a->features = PG_ARGISNULL(3) ? NULL : PG_GETARG_ARRAYTYPE_P(3);
 	a->exclude = PG_ARGISNULL(4) ? NULL : PG_GETARG_ARRAYTYPE_P(4);
 
+	a->base.learner = learner;
+	a->base.params = palloc0(learner->params_size);
+	params_defaults(learner->params, learner->n_params, a->base.params);
+
 	hidden = PG_GETARG_ARRAYTYPE_P(5);
 	if (ARR_NDIM(hidden) > 1)
 		BadArg("hidden must be a one-dimensional array of layer sizes");
@@ -97,7 +119,6 @@ ParseArgs(FunctionCallInfo fcinfo, TrainArgs *a)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("too many hidden layers: %d (at most %d)", n_hidden, MLP_MAX_HIDDEN)));
-	a->base.hidden.n = n_hidden;
 	for (int l = 0; l < n_hidden; l++)
 	{
 		int			size = nulls[l] ? 0 : DatumGetInt32(elems[l]);
@@ -107,29 +128,34 @@ ParseArgs(FunctionCallInfo fcinfo, TrainArgs *a)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("hidden layer sizes must be between 1 and %d, not %s",
 							MLP_MAX_WIDTH, nulls[l] ? "null" : psprintf("%d", size))));
-		a->base.hidden.sizes[l] = size;
+		sizes[l] = size;
 	}
+	if (params_set_list(params_find(learner->params, learner->n_params, "hidden"),
+						a->base.params, sizes, n_hidden, msg) != SEG_OK)
+		BadArg(msg);
 
-	a->base.dropout = PG_GETARG_FLOAT8(6);
-	if (!(a->base.dropout >= 0.0 && a->base.dropout < 1.0))
-		BadArg(psprintf("dropout must be in [0, 1), not %g", a->base.dropout));
-	a->base.batch_norm = PG_GETARG_BOOL(7);
-	a->base.l2 = PG_GETARG_FLOAT8(8);
-	if (!(a->base.l2 >= 0.0 && isfinite(a->base.l2)))
-		BadArg(psprintf("l2 must be a finite number >= 0, not %g", a->base.l2));
-	a->epochs = PG_GETARG_INT32(9);
-	if (a->epochs < 1)
-		BadArg(psprintf("epochs must be at least 1, not %d", a->epochs));
-	a->base.batch_size = PG_GETARG_INT32(10);
-	if (a->base.batch_size < 1)
-		BadArg(psprintf("batch_size must be at least 1, not %d", a->base.batch_size));
-	a->base.learning_rate = PG_GETARG_FLOAT8(11);
-	if (!(a->base.learning_rate > 0.0 && isfinite(a->base.learning_rate)))
-		BadArg(psprintf("learning_rate must be a finite number > 0, not %g",
-						a->base.learning_rate));
-	a->patience = PG_GETARG_INT32(12);
-	if (a->patience < 1)
-		BadArg(psprintf("patience must be at least 1, not %d", a->patience));
+	v = PG_GETARG_FLOAT8(6);
+	if (!(v >= 0.0 && v < 1.0))
+		BadArg(psprintf("dropout must be in [0, 1), not %g", v));
+	SetSetting(a, "dropout", v);
+	SetSetting(a, "batch_norm", PG_GETARG_BOOL(7) ? 1.0 : 0.0);
+	v = PG_GETARG_FLOAT8(8);
+	if (!(v >= 0.0 && isfinite(v)))
+		BadArg(psprintf("l2 must be a finite number >= 0, not %g", v));
+	SetSetting(a, "l2", v);
+	if (PG_GETARG_INT32(9) < 1)
+		BadArg(psprintf("epochs must be at least 1, not %d", PG_GETARG_INT32(9)));
+	SetSetting(a, "epochs", PG_GETARG_INT32(9));
+	if (PG_GETARG_INT32(10) < 1)
+		BadArg(psprintf("batch_size must be at least 1, not %d", PG_GETARG_INT32(10)));
+	SetSetting(a, "batch_size", PG_GETARG_INT32(10));
+	v = PG_GETARG_FLOAT8(11);
+	if (!(v > 0.0 && isfinite(v)))
+		BadArg(psprintf("learning_rate must be a finite number > 0, not %g", v));
+	SetSetting(a, "learning_rate", v);
+	if (PG_GETARG_INT32(12) < 1)
+		BadArg(psprintf("patience must be at least 1, not %d", PG_GETARG_INT32(12)));
+	SetSetting(a, "patience", PG_GETARG_INT32(12));
 
 	balance = text_to_cstring(PG_GETARG_TEXT_PP(13));
 	a->balance_auto = strcmp(balance, "auto") == 0;
@@ -299,7 +325,8 @@ LoadAndEncode(const TrainArgs *a, char **features, int n_features, EncodedData *
 	for (int i = 0; i < n; i++)
 		rows[part[i]][e->n[part[i]]++] = i;
 	segment_raise(prep_fit(&feat, rows[SPLIT_TRAIN], e->n[SPLIT_TRAIN], &e->prep, msg), msg);
-	e->d = e->prep->n_outputs;
+	supervised_schema(e->prep, a->base.learner->input, &e->schema);
+	e->d = e->schema.n_inputs;
 	if (e->d > MLP_MAX_WIDTH)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -309,7 +336,8 @@ LoadAndEncode(const TrainArgs *a, char **features, int n_features, EncodedData *
 	{
 		encoded = palloc_extended(sizeof(double) * (size_t) (e->n[p] > 0 ? e->n[p] : 1) * e->d,
 								  MCXT_ALLOC_HUGE);
-		segment_raise(prep_transform_frame(e->prep, &feat, rows[p], e->n[p], encoded, msg), msg);
+		segment_raise(prep_transform_frame_as(e->prep, &feat, rows[p], e->n[p],
+											  a->base.learner->input, encoded, msg), msg);
 		e->x[p] = encoded;
 		e->y[p] = palloc(sizeof(int) * (e->n[p] > 0 ? e->n[p] : 1));
 		for (int i = 0; i < e->n[p]; i++)
@@ -356,16 +384,24 @@ Candidates(const TrainArgs *a, const char *smote_skipped, int *n_out, bool *halv
 	{
 		SegSearchSpace space;
 
-		segment_parse_search(a->search, &space, halving);
-		if (a->balance_auto && space.dims[SEARCH_BALANCE].kind == SEARCH_ABSENT)
+		segment_parse_search(a->search, a->base.learner, &space, halving);
+		if (a->balance_auto)
 		{
-			SearchDim  *d = &space.dims[SEARCH_BALANCE];
+			bool		has_balance = false;
 
-			d->kind = SEARCH_CHOICES;
-			d->n_choices = n_modes;
-			d->choices = palloc(sizeof(double) * n_modes);
-			for (int b = 0; b < n_modes; b++)
-				d->choices[b] = b;
+			for (int p = 0; p < space.n_dims; p++)
+				has_balance |= space.dims[p].spec == NULL;
+			if (!has_balance)
+			{
+				SearchDim  *d = &space.dims[space.n_dims++];
+
+				memset(d, 0, sizeof(*d));
+				d->kind = SEARCH_CHOICES;
+				d->n_choices = n_modes;
+				d->choices = palloc(sizeof(double) * n_modes);
+				for (int b = 0; b < n_modes; b++)
+					d->choices[b] = b;
+			}
 		}
 		out = palloc(sizeof(SegTrialConfig) * a->trials);
 		search_trials(&space, &a->base, a->trials, (uint64_t) a->seed, out, n_out);
@@ -374,14 +410,14 @@ Candidates(const TrainArgs *a, const char *smote_skipped, int *n_out, bool *halv
 	if (!a->balance_auto)
 	{
 		out = palloc(sizeof(SegTrialConfig));
-		out[0] = a->base;
+		out[0] = trial_config_copy(&a->base);
 		*n_out = 1;
 		return out;
 	}
 	out = palloc(sizeof(SegTrialConfig) * n_modes);
 	for (int b = 0; b < n_modes; b++)
 	{
-		out[b] = a->base;
+		out[b] = trial_config_copy(&a->base);
 		out[b].balance = b;
 	}
 	*n_out = n_modes;
@@ -475,30 +511,31 @@ segment_train(PG_FUNCTION_ARGS)
 
 	smote_skipped = a.balance_auto ? SmoteUnusable(&e) : NULL;
 	configs = Candidates(&a, smote_skipped, &n_configs, &halving);
-	set.n_features = e.d;
+	memset(&set, 0, sizeof(set));
+	set.task = SEG_TASK_CLASSIFICATION;
+	set.schema = &e.schema;
 	set.n_classes = e.n_classes;
-	set.x_train = e.x[SPLIT_TRAIN];
-	set.y_train = e.y[SPLIT_TRAIN];
-	set.n_train = e.n[SPLIT_TRAIN];
-	set.x_val = e.x[SPLIT_VALIDATION];
-	set.y_val = e.y[SPLIT_VALIDATION];
-	set.n_val = e.n[SPLIT_VALIDATION];
+	set.train.x = e.x[SPLIT_TRAIN];
+	set.train.y_class = e.y[SPLIT_TRAIN];
+	set.train.n = e.n[SPLIT_TRAIN];
+	set.val.x = e.x[SPLIT_VALIDATION];
+	set.val.y_class = e.y[SPLIT_VALIDATION];
+	set.val.n = e.n[SPLIT_VALIDATION];
 
 	initStringInfo(&trials_json);
 	initStringInfo(&schedule);
 	trial_f1 = palloc(sizeof(double) * n_configs);
-	segment_run_trials(&set, configs, n_configs, a.epochs, a.patience, a.seed, halving,
-					   &trials_json, &schedule, trial_f1, &best);
+	segment_run_trials(&set, configs, n_configs, a.seed, halving, &trials_json, &schedule,
+					   trial_f1, &best);
 	train_ms = ElapsedMs(start) - load_ms;
 
 	/* the test part, touched once, by the chosen model only */
 	{
-		MlpDense   *dense = mlp_dense_create(best.mlp);
 		int			nt = e.n[SPLIT_TEST];
-		double	   *proba = palloc(sizeof(double) * (size_t) nt * e.n_classes);
-		int		   *predicted = palloc(sizeof(int) * nt);
+		double	   *proba = palloc(sizeof(double) * (size_t) Max(nt, 1) * e.n_classes);
+		int		   *predicted = palloc(sizeof(int) * Max(nt, 1));
 
-		mlp_dense_predict(dense, e.x[SPLIT_TEST], nt, proba);
+		best.config.learner->predict(best.model, e.x[SPLIT_TEST], nt, proba);
 		for (int i = 0; i < nt; i++)
 			predicted[i] = mlp_argmax(proba + (size_t) i * e.n_classes, e.n_classes);
 		test = metrics_compute(e.y[SPLIT_TEST], predicted, nt, e.n_classes);
@@ -507,8 +544,21 @@ segment_train(PG_FUNCTION_ARGS)
 	initStringInfo(&metrics_json);
 	json_append_metrics(&metrics_json, test, e.class_names, test_log_loss);
 
-	writer_init(&w, 4096);
-	classifier_write(&w, e.prep, e.class_names, best.mlp);
+	{
+		SegSupervised sup;
+
+		memset(&sup, 0, sizeof(sup));
+		sup.task = SEG_TASK_CLASSIFICATION;
+		sup.learner = best.config.learner;
+		sup.prep = e.prep;
+		sup.schema = e.schema;
+		sup.n_classes = e.n_classes;
+		sup.class_names = e.class_names;
+		sup.n_outputs = e.n_classes;
+		sup.model = best.model;
+		writer_init(&w, 4096);
+		supervised_write(&w, &sup);
+	}
 	model = segment_writer_to_bytea(&w);
 	spec = segment_train_spec(&a, features, n_features);
 	evaluate_ms = ElapsedMs(start) - load_ms - train_ms;
@@ -533,10 +583,9 @@ segment_train(PG_FUNCTION_ARGS)
 	appendStringInfoString(&report, "}, \"schedule\": ");
 	escape_json(&report, schedule.data);
 	appendStringInfoString(&report, ", \"hyperparameters\": ");
-	json_append_config(&report, &best.config, a.epochs, a.patience,
-					   balance_name(best.config.balance));
+	json_append_config(&report, &best.config, balance_name(best.config.balance));
 	appendStringInfo(&report, ", \"epochs_run\": %d, \"best_epoch\": %d, \"validation\": {\"loss\": ",
-					 best.fit.epochs_run, best.fit.best_epoch);
+					 best.fit.iterations, best.fit.best_iteration);
 	json_append_float8(&report, best.fit.val_loss);
 	appendStringInfoString(&report, ", \"accuracy\": ");
 	json_append_float8(&report, best.val->accuracy);

@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * sql_train.h
- *	  Pieces of segment_train shared between its files: the search-space
- *	  parser and the JSON of reports, specs and metrics.
+ *	  Pieces of segment_train shared between its files: the validated
+ *	  arguments, the search-space parser, candidates, the registry and the
+ *	  JSON of reports, specs and metrics.
  *
  * IDENTIFICATION
  *	  src/sql_train.h
@@ -18,6 +19,7 @@
 #include "utils/jsonb.h"
 
 #include "bytes.h"
+#include "learner.h"
 #include "metrics.h"
 #include "search_space.h"
 #include "train.h"
@@ -38,9 +40,7 @@ typedef struct TrainArgs
 	char	   *label;
 	ArrayType  *features;		/* NULL: every other column */
 	ArrayType  *exclude;
-	SegTrialConfig base;
-	int			epochs;
-	int			patience;
+	SegTrialConfig base;		/* the learner, its settings and the balance mode */
 	bool		balance_auto;
 	double		test_size;
 	double		validation_size;
@@ -70,10 +70,12 @@ extern int	segment_train_register(const TrainArgs *a, bytea *model, const char *
 /* sql_search.c */
 
 /*
- * Parses a search jsonb; ERROR (invalid_parameter_value) when malformed.
- * *halving gets its "successive_halving" entry (default true).
+ * Parses a search jsonb over the settings of learner (and "balance");
+ * ERROR (invalid_parameter_value) when malformed.  *halving gets its
+ * "successive_halving" entry (default true).
  */
-extern void segment_parse_search(Jsonb *search, SegSearchSpace *space, bool *halving);
+extern void segment_parse_search(Jsonb *search, const SegLearner *learner,
+								 SegSearchSpace *space, bool *halving);
 
 /* The balance mode named s, or -1. */
 extern int	segment_balance_from_name(const char *s);
@@ -84,13 +86,12 @@ extern int	segment_balance_from_name(const char *s);
  * Trains the n candidates (successive halving over epochs when asked and
  * there are at least 9 trials and 9 epochs), appends each trial's JSON
  * object to trials_json and a description of the schedule to schedule,
- * stores each trial's validation macro-F1 in trial_f1 and leaves the best
- * trained candidate (by validation macro-F1, the first on ties) in best.
+ * stores each trial's validation score in trial_score and leaves the
+ * best trained candidate (by validation score, the first on ties) in best.
  */
 extern void segment_run_trials(const SegTrainSet *set, const SegTrialConfig *configs, int n,
-							   int epochs, int patience, int64 seed, bool halving,
-							   StringInfo trials_json, StringInfo schedule, double *trial_f1,
-							   SegCandidate *best);
+							   int64 seed, bool halving, StringInfo trials_json,
+							   StringInfo schedule, double *trial_score, SegCandidate *best);
 
 /* sql_train_json.c */
 
@@ -100,9 +101,11 @@ extern void json_append_float8(StringInfo buf, double v);
 /* Appends "key": value pairs (with a leading comma when not first). */
 extern void json_append_key(StringInfo buf, const char *key, bool first);
 
-/* Appends a trial's hyperparameters as a JSON object (balance as given). */
-extern void json_append_config(StringInfo buf, const SegTrialConfig *c, int epochs,
-							   int patience, const char *balance);
+/*
+ * Appends a candidate's settings as a JSON object: every setting of its
+ * learner, then "balance" (as given).
+ */
+extern void json_append_config(StringInfo buf, const SegTrialConfig *c, const char *balance);
 
 /*
  * Appends the metrics object stored with a model: accuracy, macro and
@@ -113,7 +116,7 @@ extern void json_append_metrics(StringInfo buf, const SegMetrics *m,
 
 extern Jsonb *segment_jsonb_from_text(const char *text);
 
-/* Appends model_info's fields of a classifier payload (decoding all of it). */
-extern void segment_describe_classifier(StringInfo buf, SegReader *payload);
+/* Appends model_info's fields of a classifier or regressor payload. */
+extern void segment_describe_supervised(StringInfo buf, int kind, SegReader *payload);
 
 #endif							/* SEGMENT_SQL_TRAIN_H */

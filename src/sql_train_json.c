@@ -18,7 +18,7 @@
 #include "utils/json.h"
 #include "utils/jsonb.h"
 
-#include "classifier_model.h"
+#include "supervised_model.h"
 #include "pg_core.h"
 #include "pg_json.h"
 #include "sql_train.h"
@@ -41,21 +41,49 @@ json_append_key(StringInfo buf, const char *key, bool first)
 	appendStringInfoString(buf, ": ");
 }
 
-void
-json_append_config(StringInfo buf, const SegTrialConfig *c, int epochs, int patience,
-				   const char *balance)
+/* Appends one setting's value: a number, word, boolean or list. */
+static void
+AppendSetting(StringInfo buf, const SegParamSpec *spec, const void *params)
 {
-	appendStringInfoString(buf, "{\"hidden\": [");
-	for (int l = 0; l < c->hidden.n; l++)
-		appendStringInfo(buf, "%s%d", l > 0 ? ", " : "", c->hidden.sizes[l]);
-	appendStringInfoString(buf, "], \"dropout\": ");
-	json_append_float8(buf, c->dropout);
-	appendStringInfo(buf, ", \"batch_norm\": %s, \"l2\": ", c->batch_norm ? "true" : "false");
-	json_append_float8(buf, c->l2);
-	appendStringInfo(buf, ", \"epochs\": %d, \"batch_size\": %d, \"learning_rate\": ",
-					 epochs, c->batch_size);
-	json_append_float8(buf, c->learning_rate);
-	appendStringInfo(buf, ", \"patience\": %d, \"balance\": \"%s\"}", patience, balance);
+	if (spec->type == SEG_PARAM_INT_LIST)
+	{
+		const SegIntList *list = params_get_list(spec, params);
+
+		appendStringInfoChar(buf, '[');
+		for (int i = 0; i < list->n; i++)
+			appendStringInfo(buf, "%s%d", i > 0 ? ", " : "", list->v[i]);
+		appendStringInfoChar(buf, ']');
+	}
+	else
+	{
+		double		v = params_get_number(spec, params);
+		const char *word = params_word_of(spec, v);
+
+		if (word != NULL)
+			escape_json(buf, word);
+		else if (spec->type == SEG_PARAM_BOOL)
+			appendStringInfoString(buf, v != 0.0 ? "true" : "false");
+		else if (spec->type == SEG_PARAM_INT)
+			appendStringInfo(buf, "%d", (int) v);
+		else
+			json_append_float8(buf, v);
+	}
+}
+
+void
+json_append_config(StringInfo buf, const SegTrialConfig *c, const char *balance)
+{
+	const SegLearner *l = c->learner;
+
+	appendStringInfoChar(buf, '{');
+	for (int i = 0; i < l->n_params; i++)
+	{
+		json_append_key(buf, l->params[i].name, i == 0);
+		AppendSetting(buf, &l->params[i], c->params);
+	}
+	json_append_key(buf, "balance", l->n_params == 0);
+	escape_json(buf, balance);
+	appendStringInfoChar(buf, '}');
 }
 
 static void
@@ -115,28 +143,67 @@ segment_jsonb_from_text(const char *text)
 	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(text)));
 }
 
-void
-segment_describe_classifier(StringInfo buf, SegReader *payload)
+/* A SegInfoSink that appends `, "key": value` to a StringInfo. */
+static void
+SinkNumber(void *ctx, const char *key, double v)
 {
-	SegClassifier *c;
-	char		msg[SEG_ERRMSG_LEN];
-	const MlpShape *shape;
+	json_append_key(ctx, key, false);
+	json_append_float8(ctx, v);
+}
 
-	segment_raise(classifier_read(payload, &c, msg), msg);
-	shape = &c->mlp->shape;
-	appendStringInfoString(buf, ", \"classes\": [");
-	for (int k = 0; k < c->n_classes; k++)
+static void
+SinkText(void *ctx, const char *key, const char *v)
+{
+	json_append_key(ctx, key, false);
+	escape_json(ctx, v);
+}
+
+static void
+SinkFlag(void *ctx, const char *key, bool v)
+{
+	json_append_key(ctx, key, false);
+	appendStringInfoString(ctx, v ? "true" : "false");
+}
+
+static void
+SinkNumbers(void *ctx, const char *key, const double *v, int n)
+{
+	json_append_key(ctx, key, false);
+	appendStringInfoChar(ctx, '[');
+	for (int i = 0; i < n; i++)
 	{
-		if (k > 0)
-			appendStringInfoString(buf, ", ");
-		escape_json(buf, c->class_names[k]);
+		if (i > 0)
+			appendStringInfoString(ctx, ", ");
+		json_append_float8(ctx, v[i]);
 	}
-	appendStringInfo(buf, "], \"hidden\": [");
-	for (int l = 0; l < shape->n_hidden; l++)
-		appendStringInfo(buf, "%s%d", l > 0 ? ", " : "", shape->hidden[l]);
-	appendStringInfo(buf, "], \"batch_norm\": %s, \"parameters\": %zu, "
-					 "\"n_inputs\": %d, \"n_outputs\": %d, ",
-					 shape->batch_norm ? "true" : "false", c->mlp->n_params,
-					 c->prep->n_columns, c->prep->n_outputs);
-	json_append_preprocessor(buf, c->prep);
+	appendStringInfoChar(ctx, ']');
+}
+
+void
+segment_describe_supervised(StringInfo buf, int kind, SegReader *payload)
+{
+	SegSupervised *s;
+	char		msg[SEG_ERRMSG_LEN];
+	SegInfoSink sink = {buf, SinkNumber, SinkText, SinkFlag, SinkNumbers};
+
+	segment_raise(supervised_read(kind, payload, &s, msg), msg);
+	appendStringInfoString(buf, ", \"learner\": ");
+	escape_json(buf, s->learner->name);
+	if (s->task == SEG_TASK_CLASSIFICATION)
+	{
+		appendStringInfoString(buf, ", \"classes\": [");
+		for (int k = 0; k < s->n_classes; k++)
+		{
+			if (k > 0)
+				appendStringInfoString(buf, ", ");
+			escape_json(buf, s->class_names[k]);
+		}
+		appendStringInfoChar(buf, ']');
+	}
+	s->learner->describe(s->model, &sink);
+	appendStringInfo(buf, ", \"input_form\": \"%s\", \"n_inputs\": %d, \"n_outputs\": %d, ",
+					 s->learner->input == SEG_INPUT_RAW ? "raw" : "encoded",
+					 s->prep->n_columns, s->schema.n_inputs);
+	json_append_preprocessor(buf, s->prep);
+	supervised_free(s);
 }

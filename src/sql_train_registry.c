@@ -95,9 +95,10 @@ segment_train_spec(const TrainArgs *a, char **features, int n_features)
 			appendStringInfoString(&buf, ", ");
 		escape_json(&buf, features[i]);
 	}
-	appendStringInfoString(&buf, "], \"arguments\": ");
-	json_append_config(&buf, &a->base, a->epochs, a->patience,
-					   a->balance_auto ? "auto" : balance_name(a->base.balance));
+	appendStringInfoString(&buf, "], \"model\": ");
+	escape_json(&buf, a->base.learner->name);
+	appendStringInfoString(&buf, ", \"arguments\": ");
+	json_append_config(&buf, &a->base, a->balance_auto ? "auto" : balance_name(a->base.balance));
 	appendStringInfo(&buf, ", \"test_size\": ");
 	json_append_float8(&buf, a->test_size);
 	appendStringInfo(&buf, ", \"validation_size\": ");

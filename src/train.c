@@ -1,13 +1,15 @@
 /*-------------------------------------------------------------------------
  *
  * train.c
- *	  Balancing and training of one segment_train candidate.
+ *	  Balancing, fitting and validation scoring of one segment_train
+ *	  candidate, for any learner.
  *
  * IDENTIFICATION
  *	  src/train.c
  *
  *-------------------------------------------------------------------------
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -47,16 +49,16 @@ SmoteTrainRows(const SegTrainSet *set, uint64_t seed, size_t memory_limit,
 	int		   *counts = seg_alloc0(sizeof(int) * set->n_classes);
 	int		   *n_new = seg_alloc0(sizeof(int) * set->n_classes);
 	SegStatus	status;
-	size_t		d = (size_t) set->n_features;
+	size_t		d = (size_t) set->schema->n_inputs;
 
-	for (int i = 0; i < set->n_train; i++)
-		counts[set->y_train[i]]++;
+	for (int i = 0; i < set->train.n; i++)
+		counts[set->train.y_class[i]]++;
 	smote_targets_by_strategy(SMOTE_NOT_MAJORITY, counts, set->n_classes, n_new);
 	memset(&in, 0, sizeof(in));
-	in.x = set->x_train;
-	in.n_rows = set->n_train;
-	in.n_cols = set->n_features;
-	in.labels = set->y_train;
+	in.x = set->train.x;
+	in.n_rows = set->train.n;
+	in.n_cols = set->schema->n_inputs;
+	in.labels = set->train.y_class;
 	in.n_classes = set->n_classes;
 	memset(&out, 0, sizeof(out));
 	status = smote_resample(&in, n_new, SMOTE_K_NEIGHBORS, seed, memory_limit, hooks,
@@ -65,109 +67,139 @@ SmoteTrainRows(const SegTrainSet *set, uint64_t seed, size_t memory_limit,
 	seg_free(n_new);
 	if (status != SEG_OK)
 		return status;
-	*n = set->n_train + out.n_rows;
+	*n = set->train.n + out.n_rows;
 	*x = seg_alloc(sizeof(double) * d * (size_t) *n);
 	*y = seg_alloc(sizeof(int) * (size_t) *n);
-	memcpy(*x, set->x_train, sizeof(double) * d * set->n_train);
-	memcpy(*y, set->y_train, sizeof(int) * set->n_train);
+	memcpy(*x, set->train.x, sizeof(double) * d * set->train.n);
+	memcpy(*y, set->train.y_class, sizeof(int) * set->train.n);
 	if (out.n_rows > 0)
 	{
-		memcpy(*x + d * set->n_train, out.x, sizeof(double) * d * out.n_rows);
-		memcpy(*y + set->n_train, out.labels, sizeof(int) * out.n_rows);
+		memcpy(*x + d * set->train.n, out.x, sizeof(double) * d * out.n_rows);
+		memcpy(*y + set->train.n, out.labels, sizeof(int) * out.n_rows);
 	}
 	smote_output_free(&out);
 	return SEG_OK;
 }
 
-SegStatus
-train_candidate(const SegTrainSet *set, const SegTrialConfig *config, int epochs,
-				int patience, uint64_t seed, const char *label, size_t memory_limit,
-				const SegHooks *hooks, SegCandidate *out, char *errmsg)
+/* Scores the fitted model on the validation rows. */
+static void
+ScoreValidation(const SegTrainSet *set, SegCandidate *c)
 {
-	MlpShape	shape;
-	MlpTrainParams params;
-	MlpData		train = {set->x_train, set->y_train, set->n_train};
-	MlpData		val = {set->x_val, set->y_val, set->n_val};
+	const SegLearner *learner = c->config.learner;
+	int			n = set->val.n;
+	int			k = set->task == SEG_TASK_CLASSIFICATION ? set->n_classes : 1;
+	double	   *out;
+
+	c->val_score = NAN;
+	if (n == 0)
+		return;
+	out = seg_alloc(sizeof(double) * (size_t) n * k);
+	learner->predict(c->model, set->val.x, n, out);
+	if (set->task == SEG_TASK_REGRESSION)
+	{
+		metrics_regression(set->val.y_value, out, n, &c->val_regression);
+		c->val_score = c->val_regression.r2;
+	}
+	else
+	{
+		int		   *predicted = seg_alloc(sizeof(int) * n);
+
+		for (int i = 0; i < n; i++)
+		{
+			const double *p = out + (size_t) i * k;
+			int			best = 0;
+
+			/* the lowest index on ties, as segment_predict */
+			for (int j = 1; j < k; j++)
+				if (p[j] > p[best])
+					best = j;
+			predicted[i] = best;
+		}
+		c->val = metrics_compute(set->val.y_class, predicted, n, k);
+		c->val_score = c->val->macro.f1;
+		seg_free(predicted);
+	}
+	seg_free(out);
+}
+
+SegStatus
+train_candidate(const SegTrainSet *set, const SegTrialConfig *config, uint64_t seed,
+				const char *label, size_t memory_limit, const SegHooks *hooks,
+				SegCandidate *out, char *errmsg)
+{
+	const SegLearner *learner = config->learner;
+	SegLearnProblem problem;
+	SegLearnContext ctx;
 	double	   *smote_x = NULL;
 	int		   *smote_y = NULL;
 	double	   *weights = NULL;
-	double	   *proba;
-	int		   *predicted;
-	SegRng		rng;
 	SegStatus	status;
-	MlpDense   *dense;
 
 	memset(out, 0, sizeof(*out));
-	out->config = *config;
-	memset(&shape, 0, sizeof(shape));
-	shape.n_inputs = set->n_features;
-	shape.n_classes = set->n_classes;
-	shape.n_hidden = config->hidden.n;
-	memcpy(shape.hidden, config->hidden.sizes, sizeof(int) * config->hidden.n);
-	shape.batch_norm = config->batch_norm;
-	status = mlp_create(&shape, &out->mlp, errmsg);
-	if (status != SEG_OK)
-		return status;
+	out->config = trial_config_copy(config);
+	memset(&problem, 0, sizeof(problem));
+	problem.task = set->task;
+	problem.schema = set->schema;
+	problem.n_classes = set->n_classes;
+	problem.train = set->train;
+	problem.val = set->val;
 
-	if (config->balance == BALANCE_CLASS_WEIGHT)
+	if (set->task == SEG_TASK_CLASSIFICATION && config->balance == BALANCE_CLASS_WEIGHT)
 	{
 		weights = seg_alloc(sizeof(double) * set->n_classes);
-		balanced_class_weights(set->y_train, set->n_train, set->n_classes, weights);
+		balanced_class_weights(set->train.y_class, set->train.n, set->n_classes, weights);
+		problem.class_weight = weights;
 	}
-	else if (config->balance == BALANCE_SMOTE)
+	else if (set->task == SEG_TASK_CLASSIFICATION && config->balance == BALANCE_SMOTE)
 	{
+		if (learner->input != SEG_INPUT_ENCODED)
+		{
+			snprintf(errmsg, SEG_ERRMSG_LEN,
+					 "balance smote is not available for model %s, which splits on the columns as they are",
+					 learner->name);
+			train_candidate_free(out);
+			return SEG_ERR_INVALID;
+		}
 		status = SmoteTrainRows(set, seed, memory_limit, hooks, &smote_x, &smote_y,
-								&train.n, errmsg);
+								&problem.train.n, errmsg);
 		if (status != SEG_OK)
 		{
 			train_candidate_free(out);
 			return status;
 		}
-		train.x = smote_x;
-		train.y = smote_y;
+		problem.train.x = smote_x;
+		problem.train.y_class = smote_y;
 	}
-	out->n_train_rows = train.n;
+	out->n_train_rows = problem.train.n;
 
-	memset(&params, 0, sizeof(params));
-	params.dropout = config->dropout;
-	params.l2 = config->l2;
-	params.epochs = epochs;
-	params.batch_size = config->batch_size;
-	params.learning_rate = config->learning_rate;
-	params.patience = patience;
-	params.class_weight = weights;
-	params.progress_label = label;
-	rng_seed(&rng, seed);
-	mlp_init_params(out->mlp, &rng);
-	status = mlp_fit(out->mlp, &train, &val, &params, &rng, hooks, &out->fit, errmsg);
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.seed = seed;
+	ctx.hooks = hooks;
+	ctx.progress_label = label;
+	ctx.memory_limit = memory_limit;
+	status = learner->fit(&problem, config->params, &ctx, &out->model, &out->fit, errmsg);
 	seg_free(weights);
 	seg_free(smote_x);
 	seg_free(smote_y);
 	if (status != SEG_OK)
 	{
+		out->model = NULL;
 		train_candidate_free(out);
 		return status;
 	}
-
-	/* validation metrics of the kept weights */
-	dense = mlp_dense_create(out->mlp);
-	proba = seg_alloc(sizeof(double) * (size_t) set->n_val * set->n_classes);
-	predicted = seg_alloc(sizeof(int) * set->n_val);
-	mlp_dense_predict(dense, set->x_val, set->n_val, proba);
-	for (int i = 0; i < set->n_val; i++)
-		predicted[i] = mlp_argmax(proba + (size_t) i * set->n_classes, set->n_classes);
-	out->val = metrics_compute(set->y_val, predicted, set->n_val, set->n_classes);
-	seg_free(predicted);
-	seg_free(proba);
-	mlp_dense_free(dense);
+	ScoreValidation(set, out);
 	return SEG_OK;
 }
 
 void
 train_candidate_free(SegCandidate *c)
 {
-	mlp_free(c->mlp);
+	if (c->model != NULL)
+		c->config.learner->free(c->model);
+	fit_info_free(&c->fit);
 	metrics_free(c->val);
-	c->mlp = NULL;
+	seg_free(c->config.params);
+	c->model = NULL;
 	c->val = NULL;
+	c->config.params = NULL;
 }

@@ -1,16 +1,17 @@
 /*-------------------------------------------------------------------------
  *
  * train.h
- *	  One training candidate of segment_train: balance the (encoded)
- *	  training rows, fit an MLP with a trial's hyperparameters, score it
- *	  on the validation rows.
+ *	  One training candidate of segment_train: balance the training rows,
+ *	  fit a learner with a trial's settings, score it on the validation
+ *	  rows.
  *
- * Balancing touches the training rows only:
+ * Balancing touches the training rows only (classification):
  *	none          as they are
  *	class_weight  loss weights n / (k * count_c), scikit-learn's
  *	              compute_class_weight('balanced')
  *	smote         SMOTE (k = 5, every class but the majority brought to
  *	              the majority's count) on the encoded training matrix
+ *	              (learners of the ENCODED input form only)
  *
  * IDENTIFICATION
  *	  src/train.h
@@ -21,8 +22,8 @@
 #define SEGMENT_TRAIN_H
 
 #include "core.h"
+#include "learner.h"
 #include "metrics.h"
-#include "mlp.h"
 #include "search_space.h"
 
 /* balance modes; values appear in search trials */
@@ -38,35 +39,33 @@ typedef enum SegBalance
 
 extern const char *balance_name(int balance);
 
-/* the encoded split: train, validation */
+/* The prepared split a candidate trains on, in its learner's input form. */
 typedef struct SegTrainSet
 {
-	int			n_features;
-	int			n_classes;
-	const double *x_train;
-	const int  *y_train;
-	int			n_train;
-	const double *x_val;
-	const int  *y_val;
-	int			n_val;
+	SegTask		task;
+	const SegInputSchema *schema;
+	int			n_classes;		/* classification */
+	SegLearnSet train;
+	SegLearnSet val;
 } SegTrainSet;
 
 typedef struct SegCandidate
 {
-	SegTrialConfig config;
-	Mlp		   *mlp;			/* the trained network (best epoch) */
-	MlpFitResult fit;
-	SegMetrics *val;			/* validation metrics */
+	SegTrialConfig config;		/* owns a copy of the params */
+	void	   *model;			/* the learner's fitted model */
+	SegFitInfo	fit;
+	SegMetrics *val;			/* classification: validation metrics */
+	SegRegressionMetrics val_regression;	/* regression: validation metrics */
+	double		val_score;		/* ranking score: validation macro-F1, or R2 */
 	int			n_train_rows;	/* after balancing */
 } SegCandidate;
 
 /*
- * Trains one candidate (epochs / patience as given, the rest from
- * config), reproducibly for seed.  `label` prefixes progress lines.
+ * Trains one candidate reproducibly for seed.  `label` prefixes progress
+ * lines.
  */
 extern SegStatus train_candidate(const SegTrainSet *set, const SegTrialConfig *config,
-								 int epochs, int patience, uint64_t seed,
-								 const char *label, size_t memory_limit,
+								 uint64_t seed, const char *label, size_t memory_limit,
 								 const SegHooks *hooks, SegCandidate *out, char *errmsg);
 
 extern void train_candidate_free(SegCandidate *c);

@@ -10,17 +10,18 @@
  * decodes predicts one row.  The decoder must reject or accept without
  * reading out of bounds, leaking or crashing; ASan and UBSan watch.
  */
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "classifier_model.h"
 #include "kmeans_model.h"
 #include "model.h"
 #include "predictor.h"
 #include "preprocess.h"
 #include "scaler.h"
+#include "supervised_model.h"
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -75,21 +76,38 @@ DecodeModel(const uint8_t *data, size_t size)
 			prep_free(p);
 		}
 	}
-	else if (header.kind == SEG_MODEL_CLASSIFIER)
+	else if (header.kind == SEG_MODEL_CLASSIFIER || header.kind == SEG_MODEL_REGRESSOR)
 	{
-		SegClassifier *c;
+		SegSupervised *s;
 
-		if (classifier_read(&payload, &c, msg) == SEG_OK)
+		if (supervised_read(header.kind, &payload, &s, msg) == SEG_OK)
 		{
-			double	   *x = calloc(c->dense->n_in[0], sizeof(double));
-			double	   *proba = calloc(c->n_classes, sizeof(double));
-			double	   *scratch = calloc(MLP_ROW_SCRATCH(c->dense), sizeof(double));
+			int			d = s->schema.n_inputs;
+			double	   *x = calloc(d + 1, sizeof(double));
+			double	   *out = calloc(s->n_outputs, sizeof(double));
+			double	   *scratch = calloc(s->learner->row_scratch(s->model) + 1, sizeof(double));
 
-			mlp_dense_predict_row(c->dense, x, proba, scratch);
+			s->learner->predict_row(s->model, x, out, scratch);
+			/* raw-form learners also see missing values */
+			if (s->learner->input == SEG_INPUT_RAW)
+			{
+				for (int j = 0; j < d; j++)
+					x[j] = NAN;
+				s->learner->predict_row(s->model, x, out, scratch);
+			}
+			s->learner->predict(s->model, x, 1, out);
+			if (s->learner->contributions != NULL)
+			{
+				int			k = s->learner->n_margins(s->model);
+				double	   *phi = calloc((size_t) (d + 1) * k, sizeof(double));
+
+				s->learner->contributions(s->model, x, phi);
+				free(phi);
+			}
 			free(x);
-			free(proba);
+			free(out);
 			free(scratch);
-			classifier_free(c);
+			supervised_free(s);
 		}
 	}
 	else if (header.kind == SEG_MODEL_KMEANS)

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "classifier_model.h"
+#include "learner.h"
 #include "linalg.h"
 #include "metrics.h"
 #include "mlp.h"
@@ -15,6 +15,7 @@
 #include "predictor.h"
 #include "search_space.h"
 #include "split.h"
+#include "supervised_model.h"
 #include "tap.h"
 
 /* Loss of a minibatch with a fixed dropout mask (the rng is reseeded). */
@@ -25,14 +26,14 @@ LossAt(Mlp *m, MlpWork *w, const double *x, const int *y, int n, const double *c
 	SegRng		rng;
 
 	rng_seed(&rng, 7);
-	return mlp_loss_grad(m, w, x, y, n, cw, dropout, l2, &rng, false, grad);
+	return mlp_loss_grad(m, w, x, (MlpTargets) {y, NULL}, n, cw, dropout, l2, &rng, false, grad);
 }
 
 /* Largest relative difference between the analytic and a central-difference gradient. */
 static double
 GradientError(bool batch_norm, double dropout)
 {
-	MlpShape	shape = {3, 3, 2, {5, 4}, batch_norm};
+	MlpShape	shape = {3, 3, MLP_OUTPUT_SOFTMAX, 2, {5, 4}, batch_norm};
 	Mlp		   *m;
 	MlpWork    *w;
 	SegRng		rng;
@@ -103,7 +104,7 @@ Blobs(SegRng *rng, int n, double *x, int *y)
 static void
 TestModes(void)
 {
-	MlpShape	shape = {4, 3, 1, {8}, true};
+	MlpShape	shape = {4, 3, MLP_OUTPUT_SOFTMAX, 1, {8}, true};
 	Mlp		   *m;
 	MlpWork    *w;
 	MlpDense   *d;
@@ -128,22 +129,22 @@ TestModes(void)
 	w = mlp_work_create(m, 32);
 	grad = calloc(m->n_params, sizeof(double));
 
-	loss_a = mlp_loss_grad(m, w, x, y, 32, NULL, 0.5, 0.0, &rng, false, grad);
-	loss_b = mlp_loss_grad(m, w, x, y, 32, NULL, 0.5, 0.0, &rng, false, grad);
+	loss_a = mlp_loss_grad(m, w, x, (MlpTargets) {y, NULL}, 32, NULL, 0.5, 0.0, &rng, false, grad);
+	loss_b = mlp_loss_grad(m, w, x, (MlpTargets) {y, NULL}, 32, NULL, 0.5, 0.0, &rng, false, grad);
 	tap_ok(loss_a != loss_b, "training mode: dropout draws a new mask each pass");
 
 	/* batch statistics in training, running statistics (still 0 / 1) at prediction */
-	loss_a = mlp_loss_grad(m, w, x, y, 32, NULL, 0.0, 0.0, &rng, false, grad);
+	loss_a = mlp_loss_grad(m, w, x, (MlpTargets) {y, NULL}, 32, NULL, 0.0, 0.0, &rng, false, grad);
 	d = mlp_dense_create(m);
-	mlp_evaluate(d, x, y, 32, proba_block, &eval_loss, &eval_acc);
+	mlp_evaluate(d, x, (MlpTargets) {y, NULL}, 32, proba_block, &eval_loss, &eval_acc);
 	tap_ok(fabs(loss_a - eval_loss) > 1e-3,
 		   "inputs centred at 5: batch statistics and initial running statistics give different losses");
 
 	/* running statistics move towards the batch's */
 	for (int k = 0; k < 200; k++)
-		mlp_loss_grad(m, w, x, y, 32, NULL, 0.0, 0.0, &rng, true, grad);
+		mlp_loss_grad(m, w, x, (MlpTargets) {y, NULL}, 32, NULL, 0.0, 0.0, &rng, true, grad);
 	mlp_dense_refresh(d, m);
-	mlp_evaluate(d, x, y, 32, proba_block, &eval_loss, &eval_acc);
+	mlp_evaluate(d, x, (MlpTargets) {y, NULL}, 32, proba_block, &eval_loss, &eval_acc);
 	{
 		/* layer 0's pre-activations z = x W over the batch: their mean and unbiased variance */
 		const MlpLayer *L = &m->layers[0];
@@ -185,9 +186,9 @@ TestModes(void)
 				same = false;
 	}
 	tap_ok(same, "eval mode: one row alone = the same row in a block");
-	loss_a = mlp_loss_grad(m, w, x, y, 16, NULL, 0.0, 0.0, &rng, false, grad);
-	loss_b = mlp_loss_grad(m, w, x + 16 * 4, y + 16, 16, NULL, 0.0, 0.0, &rng, false, grad);
-	mlp_evaluate(d, x, y, 16, proba_block, &eval_loss, &eval_acc);
+	loss_a = mlp_loss_grad(m, w, x, (MlpTargets) {y, NULL}, 16, NULL, 0.0, 0.0, &rng, false, grad);
+	loss_b = mlp_loss_grad(m, w, x + 16 * 4, (MlpTargets) {y + 16, NULL}, 16, NULL, 0.0, 0.0, &rng, false, grad);
+	mlp_evaluate(d, x, (MlpTargets) {y, NULL}, 16, proba_block, &eval_loss, &eval_acc);
 	tap_ok(fabs(loss_a - eval_loss) > 1e-9,
 		   "training mode: a half batch uses its own statistics, not the running ones");
 	(void) loss_b;
@@ -205,7 +206,7 @@ TestModes(void)
 static void
 TestRowKernel(void)
 {
-	MlpShape	shape = {5, 3, 2, {37, 9}, false};
+	MlpShape	shape = {5, 3, MLP_OUTPUT_SOFTMAX, 2, {37, 9}, false};
 	Mlp		   *m;
 	MlpDense   *d;
 	SegRng		rng;
@@ -237,13 +238,13 @@ TestRowKernel(void)
 static Mlp *
 TrainBlobs(uint64_t seed, double *val_accuracy)
 {
-	MlpShape	shape = {4, 3, 2, {16, 8}, true};
+	MlpShape	shape = {4, 3, MLP_OUTPUT_SOFTMAX, 2, {16, 8}, true};
 	Mlp		   *m;
 	SegRng		rng;
 	static double x[600 * 4];
 	static int	y[600];
-	MlpData		train = {x, y, 450};
-	MlpData		val = {x + 450 * 4, y + 450, 150};
+	MlpData		train = {x, {y, NULL}, 450};
+	MlpData		val = {x + 450 * 4, {y + 450, NULL}, 150};
 	MlpTrainParams p = {0.1, 1e-4, 40, 32, 1e-2, 5, NULL, NULL};
 	MlpFitResult res;
 	char		msg[SEG_ERRMSG_LEN];
@@ -255,7 +256,8 @@ TrainBlobs(uint64_t seed, double *val_accuracy)
 	mlp_init_params(m, &rng);
 	if (mlp_fit(m, &train, &val, &p, &rng, NULL, &res, msg) != SEG_OK)
 		printf("# %s\n", msg);
-	*val_accuracy = res.val_accuracy;
+	*val_accuracy = res.val_score;
+	free(res.history);
 	return m;
 }
 
@@ -349,60 +351,117 @@ TestSplit(void)
 	free(b);
 }
 
+/* A small classification problem in the ENCODED form of its preprocessor. */
+typedef struct CodecFixture
+{
+	SegPreprocessor *prep;
+	SegInputSchema schema;
+	double		x[40 * 3];
+	int			y[40];
+	double		v[40];
+} CodecFixture;
+
+static void
+MakeFixture(CodecFixture *f)
+{
+	static char *cats[2] = {"a", "b"};
+	static SegColumn cols[2] = {{"num", SEG_COL_NUMERIC, false, 0, NULL},
+	{"cat", SEG_COL_CATEGORICAL, false, 2, cats}};
+	double		values[40 * 2];
+	SegFrame	frame = {40, 2, values, cols};
+	char		msg[SEG_ERRMSG_LEN];
+
+	/* rows in a scattered order, so the last ten (validation) span the range */
+	for (int r = 0; r < 40; r++)
+	{
+		int			i = (r * 17) % 40;
+
+		values[r * 2] = i % 7 == 0 ? NAN : i * 0.25;
+		values[r * 2 + 1] = i % 2;
+		f->y[r] = (i * 0.25 > 5.0) != (i % 2 == 1);
+		f->v[r] = i % 7 == 0 ? 60.0 : 3.0 * i + (i % 2 ? 10.0 : 0.0);
+	}
+	prep_fit(&frame, NULL, 40, &f->prep, msg);
+	prep_transform_frame_as(f->prep, &frame, NULL, 40, SEG_INPUT_ENCODED, f->x, msg);
+	supervised_schema(f->prep, SEG_INPUT_ENCODED, &f->schema);
+}
+
+/* Fits the mlp learner on the fixture for a task. */
+static void *
+FitMlp(CodecFixture *f, SegTask task, int epochs, SegFitInfo *info)
+{
+	const SegLearner *l = learner_find("mlp");
+	void	   *params = calloc(1, l->params_size);
+	SegLearnProblem problem;
+	SegLearnContext ctx = {7, NULL, NULL, 1 << 30};
+	void	   *model = NULL;
+	char		msg[SEG_ERRMSG_LEN];
+	int			sizes[1] = {6};
+
+	params_defaults(l->params, l->n_params, params);
+	params_set_list(params_find(l->params, l->n_params, "hidden"), params, sizes, 1, msg);
+	params_set_number(params_find(l->params, l->n_params, "epochs"), params, epochs, msg);
+	params_set_number(params_find(l->params, l->n_params, "learning_rate"), params, 0.01, msg);
+	memset(&problem, 0, sizeof(problem));
+	problem.task = task;
+	problem.schema = &f->schema;
+	problem.n_classes = task == SEG_TASK_CLASSIFICATION ? 2 : 0;
+	problem.train = (SegLearnSet) {f->x, 30, f->y, f->v};
+	problem.val = (SegLearnSet) {f->x + 30 * 3, 10, f->y + 30, f->v + 30};
+	if (l->fit(&problem, params, &ctx, &model, info, msg) != SEG_OK)
+		printf("# %s\n", msg);
+	free(params);
+	return model;
+}
+
 static void
 TestCodec(void)
 {
-	char	   *cats[2] = {"a", "b"};
-	SegColumn	cols[2] = {{"num", SEG_COL_NUMERIC, false, 0, NULL},
-	{"cat", SEG_COL_CATEGORICAL, false, 2, cats}};
-	double		values[8] = {1, 0, NAN, 1, 3, 0, 2, 1};
-	SegFrame	f = {4, 2, values, cols};
-	SegPreprocessor *p;
-	MlpShape	shape;
-	Mlp		   *m;
-	SegRng		rng;
+	CodecFixture f;
+	const SegLearner *l = learner_find("mlp");
+	SegSupervised s;
+	SegFitInfo info;
 	SegWriter	w;
 	SegReader	r;
 	SegModelHeader h;
 	SegPredictor pred;
 	char	   *names[2] = {"No", "Yes"};
 	char		msg[SEG_ERRMSG_LEN];
-	double		x[3] = {0.5, 1.0, 0.0};
 	double		p1[2],
 				p2[2],
 				scratch[64];
 	int			rejected = 0;
-	MlpDense   *d;
 
-	prep_fit(&f, NULL, 4, &p, msg);
-	memset(&shape, 0, sizeof(shape));
-	shape.n_inputs = p->n_outputs;
-	shape.n_classes = 2;
-	shape.n_hidden = 1;
-	shape.hidden[0] = 4;
-	shape.batch_norm = true;
-	mlp_create(&shape, &m, msg);
-	rng_seed(&rng, 5);
-	mlp_init_params(m, &rng);
-	m->stats[m->layers[0].running_mean] = 0.25;
+	MakeFixture(&f);
+	memset(&s, 0, sizeof(s));
+	s.task = SEG_TASK_CLASSIFICATION;
+	s.learner = l;
+	s.prep = f.prep;
+	s.schema = f.schema;
+	s.n_classes = 2;
+	s.class_names = names;
+	s.n_outputs = 2;
+	s.model = FitMlp(&f, SEG_TASK_CLASSIFICATION, 3, &info);
+	tap_ok(s.model != NULL && info.iterations == 3 && info.n_history == 3 &&
+		   strcmp(info.unit, "epoch") == 0, "the mlp learner fits through the interface");
 	writer_init(&w, 64);
-	classifier_write(&w, p, names, m);
+	supervised_write(&w, &s);
 
 	tap_ok(model_open(w.data, w.len, SEG_MODEL_CLASSIFIER, &h, &r, msg) == SEG_OK, "envelope");
-	tap_ok(classifier_predictor_read(&r, &pred, msg) == SEG_OK, "predictor reads");
+	tap_ok(predictor_read_payload(h.kind, &r, &pred, msg) == SEG_OK, "predictor reads");
 	tap_ok(pred.n_classes == 2 && strcmp(pred.class_names[1], "Yes") == 0 &&
-		   pred.n_features == 3 && pred.prep != NULL, "predictor fields");
-	d = mlp_dense_create(m);
-	mlp_dense_predict_row(d, x, p1, scratch);
+		   pred.n_features == 3 && pred.prep != NULL && pred.input == SEG_INPUT_ENCODED,
+		   "predictor fields");
+	l->predict_row(s.model, f.x, p1, scratch);
 	tap_ok(pred.scratch_len <= 64 &&
-		   pred.predict_row(pred.estimator, x, p2, scratch) == mlp_argmax(p1, 2) &&
+		   pred.predict_row(pred.estimator, f.x, p2, scratch) == mlp_argmax(p1, 2) &&
 		   p1[0] == p2[0] && p1[1] == p2[1], "decoded model predicts as the original");
 	for (size_t n = SEG_MODEL_HEADER_SIZE; n < w.len; n++)
 	{
-		SegClassifier *c;
+		SegSupervised *back;
 
 		reader_init(&r, w.data + SEG_MODEL_HEADER_SIZE, n - SEG_MODEL_HEADER_SIZE);
-		if (classifier_read(&r, &c, msg) != SEG_OK)
+		if (supervised_read(SEG_MODEL_CLASSIFIER, &r, &back, msg) != SEG_OK)
 			rejected++;
 	}
 	tap_ok(rejected == (int) (w.len - SEG_MODEL_HEADER_SIZE),
@@ -410,44 +469,133 @@ TestCodec(void)
 	w.data[w.len - 3] ^= 0x10;
 	tap_ok(model_open(w.data, w.len, SEG_MODEL_CLASSIFIER, &h, &r, msg) == SEG_ERR_CORRUPT,
 		   "a flipped bit fails the checksum");
-	mlp_dense_free(d);
 	free(w.data);
+	l->free(s.model);
+	fit_info_free(&info);
+}
+
+/*
+ * A 0.1.0 classifier value (codec 1: preprocessor, classes, the network
+ * section) is read by the mlp learner and predicts as the network.
+ */
+static void
+TestCodecV1(void)
+{
+	CodecFixture f;
+	MlpShape	shape = {3, 2, MLP_OUTPUT_SOFTMAX, 1, {4}, true};
+	Mlp		   *m;
+	MlpDense   *d;
+	SegRng		rng;
+	SegWriter	w;
+	SegReader	r;
+	SegModelHeader h;
+	SegPredictor pred;
+	char		msg[SEG_ERRMSG_LEN];
+	double		p1[2],
+				p2[2],
+				scratch[64];
+
+	MakeFixture(&f);
+	mlp_create(&shape, &m, msg);
+	rng_seed(&rng, 5);
+	mlp_init_params(m, &rng);
+	m->stats[m->layers[0].running_mean] = 0.25;
+	writer_init(&w, 64);
+	model_begin(&w, SEG_MODEL_CLASSIFIER);
+	writer_put_u16(&w, 1);
+	prep_write(&w, f.prep);
+	writer_put_u32(&w, 2);
+	writer_put_string(&w, "No");
+	writer_put_string(&w, "Yes");
+	writer_put_u32(&w, 3);
+	writer_put_u32(&w, 1);
+	writer_put_u32(&w, 4);
+	writer_put_u8(&w, 1);
+	writer_put_f64_array(&w, m->params, m->n_params);
+	writer_put_f64_array(&w, m->stats, m->n_stats);
+	model_seal(&w);
+	tap_ok(model_open(w.data, w.len, SEG_MODEL_CLASSIFIER, &h, &r, msg) == SEG_OK &&
+		   predictor_read_payload(h.kind, &r, &pred, msg) == SEG_OK, "a 0.1.0 classifier reads");
+	d = mlp_dense_create(m);
+	mlp_dense_predict_row(d, f.x + 3, p1, scratch);
+	pred.predict_row(pred.estimator, f.x + 3, p2, scratch);
+	tap_ok(p1[0] == p2[0] && p1[1] == p2[1], "and predicts exactly as its network");
+	predictor_free(&pred);
+	mlp_dense_free(d);
 	mlp_free(m);
-	prep_free(p);
+	free(w.data);
+}
+
+/* The mlp learner as a regressor: a linear target is learned, un-scaled. */
+static void
+TestRegression(void)
+{
+	CodecFixture f;
+	SegFitInfo info;
+	void	   *model;
+	double		out[10];
+	SegRegressionMetrics rm;
+	const SegLearner *l = learner_find("mlp");
+
+	MakeFixture(&f);
+	model = FitMlp(&f, SEG_TASK_REGRESSION, 300, &info);
+	l->predict(model, f.x + 30 * 3, 10, out);
+	metrics_regression(f.v + 30, out, 10, &rm);
+	printf("# regression R2 %.4f, MAE %.4f\n", rm.r2, rm.mae);
+	tap_ok(model != NULL && rm.r2 > 0.8, "mlp regressor learns a linear target (R2 > 0.8)");
+	l->free(model);
+	fit_info_free(&info);
 }
 
 static void
 TestSearch(void)
 {
+	const SegLearner *l = learner_find("mlp");
 	SegSearchSpace space;
 	SegTrialConfig base;
 	SegTrialConfig out[20];
 	double		dropouts[3] = {0.0, 0.2, 0.4};
 	double		batches[2] = {32, 128};
-	SearchHidden hidden[2] = {{1, {32}}, {2, {64, 32}}};
+	SegIntList	hidden[2] = {{1, {32}}, {2, {64, 32}}};
 	int			n;
 	bool		in_range = true;
+	const SegParamSpec *s_hidden = params_find(l->params, l->n_params, "hidden");
+	const SegParamSpec *s_dropout = params_find(l->params, l->n_params, "dropout");
+	const SegParamSpec *s_batch = params_find(l->params, l->n_params, "batch_size");
+	const SegParamSpec *s_lr = params_find(l->params, l->n_params, "learning_rate");
 
 	memset(&space, 0, sizeof(space));
-	memset(&base, 0, sizeof(base));
-	base.learning_rate = 1e-3;
-	space.dims[SEARCH_HIDDEN] = (SearchDim) {SEARCH_CHOICES, 2, NULL, hidden, 0, 0};
-	space.dims[SEARCH_DROPOUT] = (SearchDim) {SEARCH_CHOICES, 3, dropouts, NULL, 0, 0};
-	space.dims[SEARCH_BATCH_SIZE] = (SearchDim) {SEARCH_CHOICES, 2, batches, NULL, 0, 0};
+	base.learner = l;
+	base.balance = 0;
+	base.params = calloc(1, l->params_size);
+	params_defaults(l->params, l->n_params, base.params);
+	space.n_dims = 3;
+	space.dims[0] = (SearchDim) {s_hidden, SEARCH_CHOICES, 2, NULL, hidden, 0, 0};
+	space.dims[1] = (SearchDim) {s_dropout, SEARCH_CHOICES, 3, dropouts, NULL, 0, 0};
+	space.dims[2] = (SearchDim) {s_batch, SEARCH_CHOICES, 2, batches, NULL, 0, 0};
 	tap_ok(search_grid_size(&space) == 12, "grid size");
 	search_trials(&space, &base, 20, 42, out, &n);
-	tap_ok(n == 12 && out[0].hidden.n == 1 && out[0].dropout == 0.0 && out[0].batch_size == 32 &&
-		   out[1].batch_size == 128 && out[11].hidden.n == 2 && out[11].dropout == 0.4,
+	tap_ok(n == 12 && params_get_list(s_hidden, out[0].params)->n == 1 &&
+		   params_get_number(s_dropout, out[0].params) == 0.0 &&
+		   params_get_number(s_batch, out[0].params) == 32 &&
+		   params_get_number(s_batch, out[1].params) == 128 &&
+		   params_get_list(s_hidden, out[11].params)->n == 2 &&
+		   params_get_number(s_dropout, out[11].params) == 0.4,
 		   "trials >= grid: the whole grid, last entry fastest");
 	search_trials(&space, &base, 5, 42, out, &n);
-	tap_ok(n == 5 && out[0].learning_rate == 1e-3, "trials < grid: random draws, others from base");
-	space.dims[SEARCH_LEARNING_RATE] = (SearchDim) {SEARCH_LOG_UNIFORM, 0, NULL, NULL, 1e-4, 1e-2};
+	tap_ok(n == 5 && params_get_number(s_lr, out[0].params) == 1e-3,
+		   "trials < grid: random draws, others from base");
+	space.dims[3] = (SearchDim) {s_lr, SEARCH_LOG_UNIFORM, 0, NULL, NULL, 1e-4, 1e-2};
+	space.n_dims = 4;
 	tap_ok(search_grid_size(&space) == -1, "a distribution makes it random search");
 	search_trials(&space, &base, 20, 42, out, &n);
 	for (int t = 0; t < n; t++)
-		if (out[t].learning_rate < 1e-4 || out[t].learning_rate > 1e-2)
+		if (params_get_number(s_lr, out[t].params) < 1e-4 ||
+			params_get_number(s_lr, out[t].params) > 1e-2)
 			in_range = false;
 	tap_ok(n == 20 && in_range, "log-uniform draws stay in range");
+	tap_ok(out[0].params != out[1].params && out[0].params != base.params,
+		   "each trial owns its settings");
 }
 
 /* linalg_gemm_small agrees with BLAS for every transpose case and ragged sizes */
@@ -501,6 +649,8 @@ main(void)
 	TestMetrics();
 	TestSplit();
 	TestCodec();
+	TestCodecV1();
+	TestRegression();
 	TestSearch();
 	return tap_done();
 }

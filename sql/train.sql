@@ -208,7 +208,7 @@ SELECT segment_train('bad', 'train_customers', 'customer_segment', features => '
 SELECT segment_train('bad', 'no_such_table', 'y');
 SELECT segment_train(NULL, 'train_customers', 'customer_segment');
 SELECT segment_train('', 'train_customers', 'customer_segment');
-SELECT segment_train('bad', 'train_customers', 'customer_segment', epochs => NULL);
+SELECT segment_train('bad', 'train_customers', 'customer_segment', balance => NULL);
 CREATE TABLE empty (x float8, y text);
 SELECT segment_train('bad', 'empty', 'y');
 CREATE TABLE null_labels AS SELECT i AS x, CASE WHEN i > 1 THEN i % 2 END AS y FROM generate_series(1, 50) i;

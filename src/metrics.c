@@ -8,6 +8,7 @@
  *
  *-------------------------------------------------------------------------
  */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -104,7 +105,8 @@ metrics_free(SegMetrics *m)
 double
 metrics_log_loss(const double *proba, const int *actual, int n, int n_classes)
 {
-	const double eps = 1e-15;
+	/* scikit-learn 1.2's eps="auto": the machine epsilon of float64 */
+	const double eps = DBL_EPSILON;
 	double		sum = 0.0;
 
 	for (int i = 0; i < n; i++)

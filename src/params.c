@@ -85,10 +85,10 @@ RangeMessage(const SegParamSpec *spec, const char *what, double v, char *errmsg)
 	const char *kind = spec->type == SEG_PARAM_REAL ? "a number" : "a whole number";
 
 	if (spec->max >= 1e300)
-		snprintf(errmsg, SEG_ERRMSG_LEN, "%s must be %s %s %g, not %g", what, kind,
+		snprintf(errmsg, SEG_ERRMSG_LEN, "%s must be %s %s %.15g, not %.15g", what, kind,
 				 spec->min_exclusive ? ">" : ">=", spec->min, v);
 	else
-		snprintf(errmsg, SEG_ERRMSG_LEN, "%s must be %s %s %g and %s %g, not %g", what, kind,
+		snprintf(errmsg, SEG_ERRMSG_LEN, "%s must be %s %s %.15g and %s %.15g, not %.15g", what, kind,
 				 spec->min_exclusive ? ">" : ">=", spec->min,
 				 spec->max_exclusive ? "<" : "<=", spec->max, v);
 }

@@ -33,6 +33,10 @@ extern void segment_open_model(bytea *model, int expected_kind,
 							   SegModelHeader *header, SegReader *payload);
 extern double *segment_float8_array(ArrayType *array, const char *what,
 									int expected_len, int *len_out);
+/* The same, with NaN accepted as a missing value (a RAW-form model's input). */
+extern double *segment_float8_array_missing(ArrayType *array, const char *what,
+											int expected_len, bool nan_is_missing,
+											int *len_out);
 extern ArrayType *segment_build_float8_array(const double *values, int n);
 
 /* ERROR "<name> must not be null" when argument arg of a non-strict function is NULL. */
@@ -44,6 +48,10 @@ extern struct SegScaler *segment_decode_scaler(bytea *model);
 
 /* sql_preprocess.c */
 struct SegPreprocessor;
-extern struct SegPreprocessor *segment_decode_preprocessor(bytea *model);
+/*
+ * The preprocessor of a preprocessor, classifier, regressor or k-means
+ * model, and (form != NULL) the input form the model encodes rows into.
+ */
+extern struct SegPreprocessor *segment_decode_preprocessor(bytea *model, int *form);
 
 #endif							/* SEGMENT_PG_CORE_H */

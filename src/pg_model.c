@@ -97,6 +97,13 @@ segment_open_model(bytea *model, int expected_kind,
 double *
 segment_float8_array(ArrayType *array, const char *what, int expected_len, int *len_out)
 {
+	return segment_float8_array_missing(array, what, expected_len, false, len_out);
+}
+
+double *
+segment_float8_array_missing(ArrayType *array, const char *what, int expected_len,
+							 bool nan_is_missing, int *len_out)
+{
 	int			n;
 	double	   *values;
 
@@ -122,7 +129,7 @@ segment_float8_array(ArrayType *array, const char *what, int expected_len, int *
 	values = (double *) ARR_DATA_PTR(array);
 	for (int i = 0; i < n; i++)
 	{
-		if (isnan(values[i]))
+		if (isnan(values[i]) && !nan_is_missing)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_EXCEPTION),
 					 errmsg("NaN not allowed in %s", what)));

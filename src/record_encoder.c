@@ -21,7 +21,7 @@
 #include "record_encoder.h"
 
 RecordEncoder *
-record_encoder_create(SegPreprocessor *prep)
+record_encoder_create(SegPreprocessor *prep, SegInputForm form)
 {
 	RecordEncoder *e = palloc0(sizeof(RecordEncoder));
 
@@ -31,7 +31,8 @@ record_encoder_create(SegPreprocessor *prep)
 	e->attr_index = palloc(sizeof(int) * prep->n_columns);
 	e->base_types = palloc(sizeof(Oid) * prep->n_columns);
 	e->raw = palloc(sizeof(double) * prep->n_columns);
-	e->out = palloc(sizeof(double) * prep->n_outputs);
+	e->form = form;
+	e->out = palloc(sizeof(double) * Max(prep_width(prep, form), 1));
 	return e;
 }
 
@@ -150,6 +151,6 @@ record_encoder_encode(RecordEncoder *e, HeapTupleHeader row)
 			dataset_check_finite(e->raw[j], c->name);
 		}
 	}
-	prep_encode_row(e->prep, e->raw, e->out);
+	prep_row_as(e->prep, e->raw, e->form, e->out);
 	return e->out;
 }

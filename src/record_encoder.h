@@ -25,6 +25,7 @@
 typedef struct RecordEncoder
 {
 	SegPreprocessor *prep;
+	SegInputForm form;			/* what encode returns */
 	MemoryContext cxt;			/* where the encoder and its buffers live */
 	/* the row type the column map was built for (0: none yet) */
 	uint64		tup_identifier;
@@ -34,13 +35,16 @@ typedef struct RecordEncoder
 	Datum	   *values;			/* natts, deform buffer */
 	bool	   *nulls;
 	double	   *raw;			/* prep->n_columns */
-	double	   *out;			/* prep->n_outputs */
+	double	   *out;			/* prep_width(prep, form) */
 } RecordEncoder;
 
-/* Creates an encoder in CurrentMemoryContext; it takes ownership of prep. */
-extern RecordEncoder *record_encoder_create(SegPreprocessor *prep);
+/*
+ * Creates an encoder of rows into the given input form, in
+ * CurrentMemoryContext; it takes ownership of prep.
+ */
+extern RecordEncoder *record_encoder_create(SegPreprocessor *prep, SegInputForm form);
 
-/* Encodes row; the result is the encoder's buffer (prep->n_outputs values). */
+/* Encodes row; the result is the encoder's buffer (prep_width values). */
 extern double *record_encoder_encode(RecordEncoder *e, HeapTupleHeader row);
 
 #endif							/* SEGMENT_RECORD_ENCODER_H */

@@ -48,6 +48,10 @@ PG_FUNCTION_INFO_V1(segment_predict_name_features);
 PG_FUNCTION_INFO_V1(segment_predict_bytes_row);
 PG_FUNCTION_INFO_V1(segment_predict_bytes_features);
 PG_FUNCTION_INFO_V1(segment_predict_proba_name_row);
+PG_FUNCTION_INFO_V1(segment_predict_value_name_row);
+PG_FUNCTION_INFO_V1(segment_predict_value_name_features);
+PG_FUNCTION_INFO_V1(segment_predict_value_bytes_row);
+PG_FUNCTION_INFO_V1(segment_predict_value_bytes_features);
 PG_FUNCTION_INFO_V1(segment_models_changed);
 
 /* A decoded model with its encoder and buffers, in a context of its own. */
@@ -139,7 +143,7 @@ BuildEntry(const uint8 *bytes, size_t len, const char *name, int version,
 	e->name = name != NULL ? pstrdup(name) : NULL;
 	segment_raise(predictor_read(bytes, len, &e->pred, msg), msg);
 	if (e->pred.prep != NULL)
-		e->encoder = record_encoder_create(e->pred.prep);
+		e->encoder = record_encoder_create(e->pred.prep, e->pred.input);
 	e->scores = palloc(sizeof(double) * Max(e->pred.n_classes, 1));
 	e->scratch = palloc(sizeof(double) * Max(e->pred.scratch_len, 1));
 	MemoryContextSwitchTo(old);
@@ -280,15 +284,35 @@ static int
 PredictFeatures(PredictEntry *e, ArrayType *features)
 {
 	int			n;
-	double	   *x = segment_float8_array(features, "feature array", e->pred.n_features, &n);
+	/* a model of the RAW form reads NaN as a missing value */
+	double	   *x = segment_float8_array_missing(features, "feature array", e->pred.n_features,
+												 e->pred.input == SEG_INPUT_RAW, &n);
 
 	return e->pred.predict_row(e->pred.estimator, x, e->scores, e->scratch);
 }
 
+/* The class's text, or a regressor's value as text. */
 static Datum
 ClassText(PredictEntry *e, int label)
 {
+	if (e->pred.kind == SEG_MODEL_REGRESSOR)
+		return PointerGetDatum(cstring_to_text(float8out_internal(e->scores[0])));
 	return PointerGetDatum(cstring_to_text(e->pred.class_names[label]));
+}
+
+/* A regressor's value; ERROR for models that predict classes. */
+static Datum
+PredictedValue(PredictEntry *e)
+{
+	if (e->pred.kind != SEG_MODEL_REGRESSOR)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 e->name != NULL ?
+				 errmsg("model \"%s\" is a %s model, not a regressor", e->name,
+						model_kind_name(e->pred.kind)) :
+				 errmsg("the model is a %s model, not a regressor", model_kind_name(e->pred.kind)),
+				 errhint("segment_predict_value returns a regressor's number; use segment_predict or segment_predict_proba for classes.")));
+	return Float8GetDatum(e->scores[0]);
 }
 
 /* segment_predict(model text, row record) -> text */
@@ -327,6 +351,46 @@ segment_predict_bytes_features(PG_FUNCTION_ARGS)
 	return ClassText(e, PredictFeatures(e, PG_GETARG_ARRAYTYPE_P(1)));
 }
 
+/* segment_predict_value(model text, row record) -> float8 */
+Datum
+segment_predict_value_name_row(PG_FUNCTION_ARGS)
+{
+	PredictEntry *e = EntryByName(fcinfo);
+
+	(void) PredictRow(e, PG_GETARG_HEAPTUPLEHEADER(1));
+	return PredictedValue(e);
+}
+
+/* segment_predict_value(model text, features float8[]) -> float8 */
+Datum
+segment_predict_value_name_features(PG_FUNCTION_ARGS)
+{
+	PredictEntry *e = EntryByName(fcinfo);
+
+	(void) PredictFeatures(e, PG_GETARG_ARRAYTYPE_P(1));
+	return PredictedValue(e);
+}
+
+/* segment_predict_value(model bytea, row record) -> float8 */
+Datum
+segment_predict_value_bytes_row(PG_FUNCTION_ARGS)
+{
+	PredictEntry *e = EntryByBytes(fcinfo);
+
+	(void) PredictRow(e, PG_GETARG_HEAPTUPLEHEADER(1));
+	return PredictedValue(e);
+}
+
+/* segment_predict_value(model bytea, features float8[]) -> float8 */
+Datum
+segment_predict_value_bytes_features(PG_FUNCTION_ARGS)
+{
+	PredictEntry *e = EntryByBytes(fcinfo);
+
+	(void) PredictFeatures(e, PG_GETARG_ARRAYTYPE_P(1));
+	return PredictedValue(e);
+}
+
 /*
  * segment_predict_proba(model text, row record) -> jsonb: one score per
  * class.  Classifiers give probabilities; k-means gives the Euclidean
@@ -339,6 +403,11 @@ segment_predict_proba_name_row(PG_FUNCTION_ARGS)
 	PredictEntry *e = EntryByName(fcinfo);
 	StringInfoData buf;
 
+	if (e->pred.kind == SEG_MODEL_REGRESSOR)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("model \"%s\" is a regressor: it predicts a value, not classes", e->name),
+				 errhint("Use segment_predict_value(model, row).")));
 	(void) PredictRow(e, PG_GETARG_HEAPTUPLEHEADER(1));
 	initStringInfo(&buf);
 	appendStringInfoChar(&buf, '{');

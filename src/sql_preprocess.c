@@ -32,7 +32,7 @@ PG_FUNCTION_INFO_V1(preprocess);
 PG_FUNCTION_INFO_V1(preprocess_names);
 
 SegPreprocessor *
-segment_decode_preprocessor(bytea *model)
+segment_decode_preprocessor(bytea *model, int *form)
 {
 	SegModelHeader header;
 	SegReader	payload;
@@ -41,6 +41,8 @@ segment_decode_preprocessor(bytea *model)
 	char		msg[SEG_ERRMSG_LEN];
 
 	segment_open_model(model, 0, &header, &payload);
+	if (form != NULL)
+		*form = SEG_INPUT_ENCODED;
 	if (header.kind == SEG_MODEL_PREPROCESSOR)
 	{
 		segment_raise(prep_read(&payload, &p, msg), msg);
@@ -61,6 +63,8 @@ segment_decode_preprocessor(bytea *model)
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("this %s model has no preprocessor: it was trained on feature arrays",
 						model_kind_name(header.kind))));
+	if (form != NULL)
+		*form = predictor.input;
 	return predictor.prep;
 }
 
@@ -141,29 +145,36 @@ preprocess(PG_FUNCTION_ARGS)
 		memcmp(cache->model, model, VARSIZE_ANY(model)) != 0)
 	{
 		MemoryContext old;
+		SegPreprocessor *prep;
+		int			form;
 
 		MemoryContextReset(cache->cxt);
 		cache->model = NULL;
 		old = MemoryContextSwitchTo(cache->cxt);
-		cache->encoder = record_encoder_create(segment_decode_preprocessor(model));
+		prep = segment_decode_preprocessor(model, &form);
+		cache->encoder = record_encoder_create(prep, (SegInputForm) form);
 		cache->model = palloc(VARSIZE_ANY(model));
 		memcpy(cache->model, model, VARSIZE_ANY(model));
 		MemoryContextSwitchTo(old);
 	}
 	out = record_encoder_encode(cache->encoder, row);
-	PG_RETURN_ARRAYTYPE_P(segment_build_float8_array(out, cache->encoder->prep->n_outputs));
+	PG_RETURN_ARRAYTYPE_P(segment_build_float8_array(out, prep_width(cache->encoder->prep,
+																	  cache->encoder->form)));
 }
 
 /* segment.preprocess_names(model bytea) -> text[]: the encoded features' names. */
 Datum
 preprocess_names(PG_FUNCTION_ARGS)
 {
-	SegPreprocessor *p = segment_decode_preprocessor(PG_GETARG_BYTEA_PP(0));
-	Datum	   *names = palloc(sizeof(Datum) * p->n_outputs);
+	int			form;
+	SegPreprocessor *p = segment_decode_preprocessor(PG_GETARG_BYTEA_PP(0), &form);
+	int			width = prep_width(p, (SegInputForm) form);
+	Datum	   *names = palloc(sizeof(Datum) * Max(width, 1));
 	char		buf[8192];
 
-	for (int j = 0; j < p->n_outputs; j++)
-		names[j] = CStringGetTextDatum(prep_output_name(p, j, buf, sizeof(buf)));
-	PG_RETURN_ARRAYTYPE_P(construct_array(names, p->n_outputs, TEXTOID, -1, false,
-										  TYPALIGN_INT));
+	/* a RAW-form model sees the columns themselves */
+	for (int j = 0; j < width; j++)
+		names[j] = CStringGetTextDatum(form == SEG_INPUT_RAW ? p->columns[j].name :
+									   prep_output_name(p, j, buf, sizeof(buf)));
+	PG_RETURN_ARRAYTYPE_P(construct_array(names, width, TEXTOID, -1, false, TYPALIGN_INT));
 }

@@ -43,314 +43,12 @@
 
 PG_FUNCTION_INFO_V1(segment_train);
 
-/* the split, in the learner's input form */
-typedef struct EncodedData
-{
-	SegPreprocessor *prep;
-	SegInputSchema schema;
-	int			n_classes;
-	char	  **class_names;
-	int			d;
-	int			n[3];			/* rows per SegSplitPart */
-	double	   *x[3];
-	int		   *y[3];
-} EncodedData;
-
-static void
-BadArg(const char *what)
-{
-	ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("%s", what)));
-}
-
-/* Sets a learner setting from an argument already checked against its range. */
-static void
-SetSetting(TrainArgs *a, const char *name, double v)
-{
-	const SegLearner *l = a->base.learner;
-	char		msg[SEG_ERRMSG_LEN];
-
-	if (params_set_number(params_find(l->params, l->n_params, name), a->base.params, v, msg) !=
-		SEG_OK)
-		BadArg(msg);
-}
-
-static void
-ParseArgs(FunctionCallInfo fcinfo, TrainArgs *a)
-{
-	static const char *const names[] = {
-		"name", "relation", "label", "features", "exclude", "hidden", "dropout",
-		"batch_norm", "l2", "epochs", "batch_size", "learning_rate", "patience",
-		"balance", "test_size", "validation_size", "search", "trials", "seed", "deploy",
-		"split_seed"
-	};
-	const SegLearner *learner = &seg_learner_mlp;
-	ArrayType  *hidden;
-	int			n_hidden;
-	Datum	   *elems;
-	bool	   *nulls;
-	int			sizes[MLP_MAX_HIDDEN];
-	char	   *balance;
-	char	   *deploy;
-	double		v;
-	int			b;
-	char		msg[SEG_ERRMSG_LEN];
-
-	for (int i = 0; i < (int) lengthof(names); i++)
-		if (i != 3 && i != 4 && i != 16 && i != 20)
-			segment_require_arg(fcinfo, i, names[i]);
-	memset(a, 0, sizeof(*a));
-	a->name = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	if (a->name[0] == '\0')
-		BadArg("model name must not be empty");
-	a->relid = PG_GETARG_OID(1);
-	a->label = text_to_cstring(PG_GETARG_TEXT_PP(2));
-	a->features = PG_ARGISNULL(3) ? NULL : PG_GETARG_ARRAYTYPE_P(3);
-	a->exclude = PG_ARGISNULL(4) ? NULL : PG_GETARG_ARRAYTYPE_P(4);
-
-	a->base.learner = learner;
-	a->base.params = palloc0(learner->params_size);
-	params_defaults(learner->params, learner->n_params, a->base.params);
-
-	hidden = PG_GETARG_ARRAYTYPE_P(5);
-	if (ARR_NDIM(hidden) > 1)
-		BadArg("hidden must be a one-dimensional array of layer sizes");
-	deconstruct_array(hidden, INT4OID, 4, true, TYPALIGN_INT, &elems, &nulls, &n_hidden);
-	if (n_hidden > MLP_MAX_HIDDEN)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("too many hidden layers: %d (at most %d)", n_hidden, MLP_MAX_HIDDEN)));
-	for (int l = 0; l < n_hidden; l++)
-	{
-		int			size = nulls[l] ? 0 : DatumGetInt32(elems[l]);
-
-		if (nulls[l] || size < 1 || size > MLP_MAX_WIDTH)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("hidden layer sizes must be between 1 and %d, not %s",
-							MLP_MAX_WIDTH, nulls[l] ? "null" : psprintf("%d", size))));
-		sizes[l] = size;
-	}
-	if (params_set_list(params_find(learner->params, learner->n_params, "hidden"),
-						a->base.params, sizes, n_hidden, msg) != SEG_OK)
-		BadArg(msg);
-
-	v = PG_GETARG_FLOAT8(6);
-	if (!(v >= 0.0 && v < 1.0))
-		BadArg(psprintf("dropout must be in [0, 1), not %g", v));
-	SetSetting(a, "dropout", v);
-	SetSetting(a, "batch_norm", PG_GETARG_BOOL(7) ? 1.0 : 0.0);
-	v = PG_GETARG_FLOAT8(8);
-	if (!(v >= 0.0 && isfinite(v)))
-		BadArg(psprintf("l2 must be a finite number >= 0, not %g", v));
-	SetSetting(a, "l2", v);
-	if (PG_GETARG_INT32(9) < 1)
-		BadArg(psprintf("epochs must be at least 1, not %d", PG_GETARG_INT32(9)));
-	SetSetting(a, "epochs", PG_GETARG_INT32(9));
-	if (PG_GETARG_INT32(10) < 1)
-		BadArg(psprintf("batch_size must be at least 1, not %d", PG_GETARG_INT32(10)));
-	SetSetting(a, "batch_size", PG_GETARG_INT32(10));
-	v = PG_GETARG_FLOAT8(11);
-	if (!(v > 0.0 && isfinite(v)))
-		BadArg(psprintf("learning_rate must be a finite number > 0, not %g", v));
-	SetSetting(a, "learning_rate", v);
-	if (PG_GETARG_INT32(12) < 1)
-		BadArg(psprintf("patience must be at least 1, not %d", PG_GETARG_INT32(12)));
-	SetSetting(a, "patience", PG_GETARG_INT32(12));
-
-	balance = text_to_cstring(PG_GETARG_TEXT_PP(13));
-	a->balance_auto = strcmp(balance, "auto") == 0;
-	b = segment_balance_from_name(balance);
-	if (!a->balance_auto && b < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown balance \"%s\"", balance),
-				 errhint("Use auto, smote, class_weight or none.")));
-	a->base.balance = b < 0 ? BALANCE_NONE : b;
-
-	a->test_size = PG_GETARG_FLOAT8(14);
-	a->validation_size = PG_GETARG_FLOAT8(15);
-	if (!(a->test_size > 0.0 && a->test_size < 1.0) ||
-		!(a->validation_size > 0.0 && a->validation_size < 1.0) ||
-		!(a->test_size + a->validation_size < 1.0))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("test_size and validation_size must be in (0, 1) with a sum below 1, not %g and %g",
-						a->test_size, a->validation_size)));
-	a->search = PG_ARGISNULL(16) ? NULL : PG_GETARG_JSONB_P(16);
-	a->trials = PG_GETARG_INT32(17);
-	if (a->trials < 1 || a->trials > 10000)
-		BadArg(psprintf("trials must be between 1 and 10000, not %d", a->trials));
-	a->seed = PG_GETARG_INT32(18);
-	/* a split of its own seed keeps the test rows while the model seed varies */
-	a->split_seed = PG_ARGISNULL(20) ? a->seed : PG_GETARG_INT32(20);
-
-	deploy = text_to_cstring(PG_GETARG_TEXT_PP(19));
-	for (b = 0; b < (int) lengthof(segment_deploy_names); b++)
-		if (strcmp(deploy, segment_deploy_names[b]) == 0)
-			break;
-	if (b == (int) lengthof(segment_deploy_names))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown deploy policy \"%s\"", deploy),
-				 errhint("Use always, if_better or never.")));
-	a->deploy = (DeployPolicy) b;
-}
-
-/* The feature columns: given or every other column, minus exclude and the label. */
-static char **
-FeatureColumns(const TrainArgs *a, int *n_out)
-{
-	char	  **exclude = NULL;
-	int			n_exclude = 0;
-	char	  **columns;
-	int			n;
-	int			kept = 0;
-
-	(void) dataset_column_type(a->relid, a->label);
-	if (a->exclude != NULL)
-		exclude = dataset_text_array(a->exclude, "exclude", &n_exclude);
-	if (a->features == NULL)
-		columns = dataset_default_columns(a->relid, a->label, exclude, n_exclude, &n);
-	else
-	{
-		columns = dataset_text_array(a->features, "features", &n);
-		for (int i = 0; i < n; i++)
-		{
-			bool		skip = false;
-
-			if (strcmp(columns[i], a->label) == 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("label column \"%s\" cannot also be a feature", a->label)));
-			for (int j = 0; j < i; j++)
-				if (strcmp(columns[i], columns[j]) == 0)
-					ereport(ERROR,
-							(errcode(ERRCODE_DUPLICATE_COLUMN),
-							 errmsg("feature column \"%s\" is listed twice", columns[i])));
-			for (int e = 0; e < n_exclude; e++)
-				if (strcmp(columns[i], exclude[e]) == 0)
-					skip = true;
-			if (!skip)
-				columns[kept++] = columns[i];
-		}
-		n = kept;
-	}
-	if (n == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("no feature columns left to train on"),
-				 errhint("Check the features and exclude arguments: every column but the label \"%s\" was left out.",
-						 a->label)));
-	*n_out = n;
-	return columns;
-}
-
-/*
- * Loads, splits and encodes: the frame's label column becomes class
- * indices, the preprocessor is fitted on the train part.
- */
-static void
-LoadAndEncode(const TrainArgs *a, char **features, int n_features, EncodedData *e)
-{
-	char	  **columns = palloc(sizeof(char *) * (n_features + 1));
-	SegFrame   *frame;
-	SegFrame	feat;
-	SegColumn  *label_col;
-	int		   *y;
-	uint8_t    *part;
-	int		   *rows[3];
-	double	   *encoded;
-	int			n;
-	char		msg[SEG_ERRMSG_LEN];
-
-	memcpy(columns, features, sizeof(char *) * n_features);
-	columns[n_features] = a->label;
-	frame = dataset_load(a->relid, columns, n_features + 1, n_features);
-	n = frame->n_rows;
-	if (n == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("relation \"%s\" has no rows", get_rel_name(a->relid))));
-
-	label_col = &frame->columns[n_features];
-	y = palloc(sizeof(int) * n);
-	for (int i = 0; i < n; i++)
-	{
-		double		v = FRAME_CELL(frame, i, n_features);
-
-		if (SEG_IS_MISSING(v))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("label column \"%s\" contains null values", a->label),
-					 errhint("Train on a view that leaves out the rows without a label.")));
-		y[i] = (int) v;
-	}
-	if (label_col->n_categories < 2)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("label column \"%s\" has only one class", a->label),
-				 errdetail("Every row has the label \"%s\".", label_col->categories[0]),
-				 errhint("A classifier needs at least two classes.")));
-	if (label_col->n_categories > MLP_MAX_WIDTH)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("label column \"%s\" has %d classes (at most %d)", a->label,
-						label_col->n_categories, MLP_MAX_WIDTH)));
-	e->n_classes = label_col->n_categories;
-	e->class_names = label_col->categories;
-
-	part = palloc(n);
-	if (split_stratified(y, n, e->n_classes, a->test_size, a->validation_size,
-						 (uint64_t) a->split_seed, (const char *const *) e->class_names,
-						 part, msg) != SEG_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("%s", msg),
-				 errhint("Collect more rows of that class, merge it with another, or leave it out.")));
-
-	/* the features alone, as a frame of their own */
-	feat.n_rows = n;
-	feat.n_cols = n_features;
-	feat.columns = frame->columns;
-	feat.values = palloc_extended(sizeof(double) * (size_t) n * n_features, MCXT_ALLOC_HUGE);
-	for (int i = 0; i < n; i++)
-		memcpy(feat.values + (size_t) i * n_features,
-			   frame->values + (size_t) i * frame->n_cols, sizeof(double) * n_features);
-
-	for (int p = 0; p < 3; p++)
-	{
-		rows[p] = palloc(sizeof(int) * n);
-		e->n[p] = 0;
-	}
-	for (int i = 0; i < n; i++)
-		rows[part[i]][e->n[part[i]]++] = i;
-	segment_raise(prep_fit(&feat, rows[SPLIT_TRAIN], e->n[SPLIT_TRAIN], &e->prep, msg), msg);
-	supervised_schema(e->prep, a->base.learner->input, &e->schema);
-	e->d = e->schema.n_inputs;
-	if (e->d > MLP_MAX_WIDTH)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("the features encode to %d inputs (at most %d)", e->d, MLP_MAX_WIDTH),
-				 errhint("Leave out text columns with many distinct values.")));
-	for (int p = 0; p < 3; p++)
-	{
-		encoded = palloc_extended(sizeof(double) * (size_t) (e->n[p] > 0 ? e->n[p] : 1) * e->d,
-								  MCXT_ALLOC_HUGE);
-		segment_raise(prep_transform_frame_as(e->prep, &feat, rows[p], e->n[p],
-											  a->base.learner->input, encoded, msg), msg);
-		e->x[p] = encoded;
-		e->y[p] = palloc(sizeof(int) * (e->n[p] > 0 ? e->n[p] : 1));
-		for (int i = 0; i < e->n[p]; i++)
-			e->y[p][i] = y[rows[p][i]];
-	}
-}
-
 /*
  * Why auto balancing cannot use SMOTE (a class of the train part with
  * fewer rows than SMOTE's k + 1), or NULL when it can.
  */
 static char *
-SmoteUnusable(const EncodedData *e)
+SmoteUnusable(const TrainData *e)
 {
 	int		   *counts = palloc0(sizeof(int) * e->n_classes);
 	int			largest = 0;
@@ -458,17 +156,28 @@ ElapsedMs(instr_time start)
 	return INSTR_TIME_GET_MILLISEC(now);
 }
 
+/* The most probable class of each of n rows of probabilities. */
+static int *
+ArgmaxRows(const double *proba, int n, int k)
+{
+	int		   *out = palloc(sizeof(int) * Max(n, 1));
+
+	for (int i = 0; i < n; i++)
+		out[i] = mlp_argmax(proba + (size_t) i * k, k);
+	return out;
+}
+
 /*
  * segment.segment_train(name, relation, label, features, exclude, hidden,
  * dropout, batch_norm, l2, epochs, batch_size, learning_rate, patience,
- * balance, test_size, validation_size, search, trials, seed, deploy)
- * -> jsonb report.
+ * balance, test_size, validation_size, search, trials, seed, deploy,
+ * split_seed, model, task, params) -> jsonb report.
  */
 Datum
 segment_train(PG_FUNCTION_ARGS)
 {
 	TrainArgs	a;
-	EncodedData e;
+	TrainData	e;
 	SegTrainSet set;
 	SegTrialConfig *configs;
 	int			n_configs;
@@ -477,7 +186,7 @@ segment_train(PG_FUNCTION_ARGS)
 	SegCandidate best;
 	StringInfoData trials_json;
 	StringInfoData schedule;
-	double	   *trial_f1;
+	double	   *trial_score;
 	StringInfoData report;
 	StringInfoData metrics_json;
 	MemoryContext work;
@@ -486,9 +195,9 @@ segment_train(PG_FUNCTION_ARGS)
 	double		load_ms;
 	double		train_ms;
 	double		evaluate_ms;
-	SegMetrics *test;
-	double		test_log_loss;
+	double		test_score;
 	SegWriter	w;
+	SegSupervised sup;
 	bytea	   *model;
 	char	   *spec;
 	int			version;
@@ -497,73 +206,93 @@ segment_train(PG_FUNCTION_ARGS)
 	char	  **features;
 	int			n_features;
 	Jsonb	   *result;
+	bool		classification;
+	int			n_outputs;
 
 	INSTR_TIME_SET_CURRENT(start);
-	ParseArgs(fcinfo, &a);
+	segment_train_parse_args(fcinfo, &a);
 	work = AllocSetContextCreate(CurrentMemoryContext, "segment_train",
 								 ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(work);
 
 	memset(&e, 0, sizeof(e));
-	features = FeatureColumns(&a, &n_features);
-	LoadAndEncode(&a, features, n_features, &e);
+	features = segment_train_feature_columns(&a, &n_features);
+	segment_train_load(&a, features, n_features, &e);
+	classification = e.task == SEG_TASK_CLASSIFICATION;
+	n_outputs = classification ? e.n_classes : 1;
+	if (a.base.learner->check != NULL)
+	{
+		char		msg[SEG_ERRMSG_LEN];
+
+		if (a.base.learner->check(a.base.params, e.task, msg) != SEG_OK)
+			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("%s", msg)));
+	}
 	load_ms = ElapsedMs(start);
 
+	/* balancing is about classes: a regressor trains on its rows as they are */
+	if (!classification)
+	{
+		if (!a.balance_auto && a.base.balance != BALANCE_NONE)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("balance %s applies to classification only", balance_name(a.base.balance)),
+					 errhint("The task is regression (%s); use balance => 'none'.", e.task_reason)));
+		a.balance_auto = false;
+		a.base.balance = BALANCE_NONE;
+	}
 	smote_skipped = a.balance_auto ? SmoteUnusable(&e) : NULL;
 	configs = Candidates(&a, smote_skipped, &n_configs, &halving);
-	memset(&set, 0, sizeof(set));
-	set.task = SEG_TASK_CLASSIFICATION;
-	set.schema = &e.schema;
-	set.n_classes = e.n_classes;
-	set.train.x = e.x[SPLIT_TRAIN];
-	set.train.y_class = e.y[SPLIT_TRAIN];
-	set.train.n = e.n[SPLIT_TRAIN];
-	set.val.x = e.x[SPLIT_VALIDATION];
-	set.val.y_class = e.y[SPLIT_VALIDATION];
-	set.val.n = e.n[SPLIT_VALIDATION];
+	segment_train_set(&e, &set);
 
 	initStringInfo(&trials_json);
 	initStringInfo(&schedule);
-	trial_f1 = palloc(sizeof(double) * n_configs);
+	trial_score = palloc(sizeof(double) * n_configs);
 	segment_run_trials(&set, configs, n_configs, a.seed, halving, &trials_json, &schedule,
-					   trial_f1, &best);
+					   trial_score, &best);
 	train_ms = ElapsedMs(start) - load_ms;
 
 	/* the test part, touched once, by the chosen model only */
+	initStringInfo(&metrics_json);
 	{
 		int			nt = e.n[SPLIT_TEST];
-		double	   *proba = palloc(sizeof(double) * (size_t) Max(nt, 1) * e.n_classes);
-		int		   *predicted = palloc(sizeof(int) * Max(nt, 1));
+		double	   *out = palloc(sizeof(double) * (size_t) Max(nt, 1) * n_outputs);
 
-		best.config.learner->predict(best.model, e.x[SPLIT_TEST], nt, proba);
-		for (int i = 0; i < nt; i++)
-			predicted[i] = mlp_argmax(proba + (size_t) i * e.n_classes, e.n_classes);
-		test = metrics_compute(e.y[SPLIT_TEST], predicted, nt, e.n_classes);
-		test_log_loss = metrics_log_loss(proba, e.y[SPLIT_TEST], nt, e.n_classes);
+		best.config.learner->predict(best.model, e.x[SPLIT_TEST], nt, out);
+		if (classification)
+		{
+			int		   *predicted = ArgmaxRows(out, nt, e.n_classes);
+			SegMetrics *test = metrics_compute(e.y[SPLIT_TEST], predicted, nt, e.n_classes);
+
+			json_append_metrics(&metrics_json, test, e.class_names,
+								metrics_log_loss(out, e.y[SPLIT_TEST], nt, e.n_classes));
+			test_score = test->macro.f1;
+		}
+		else
+		{
+			SegRegressionMetrics rm;
+
+			metrics_regression(e.v[SPLIT_TEST], out, nt, &rm);
+			json_append_regression_metrics(&metrics_json, &rm);
+			test_score = rm.r2;
+		}
 	}
-	initStringInfo(&metrics_json);
-	json_append_metrics(&metrics_json, test, e.class_names, test_log_loss);
 
-	{
-		SegSupervised sup;
-
-		memset(&sup, 0, sizeof(sup));
-		sup.task = SEG_TASK_CLASSIFICATION;
-		sup.learner = best.config.learner;
-		sup.prep = e.prep;
-		sup.schema = e.schema;
-		sup.n_classes = e.n_classes;
-		sup.class_names = e.class_names;
-		sup.n_outputs = e.n_classes;
-		sup.model = best.model;
-		writer_init(&w, 4096);
-		supervised_write(&w, &sup);
-	}
+	memset(&sup, 0, sizeof(sup));
+	sup.task = e.task;
+	sup.learner = best.config.learner;
+	sup.prep = e.prep;
+	sup.schema = e.schema;
+	sup.n_classes = e.n_classes;
+	sup.class_names = e.class_names;
+	sup.n_outputs = n_outputs;
+	sup.model = best.model;
+	writer_init(&w, 4096);
+	supervised_write(&w, &sup);
 	model = segment_writer_to_bytea(&w);
 	spec = segment_train_spec(&a, features, n_features);
 	evaluate_ms = ElapsedMs(start) - load_ms - train_ms;
 
-	version = segment_train_register(&a, model, spec, metrics_json.data, test->macro.f1,
+	version = segment_train_register(&a, e.task, model, spec, metrics_json.data, test_score,
 									 &deploy, &deploy_reason);
 
 	initStringInfo(&report);
@@ -572,25 +301,44 @@ segment_train(PG_FUNCTION_ARGS)
 	appendStringInfo(&report, ", \"version\": %d, \"deployed\": %s, \"deploy_reason\": ",
 					 version, deploy ? "true" : "false");
 	escape_json(&report, deploy_reason);
+	appendStringInfoString(&report, ", \"model\": ");
+	escape_json(&report, best.config.learner->name);
+	appendStringInfo(&report, ", \"task\": \"%s\", \"task_reason\": ",
+					 classification ? "classification" : "regression");
+	escape_json(&report, e.task_reason);
 	appendStringInfo(&report, ", \"rows\": {\"train\": %d, \"validation\": %d, \"test\": %d}",
 					 e.n[SPLIT_TRAIN], e.n[SPLIT_VALIDATION], e.n[SPLIT_TEST]);
-	appendStringInfo(&report, ", \"features\": %d, \"inputs\": %d, \"classes\": %d",
-					 n_features, e.d, e.n_classes);
-	appendStringInfo(&report, ", \"balance\": {\"mode\": \"%s\", \"chosen\": \"%s\", \"reason\": ",
-					 a.balance_auto ? "auto" : balance_name(a.base.balance),
-					 balance_name(best.config.balance));
-	escape_json(&report, BalanceReason(&a, configs, trial_f1, n_configs, smote_skipped));
-	appendStringInfoString(&report, "}, \"schedule\": ");
+	appendStringInfo(&report, ", \"features\": %d, \"inputs\": %d", n_features, e.d);
+	if (classification)
+	{
+		appendStringInfo(&report, ", \"classes\": %d", e.n_classes);
+		appendStringInfo(&report, ", \"balance\": {\"mode\": \"%s\", \"chosen\": \"%s\", \"reason\": ",
+						 a.balance_auto ? "auto" : balance_name(a.base.balance),
+						 balance_name(best.config.balance));
+		escape_json(&report, BalanceReason(&a, configs, trial_score, n_configs, smote_skipped));
+		appendStringInfoChar(&report, '}');
+	}
+	appendStringInfoString(&report, ", \"schedule\": ");
 	escape_json(&report, schedule.data);
 	appendStringInfoString(&report, ", \"hyperparameters\": ");
 	json_append_config(&report, &best.config, balance_name(best.config.balance));
 	appendStringInfo(&report, ", \"epochs_run\": %d, \"best_epoch\": %d, \"validation\": {\"loss\": ",
 					 best.fit.iterations, best.fit.best_iteration);
 	json_append_float8(&report, best.fit.val_loss);
-	appendStringInfoString(&report, ", \"accuracy\": ");
-	json_append_float8(&report, best.val->accuracy);
-	appendStringInfoString(&report, ", \"macro_f1\": ");
-	json_append_float8(&report, best.val->macro.f1);
+	if (classification)
+	{
+		appendStringInfoString(&report, ", \"accuracy\": ");
+		json_append_float8(&report, best.val->accuracy);
+		appendStringInfoString(&report, ", \"macro_f1\": ");
+		json_append_float8(&report, best.val->macro.f1);
+	}
+	else
+	{
+		appendStringInfoString(&report, ", \"r2\": ");
+		json_append_float8(&report, best.val_regression.r2);
+		appendStringInfoString(&report, ", \"mae\": ");
+		json_append_float8(&report, best.val_regression.mae);
+	}
 	appendStringInfoString(&report, "}, \"test\": ");
 	appendStringInfoString(&report, metrics_json.data);
 	appendStringInfo(&report, ", \"trials\": [%s], \"timings_ms\": {\"load\": ", trials_json.data);

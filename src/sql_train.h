@@ -16,6 +16,7 @@
 #include "postgres.h"
 
 #include "lib/stringinfo.h"
+#include "fmgr.h"
 #include "utils/jsonb.h"
 
 #include "bytes.h"
@@ -40,6 +41,7 @@ typedef struct TrainArgs
 	char	   *label;
 	ArrayType  *features;		/* NULL: every other column */
 	ArrayType  *exclude;
+	int			task;			/* SegTask, or -1 for auto */
 	SegTrialConfig base;		/* the learner, its settings and the balance mode */
 	bool		balance_auto;
 	double		test_size;
@@ -51,6 +53,39 @@ typedef struct TrainArgs
 	DeployPolicy deploy;
 } TrainArgs;
 
+/* The loaded, split data in the learner's input form. */
+typedef struct TrainData
+{
+	SegTask		task;
+	const char *task_reason;	/* why this task, for the report */
+	SegPreprocessor *prep;
+	SegInputSchema schema;
+	int			n_classes;		/* classification */
+	char	  **class_names;
+	int			d;				/* inputs per row */
+	int			n[3];			/* rows per SegSplitPart */
+	double	   *x[3];
+	int		   *y[3];			/* classification */
+	double	   *v[3];			/* regression */
+} TrainData;
+
+/* sql_train_args.c */
+
+/* Checks segment_train's arguments into a. */
+extern void segment_train_parse_args(FunctionCallInfo fcinfo, TrainArgs *a);
+
+/* The feature columns: given or every other column, minus exclude and the label. */
+extern char **segment_train_feature_columns(const TrainArgs *a, int *n_out);
+
+/* sql_train_data.c */
+
+/* Loads, splits, fits the preprocessor on the train part and encodes. */
+extern void segment_train_load(const TrainArgs *a, char **features, int n_features,
+							   TrainData *e);
+
+/* The train and validation parts as a learner sees them. */
+extern void segment_train_set(const TrainData *e, SegTrainSet *set);
+
 /* sql_train_registry.c */
 
 extern const char *const segment_deploy_names[3];	/* by DeployPolicy */
@@ -60,11 +95,12 @@ extern char *segment_train_spec(const TrainArgs *a, char **features, int n_featu
 
 /*
  * Saves the model as the next version of a->name, deployed as a->deploy
- * says (if_better: test macro-F1 at least the deployed version's, or no
- * version deployed); returns the version, whether it was deployed and why.
+ * says (if_better: the test score (macro-F1, or R2 for a regressor) at
+ * least the deployed version's, or no version deployed); returns the
+ * version, whether it was deployed and why.
  */
-extern int	segment_train_register(const TrainArgs *a, bytea *model, const char *spec,
-								   const char *metrics, double test_macro_f1,
+extern int	segment_train_register(const TrainArgs *a, SegTask task, bytea *model,
+								   const char *spec, const char *metrics, double test_score,
 								   bool *deployed, const char **reason);
 
 /* sql_search.c */
@@ -101,6 +137,9 @@ extern void json_append_float8(StringInfo buf, double v);
 /* Appends "key": value pairs (with a leading comma when not first). */
 extern void json_append_key(StringInfo buf, const char *key, bool first);
 
+/* Appends every setting of a learner as a JSON object. */
+extern void json_append_settings(StringInfo buf, const SegLearner *l, const void *params);
+
 /*
  * Appends a candidate's settings as a JSON object: every setting of its
  * learner, then "balance" (as given).
@@ -113,6 +152,9 @@ extern void json_append_config(StringInfo buf, const SegTrialConfig *c, const ch
  */
 extern void json_append_metrics(StringInfo buf, const SegMetrics *m,
 								char *const *class_names, double log_loss);
+
+/* Appends the metrics object of a regressor: MAE, RMSE, R2, MAPE, rows. */
+extern void json_append_regression_metrics(StringInfo buf, const SegRegressionMetrics *m);
 
 extern Jsonb *segment_jsonb_from_text(const char *text);
 

@@ -71,6 +71,18 @@ AppendSetting(StringInfo buf, const SegParamSpec *spec, const void *params)
 }
 
 void
+json_append_settings(StringInfo buf, const SegLearner *l, const void *params)
+{
+	appendStringInfoChar(buf, '{');
+	for (int i = 0; i < l->n_params; i++)
+	{
+		json_append_key(buf, l->params[i].name, i == 0);
+		AppendSetting(buf, &l->params[i], params);
+	}
+	appendStringInfoChar(buf, '}');
+}
+
+void
 json_append_config(StringInfo buf, const SegTrialConfig *c, const char *balance)
 {
 	const SegLearner *l = c->learner;
@@ -135,6 +147,22 @@ json_append_metrics(StringInfo buf, const SegMetrics *m, char *const *class_name
 		appendStringInfoChar(buf, ']');
 	}
 	appendStringInfoString(buf, "]}");
+}
+
+void
+json_append_regression_metrics(StringInfo buf, const SegRegressionMetrics *m)
+{
+	appendStringInfoString(buf, "{\"task\": \"regression\", \"mae\": ");
+	json_append_float8(buf, m->mae);
+	appendStringInfoString(buf, ", \"rmse\": ");
+	json_append_float8(buf, m->rmse);
+	appendStringInfoString(buf, ", \"r2\": ");
+	json_append_float8(buf, m->r2);
+	appendStringInfoString(buf, ", \"mape\": ");
+	json_append_float8(buf, m->mape);
+	appendStringInfoString(buf, ", \"mean\": ");
+	json_append_float8(buf, m->mean_actual);
+	appendStringInfo(buf, ", \"rows\": " INT64_FORMAT "}", m->n);
 }
 
 Jsonb *

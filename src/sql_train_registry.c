@@ -25,26 +25,29 @@
 
 const char *const segment_deploy_names[3] = {"always", "if_better", "never"};
 
-/* The deployed version's test macro-F1 of a name, or NaN when none is deployed. */
+/*
+ * The deployed version's test score of a name (macro_f1 or r2), or NaN
+ * when none is deployed.
+ */
 static double
-DeployedMacroF1(const char *name, int *version)
+DeployedScore(const char *name, const char *score_key, int *version)
 {
-	Oid			types[1] = {TEXTOID};
-	Datum		values[1] = {CStringGetTextDatum(name)};
+	Oid			types[2] = {TEXTOID, TEXTOID};
+	Datum		values[2] = {CStringGetTextDatum(name), CStringGetTextDatum(score_key)};
 	double		result = NAN;
 
 	*version = 0;
 	SPI_connect();
-	if (SPI_execute_with_args("SELECT (metrics->>'macro_f1')::float8, version "
-							  "FROM segment.models WHERE name = $1 AND deployed",
-							  1, types, values, NULL, true, 1) != SPI_OK_SELECT)
+	if (SPI_execute_with_args("SELECT (metrics OPERATOR(pg_catalog.->>) $2)::pg_catalog.float8, version "
+							  "FROM segment.models WHERE name OPERATOR(pg_catalog.=) $1 AND deployed",
+							  2, types, values, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the model registry");
 	if (SPI_processed == 1)
 	{
 		bool		isnull;
 		Datum		f1 = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 
-		/* a deployed version without test metrics (not a classifier) counts as worse */
+		/* a deployed version without that score (another kind) counts as worse */
 		result = isnull ? -INFINITY : DatumGetFloat8(f1);
 		*version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
 											   SPI_tuptable->tupdesc, 2, &isnull));
@@ -95,10 +98,15 @@ segment_train_spec(const TrainArgs *a, char **features, int n_features)
 			appendStringInfoString(&buf, ", ");
 		escape_json(&buf, features[i]);
 	}
-	appendStringInfoString(&buf, "], \"model\": ");
+	appendStringInfoString(&buf, "], \"arguments\": {\"model\": ");
 	escape_json(&buf, a->base.learner->name);
-	appendStringInfoString(&buf, ", \"arguments\": ");
-	json_append_config(&buf, &a->base, a->balance_auto ? "auto" : balance_name(a->base.balance));
+	appendStringInfo(&buf, ", \"task\": \"%s\", \"params\": ",
+					 a->task < 0 ? "auto" : a->task == SEG_TASK_REGRESSION ? "regression" :
+					 "classification");
+	json_append_settings(&buf, a->base.learner, a->base.params);
+	appendStringInfoString(&buf, ", \"balance\": ");
+	escape_json(&buf, a->balance_auto ? "auto" : balance_name(a->base.balance));
+	appendStringInfoChar(&buf, '}');
 	appendStringInfo(&buf, ", \"test_size\": ");
 	json_append_float8(&buf, a->test_size);
 	appendStringInfo(&buf, ", \"validation_size\": ");
@@ -111,11 +119,15 @@ segment_train_spec(const TrainArgs *a, char **features, int n_features)
 }
 
 int
-segment_train_register(const TrainArgs *a, bytea *model, const char *spec, const char *metrics,
-					   double test_macro_f1, bool *deployed, const char **reason)
+segment_train_register(const TrainArgs *a, SegTask task, bytea *model, const char *spec,
+					   const char *metrics, double test_score, bool *deployed,
+					   const char **reason)
 {
 	int			previous_version;
-	double		previous_f1 = DeployedMacroF1(a->name, &previous_version);
+	const char *score_name = task == SEG_TASK_REGRESSION ? "R2" : "macro-F1";
+	double		previous_f1 = DeployedScore(a->name,
+											task == SEG_TASK_REGRESSION ? "r2" : "macro_f1",
+											&previous_version);
 
 	switch (a->deploy)
 	{
@@ -135,9 +147,9 @@ segment_train_register(const TrainArgs *a, bytea *model, const char *spec, const
 			}
 			else
 			{
-				*deployed = test_macro_f1 >= previous_f1;
-				*reason = psprintf("test macro-F1 %s %s the deployed version %d's %s",
-								   float8out_internal(test_macro_f1),
+				*deployed = test_score >= previous_f1;
+				*reason = psprintf("test %s %s %s the deployed version %d's %s", score_name,
+								   float8out_internal(test_score),
 								   *deployed ? ">=" : "<", previous_version,
 								   float8out_internal(previous_f1));
 			}

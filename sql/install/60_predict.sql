@@ -44,3 +44,28 @@ CREATE FUNCTION segment.segment_predict_proba(model text, row_value record) RETU
 	LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION segment.segment_predict_proba(text, record) IS
 	'per class: the probability (classifiers) or the distance to the centroid (k-means)';
+
+-- A regressor's prediction as a number: the same four forms.
+CREATE FUNCTION segment.segment_predict_value(model text, row_value record) RETURNS float8
+	AS 'MODULE_PATHNAME', 'segment_predict_value_name_row'
+	LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION segment.segment_predict_value(text, record) IS
+	'value of a row with the deployed version of a named regressor; columns are found by name';
+
+CREATE FUNCTION segment.segment_predict_value(model text, features float8[]) RETURNS float8
+	AS 'MODULE_PATHNAME', 'segment_predict_value_name_features'
+	LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION segment.segment_predict_value(text, float8[]) IS
+	'value of an input array (as preprocess returns it) with the deployed version of a named regressor';
+
+CREATE FUNCTION segment.segment_predict_value(model bytea, row_value record) RETURNS float8
+	AS 'MODULE_PATHNAME', 'segment_predict_value_bytes_row'
+	LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION segment.segment_predict_value(bytea, record) IS
+	'value of a row with a regressor value; columns are found by name';
+
+CREATE FUNCTION segment.segment_predict_value(model bytea, features float8[]) RETURNS float8
+	AS 'MODULE_PATHNAME', 'segment_predict_value_bytes_features'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION segment.segment_predict_value(bytea, float8[]) IS
+	'value of an input array with a regressor value';

@@ -7,22 +7,23 @@ CREATE FUNCTION segment.segment_train(
 	name text, relation regclass, label text,
 	features text[] DEFAULT NULL,
 	exclude text[] DEFAULT NULL,
-	hidden integer[] DEFAULT '{64,32}', dropout float8 DEFAULT 0.2,
-	batch_norm boolean DEFAULT true, l2 float8 DEFAULT 1e-4,
-	epochs integer DEFAULT 200, batch_size integer DEFAULT 32,
-	learning_rate float8 DEFAULT 1e-3, patience integer DEFAULT 10,
+	hidden integer[] DEFAULT NULL, dropout float8 DEFAULT NULL,
+	batch_norm boolean DEFAULT NULL, l2 float8 DEFAULT NULL,
+	epochs integer DEFAULT NULL, batch_size integer DEFAULT NULL,
+	learning_rate float8 DEFAULT NULL, patience integer DEFAULT NULL,
 	balance text DEFAULT 'auto',
 	test_size float8 DEFAULT 0.2, validation_size float8 DEFAULT 0.1,
 	search jsonb DEFAULT NULL, trials integer DEFAULT 20,
 	seed integer DEFAULT 42, deploy text DEFAULT 'if_better',
-	split_seed integer DEFAULT NULL)
+	split_seed integer DEFAULT NULL,
+	model text DEFAULT 'mlp', task text DEFAULT 'auto', params jsonb DEFAULT NULL)
 RETURNS jsonb
 	AS 'MODULE_PATHNAME', 'segment_train'
 	LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION segment.segment_train(text, regclass, text, text[], text[], integer[],
 	float8, boolean, float8, integer, integer, float8, integer, text, float8, float8, jsonb,
-	integer, integer, text, integer) IS
-	'trains an MLP classifier (stratified split, preprocessing and balancing on the train part, early stopping, optional search), registers it as the next version of name and returns the report';
+	integer, integer, text, integer, text, text, jsonb) IS
+	'trains a classifier or regressor (split, preprocessing and balancing on the train part, early stopping, optional search), registers it as the next version of name and returns the report';
 
 CREATE FUNCTION segment.retrain(name text, deploy text DEFAULT NULL) RETURNS jsonb
 LANGUAGE plpgsql
@@ -33,32 +34,37 @@ DECLARE
 	a jsonb;
 BEGIN
 	SELECT m.spec INTO s FROM segment.models m
-		WHERE m.name = retrain.name AND m.kind = 'classifier' AND m.spec ? 'arguments'
+		WHERE m.name OPERATOR(pg_catalog.=) retrain.name
+		  AND m.kind OPERATOR(pg_catalog.=) ANY (ARRAY['classifier', 'regressor'])
+		  AND m.spec OPERATOR(pg_catalog.?) 'arguments'
 		ORDER BY m.version DESC LIMIT 1;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'model "%" has no version trained by segment_train', name
 			USING ERRCODE = 'undefined_object';
 	END IF;
-	a := s->'arguments';
+	a := s OPERATOR(pg_catalog.->) 'arguments';
 	RETURN segment.segment_train(
-		name, (s->>'relation')::regclass, s->>'label',
-		features => ARRAY(SELECT jsonb_array_elements_text(s->'features')),
-		hidden => ARRAY(SELECT jsonb_array_elements_text(a->'hidden'))::integer[],
-		dropout => (a->>'dropout')::float8, batch_norm => (a->>'batch_norm')::boolean,
-		l2 => (a->>'l2')::float8, epochs => (a->>'epochs')::integer,
-		batch_size => (a->>'batch_size')::integer,
-		learning_rate => (a->>'learning_rate')::float8,
-		patience => (a->>'patience')::integer, balance => a->>'balance',
-		test_size => (s->>'test_size')::float8,
-		validation_size => (s->>'validation_size')::float8,
-		search => CASE WHEN jsonb_typeof(s->'search') = 'object' THEN s->'search' END,
-		trials => (s->>'trials')::integer, seed => (s->>'seed')::integer,
-		deploy => coalesce(retrain.deploy, s->>'deploy'),
-		split_seed => (s->>'split_seed')::integer);
+		name, (s OPERATOR(pg_catalog.->>) 'relation')::regclass,
+		s OPERATOR(pg_catalog.->>) 'label',
+		features => ARRAY(SELECT pg_catalog.jsonb_array_elements_text(s OPERATOR(pg_catalog.->) 'features')),
+		model => coalesce(a OPERATOR(pg_catalog.->>) 'model', 'mlp'),
+		task => coalesce(a OPERATOR(pg_catalog.->>) 'task', 'auto'),
+		-- 0.1.0 kept the MLP's settings beside balance in arguments
+		params => coalesce(a OPERATOR(pg_catalog.->) 'params', a OPERATOR(pg_catalog.-) 'balance'),
+		balance => a OPERATOR(pg_catalog.->>) 'balance',
+		test_size => (s OPERATOR(pg_catalog.->>) 'test_size')::float8,
+		validation_size => (s OPERATOR(pg_catalog.->>) 'validation_size')::float8,
+		search => CASE WHEN pg_catalog.jsonb_typeof(s OPERATOR(pg_catalog.->) 'search')
+							OPERATOR(pg_catalog.=) 'object'
+					   THEN s OPERATOR(pg_catalog.->) 'search' END,
+		trials => (s OPERATOR(pg_catalog.->>) 'trials')::integer,
+		seed => (s OPERATOR(pg_catalog.->>) 'seed')::integer,
+		deploy => coalesce(retrain.deploy, s OPERATOR(pg_catalog.->>) 'deploy'),
+		split_seed => (s OPERATOR(pg_catalog.->>) 'split_seed')::integer);
 END
 $$;
 COMMENT ON FUNCTION segment.retrain(text, text) IS
-	'trains a new version of a classifier with the stored arguments of its latest version (for nightly jobs)';
+	'trains a new version of a classifier or regressor with the stored arguments of its latest version (for nightly jobs)';
 
 -- the test metrics stored with a version (the deployed one by default)
 CREATE FUNCTION segment.model_metrics(name text, version integer DEFAULT NULL) RETURNS jsonb
@@ -74,8 +80,8 @@ BEGIN
 		WHERE m.name = model_metrics.name
 		  AND (CASE WHEN model_metrics.version IS NULL THEN m.deployed
 					ELSE m.version = model_metrics.version END);
-	IF NOT result ? 'classes' THEN
-		RAISE EXCEPTION 'model "%" has no classification metrics', name
+	IF NOT (result ? 'classes' OR result ? 'task') THEN
+		RAISE EXCEPTION 'model "%" has no test metrics', name
 			USING ERRCODE = 'wrong_object_type',
 				  HINT = 'Only models trained by segment_train have them.';
 	END IF;
@@ -83,29 +89,38 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION segment.model_metrics(text, integer) IS
-	'the test-split metrics stored with a classifier version';
+	'the test-split metrics stored with a classifier or regressor version';
 
 CREATE FUNCTION segment.evaluate(name text, version integer DEFAULT NULL)
-RETURNS TABLE (class text, "precision" float8, recall float8, f1 float8, support bigint)
+RETURNS TABLE (class text, "precision" float8, recall float8, f1 float8, support bigint,
+			   value float8)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 	WITH m AS (SELECT segment.model_metrics(name, version) AS j)
 	SELECT c->>'class', (c->>'precision')::float8, (c->>'recall')::float8,
-		   (c->>'f1')::float8, (c->>'support')::bigint
+		   (c->>'f1')::float8, (c->>'support')::bigint, NULL::float8
 	FROM m, jsonb_array_elements(m.j->'classes') WITH ORDINALITY AS e(c, i)
 	UNION ALL
-	SELECT 'accuracy', NULL, NULL, (m.j->>'accuracy')::float8, (m.j->>'rows')::bigint FROM m
+	SELECT 'accuracy', NULL, NULL, (m.j->>'accuracy')::float8, (m.j->>'rows')::bigint,
+		   (m.j->>'accuracy')::float8
+	FROM m WHERE m.j ? 'classes'
 	UNION ALL
 	SELECT 'macro avg', (m.j->'macro'->>'precision')::float8, (m.j->'macro'->>'recall')::float8,
-		   (m.j->'macro'->>'f1')::float8, (m.j->'macro'->>'support')::bigint FROM m
+		   (m.j->'macro'->>'f1')::float8, (m.j->'macro'->>'support')::bigint, NULL
+	FROM m WHERE m.j ? 'classes'
 	UNION ALL
 	SELECT 'weighted avg', (m.j->'weighted'->>'precision')::float8,
 		   (m.j->'weighted'->>'recall')::float8, (m.j->'weighted'->>'f1')::float8,
-		   (m.j->'weighted'->>'support')::bigint FROM m
+		   (m.j->'weighted'->>'support')::bigint, NULL
+	FROM m WHERE m.j ? 'classes'
+	UNION ALL
+	SELECT r.metric, NULL, NULL, NULL, (m.j->>'rows')::bigint, (m.j->>r.metric)::float8
+	FROM m, unnest(ARRAY['mae', 'rmse', 'r2', 'mape']) WITH ORDINALITY AS r(metric, i)
+	WHERE m.j->>'task' = 'regression'
 $$;
 COMMENT ON FUNCTION segment.evaluate(text, integer) IS
-	'classification report of a classifier on its test split: one row per class, then accuracy, macro avg and weighted avg (as scikit-learn''s classification_report)';
+	'test-split report: for a classifier one row per class, then accuracy, macro avg and weighted avg (as scikit-learn''s classification_report); for a regressor mae, rmse, r2 and mape in value';
 
 CREATE FUNCTION segment.confusion_matrix(name text, version integer DEFAULT NULL)
 RETURNS TABLE (actual text, predicted text, count bigint)

@@ -1,0 +1,122 @@
+-- segment_train's learners: the model, task and params arguments,
+-- regression end to end, and their bad inputs
+CREATE SCHEMA learners_test;
+SET search_path = learners_test, segment, public;
+SET client_min_messages = warning;	-- no per-epoch progress lines
+\set VERBOSITY terse
+
+-- a spend-like target: linear in two columns plus a category effect
+CREATE TABLE spend AS
+SELECT i AS id, (i % 97)::float8 AS visits, (i % 13)::int AS tenure,
+	   (ARRAY['north', 'south', 'west'])[1 + i % 3] AS region,
+	   3.0 * (i % 97) + 10.0 * (i % 13) + CASE i % 3 WHEN 0 THEN 50 ELSE 0 END
+		 + ((i * 7919) % 11 - 5)::float8 AS next_spend
+FROM generate_series(1, 3000) i;
+
+-- a float label is a regression target; the report says why and scores R2
+CREATE TEMP TABLE r AS
+SELECT segment_train('spend', 'spend', 'next_spend', exclude => '{id}',
+					 hidden => '{32}', epochs => 60) AS r;
+SELECT r->>'task' AS task, r->>'task_reason' AS why, r->>'model' AS model,
+	   r->'rows' AS rows, r ? 'balance' AS has_balance,
+	   (r->'test'->>'r2')::float8 > 0.95 AS r2_ok,
+	   (r->'test'->>'mae')::float8 < 10 AS mae_ok,
+	   r->'test' ? 'rmse' AND r->'test' ? 'mape' AS has_rmse_mape,
+	   (r->'validation'->>'r2')::float8 > 0.9 AS validation_r2_ok
+FROM r;
+SELECT kind, spec->'arguments'->>'model' AS model, spec->'arguments'->>'task' AS task,
+	   spec->'arguments'->'params'->'hidden' AS hidden
+FROM models WHERE name = 'spend';
+
+-- evaluate gives the test metrics as rows; they agree with predictions
+SELECT class, support, value IS NOT NULL AS has_value FROM evaluate('spend');
+SELECT abs((SELECT value FROM evaluate('spend') WHERE class = 'r2')
+		   - (SELECT (r->'test'->>'r2')::float8 FROM r)) < 1e-12 AS same_r2;
+
+-- predictions as numbers, in the four forms, and as text
+SELECT count(*) AS rows,
+	   corr(segment_predict_value('spend', s), next_spend) > 0.97 AS correlated,
+	   bool_and(segment_predict_value('spend', s) = segment_predict_value(model('spend'), s)) AS by_value,
+	   bool_and(segment_predict_value('spend', s)
+				= segment_predict_value('spend', preprocess(model('spend'), s))) AS by_array,
+	   bool_and(segment_predict_value(model('spend'), preprocess(model('spend'), s))
+				= segment_predict_value('spend', s)) AS bytes_array,
+	   bool_and(segment_predict('spend', s)::float8 = segment_predict_value('spend', s)) AS as_text
+FROM spend s;
+SELECT model_kind(model('spend')) AS kind, model_info(model('spend'))->>'learner' AS learner,
+	   model_info(model('spend'))->'hidden' AS hidden;
+
+-- if_better compares R2 for regressors
+SELECT r->'deployed' AS deployed,
+	   r->>'deploy_reason' LIKE 'test R2 % < the deployed version 1''s %' AS reason
+FROM (SELECT segment_train('spend', 'spend', 'next_spend', features => '{tenure}',
+						   hidden => '{2}', epochs => 1) AS r) s;
+
+-- an integer label: few values name classes, many values are a target
+CREATE TABLE counts AS
+SELECT i AS id, (i % 50)::float8 AS x, (i % 50) * 2 + i % 3 AS many, (i % 50 > 25)::int AS few
+FROM generate_series(1, 2000) i;
+SELECT r->>'task' AS task, r->>'task_reason' AS why
+FROM (SELECT segment_train('many', 'counts', 'many', features => '{x}', epochs => 3) AS r) s;
+SELECT r->>'task' AS task, r->>'task_reason' AS why
+FROM (SELECT segment_train('few', 'counts', 'few', features => '{x}', epochs => 3) AS r) s;
+-- and task overrides it both ways
+SELECT r->>'task' AS task, r->>'task_reason' AS why
+FROM (SELECT segment_train('few_value', 'counts', 'few', features => '{x}', epochs => 3,
+						   task => 'regression') AS r) s;
+SELECT r->>'task' AS task, r->'classes' AS classes
+FROM (SELECT segment_train('many_classes', 'counts', 'many', features => '{x}', epochs => 3,
+						   task => 'classification', balance => 'none') AS r) s;
+
+-- params take the learner's own setting names; the dedicated MLP arguments still work
+SELECT r->'hyperparameters'->'hidden' AS hidden, r->'hyperparameters'->'dropout' AS dropout
+FROM (SELECT segment_train('params', 'counts', 'few', features => '{x}', epochs => 2,
+						   params => '{"hidden": [12, 6], "dropout": 0}') AS r) s;
+
+-- a regressor's predictions are numbers: class functions refuse it
+SELECT segment_predict_proba('spend', s) FROM spend s LIMIT 1;
+SELECT segment_predict_value('params', c) FROM counts c LIMIT 1;
+
+-- bad input
+SELECT segment_train('bad', 'spend', 'next_spend', model => 'forest');
+SELECT segment_train('bad', 'spend', 'next_spend', model => NULL);
+SELECT segment_train('bad', 'spend', 'next_spend', task => 'ranking');
+SELECT segment_train('bad', 'spend', 'next_spend', task => NULL);
+SELECT segment_train('bad', 'spend', 'region', task => 'regression');
+SELECT segment_train('bad', 'spend', 'next_spend', params => '[1]');
+SELECT segment_train('bad', 'spend', 'next_spend', params => '{"max_iter": 5}');
+SELECT segment_train('bad', 'spend', 'next_spend', params => '{"hidden": 5}');
+SELECT segment_train('bad', 'spend', 'next_spend', params => '{"hidden": [5, 0]}');
+SELECT segment_train('bad', 'spend', 'next_spend', params => '{"hidden": ["a"]}');
+SELECT segment_train('bad', 'spend', 'next_spend', params => '{"dropout": 1}');
+SELECT segment_train('bad', 'spend', 'next_spend', params => '{"dropout": "high"}');
+SELECT segment_train('bad', 'spend', 'next_spend', params => '{"batch_norm": 1}');
+SELECT segment_train('bad', 'spend', 'next_spend', params => '{"epochs": 2.5}');
+SELECT segment_train('bad', 'spend', 'next_spend', params => '{"epochs": 3}', epochs => 3);
+SELECT segment_train('bad', 'spend', 'next_spend', balance => 'smote');
+-- a label of 10,000 distinct values is no set of classes
+CREATE TABLE wide AS SELECT i AS id, (i % 7)::float8 AS x, i * 1.5 AS y FROM generate_series(1, 10000) i;
+SELECT segment_train('bad', 'wide', 'y', features => '{x}', task => 'classification');
+-- NaN and infinite targets, a NaN class
+CREATE TABLE nan_target AS SELECT i AS id, i::float8 AS x, CASE WHEN i = 7 THEN 'NaN' ELSE i * 2.0 END::float8 AS y
+FROM generate_series(1, 100) i;
+SELECT segment_train('bad', 'nan_target', 'y', features => '{x}');
+UPDATE nan_target SET y = 'Infinity' WHERE id = 7;
+SELECT segment_train('bad', 'nan_target', 'y', features => '{x}');
+CREATE TABLE nan_class AS SELECT i AS id, i::float8 AS x, CASE WHEN i = 7 THEN 'NaN'::float8 ELSE i % 2 END AS y
+FROM generate_series(1, 100) i;
+SELECT segment_train('bad', 'nan_class', 'y', features => '{x}', task => 'classification');
+-- constant features: a warning each; nothing left to learn from: an error
+CREATE TABLE flat AS SELECT i AS id, 1.0::float8 AS c, NULL::float8 AS n, i::float8 AS x, i % 2 AS y
+FROM generate_series(1, 200) i;
+SET client_min_messages = warning;
+SELECT segment_train('flat', 'flat', 'y', features => '{c,n,x}', epochs => 1)->'version' AS version;
+SELECT segment_train('bad', 'flat', 'y', features => '{c,n}', epochs => 1);
+-- the registry is unchanged by every failure above
+SELECT count(*) FROM models WHERE name = 'bad';
+
+-- leave the shared registry as it was
+SELECT sum(drop_model(name)) > 0 AS dropped
+FROM (SELECT DISTINCT name FROM models WHERE name IN ('spend', 'many', 'few', 'few_value',
+	  'many_classes', 'params', 'flat')) n;
+DROP SCHEMA learners_test CASCADE;

@@ -33,6 +33,9 @@ typedef enum SegStatus
 	SEG_ERR_WRONG_KIND			/* a valid model, but not of the kind asked for */
 } SegStatus;
 
+/* marks a parameter an interface requires but an implementation ignores */
+#define SEG_UNUSED __attribute__((unused))
+
 /* size of the message buffers core functions fill on failure */
 #define SEG_ERRMSG_LEN 256
 

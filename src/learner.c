@@ -14,6 +14,7 @@
 
 static const SegLearner *const learners[] = {
 	&seg_learner_mlp,
+	&seg_learner_logistic,
 	NULL						/* end of the list */
 };
 

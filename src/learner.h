@@ -210,5 +210,6 @@ extern void fit_info_free(SegFitInfo *info);
 
 /* The learners (one per file) */
 extern const SegLearner seg_learner_mlp;
+extern const SegLearner seg_learner_logistic;
 
 #endif							/* SEGMENT_LEARNER_H */

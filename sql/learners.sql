@@ -77,6 +77,59 @@ FROM (SELECT segment_train('params', 'counts', 'few', features => '{x}', epochs 
 SELECT segment_predict_proba('spend', s) FROM spend s LIMIT 1;
 SELECT segment_predict_value('params', c) FROM counts c LIMIT 1;
 
+-- the split follows each row's key, not the scan: a table and a copy in
+-- another physical order give byte-identical models, and split_part names
+-- each row's part from the row alone
+CREATE TABLE shuffled AS SELECT * FROM spend ORDER BY (id * 7919) % 3001;
+SELECT segment_train('spend_a', 'spend', 'next_spend', exclude => '{id}', hidden => '{8}',
+					 epochs => 5)->'rows' AS rows;
+SELECT segment_train('spend_b', 'shuffled', 'next_spend', exclude => '{id}', hidden => '{8}',
+					 epochs => 5)->'rows' AS rows;
+SELECT (SELECT model FROM models WHERE name = 'spend_a')
+	 = (SELECT model FROM models WHERE name = 'spend_b') AS same_model;
+SELECT split_part('spend_a', s) AS part, count(*),
+	   count(*) FILTER (WHERE split_part('spend_b', s) = split_part('spend_a', s)) AS same_in_b
+FROM spend s GROUP BY 1 ORDER BY 1;
+SELECT spec->'split'->>'key_source' AS key_source, jsonb_array_length(spec->'split'->'key') AS key_columns
+FROM models WHERE name = 'spend_a';
+-- the test metrics are what the predictions give on split_part's test rows
+SELECT abs(1 - sum((next_spend - segment_predict_value('spend_a', s)) ^ 2)
+			   / sum((next_spend - avg_spend) ^ 2)
+		   - (SELECT value FROM evaluate('spend_a') WHERE class = 'r2')) < 1e-9 AS r2_reproduced
+FROM spend s, (SELECT avg(next_spend) AS avg_spend FROM spend t
+			   WHERE split_part('spend_a', t) = 'test') m
+WHERE split_part('spend_a', s) = 'test';
+-- a primary key is the default key; key names one explicitly
+ALTER TABLE spend ADD PRIMARY KEY (id);
+SELECT segment_train('spend_pk', 'spend', 'next_spend', exclude => '{id}', hidden => '{8}',
+					 epochs => 2)->'rows' AS rows;
+SELECT spec->'split'->>'key_source' AS key_source, spec->'split'->'key' AS key
+FROM models m WHERE m.name = 'spend_pk';
+-- a key shared by many rows groups them: each (tenure, region) lies in one part
+SELECT segment_train('spend_key', 'spend', 'next_spend', exclude => '{id}', hidden => '{8}',
+					 epochs => 2, key => '{tenure, region}')->'rows' AS rows;
+SELECT spec->'split'->>'key_source' AS key_source, spec->'split'->'key' AS key,
+	   spec->'key' AS stored_argument
+FROM models m WHERE m.name = 'spend_key';
+SELECT split_part('spend_key', s) AS part, count(DISTINCT (tenure, region)) AS keys
+FROM spend s GROUP BY 1 ORDER BY 1;
+-- rows of the same key share a part: two keys cannot make three parts
+SELECT segment_train('bad', 'counts', 'many', features => '{x}', key => '{few}');
+SELECT segment_train('bad', 'spend', 'next_spend', key => '{}');
+SELECT segment_train('bad', 'spend', 'next_spend', key => '{nope}');
+SELECT segment_train('bad', 'spend', 'next_spend', key => '{id, id}');
+CREATE TABLE json_key AS SELECT i AS id, i::float8 AS x, (i % 2)::text AS y, '{}'::json AS j
+FROM generate_series(1, 100) i;
+SELECT segment_train('bad', 'json_key', 'y', features => '{x}', key => '{j}');
+-- split_part's own bad input
+SELECT split_part('nope', s) FROM spend s LIMIT 1;
+SELECT split_part('spend_a', s, 99) FROM spend s LIMIT 1;
+SELECT split_part('spend_a', r) FROM (SELECT 1 AS id) r;
+SELECT split_part('spend_a', NULL::spend);
+SELECT split_part(NULL, s) FROM spend s LIMIT 1;
+SELECT save_model('no_split', scaler_fit(ARRAY[x])) FROM counts;
+SELECT split_part('no_split', c) FROM counts c LIMIT 1;
+
 -- bad input
 SELECT segment_train('bad', 'spend', 'next_spend', model => 'forest');
 SELECT segment_train('bad', 'spend', 'next_spend', model => NULL);
@@ -118,5 +171,6 @@ SELECT count(*) FROM models WHERE name = 'bad';
 -- leave the shared registry as it was
 SELECT sum(drop_model(name)) > 0 AS dropped
 FROM (SELECT DISTINCT name FROM models WHERE name IN ('spend', 'many', 'few', 'few_value',
-	  'many_classes', 'params', 'flat')) n;
+	  'many_classes', 'params', 'flat', 'spend_a', 'spend_b', 'spend_pk', 'spend_key',
+	  'no_split')) n;
 DROP SCHEMA learners_test CASCADE;

@@ -17,6 +17,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/genam.h"
 #include "access/relation.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
@@ -29,9 +30,11 @@
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/relcache.h"
 
 #include "dataset.h"
 #include "pg_core.h"
+#include "row_hash.h"
 
 typedef struct CategoryEntry
 {
@@ -59,6 +62,13 @@ typedef struct FrameReceiver
 	size_t		capacity_rows;
 	size_t		limit_bytes;
 	MemoryContext cxt;
+	/* key hashing (dataset_load_keyed); n_key 0 when off */
+	int			n_key;
+	int		   *key_attr;		/* position of each key column in the scan */
+	RowHasher	hasher;
+	Datum	   *key_values;
+	bool	   *key_nulls;
+	uint64	   *row_hash;		/* capacity_rows entries */
 } FrameReceiver;
 
 int
@@ -281,6 +291,8 @@ GrowFrame(FrameReceiver *r)
 	if (bytes > r->limit_bytes)
 		new_rows = r->limit_bytes / (sizeof(double) * f->n_cols);
 	f->values = repalloc_huge(f->values, new_rows * f->n_cols * sizeof(double));
+	if (r->row_hash != NULL)
+		r->row_hash = repalloc_huge(r->row_hash, new_rows * sizeof(uint64));
 	r->capacity_rows = new_rows;
 }
 
@@ -322,6 +334,15 @@ ReceiveRow(TupleTableSlot *slot, DestReceiver *self)
 			row[j] = dataset_datum_to_double(value, loader->typid);
 			dataset_check_finite(row[j], f->columns[j].name);
 		}
+	}
+	if (r->n_key > 0)
+	{
+		for (int k = 0; k < r->n_key; k++)
+		{
+			r->key_values[k] = slot->tts_values[r->key_attr[k]];
+			r->key_nulls[k] = slot->tts_isnull[r->key_attr[k]];
+		}
+		r->row_hash[f->n_rows] = row_hasher_hash(&r->hasher, r->key_values, r->key_nulls);
 	}
 	f->n_rows++;
 	MemoryContextSwitchTo(old);
@@ -408,6 +429,79 @@ FinishCategories(SegFrame *f, int j, ColumnLoader *loader)
 SegFrame *
 dataset_load(Oid relid, char **columns, int n_columns, int label_index)
 {
+	return dataset_load_keyed(relid, columns, n_columns, label_index, NULL, NULL);
+}
+
+char	  **
+dataset_primary_key(Oid relid, int *n_out)
+{
+	Relation	rel = relation_open(relid, AccessShareLock);
+	Oid			pk = RelationGetPrimaryKeyIndex(rel);
+	char	  **names = NULL;
+
+	*n_out = 0;
+	if (OidIsValid(pk))
+	{
+		Relation	index = index_open(pk, AccessShareLock);
+		int			n = index->rd_index->indnkeyatts;
+
+		names = palloc(sizeof(char *) * n);
+		for (int k = 0; k < n; k++)
+			names[k] = get_attname(relid, index->rd_index->indkey.values[k], false);
+		*n_out = n;
+		index_close(index, AccessShareLock);
+	}
+	relation_close(rel, AccessShareLock);
+	return names;
+}
+
+/* Sets up hashing of the key columns: the loaded ones, or extra ones appended to the scan. */
+static void
+PrepareKey(FrameReceiver *r, Oid relid, char **columns, int n_columns, const DatasetKey *key,
+		   StringInfo sql)
+{
+	int			n = key->columns != NULL ? key->n_columns : n_columns;
+	char	  **names = key->columns != NULL ? key->columns : columns;
+	Oid		   *types = palloc(sizeof(Oid) * Max(n, 1));
+	Oid		   *collations = palloc(sizeof(Oid) * Max(n, 1));
+	int			extra = 0;
+
+	r->n_key = n;
+	r->key_attr = palloc(sizeof(int) * Max(n, 1));
+	r->key_values = palloc(sizeof(Datum) * Max(n, 1));
+	r->key_nulls = palloc(sizeof(bool) * Max(n, 1));
+	for (int k = 0; k < n; k++)
+	{
+		AttrNumber	attnum;
+		int			found = -1;
+
+		int32		typmod;
+
+		(void) dataset_column_type(relid, names[k]);	/* ERROR when unknown */
+		attnum = get_attnum(relid, names[k]);
+		get_atttypetypmodcoll(relid, attnum, &types[k], &typmod, &collations[k]);
+		for (int j = 0; j < k; j++)
+			if (strcmp(names[j], names[k]) == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_DUPLICATE_COLUMN),
+						 errmsg("key column \"%s\" is listed twice", names[k])));
+		for (int j = 0; j < n_columns && found < 0; j++)
+			if (strcmp(columns[j], names[k]) == 0)
+				found = j;
+		if (found < 0)
+		{
+			found = n_columns + extra++;
+			appendStringInfo(sql, ", %s", quote_identifier(names[k]));
+		}
+		r->key_attr[k] = found;
+	}
+	row_hasher_init(&r->hasher, n, types, collations, names);
+}
+
+SegFrame *
+dataset_load_keyed(Oid relid, char **columns, int n_columns, int label_index,
+				   const DatasetKey *key, uint64 **row_hash)
+{
 	SegFrame   *f = palloc0(sizeof(SegFrame));
 	FrameReceiver receiver;
 	StringInfoData sql;
@@ -477,6 +571,8 @@ dataset_load(Oid relid, char **columns, int n_columns, int label_index)
 		}
 		appendStringInfo(&sql, "%s%s", j > 0 ? ", " : "", quote_identifier(columns[j]));
 	}
+	if (key != NULL)
+		PrepareKey(&receiver, relid, columns, n_columns, key, &sql);
 	appendStringInfo(&sql, " FROM %s",
 					 quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
 												relname));
@@ -492,6 +588,9 @@ dataset_load(Oid relid, char **columns, int n_columns, int label_index)
 	receiver.capacity_rows = InitialCapacity(relid, n_columns, receiver.limit_bytes);
 	f->values = palloc_extended(mul_size(mul_size(receiver.capacity_rows, n_columns),
 										 sizeof(double)), MCXT_ALLOC_HUGE);
+	if (key != NULL)
+		receiver.row_hash = palloc_extended(mul_size(receiver.capacity_rows, sizeof(uint64)),
+											MCXT_ALLOC_HUGE);
 
 	/*
 	 * Rows arrive in physical order, which the splits and samples of the
@@ -520,5 +619,7 @@ dataset_load(Oid relid, char **columns, int n_columns, int label_index)
 	for (int j = 0; j < n_columns; j++)
 		if (f->columns[j].kind == SEG_COL_CATEGORICAL)
 			FinishCategories(f, j, &receiver.loaders[j]);
+	if (row_hash != NULL)
+		*row_hash = receiver.row_hash;
 	return f;
 }

@@ -27,6 +27,24 @@
  */
 extern SegFrame *dataset_load(Oid relid, char **columns, int n_columns, int label_index);
 
+/* Which columns make a row's key for dataset_load_keyed. */
+typedef struct DatasetKey
+{
+	char	  **columns;		/* key columns, or NULL for every loaded column */
+	int			n_columns;
+} DatasetKey;
+
+/*
+ * dataset_load, plus each row's key hash (row_hash.h) into *row_hash
+ * (n_rows values).  Key columns need not be among the loaded columns.
+ */
+extern SegFrame *dataset_load_keyed(Oid relid, char **columns, int n_columns,
+									int label_index, const DatasetKey *key,
+									uint64 **row_hash);
+
+/* The names of relid's primary key columns (*n_out of them; 0 without one). */
+extern char **dataset_primary_key(Oid relid, int *n_out);
+
 /*
  * Every column of relid in attribute order, except `label` (may be NULL)
  * and the names in `exclude`.

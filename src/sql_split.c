@@ -16,15 +16,23 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "catalog/pg_type.h"
+#include "executor/spi.h"
 #include "fmgr.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/numeric.h"
+#include "utils/typcache.h"
 
 #include "dataset.h"
+#include "row_hash.h"
 #include "split.h"
 
 PG_FUNCTION_INFO_V1(stratified_split);
+PG_FUNCTION_INFO_V1(split_part);
 
 static int
 CompareStrings(const void *a, const void *b)
@@ -74,4 +82,257 @@ stratified_split(PG_FUNCTION_ARGS)
 	for (int i = 0; i < n; i++)
 		out[i] = CStringGetTextDatum(part_names[part[i]]);
 	PG_RETURN_ARRAYTYPE_P(construct_array(out, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+/* A parsed "split" of a stored spec, kept for one query in fn_extra. */
+typedef struct SplitSpec
+{
+	char	   *name;			/* the model name and version asked for */
+	int32		version;
+	bool		classification;
+	char	   *label;
+	int			n_key;
+	char	  **key;
+	uint64		seed;
+	int			n_strata;
+	char	  **stratum_names;	/* class texts; "" for a regressor */
+	SplitThreshold *thresholds;
+	/* the row type the key columns were found in */
+	uint64		tup_identifier;
+	int		   *key_attr;
+	int			label_attr;
+	Oid			label_output;
+	RowHasher	hasher;
+	Datum	   *values;
+	bool	   *nulls;
+} SplitSpec;
+
+static uint64
+ParseUint64(JsonbValue *v, bool *present)
+{
+	char	   *text;
+
+	*present = v != NULL && v->type == jbvString;
+	if (!*present)
+		return 0;
+	text = pnstrdup(v->val.string.val, v->val.string.len);
+	return strtou64(text, NULL, 10);
+}
+
+/* Reads the spec of a model version (the deployed one when version is NULL). */
+static SplitSpec *
+LoadSplitSpec(const char *name, bool has_version, int32 version, MemoryContext cxt)
+{
+	Oid			types[2] = {TEXTOID, INT4OID};
+	Datum		values[2] = {CStringGetTextDatum(name), Int32GetDatum(version)};
+	char		nulls[2] = {' ', has_version ? ' ' : 'n'};
+	Jsonb	   *spec;
+	JsonbValue *split;
+	JsonbValue *v;
+	JsonbContainer *c;
+	bool		isnull;
+	SplitSpec  *s;
+	MemoryContext old;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("SELECT spec, kind FROM segment.models "
+							  "WHERE name OPERATOR(pg_catalog.=) $1 "
+							  "AND CASE WHEN $2 IS NULL THEN deployed "
+							  "ELSE version OPERATOR(pg_catalog.=) $2 END",
+							  2, types, values, nulls, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read segment.models");
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 has_version ?
+				 errmsg("model \"%s\" version %d does not exist", name, version) :
+				 errmsg("model \"%s\" does not exist or has no deployed version", name)));
+	old = MemoryContextSwitchTo(cxt);
+	spec = DatumGetJsonbPCopy(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+											&isnull));
+	s = palloc0(sizeof(SplitSpec));
+	s->name = pstrdup(name);
+	s->version = has_version ? version : -1;
+	s->classification = strcmp(TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0],
+																 SPI_tuptable->tupdesc, 2,
+																 &isnull)),
+							   "classifier") == 0;
+	split = getKeyJsonValueFromContainer(&spec->root, "split", 5, NULL);
+	if (split == NULL || split->type != jbvBinary)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("model \"%s\" has no stored split", name),
+				 errhint("Versions trained by segment_train since 0.2.0 store theirs; retrain the model.")));
+	c = split->val.binary.data;
+	v = getKeyJsonValueFromContainer(&spec->root, "label", 5, NULL);
+	s->label = pnstrdup(v->val.string.val, v->val.string.len);
+	v = getKeyJsonValueFromContainer(c, "seed", 4, NULL);
+	s->seed = (uint64) DatumGetInt64(DirectFunctionCall1(numeric_int8,
+														 NumericGetDatum(v->val.numeric)));
+	v = getKeyJsonValueFromContainer(c, "key", 3, NULL);
+	s->n_key = JsonContainerSize(v->val.binary.data);
+	s->key = palloc(sizeof(char *) * Max(s->n_key, 1));
+	for (int k = 0; k < s->n_key; k++)
+	{
+		JsonbValue *e = getIthJsonbValueFromContainer(v->val.binary.data, k);
+
+		s->key[k] = pnstrdup(e->val.string.val, e->val.string.len);
+	}
+	v = getKeyJsonValueFromContainer(c, "strata", 6, NULL);
+	{
+		JsonbContainer *strata = v->val.binary.data;
+		JsonbIterator *it = JsonbIteratorInit(strata);
+		JsonbValue	item;
+		JsonbIteratorToken tok;
+		int			i = 0;
+
+		s->n_strata = JsonContainerSize(strata);
+		s->stratum_names = palloc(sizeof(char *) * Max(s->n_strata, 1));
+		s->thresholds = palloc0(sizeof(SplitThreshold) * Max(s->n_strata, 1));
+		while ((tok = JsonbIteratorNext(&it, &item, true)) != WJB_DONE)
+		{
+			JsonbValue *pair;
+
+			if (tok != WJB_KEY)
+				continue;
+			s->stratum_names[i] = pnstrdup(item.val.string.val, item.val.string.len);
+			pair = getKeyJsonValueFromContainer(strata, item.val.string.val,
+												item.val.string.len, NULL);
+			s->thresholds[i].test_max =
+				ParseUint64(getIthJsonbValueFromContainer(pair->val.binary.data, 0),
+							&s->thresholds[i].has_test);
+			s->thresholds[i].validation_max =
+				ParseUint64(getIthJsonbValueFromContainer(pair->val.binary.data, 1),
+							&s->thresholds[i].has_validation);
+			i++;
+		}
+	}
+	MemoryContextSwitchTo(old);
+	SPI_finish();
+	return s;
+}
+
+/* Finds the key and label columns in a row type. */
+static void
+MapRow(SplitSpec *s, TupleDesc desc, uint64 identifier, MemoryContext cxt)
+{
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	Oid		   *types = palloc(sizeof(Oid) * Max(s->n_key, 1));
+	Oid		   *collations = palloc(sizeof(Oid) * Max(s->n_key, 1));
+
+	s->key_attr = palloc(sizeof(int) * Max(s->n_key, 1));
+	s->values = palloc(sizeof(Datum) * Max(desc->natts, 1));
+	s->nulls = palloc(sizeof(bool) * Max(desc->natts, 1));
+	s->label_attr = -1;
+	for (int k = -1; k < s->n_key; k++)
+	{
+		const char *want = k < 0 ? s->label : s->key[k];
+		int			found = -1;
+
+		for (int a = 0; a < desc->natts && found < 0; a++)
+			if (!TupleDescAttr(desc, a)->attisdropped &&
+				strcmp(NameStr(TupleDescAttr(desc, a)->attname), want) == 0)
+				found = a;
+		if (found < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("row has no column \"%s\", which the model's split uses", want),
+					 errhint("Pass a row of the training relation: the split reads its key and label columns.")));
+		if (k < 0)
+		{
+			bool		varlena;
+
+			s->label_attr = found;
+			getTypeOutputInfo(TupleDescAttr(desc, found)->atttypid, &s->label_output, &varlena);
+			continue;
+		}
+		s->key_attr[k] = found;
+		types[k] = TupleDescAttr(desc, found)->atttypid;
+		collations[k] = TupleDescAttr(desc, found)->attcollation;
+	}
+	row_hasher_init(&s->hasher, s->n_key, types, collations, s->key);
+	s->tup_identifier = identifier;
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * segment.split_part(name text, row_value record, version integer) ->
+ * text: the part ('train', 'validation' or 'test') segment_train gave this
+ * row when it trained the version, from the row's key and label alone.
+ */
+Datum
+split_part(PG_FUNCTION_ARGS)
+{
+	static const char *const part_names[3] = {"train", "validation", "test"};
+	char	   *name;
+	HeapTupleHeader row;
+	bool		has_version = PG_NARGS() > 2 && !PG_ARGISNULL(2);
+	int32		version = has_version ? PG_GETARG_INT32(2) : 0;
+	SplitSpec  *s = fcinfo->flinfo->fn_extra;
+	Oid			tup_type;
+	int32		tup_typmod;
+	TupleDesc	desc;
+	uint64		identifier;
+	HeapTupleData tuple;
+	uint64		key_hash;
+	int			stratum = 0;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	row = PG_GETARG_HEAPTUPLEHEADER(1);
+	if (s == NULL || strcmp(s->name, name) != 0 || s->version != (has_version ? version : -1))
+	{
+		s = LoadSplitSpec(name, has_version, version, fcinfo->flinfo->fn_mcxt);
+		fcinfo->flinfo->fn_extra = s;
+	}
+
+	tup_type = HeapTupleHeaderGetTypeId(row);
+	tup_typmod = HeapTupleHeaderGetTypMod(row);
+	desc = lookup_rowtype_tupdesc(tup_type, tup_typmod);
+	identifier = assign_record_type_identifier(tup_type, tup_typmod);
+	if (identifier != s->tup_identifier)
+	{
+		s->tup_identifier = 0;
+		MapRow(s, desc, identifier, fcinfo->flinfo->fn_mcxt);
+	}
+	tuple.t_len = HeapTupleHeaderGetDatumLength(row);
+	ItemPointerSetInvalid(&tuple.t_self);
+	tuple.t_tableOid = InvalidOid;
+	tuple.t_data = row;
+	heap_deform_tuple(&tuple, desc, s->values, s->nulls);
+	ReleaseTupleDesc(desc);
+
+	{
+		Datum	   *key_values = palloc(sizeof(Datum) * Max(s->n_key, 1));
+		bool	   *key_nulls = palloc(sizeof(bool) * Max(s->n_key, 1));
+
+		for (int k = 0; k < s->n_key; k++)
+		{
+			key_values[k] = s->values[s->key_attr[k]];
+			key_nulls[k] = s->nulls[s->key_attr[k]];
+		}
+		key_hash = row_hasher_hash(&s->hasher, key_values, key_nulls);
+	}
+	if (s->classification)
+	{
+		char	   *label;
+
+		if (s->nulls[s->label_attr])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("the row's label \"%s\" is null", s->label)));
+		label = OidOutputFunctionCall(s->label_output, s->values[s->label_attr]);
+		for (stratum = 0; stratum < s->n_strata; stratum++)
+			if (strcmp(s->stratum_names[stratum], label) == 0)
+				break;
+		if (stratum == s->n_strata)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("class \"%s\" was not in the training data of model \"%s\"", label,
+							s->name)));
+	}
+	PG_RETURN_TEXT_P(cstring_to_text(part_names[split_part_of(&s->thresholds[stratum],
+															   split_hash(key_hash, s->seed))]));
 }

@@ -289,7 +289,7 @@ segment_train(PG_FUNCTION_ARGS)
 	writer_init(&w, 4096);
 	supervised_write(&w, &sup);
 	model = segment_writer_to_bytea(&w);
-	spec = segment_train_spec(&a, features, n_features);
+	spec = segment_train_spec(&a, &e, features, n_features);
 	evaluate_ms = ElapsedMs(start) - load_ms - train_ms;
 
 	version = segment_train_register(&a, e.task, model, spec, metrics_json.data, test_score,

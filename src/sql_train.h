@@ -23,6 +23,7 @@
 #include "learner.h"
 #include "metrics.h"
 #include "search_space.h"
+#include "split.h"
 #include "train.h"
 
 /* how a new version is deployed */
@@ -51,6 +52,7 @@ typedef struct TrainArgs
 	int64		seed;
 	int64		split_seed;		/* the split's seed: seed unless given */
 	DeployPolicy deploy;
+	ArrayType  *key;			/* split key columns, or NULL for the default */
 } TrainArgs;
 
 /* The loaded, split data in the learner's input form. */
@@ -67,6 +69,12 @@ typedef struct TrainData
 	double	   *x[3];
 	int		   *y[3];			/* classification */
 	double	   *v[3];			/* regression */
+	/* the split: key columns hashed, and each stratum's thresholds (split.h) */
+	char	  **key_columns;
+	int			n_key;
+	const char *key_source;		/* "primary key", "key argument" or "every column" */
+	int			n_strata;		/* classes, or 1 */
+	SplitThreshold *thresholds;
 } TrainData;
 
 /* sql_train_args.c */
@@ -90,8 +98,12 @@ extern void segment_train_set(const TrainData *e, SegTrainSet *set);
 
 extern const char *const segment_deploy_names[3];	/* by DeployPolicy */
 
-/* The stored spec: every argument, enough to call segment_train again. */
-extern char *segment_train_spec(const TrainArgs *a, char **features, int n_features);
+/*
+ * The stored spec: every argument, enough to call segment_train again,
+ * and the split (key columns, seed, thresholds) that split_part() reads.
+ */
+extern char *segment_train_spec(const TrainArgs *a, const TrainData *e, char **features,
+								int n_features);
 
 /*
  * Saves the model as the next version of a->name, deployed as a->deploy

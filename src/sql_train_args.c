@@ -39,14 +39,14 @@ enum
 	ARG_NAME, ARG_RELATION, ARG_LABEL, ARG_FEATURES, ARG_EXCLUDE, ARG_HIDDEN, ARG_DROPOUT,
 	ARG_BATCH_NORM, ARG_L2, ARG_EPOCHS, ARG_BATCH_SIZE, ARG_LEARNING_RATE, ARG_PATIENCE,
 	ARG_BALANCE, ARG_TEST_SIZE, ARG_VALIDATION_SIZE, ARG_SEARCH, ARG_TRIALS, ARG_SEED,
-	ARG_DEPLOY, ARG_SPLIT_SEED, ARG_MODEL, ARG_TASK, ARG_PARAMS, N_ARGS
+	ARG_DEPLOY, ARG_SPLIT_SEED, ARG_MODEL, ARG_TASK, ARG_PARAMS, ARG_KEY, N_ARGS
 };
 
 static const char *const arg_names[N_ARGS] = {
 	"name", "relation", "label", "features", "exclude", "hidden", "dropout",
 	"batch_norm", "l2", "epochs", "batch_size", "learning_rate", "patience",
 	"balance", "test_size", "validation_size", "search", "trials", "seed", "deploy",
-	"split_seed", "model", "task", "params"
+	"split_seed", "model", "task", "params", "key"
 };
 
 /*
@@ -391,6 +391,7 @@ segment_train_parse_args(FunctionCallInfo fcinfo, TrainArgs *a)
 				 errmsg("unknown deploy policy \"%s\"", deploy),
 				 errhint("Use always, if_better or never.")));
 	a->deploy = (DeployPolicy) b;
+	a->key = ArgAbsent(fcinfo, ARG_KEY) ? NULL : PG_GETARG_ARRAYTYPE_P(ARG_KEY);
 }
 
 char	  **

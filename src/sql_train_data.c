@@ -22,12 +22,48 @@
 #include "catalog/pg_type.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/typcache.h"
 
 #include "dataset.h"
 #include "pg_core.h"
 #include "split.h"
 #include "sql_train.h"
 #include "supervised_model.h"
+
+/* what CompareRowsCanonically orders rows by */
+typedef struct CanonicalOrder
+{
+	const SegFrame *frame;
+	const uint64_t *hashes;
+} CanonicalOrder;
+
+/*
+ * Rows by split hash, then (equal keys) by their values: an order that
+ * does not depend on the order a scan returned them in.
+ */
+static int
+CompareRowsCanonically(const void *a, const void *b, void *arg)
+{
+	const CanonicalOrder *order = arg;
+	int			i = *(const int *) a;
+	int			j = *(const int *) b;
+	const double *ri;
+	const double *rj;
+
+	if (order->hashes[i] != order->hashes[j])
+		return order->hashes[i] < order->hashes[j] ? -1 : 1;
+	ri = &FRAME_CELL(order->frame, i, 0);
+	rj = &FRAME_CELL(order->frame, j, 0);
+	for (int c = 0; c < order->frame->n_cols; c++)
+	{
+		/* NaN (NULL) first */
+		if (isnan(ri[c]) != isnan(rj[c]))
+			return isnan(ri[c]) ? -1 : 1;
+		if (!isnan(ri[c]) && ri[c] != rj[c])
+			return ri[c] < rj[c] ? -1 : 1;
+	}
+	return 0;
+}
 
 /* integer labels with more distinct values than this are regression targets */
 #define AUTO_REGRESSION_DISTINCT 50
@@ -177,6 +213,48 @@ CheckConstantFeatures(const SegFrame *feat, const int *rows, int n)
 				 errhint("Choose features that vary between customers.")));
 }
 
+/*
+ * The columns whose values key each row for the split: the key argument,
+ * else the relation's primary key, else every column of the relation
+ * whose type can be hashed (columns left out of the features included,
+ * so that an id told apart rows that share every feature).
+ */
+static void
+ResolveKey(const TrainArgs *a, TrainData *e)
+{
+	char	  **all;
+	int			n_all;
+
+	if (a->key != NULL)
+	{
+		e->key_columns = dataset_text_array(a->key, "key", &e->n_key);
+		if (e->n_key == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("key must name at least one column")));
+		e->key_source = "key argument";
+		return;
+	}
+	e->key_columns = dataset_primary_key(a->relid, &e->n_key);
+	if (e->n_key > 0)
+	{
+		e->key_source = "primary key";
+		return;
+	}
+	all = dataset_default_columns(a->relid, NULL, NULL, 0, &n_all);
+	e->key_columns = palloc(sizeof(char *) * Max(n_all, 1));
+	e->n_key = 0;
+	for (int j = 0; j < n_all; j++)
+	{
+		TypeCacheEntry *t = lookup_type_cache(dataset_column_type(a->relid, all[j]),
+											  TYPECACHE_HASH_EXTENDED_PROC);
+
+		if (OidIsValid(t->hash_extended_proc))
+			e->key_columns[e->n_key++] = all[j];
+	}
+	e->key_source = "every column";
+}
+
 void
 segment_train_load(const TrainArgs *a, char **features, int n_features, TrainData *e)
 {
@@ -185,6 +263,10 @@ segment_train_load(const TrainArgs *a, char **features, int n_features, TrainDat
 	bool		load_as_classes;
 	SegFrame   *frame;
 	SegFrame	feat;
+	DatasetKey	key;
+	uint64	   *key_hash;
+	uint64_t   *split_hashes;
+	CanonicalOrder order;
 	uint8_t    *part;
 	int		   *strata;
 	int			n_strata;
@@ -211,7 +293,11 @@ segment_train_load(const TrainArgs *a, char **features, int n_features, TrainDat
 
 	memcpy(columns, features, sizeof(char *) * n_features);
 	columns[n_features] = a->label;
-	frame = dataset_load(a->relid, columns, n_features + 1, load_as_classes ? n_features : -1);
+	ResolveKey(a, e);
+	key.columns = e->key_columns;
+	key.n_columns = e->n_key;
+	frame = dataset_load_keyed(a->relid, columns, n_features + 1,
+							   load_as_classes ? n_features : -1, &key, &key_hash);
 	n = frame->n_rows;
 	if (n == 0)
 		ereport(ERROR,
@@ -247,12 +333,20 @@ segment_train_load(const TrainArgs *a, char **features, int n_features, TrainDat
 				 errmsg("model %s does not do classification", learner->name)));
 
 	part = palloc(n);
-	if (split_stratified(strata, n, n_strata, a->test_size, a->validation_size,
-						 (uint64_t) a->split_seed, (const char *const *) e->class_names,
-						 part, msg) != SEG_OK)
+	split_hashes = palloc(sizeof(uint64_t) * n);
+	for (int i = 0; i < n; i++)
+		split_hashes[i] = split_hash(key_hash[i], (uint64_t) a->split_seed);
+	e->n_strata = n_strata;
+	e->thresholds = palloc(sizeof(SplitThreshold) * n_strata);
+	if (split_by_hash(strata, split_hashes, n, n_strata, a->test_size, a->validation_size,
+					  (const char *const *) e->class_names, part, e->thresholds,
+					  msg) != SEG_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("%s", msg),
+				 strstr(msg, "distinct keys") != NULL ?
+				 errhint("Rows are split by their key (the %s: %d column%s); give key => a column that tells the rows apart.",
+						 e->key_source, e->n_key, e->n_key == 1 ? "" : "s") :
 				 e->task == SEG_TASK_CLASSIFICATION ?
 				 errhint("Collect more rows of that class, merge it with another, or leave it out.") :
 				 errhint("Train on more rows.")));
@@ -273,6 +367,11 @@ segment_train_load(const TrainArgs *a, char **features, int n_features, TrainDat
 	}
 	for (int i = 0; i < n; i++)
 		rows[part[i]][e->n[part[i]]++] = i;
+	/* each part in a canonical order, so that nothing depends on the scan's */
+	order.frame = frame;
+	order.hashes = split_hashes;
+	for (int p = 0; p < 3; p++)
+		qsort_arg(rows[p], e->n[p], sizeof(int), CompareRowsCanonically, &order);
 	CheckConstantFeatures(&feat, rows[SPLIT_TRAIN], e->n[SPLIT_TRAIN]);
 	segment_raise(prep_fit(&feat, rows[SPLIT_TRAIN], e->n[SPLIT_TRAIN], &e->prep, msg), msg);
 	supervised_schema(e->prep, learner->input, &e->schema);

@@ -80,8 +80,43 @@ SaveModel(const char *name, bytea *model, const char *spec, const char *metrics,
 	return version;
 }
 
+/* Appends the split: its key columns, seed and each stratum's thresholds. */
+static void
+AppendSplit(StringInfo buf, const TrainArgs *a, const TrainData *e)
+{
+	appendStringInfo(buf, "{\"seed\": " INT64_FORMAT ", \"key_source\": ", a->split_seed);
+	escape_json(buf, e->key_source);
+	appendStringInfoString(buf, ", \"key\": [");
+	for (int k = 0; k < e->n_key; k++)
+	{
+		if (k > 0)
+			appendStringInfoString(buf, ", ");
+		escape_json(buf, e->key_columns[k]);
+	}
+	/* thresholds as decimal strings: they are unsigned 64-bit */
+	appendStringInfoString(buf, "], \"strata\": {");
+	for (int c = 0; c < e->n_strata; c++)
+	{
+		const SplitThreshold *t = &e->thresholds[c];
+
+		if (c > 0)
+			appendStringInfoString(buf, ", ");
+		escape_json(buf, e->task == SEG_TASK_CLASSIFICATION ? e->class_names[c] : "");
+		appendStringInfoString(buf, ": [");
+		if (t->has_test)
+			appendStringInfo(buf, "\"" UINT64_FORMAT "\"", t->test_max);
+		else
+			appendStringInfoString(buf, "null");
+		if (t->has_validation)
+			appendStringInfo(buf, ", \"" UINT64_FORMAT "\"]", t->validation_max);
+		else
+			appendStringInfoString(buf, ", null]");
+	}
+	appendStringInfoString(buf, "}}");
+}
+
 char *
-segment_train_spec(const TrainArgs *a, char **features, int n_features)
+segment_train_spec(const TrainArgs *a, const TrainData *e, char **features, int n_features)
 {
 	StringInfoData buf;
 
@@ -115,6 +150,25 @@ segment_train_spec(const TrainArgs *a, char **features, int n_features)
 					 ", \"split_seed\": " INT64_FORMAT ", \"deploy\": \"%s\"}",
 					 a->search ? JsonbToCString(NULL, &a->search->root, VARSIZE(a->search)) : "null",
 					 a->trials, a->seed, a->split_seed, segment_deploy_names[a->deploy]);
+	/* the key argument by name for retrain; the resolved key in "split" */
+	buf.len--;
+	appendStringInfoString(&buf, ", \"key\": ");
+	if (a->key != NULL)
+	{
+		appendStringInfoChar(&buf, '[');
+		for (int k = 0; k < e->n_key; k++)
+		{
+			if (k > 0)
+				appendStringInfoString(&buf, ", ");
+			escape_json(&buf, e->key_columns[k]);
+		}
+		appendStringInfoChar(&buf, ']');
+	}
+	else
+		appendStringInfoString(&buf, "null");
+	appendStringInfoString(&buf, ", \"split\": ");
+	AppendSplit(&buf, a, e);
+	appendStringInfoChar(&buf, '}');
 	return buf.data;
 }
 

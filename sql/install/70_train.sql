@@ -16,13 +16,14 @@ CREATE FUNCTION segment.segment_train(
 	search jsonb DEFAULT NULL, trials integer DEFAULT 20,
 	seed integer DEFAULT 42, deploy text DEFAULT 'if_better',
 	split_seed integer DEFAULT NULL,
-	model text DEFAULT 'mlp', task text DEFAULT 'auto', params jsonb DEFAULT NULL)
+	model text DEFAULT 'mlp', task text DEFAULT 'auto', params jsonb DEFAULT NULL,
+	key text[] DEFAULT NULL)
 RETURNS jsonb
 	AS 'MODULE_PATHNAME', 'segment_train'
 	LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION segment.segment_train(text, regclass, text, text[], text[], integer[],
 	float8, boolean, float8, integer, integer, float8, integer, text, float8, float8, jsonb,
-	integer, integer, text, integer, text, text, jsonb) IS
+	integer, integer, text, integer, text, text, jsonb, text[]) IS
 	'trains a classifier or regressor (split, preprocessing and balancing on the train part, early stopping, optional search), registers it as the next version of name and returns the report';
 
 CREATE FUNCTION segment.retrain(name text, deploy text DEFAULT NULL) RETURNS jsonb
@@ -60,7 +61,11 @@ BEGIN
 		trials => (s OPERATOR(pg_catalog.->>) 'trials')::integer,
 		seed => (s OPERATOR(pg_catalog.->>) 'seed')::integer,
 		deploy => coalesce(retrain.deploy, s OPERATOR(pg_catalog.->>) 'deploy'),
-		split_seed => (s OPERATOR(pg_catalog.->>) 'split_seed')::integer);
+		split_seed => (s OPERATOR(pg_catalog.->>) 'split_seed')::integer,
+		key => CASE WHEN pg_catalog.jsonb_typeof(s OPERATOR(pg_catalog.->) 'key')
+						 OPERATOR(pg_catalog.=) 'array'
+					THEN ARRAY(SELECT pg_catalog.jsonb_array_elements_text(s OPERATOR(pg_catalog.->) 'key'))
+			   END);
 END
 $$;
 COMMENT ON FUNCTION segment.retrain(text, text) IS
@@ -212,4 +217,11 @@ RETURNS text[]
 	AS 'MODULE_PATHNAME', 'stratified_split'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION segment.stratified_split(text[], float8, float8, integer) IS
-	'the part (train, validation, test) segment_train assigns to each of a list of text labels given in scan order';
+	'a seeded stratified split (train, validation, test) of text labels in the order given (0.1.0''s split of segment_train; segment_train now splits by each row''s key, see split_part)';
+
+CREATE FUNCTION segment.split_part(name text, row_value record, version integer DEFAULT NULL)
+RETURNS text
+	AS 'MODULE_PATHNAME', 'split_part'
+	LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION segment.split_part(text, record, integer) IS
+	'the part (train, validation, test) segment_train gave a row of the training relation when it trained the deployed (or given) version, from the row''s key and label';

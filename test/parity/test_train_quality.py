@@ -2,8 +2,8 @@
 
 On Train.csv (label Segmentation, ID excluded) and wa_churn.csv (label
 churn), both sides are scored on the same test rows: segment's stratified
-20% test split (seed 42), which segment.stratified_split() reproduces from
-the labels in scan order; the report's macro-F1 is recomputed from
+20% test split (seed 42, by each row's key, here the loader's row_no),
+which segment.split_part() reproduces row by row; the report's macro-F1 is recomputed from
 segment_predict on those rows, so the figure is what the stored model
 does.  scikit-learn's MLPClassifier((64, 32),
 early_stopping=True) gets the other 80% (it holds out its own 10% for
@@ -91,23 +91,20 @@ def test_macro_f1_not_below_sklearn(conn, name, label, exclude):
     # row_no is the loader's row number, not a feature of the data set
     excl = "{" + ",".join(sorted(exclude | {"row_no"})) + "}"
 
-    # segment_train splits the rows in the order its scan reads them, which
-    # need not be row_no's (COPY may put a row into an earlier page's free
-    # space): read the labels and row numbers in one scan of that order
-    (scan_rows, scan_labels) = conn.execute(
-        f'SELECT array_agg(row_no), array_agg("{label}") FROM {table}').fetchone()
-    parts = np.empty(len(y), dtype=object)
-    parts[np.array(scan_rows)] = conn.execute(
-        "SELECT stratified_split(%s::text[])", (scan_labels,)).fetchone()[0]
-    test = parts == "test"
-
     ours, refs, chosen = [], [], []
     t0 = time.perf_counter()
+    test = None
     for seed in SEEDS:
         (report,) = conn.execute(
             "SELECT segment_train(%s, %s::regclass, %s, exclude => %s::text[], seed => %s, "
             "split_seed => 42, deploy => 'always')",
             (table, table, label, excl, seed)).fetchone()
+        # the split follows each row's key (the primary key row_no), not the scan
+        parts = np.array([p for (p,) in conn.execute(
+            f"SELECT split_part(%s, t) FROM {table} t ORDER BY row_no", (table,)).fetchall()])
+        if test is None:
+            test = parts == "test"
+        assert (test == (parts == "test")).all(), "split_seed keeps the test rows"
         assert test.sum() == report["rows"]["test"]
         # the rows are segment's: the class counts are a first check, the macro-F1
         # recomputed from segment_predict on exactly those rows the proof

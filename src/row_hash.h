@@ -1,0 +1,42 @@
+/*-------------------------------------------------------------------------
+ *
+ * row_hash.h
+ *	  A 64-bit hash of a row's key columns, the same whichever way the row
+ *	  arrives: in a training scan or as a record passed to split_part().
+ *
+ * Each value is hashed by its type's extended hash function (the one hash
+ * partitioning and Citus's distribution use: equal values hash equally,
+ * e.g. 1.0 and 1.00, -0 and 0), with seed 0, under the column's
+ * collation; the hashes are combined in column order, and NULL hashes to
+ * a constant.
+ *
+ * IDENTIFICATION
+ *	  src/row_hash.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef SEGMENT_ROW_HASH_H
+#define SEGMENT_ROW_HASH_H
+
+#include "postgres.h"
+
+#include "fmgr.h"
+
+typedef struct RowHasher
+{
+	int			n;
+	FmgrInfo   *fn;				/* per key column: its type's extended hash */
+	Oid		   *collation;
+} RowHasher;
+
+/*
+ * Prepares a hasher for key columns of the given types and collations;
+ * ERROR naming the column when a type has no hash function.
+ */
+extern void row_hasher_init(RowHasher *h, int n, const Oid *types, const Oid *collations,
+							char *const *names);
+
+/* The hash of one row's key values. */
+extern uint64 row_hasher_hash(const RowHasher *h, const Datum *values, const bool *nulls);
+
+#endif							/* SEGMENT_ROW_HASH_H */

@@ -50,7 +50,8 @@ SELECT version, deployed FROM models WHERE name = 'value' ORDER BY version;
 -- balance => auto tries none, class_weight and smote and says which won
 SELECT r->'balance'->>'mode' AS mode,
 	   r->'balance'->>'chosen' IN ('none', 'class_weight', 'smote') AS chosen_ok,
-	   r->'balance'->>'reason' ~ '^highest validation macro-F1 of none [0-9.e-]+, class_weight [0-9.e-]+, smote [0-9.e-]+$' AS reason,
+	   r->'balance'->>'reason' ~ '^validation macro-F1 of none [0-9.e-]+, class_weight [0-9.e-]+, smote [0-9.e-]+; kept the (best|simplest within one standard error of the best)$' AS reason,
+	   r->'choice'->>'reason' ~ '^(highest validation score [0-9.e-]+; no simpler candidate within one standard error|simpler than the best .*)$' AS choice_said,
 	   (SELECT array_agg(t->'config'->>'balance' ORDER BY (t->>'trial')::int)
 		FROM jsonb_array_elements(r->'trials') t) AS tried,
 	   (SELECT array_agg((t->>'train_rows')::int ORDER BY (t->>'trial')::int)
@@ -85,7 +86,7 @@ FROM (SELECT segment_train('random', 'train_customers', 'customer_segment', excl
 						   search => '{"learning_rate": {"log_uniform": [1e-4, 1e-2]},
 									   "batch_size": [32, 64]}') AS r) s;
 
--- successive halving: 9 trials for 1 epoch, the best 3 for 3, the best one for 9
+-- successive halving when asked: 9 trials for 1 epoch, the best 3 for 3, the best one for 9
 SELECT r->>'schedule' AS schedule,
 	   (SELECT array_agg(n ORDER BY n)
 		FROM (SELECT jsonb_array_length(t->'rungs') AS n FROM jsonb_array_elements(r->'trials') t) x)
@@ -93,12 +94,13 @@ SELECT r->>'schedule' AS schedule,
 	   r->'hyperparameters'->'epochs' AS final_epochs
 FROM (SELECT segment_train('halving', 'train_customers', 'customer_segment',
 						   exclude => '{customer_id}', epochs => 9, balance => 'none', trials => 9,
-						   search => '{"hidden": [[4], [8], [16]], "dropout": [0, 0.1, 0.2]}') AS r) s;
+						   search => '{"hidden": [[4], [8], [16]], "dropout": [0, 0.1, 0.2],
+									   "successive_halving": true}') AS r) s;
+-- by default every trial trains in full: early stopping ends the weak ones
 SELECT r->>'schedule' AS schedule
 FROM (SELECT segment_train('halving', 'train_customers', 'customer_segment',
 						   exclude => '{customer_id}', epochs => 9, balance => 'none', trials => 9,
-						   search => '{"hidden": [[4], [8], [16]], "dropout": [0, 0.1, 0.2],
-									   "successive_halving": false}') AS r) s;
+						   search => '{"hidden": [[4], [8], [16]], "dropout": [0, 0.1, 0.2]}') AS r) s;
 
 -- the stored spec retrains with the same arguments
 SELECT r->'version' AS version, r->'hyperparameters'->'hidden' AS hidden

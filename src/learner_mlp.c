@@ -58,8 +58,15 @@ static const SegParamSpec mlp_params[] = {
 	{.name = "dropout", .type = SEG_PARAM_REAL, .offset = offsetof(MlpParams, dropout),
 	 .default_value = 0.2, .min = 0, .max = 1, .max_exclusive = true,
 	 .help = "share of hidden units dropped in training"},
+	/*
+	 * Off by default: on every data set measured it scored as well off as
+	 * on or better (simulated customers: macro-F1 0.974 against 0.948),
+	 * and minibatch statistics of 32 rows are unstable where rare
+	 * indicators or heavy tails put single rows dozens of standard
+	 * deviations out.
+	 */
 	{.name = "batch_norm", .type = SEG_PARAM_BOOL, .offset = offsetof(MlpParams, batch_norm),
-	 .default_value = 1, .help = "batch normalisation after each hidden layer"},
+	 .default_value = 0, .help = "batch normalisation after each hidden layer"},
 	{.name = "l2", .type = SEG_PARAM_REAL, .offset = offsetof(MlpParams, l2),
 	 .default_value = 1e-4, .min = 0, .max = 1e300, .log_scale = true,
 	 .help = "L2 penalty (scikit-learn's alpha)"},

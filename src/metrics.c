@@ -10,6 +10,7 @@
  */
 #include <float.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "metrics.h"
@@ -158,4 +159,105 @@ metrics_regression(const double *actual, const double *predicted, int n,
 	/* r2_score's convention for a constant truth: 1 if predicted exactly, else 0 */
 	out->r2 = n == 0 ? NAN : sst > 0.0 ? 1.0 - sse / sst : (sse == 0.0 ? 1.0 : 0.0);
 	out->mape = n > 0 && !zero_truth ? pct_sum / n : NAN;
+}
+
+typedef struct ScoredRow
+{
+	double		score;
+	bool		positive;
+} ScoredRow;
+
+/* descending score */
+static int
+CompareScores(const void *a, const void *b)
+{
+	double		x = ((const ScoredRow *) a)->score;
+	double		y = ((const ScoredRow *) b)->score;
+
+	return x > y ? -1 : x < y ? 1 : 0;
+}
+
+static ScoredRow *
+SortedByScore(const double *score, const bool *positive, int n, int *n_pos)
+{
+	ScoredRow  *rows = seg_alloc(sizeof(ScoredRow) * (n > 0 ? n : 1));
+
+	*n_pos = 0;
+	for (int i = 0; i < n; i++)
+	{
+		rows[i].score = score[i];
+		rows[i].positive = positive[i];
+		*n_pos += positive[i];
+	}
+	qsort(rows, n, sizeof(ScoredRow), CompareScores);
+	return rows;
+}
+
+double
+metrics_roc_auc(const double *score, const bool *positive, int n)
+{
+	int			n_pos;
+	ScoredRow  *rows = SortedByScore(score, positive, n, &n_pos);
+	double		n_neg = n - n_pos;
+	double		area = 0.0;
+	double		tp = 0.0;
+	double		fp = 0.0;
+
+	if (n_pos == 0 || n_neg == 0)
+	{
+		seg_free(rows);
+		return NAN;
+	}
+	/* trapezoids between the thresholds; tied scores make one step */
+	for (int i = 0; i < n;)
+	{
+		double		tp0 = tp;
+		double		fp0 = fp;
+		int			j = i;
+
+		for (; j < n && rows[j].score == rows[i].score; j++)
+		{
+			if (rows[j].positive)
+				tp++;
+			else
+				fp++;
+		}
+		area += (fp - fp0) * (tp + tp0) / 2.0;
+		i = j;
+	}
+	seg_free(rows);
+	return area / (n_pos * n_neg);
+}
+
+double
+metrics_average_precision(const double *score, const bool *positive, int n)
+{
+	int			n_pos;
+	ScoredRow  *rows = SortedByScore(score, positive, n, &n_pos);
+	double		ap = 0.0;
+	double		tp = 0.0;
+	double		called = 0.0;
+
+	if (n_pos == 0 || n_pos == n)
+	{
+		seg_free(rows);
+		return NAN;
+	}
+	/* sum over thresholds of (recall step) x precision there */
+	for (int i = 0; i < n;)
+	{
+		double		tp0 = tp;
+		int			j = i;
+
+		for (; j < n && rows[j].score == rows[i].score; j++)
+		{
+			called++;
+			if (rows[j].positive)
+				tp++;
+		}
+		ap += (tp - tp0) / n_pos * (tp / called);
+		i = j;
+	}
+	seg_free(rows);
+	return ap;
 }

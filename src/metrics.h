@@ -60,6 +60,15 @@ extern void metrics_free(SegMetrics *m);
 extern double metrics_log_loss(const double *proba, const int *actual, int n,
 							   int n_classes);
 
+/*
+ * Binary ranking metrics of scores for the positive class (higher = more
+ * likely positive): roc_auc_score and average_precision_score as
+ * scikit-learn computes them (ties share a threshold).  NaN when either
+ * class is absent.
+ */
+extern double metrics_roc_auc(const double *score, const bool *positive, int n);
+extern double metrics_average_precision(const double *score, const bool *positive, int n);
+
 /* Regression metrics, as scikit-learn's of the same names. */
 typedef struct SegRegressionMetrics
 {

@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * pg_json.c
- *	  JSON fragments for reports and model descriptions.
+ *	  JSON for reports and model descriptions: a builder over the jsonb
+ *	  API, and older StringInfo helpers.
  *
  * IDENTIFICATION
  *	  src/pg_json.c
@@ -10,10 +11,208 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
+#include "fmgr.h"
+#include "utils/builtins.h"
 #include "utils/float.h"
 #include "utils/json.h"
+#include "utils/jsonb.h"
+#include "utils/numeric.h"
 
 #include "pg_json.h"
+
+void
+json_begin(JsonBuilder *b)
+{
+	b->state = NULL;
+	b->result = NULL;
+}
+
+Jsonb *
+json_finish(JsonBuilder *b)
+{
+	if (b->result == NULL || b->state != NULL)
+		elog(ERROR, "JSON builder finished with open containers");
+	return JsonbValueToJsonb(b->result);
+}
+
+static void
+Push(JsonBuilder *b, JsonbIteratorToken token, JsonbValue *v)
+{
+	JsonbValue *r = pushJsonbValue(&b->state, token, v);
+
+	/* the outermost container's end hands back the whole value */
+	if (b->state == NULL)
+		b->result = r;
+}
+
+/* A scalar: an object's value after json_key, else an array element. */
+static void
+PushScalar(JsonBuilder *b, JsonbValue *v)
+{
+	Push(b, b->state->contVal.type == jbvObject ? WJB_VALUE : WJB_ELEM, v);
+}
+
+void
+json_object_begin(JsonBuilder *b)
+{
+	Push(b, WJB_BEGIN_OBJECT, NULL);
+}
+
+void
+json_object_end(JsonBuilder *b)
+{
+	Push(b, WJB_END_OBJECT, NULL);
+}
+
+void
+json_array_begin(JsonBuilder *b)
+{
+	Push(b, WJB_BEGIN_ARRAY, NULL);
+}
+
+void
+json_array_end(JsonBuilder *b)
+{
+	Push(b, WJB_END_ARRAY, NULL);
+}
+
+void
+json_key(JsonBuilder *b, const char *key)
+{
+	JsonbValue	v;
+
+	v.type = jbvString;
+	v.val.string.val = (char *) key;
+	v.val.string.len = strlen(key);
+	Push(b, WJB_KEY, &v);
+}
+
+void
+json_string(JsonBuilder *b, const char *s)
+{
+	JsonbValue	v;
+
+	v.type = jbvString;
+	v.val.string.val = pstrdup(s);
+	v.val.string.len = strlen(s);
+	PushScalar(b, &v);
+}
+
+void
+json_null(JsonBuilder *b)
+{
+	JsonbValue	v;
+
+	v.type = jbvNull;
+	PushScalar(b, &v);
+}
+
+void
+json_number(JsonBuilder *b, double d)
+{
+	JsonbValue	v;
+
+	if (!isfinite(d))
+	{
+		json_null(b);
+		return;
+	}
+	/* from the shortest text that reads back as d, so no digit is lost or made up */
+	v.type = jbvNumeric;
+	v.val.numeric = DatumGetNumeric(DirectFunctionCall3(numeric_in,
+														CStringGetDatum(float8out_internal(d)),
+														ObjectIdGetDatum(InvalidOid),
+														Int32GetDatum(-1)));
+	PushScalar(b, &v);
+}
+
+void
+json_integer(JsonBuilder *b, int64 i)
+{
+	JsonbValue	v;
+
+	v.type = jbvNumeric;
+	v.val.numeric = int64_to_numeric(i);
+	PushScalar(b, &v);
+}
+
+void
+json_bool(JsonBuilder *b, bool flag)
+{
+	JsonbValue	v;
+
+	v.type = jbvBool;
+	v.val.boolean = flag;
+	PushScalar(b, &v);
+}
+
+void
+json_jsonb(JsonBuilder *b, Jsonb *j)
+{
+	JsonbValue	v;
+
+	if (j == NULL)
+	{
+		json_null(b);
+		return;
+	}
+	/* a container is unpacked into the builder by pushJsonbValue */
+	v.type = jbvBinary;
+	v.val.binary.data = &j->root;
+	v.val.binary.len = VARSIZE(j) - VARHDRSZ;
+	PushScalar(b, &v);
+}
+
+void
+json_numbers(JsonBuilder *b, const double *v, int n)
+{
+	json_array_begin(b);
+	for (int i = 0; i < n; i++)
+		json_number(b, v[i]);
+	json_array_end(b);
+}
+
+void
+json_strings(JsonBuilder *b, char *const *v, int n)
+{
+	json_array_begin(b);
+	for (int i = 0; i < n; i++)
+		json_string(b, v[i]);
+	json_array_end(b);
+}
+
+void
+json_key_string(JsonBuilder *b, const char *key, const char *v)
+{
+	json_key(b, key);
+	if (v == NULL)
+		json_null(b);
+	else
+		json_string(b, v);
+}
+
+void
+json_key_number(JsonBuilder *b, const char *key, double v)
+{
+	json_key(b, key);
+	json_number(b, v);
+}
+
+void
+json_key_integer(JsonBuilder *b, const char *key, int64 v)
+{
+	json_key(b, key);
+	json_integer(b, v);
+}
+
+void
+json_key_bool(JsonBuilder *b, const char *key, bool v)
+{
+	json_key(b, key);
+	json_bool(b, v);
+}
 
 void
 json_append_float8_array(StringInfo buf, const char *key, const double *values, int n)

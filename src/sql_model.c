@@ -11,6 +11,8 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
@@ -22,6 +24,7 @@
 #include "pg_core.h"
 #include "pg_json.h"
 #include "sql_train.h"
+#include "supervised_model.h"
 #include "preprocess.h"
 #include "scaler.h"
 
@@ -90,6 +93,87 @@ DescribeKMeans(StringInfo buf, SegReader *payload)
 		appendStringInfoChar(buf, '}');
 	}
 	kmeans_model_free(m);
+}
+
+/* Appends `, "key": ` to buf. */
+static void
+AppendKey(StringInfo buf, const char *key)
+{
+	appendStringInfoString(buf, ", ");
+	escape_json(buf, key);
+	appendStringInfoString(buf, ": ");
+}
+
+/* A float8 as JSON: its shortest exact form, null when not finite. */
+static void
+AppendFloat8(StringInfo buf, double v)
+{
+	appendStringInfoString(buf, isfinite(v) ? float8out_internal(v) : "null");
+}
+
+/* A SegInfoSink that appends `, "key": value` to a StringInfo. */
+static void
+SinkNumber(void *ctx, const char *key, double v)
+{
+	AppendKey(ctx, key);
+	AppendFloat8(ctx, v);
+}
+
+static void
+SinkText(void *ctx, const char *key, const char *v)
+{
+	AppendKey(ctx, key);
+	escape_json(ctx, v);
+}
+
+static void
+SinkFlag(void *ctx, const char *key, bool v)
+{
+	AppendKey(ctx, key);
+	appendStringInfoString(ctx, v ? "true" : "false");
+}
+
+static void
+SinkNumbers(void *ctx, const char *key, const double *v, int n)
+{
+	AppendKey(ctx, key);
+	appendStringInfoChar(ctx, '[');
+	for (int i = 0; i < n; i++)
+	{
+		if (i > 0)
+			appendStringInfoString(ctx, ", ");
+		AppendFloat8(ctx, v[i]);
+	}
+	appendStringInfoChar(ctx, ']');
+}
+
+void
+segment_describe_supervised(StringInfo buf, int kind, SegReader *payload)
+{
+	SegSupervised *s;
+	char		msg[SEG_ERRMSG_LEN];
+	SegInfoSink sink = {buf, SinkNumber, SinkText, SinkFlag, SinkNumbers};
+
+	segment_raise(supervised_read(kind, payload, &s, msg), msg);
+	appendStringInfoString(buf, ", \"learner\": ");
+	escape_json(buf, s->learner->name);
+	if (s->task == SEG_TASK_CLASSIFICATION)
+	{
+		appendStringInfoString(buf, ", \"classes\": [");
+		for (int k = 0; k < s->n_classes; k++)
+		{
+			if (k > 0)
+				appendStringInfoString(buf, ", ");
+			escape_json(buf, s->class_names[k]);
+		}
+		appendStringInfoChar(buf, ']');
+	}
+	s->learner->describe(s->model, &sink);
+	appendStringInfo(buf, ", \"input_form\": \"%s\", \"n_inputs\": %d, \"n_outputs\": %d, ",
+					 s->learner->input == SEG_INPUT_RAW ? "raw" : "encoded",
+					 s->prep->n_columns, s->schema.n_inputs);
+	json_append_preprocessor(buf, s->prep);
+	supervised_free(s);
 }
 
 /*

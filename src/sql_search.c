@@ -12,9 +12,10 @@
  *	 "learning_rate": {"log_uniform": [1e-4, 1e-2]}, "batch_size": [32, 128],
  *	 "batch_norm": [true, false], "l2": [1e-4, 1e-3],
  *	 "balance": ["none", "class_weight", "smote"]}
- * and "successive_halving": false to train every trial with its whole
- * budget (by default a search of at least 9 trials halves them, see
- * sql_trials.c).  Every value is checked against the setting's bounds.
+ * and "successive_halving": true to spend less on the weaker trials (see
+ * sql_trials.c; off by default, since early stopping already ends a
+ * trial whose validation loss stops improving).  Every value is checked
+ * against the setting's bounds.
  *
  * IDENTIFICATION
  *	  src/sql_search.c
@@ -197,7 +198,7 @@ segment_parse_search(Jsonb *search, const SegLearner *learner, SegSearchSpace *s
 	SearchDim  *by_index = palloc0(sizeof(SearchDim) * (learner->n_params + 1));
 
 	memset(space, 0, sizeof(*space));
-	*halving = true;
+	*halving = false;
 	if (!JB_ROOT_IS_OBJECT(search) || JB_ROOT_COUNT(search) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

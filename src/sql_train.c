@@ -2,16 +2,17 @@
  *
  * sql_train.c
  *	  segment_train(): the supervised pipeline from a relation to a
- *	  registered, evaluated MLP classifier.
+ *	  registered, evaluated classifier or regressor.
  *
- * One scan loads features and label; a seeded stratified split makes
+ * One scan loads features and label; a split by each row's key makes
  * train / validation / test parts; the preprocessor is fitted on the
  * train part only and balancing (class weights or SMOTE) touches the
  * train part only, so the test figures are honest.  Candidates (balance
- * modes and search trials) are ranked by validation macro-F1; the best
- * is evaluated once on the test part, saved as the next version of the
- * name, and deployed by the `deploy` policy.  Everything runs inside the
- * calling statement: a cancel or an error leaves the registry unchanged.
+ * modes, the learners of model => 'auto', search trials) are scored on
+ * the validation part and one is kept (sql_trials.c); it alone is scored
+ * on the test part, saved as the next version of the name, and deployed
+ * by the `deploy` policy.  Everything runs inside the calling statement:
+ * a cancel or an error leaves the registry unchanged.
  *
  * IDENTIFICATION
  *	  src/sql_train.c
@@ -43,6 +44,9 @@
 
 PG_FUNCTION_INFO_V1(segment_train);
 
+/* fewer validation rows than this in a class: a warning */
+#define MIN_VALIDATION_ROWS 5
+
 /*
  * Why auto balancing cannot use SMOTE (a class of the train part with
  * fewer rows than SMOTE's k + 1), or NULL when it can.
@@ -66,24 +70,56 @@ SmoteUnusable(const TrainData *e)
 	return why;
 }
 
+/* Learners model => 'auto' tries, simplest first (rank = simplicity). */
+static const char *const auto_learners[] = {"logistic", "gbdt", "mlp"};
+
+/* A learner's settings for model => 'auto': params->"<name>", else defaults. */
+static SegTrialConfig
+AutoConfig(const TrainArgs *a, const SegLearner *l)
+{
+	SegTrialConfig c;
+
+	c.learner = l;
+	c.balance = a->base.balance;
+	if (l == a->base.learner)
+	{
+		/* the learner the dedicated arguments were parsed into (the MLP) */
+		c.params = a->base.params;
+		return trial_config_copy(&c);
+	}
+	c.params = palloc0(l->params_size);
+	params_defaults(l->params, l->n_params, c.params);
+	if (a->params_json != NULL)
+		segment_train_learner_params(a->params_json, l, c.params);
+	return c;
+}
+
 /*
- * The candidates: a search's trials, or the call's configuration per
- * balance mode (auto) or as given.  Auto balancing leaves SMOTE out when
- * smote_skipped says why.
+ * The candidates: a search's trials, or per learner (several for
+ * model => 'auto') the call's settings per balance mode (auto) or as
+ * given.  simplicity gets each one's rank (NULL for a search).  Auto
+ * balancing leaves SMOTE out when smote_skipped says why, and for
+ * learners that read the columns as they are.
  */
 static SegTrialConfig *
-Candidates(const TrainArgs *a, const char *smote_skipped, int *n_out, bool *halving)
+Candidates(const TrainArgs *a, SegTask task, const char *smote_skipped, int *n_out,
+		   int **simplicity, bool *halving)
 {
 	SegTrialConfig *out;
-	int			n_modes = smote_skipped != NULL ? BALANCE_SMOTE : BALANCE_N_MODES;
+	const SegLearner *learners[lengthof(auto_learners)];
+	int			n_learners = 0;
+	int			n = 0;
 
 	*halving = false;
+	*simplicity = NULL;
 	if (a->search != NULL)
 	{
 		SegSearchSpace space;
+		int			n_modes = smote_skipped != NULL || a->base.learner->input != SEG_INPUT_ENCODED ?
+			BALANCE_SMOTE : BALANCE_N_MODES;
 
 		segment_parse_search(a->search, a->base.learner, &space, halving);
-		if (a->balance_auto)
+		if (a->balance_auto && task == SEG_TASK_CLASSIFICATION)
 		{
 			bool		has_balance = false;
 
@@ -105,27 +141,47 @@ Candidates(const TrainArgs *a, const char *smote_skipped, int *n_out, bool *halv
 		search_trials(&space, &a->base, a->trials, (uint64_t) a->seed, out, n_out);
 		return out;
 	}
-	if (!a->balance_auto)
+
+	if (a->auto_model)
 	{
-		out = palloc(sizeof(SegTrialConfig));
-		out[0] = trial_config_copy(&a->base);
-		*n_out = 1;
-		return out;
+		for (int i = 0; i < (int) lengthof(auto_learners); i++)
+		{
+			const SegLearner *l = learner_find(auto_learners[i]);
+
+			if (l != NULL && (task == SEG_TASK_REGRESSION ? l->regression : l->classification))
+				learners[n_learners++] = l;
+		}
 	}
-	out = palloc(sizeof(SegTrialConfig) * n_modes);
-	for (int b = 0; b < n_modes; b++)
+	else
+		learners[n_learners++] = a->base.learner;
+
+	out = palloc(sizeof(SegTrialConfig) * n_learners * BALANCE_N_MODES);
+	*simplicity = palloc(sizeof(int) * n_learners * BALANCE_N_MODES);
+	for (int i = 0; i < n_learners; i++)
 	{
-		out[b] = trial_config_copy(&a->base);
-		out[b].balance = b;
+		SegTrialConfig base = a->auto_model ? AutoConfig(a, learners[i]) : a->base;
+		bool		balancing = a->balance_auto && task == SEG_TASK_CLASSIFICATION;
+		int			n_modes = !balancing ? 1 :
+			smote_skipped != NULL || learners[i]->input != SEG_INPUT_ENCODED ?
+			BALANCE_SMOTE : BALANCE_N_MODES;
+
+		for (int b = 0; b < n_modes; b++)
+		{
+			out[n] = trial_config_copy(&base);
+			if (balancing)
+				out[n].balance = b;
+			/* simpler learner first, then the simpler balance */
+			(*simplicity)[n] = i * BALANCE_N_MODES + out[n].balance;
+			n++;
+		}
 	}
-	*n_out = n_modes;
+	*n_out = n;
 	return out;
 }
 
 /* The report's reason for the balance mode. */
 static char *
-BalanceReason(const TrainArgs *a, const SegTrialConfig *configs, const double *trial_f1,
-			  int n_configs, const char *smote_skipped)
+BalanceReason(const TrainArgs *a, const TrialRun *run, const char *smote_skipped)
 {
 	StringInfoData buf;
 
@@ -134,16 +190,62 @@ BalanceReason(const TrainArgs *a, const SegTrialConfig *configs, const double *t
 	initStringInfo(&buf);
 	if (a->search == NULL)
 	{
-		appendStringInfoString(&buf, "highest validation macro-F1 of");
-		for (int t = 0; t < n_configs; t++)
-			appendStringInfo(&buf, "%s %s %s", t > 0 ? "," : "",
-							 balance_name(configs[t].balance), float8out_internal(trial_f1[t]));
+		appendStringInfoString(&buf, "validation macro-F1 of");
+		for (int t = 0; t < run->n; t++)
+			appendStringInfo(&buf, "%s %s%s%s %s", t > 0 ? "," : "",
+							 a->auto_model ? run->trials[t].config.learner->name : "",
+							 a->auto_model ? " " : "",
+							 balance_name(run->trials[t].config.balance),
+							 float8out_internal(run->trials[t].score));
+		appendStringInfo(&buf, "; %s", run->by_rule ?
+						 "kept the simplest within one standard error of the best" :
+						 "kept the best");
 	}
 	else
 		appendStringInfoString(&buf, "the balance of the search's best trial by validation macro-F1");
 	if (smote_skipped != NULL)
 		appendStringInfo(&buf, " (smote not tried: %s)", smote_skipped);
 	return buf.data;
+}
+
+/*
+ * Warnings about the data: classes with so few validation rows that the
+ * validation scores ranking the candidates are mostly noise.
+ */
+static void
+CheckValidation(const TrainData *e, TrainOutcome *o)
+{
+	int		   *counts;
+	StringInfoData few;
+	int			n_few = 0;
+
+	if (e->task != SEG_TASK_CLASSIFICATION)
+		return;
+	counts = palloc0(sizeof(int) * e->n_classes);
+	for (int i = 0; i < e->n[SPLIT_VALIDATION]; i++)
+		counts[e->y[SPLIT_VALIDATION][i]]++;
+	initStringInfo(&few);
+	for (int c = 0; c < e->n_classes; c++)
+		if (counts[c] < MIN_VALIDATION_ROWS)
+		{
+			/* name the first few; count the rest */
+			if (n_few < 3)
+				appendStringInfo(&few, "%s\"%s\" (%d)", n_few > 0 ? ", " : "",
+								 e->class_names[c], counts[c]);
+			n_few++;
+		}
+	if (n_few > 0)
+	{
+		char	   *w = psprintf("%d class%s fewer than %d validation rows, %s%s: validation scores of those classes are mostly noise",
+								 n_few, n_few == 1 ? " has" : "es have", MIN_VALIDATION_ROWS,
+								 few.data, n_few > 3 ? ", ..." : "");
+
+		ereport(WARNING,
+				(errcode(ERRCODE_WARNING),
+				 errmsg("%s", w),
+				 errhint("Raise validation_size, or collect more rows of those classes.")));
+		o->warnings[o->n_warnings++] = w;
+	}
 }
 
 static double
@@ -156,81 +258,115 @@ ElapsedMs(instr_time start)
 	return INSTR_TIME_GET_MILLISEC(now);
 }
 
-/* The most probable class of each of n rows of probabilities. */
-static int *
-ArgmaxRows(const double *proba, int n, int k)
+/* The kept model's figures on every part, and the baseline's on test. */
+static void
+Evaluate(const TrainData *e, const TrialRun *run, TrainEvaluation *ev)
 {
-	int		   *out = palloc(sizeof(int) * Max(n, 1));
+	const SegCandidate *m = &run->model;
+	SegInputForm form = m->config.learner->input;
+	int			k = e->task == SEG_TASK_CLASSIFICATION ? e->n_classes : 1;
+	PartScores *parts[3] = {&ev->train, &ev->validation, &ev->test};
+	double	   *out;
 
-	for (int i = 0; i < n; i++)
-		out[i] = mlp_argmax(proba + (size_t) i * k, k);
-	return out;
+	for (int p = 0; p < 3; p++)
+	{
+		out = palloc(sizeof(double) * (size_t) Max(e->n[p], 1) * k);
+		m->config.learner->predict(m->model, e->x[form][p], e->n[p], out);
+		evaluation_score(e->task, e->n_classes, e->y[p], e->v[p], out, e->n[p], parts[p]);
+		pfree(out);
+	}
+	out = palloc(sizeof(double) * (size_t) Max(e->n[SPLIT_TEST], 1) * k);
+	evaluation_baseline(e->task, e->n_classes, e->y[SPLIT_TRAIN], e->v[SPLIT_TRAIN],
+						e->n[SPLIT_TRAIN], e->n[SPLIT_TEST], out);
+	evaluation_score(e->task, e->n_classes, e->y[SPLIT_TEST], e->v[SPLIT_TEST], out,
+					 e->n[SPLIT_TEST], &ev->baseline);
+}
+
+/* The model value: preprocessor, what the label means, the learner's model. */
+static bytea *
+ModelBytes(const TrainData *e, const SegCandidate *m)
+{
+	SegSupervised sup;
+	SegWriter	w;
+
+	memset(&sup, 0, sizeof(sup));
+	sup.task = e->task;
+	sup.learner = m->config.learner;
+	sup.prep = e->prep;
+	sup.schema = e->schema[m->config.learner->input];
+	sup.n_classes = e->n_classes;
+	sup.class_names = e->class_names;
+	sup.n_outputs = e->task == SEG_TASK_CLASSIFICATION ? e->n_classes : 1;
+	sup.model = m->model;
+	writer_init(&w, 4096);
+	supervised_write(&w, &sup);
+	return segment_writer_to_bytea(&w);
 }
 
 /*
  * segment.segment_train(name, relation, label, features, exclude, hidden,
  * dropout, batch_norm, l2, epochs, batch_size, learning_rate, patience,
  * balance, test_size, validation_size, search, trials, seed, deploy,
- * split_seed, model, task, params) -> jsonb report.
+ * split_seed, model, task, params, key) -> jsonb report.
  */
 Datum
 segment_train(PG_FUNCTION_ARGS)
 {
 	TrainArgs	a;
 	TrainData	e;
-	SegTrainSet set;
+	SegTrainSet sets[2];
+	const SegTrainSet *set_by_form[2] = {&sets[0], &sets[1]};
 	SegTrialConfig *configs;
+	int		   *simplicity;
 	int			n_configs;
 	bool		halving;
 	char	   *smote_skipped;
-	SegCandidate best;
-	StringInfoData trials_json;
-	StringInfoData schedule;
-	double	   *trial_score;
-	StringInfoData report;
-	StringInfoData metrics_json;
+	TrialRun	run;
+	TrainEvaluation ev;
+	TrainOutcome o;
 	MemoryContext work;
 	MemoryContext old;
 	instr_time	start;
-	double		load_ms;
-	double		train_ms;
-	double		evaluate_ms;
 	double		test_score;
-	SegWriter	w;
-	SegSupervised sup;
 	bytea	   *model;
-	char	   *spec;
-	int			version;
-	bool		deploy;
-	const char *deploy_reason;
+	Jsonb	   *metrics;
 	char	  **features;
 	int			n_features;
 	Jsonb	   *result;
-	bool		classification;
-	int			n_outputs;
+	bool		forms[2] = {false, false};
 
 	INSTR_TIME_SET_CURRENT(start);
 	segment_train_parse_args(fcinfo, &a);
 	work = AllocSetContextCreate(CurrentMemoryContext, "segment_train",
 								 ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(work);
+	memset(&o, 0, sizeof(o));
+	o.warnings = palloc(sizeof(char *) * 8);
+
+	/* the input forms the candidate learners read */
+	if (a.auto_model)
+	{
+		for (int i = 0; i < (int) lengthof(auto_learners); i++)
+			if (learner_find(auto_learners[i]) != NULL)
+				forms[learner_find(auto_learners[i])->input] = true;
+	}
+	else
+		forms[a.base.learner->input] = true;
 
 	memset(&e, 0, sizeof(e));
 	features = segment_train_feature_columns(&a, &n_features);
-	segment_train_load(&a, features, n_features, &e);
-	classification = e.task == SEG_TASK_CLASSIFICATION;
-	n_outputs = classification ? e.n_classes : 1;
-	if (a.base.learner->check != NULL)
+	segment_train_load(&a, features, n_features, forms, &e);
+	if (!a.auto_model && a.base.learner->check != NULL)
 	{
 		char		msg[SEG_ERRMSG_LEN];
 
 		if (a.base.learner->check(a.base.params, e.task, msg) != SEG_OK)
 			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("%s", msg)));
 	}
-	load_ms = ElapsedMs(start);
+	o.load_ms = ElapsedMs(start);
 
 	/* balancing is about classes: a regressor trains on its rows as they are */
-	if (!classification)
+	if (e.task == SEG_TASK_REGRESSION)
 	{
 		if (!a.balance_auto && a.base.balance != BALANCE_NONE)
 			ereport(ERROR,
@@ -240,119 +376,34 @@ segment_train(PG_FUNCTION_ARGS)
 		a.balance_auto = false;
 		a.base.balance = BALANCE_NONE;
 	}
+	CheckValidation(&e, &o);
 	smote_skipped = a.balance_auto ? SmoteUnusable(&e) : NULL;
-	configs = Candidates(&a, smote_skipped, &n_configs, &halving);
-	segment_train_set(&e, &set);
+	configs = Candidates(&a, e.task, smote_skipped, &n_configs, &simplicity, &halving);
+	for (int f = 0; f < 2; f++)
+		if (forms[f])
+			segment_train_set(&e, (SegInputForm) f, &sets[f]);
 
-	initStringInfo(&trials_json);
-	initStringInfo(&schedule);
-	trial_score = palloc(sizeof(double) * n_configs);
-	segment_run_trials(&set, configs, n_configs, a.seed, halving, &trials_json, &schedule,
-					   trial_score, &best);
-	train_ms = ElapsedMs(start) - load_ms;
+	segment_run_trials(set_by_form, configs, simplicity, n_configs, a.seed, halving, &run);
+	o.train_ms = ElapsedMs(start) - o.load_ms;
 
-	/* the test part, touched once, by the chosen model only */
-	initStringInfo(&metrics_json);
-	{
-		int			nt = e.n[SPLIT_TEST];
-		double	   *out = palloc(sizeof(double) * (size_t) Max(nt, 1) * n_outputs);
+	/* the test part is scored once, by the kept model only */
+	memset(&ev, 0, sizeof(ev));
+	Evaluate(&e, &run, &ev);
+	test_score = e.task == SEG_TASK_CLASSIFICATION ? ev.test.metrics->macro.f1 :
+		ev.test.regression.r2;
+	model = ModelBytes(&e, &run.model);
+	metrics = segment_train_metrics(&e, &run, &ev);
+	o.evaluate_ms = ElapsedMs(start) - o.load_ms - o.train_ms;
 
-		best.config.learner->predict(best.model, e.x[SPLIT_TEST], nt, out);
-		if (classification)
-		{
-			int		   *predicted = ArgmaxRows(out, nt, e.n_classes);
-			SegMetrics *test = metrics_compute(e.y[SPLIT_TEST], predicted, nt, e.n_classes);
+	o.version = segment_train_register(&a, e.task, model,
+									   segment_train_spec(&a, &e, features, n_features),
+									   metrics, test_score, &o.deployed, &o.deploy_reason);
+	o.balance_reason = BalanceReason(&a, &run, smote_skipped);
+	o.total_ms = ElapsedMs(start);
 
-			json_append_metrics(&metrics_json, test, e.class_names,
-								metrics_log_loss(out, e.y[SPLIT_TEST], nt, e.n_classes));
-			test_score = test->macro.f1;
-		}
-		else
-		{
-			SegRegressionMetrics rm;
-
-			metrics_regression(e.v[SPLIT_TEST], out, nt, &rm);
-			json_append_regression_metrics(&metrics_json, &rm);
-			test_score = rm.r2;
-		}
-	}
-
-	memset(&sup, 0, sizeof(sup));
-	sup.task = e.task;
-	sup.learner = best.config.learner;
-	sup.prep = e.prep;
-	sup.schema = e.schema;
-	sup.n_classes = e.n_classes;
-	sup.class_names = e.class_names;
-	sup.n_outputs = n_outputs;
-	sup.model = best.model;
-	writer_init(&w, 4096);
-	supervised_write(&w, &sup);
-	model = segment_writer_to_bytea(&w);
-	spec = segment_train_spec(&a, &e, features, n_features);
-	evaluate_ms = ElapsedMs(start) - load_ms - train_ms;
-
-	version = segment_train_register(&a, e.task, model, spec, metrics_json.data, test_score,
-									 &deploy, &deploy_reason);
-
-	initStringInfo(&report);
-	appendStringInfoString(&report, "{\"name\": ");
-	escape_json(&report, a.name);
-	appendStringInfo(&report, ", \"version\": %d, \"deployed\": %s, \"deploy_reason\": ",
-					 version, deploy ? "true" : "false");
-	escape_json(&report, deploy_reason);
-	appendStringInfoString(&report, ", \"model\": ");
-	escape_json(&report, best.config.learner->name);
-	appendStringInfo(&report, ", \"task\": \"%s\", \"task_reason\": ",
-					 classification ? "classification" : "regression");
-	escape_json(&report, e.task_reason);
-	appendStringInfo(&report, ", \"rows\": {\"train\": %d, \"validation\": %d, \"test\": %d}",
-					 e.n[SPLIT_TRAIN], e.n[SPLIT_VALIDATION], e.n[SPLIT_TEST]);
-	appendStringInfo(&report, ", \"features\": %d, \"inputs\": %d", n_features, e.d);
-	if (classification)
-	{
-		appendStringInfo(&report, ", \"classes\": %d", e.n_classes);
-		appendStringInfo(&report, ", \"balance\": {\"mode\": \"%s\", \"chosen\": \"%s\", \"reason\": ",
-						 a.balance_auto ? "auto" : balance_name(a.base.balance),
-						 balance_name(best.config.balance));
-		escape_json(&report, BalanceReason(&a, configs, trial_score, n_configs, smote_skipped));
-		appendStringInfoChar(&report, '}');
-	}
-	appendStringInfoString(&report, ", \"schedule\": ");
-	escape_json(&report, schedule.data);
-	appendStringInfoString(&report, ", \"hyperparameters\": ");
-	json_append_config(&report, &best.config, balance_name(best.config.balance));
-	appendStringInfo(&report, ", \"epochs_run\": %d, \"best_epoch\": %d, \"validation\": {\"loss\": ",
-					 best.fit.iterations, best.fit.best_iteration);
-	json_append_float8(&report, best.fit.val_loss);
-	if (classification)
-	{
-		appendStringInfoString(&report, ", \"accuracy\": ");
-		json_append_float8(&report, best.val->accuracy);
-		appendStringInfoString(&report, ", \"macro_f1\": ");
-		json_append_float8(&report, best.val->macro.f1);
-	}
-	else
-	{
-		appendStringInfoString(&report, ", \"r2\": ");
-		json_append_float8(&report, best.val_regression.r2);
-		appendStringInfoString(&report, ", \"mae\": ");
-		json_append_float8(&report, best.val_regression.mae);
-	}
-	appendStringInfoString(&report, "}, \"test\": ");
-	appendStringInfoString(&report, metrics_json.data);
-	appendStringInfo(&report, ", \"trials\": [%s], \"timings_ms\": {\"load\": ", trials_json.data);
-	json_append_float8(&report, rint(load_ms * 10) / 10);
-	appendStringInfoString(&report, ", \"train\": ");
-	json_append_float8(&report, rint(train_ms * 10) / 10);
-	appendStringInfoString(&report, ", \"evaluate\": ");
-	json_append_float8(&report, rint(evaluate_ms * 10) / 10);
-	appendStringInfoString(&report, ", \"total\": ");
-	json_append_float8(&report, rint(ElapsedMs(start) * 10) / 10);
-	appendStringInfoString(&report, "}}");
-
+	result = segment_train_report(&a, &e, &run, &ev, &o, n_features);
 	MemoryContextSwitchTo(old);
-	result = segment_jsonb_from_text(report.data);
+	result = DatumGetJsonbPCopy(JsonbPGetDatum(result));
 	MemoryContextDelete(work);
 	PG_RETURN_JSONB_P(result);
 }

@@ -23,6 +23,7 @@
 #include "learner.h"
 #include "metrics.h"
 #include "search_space.h"
+#include "evaluation.h"
 #include "split.h"
 #include "train.h"
 
@@ -53,6 +54,8 @@ typedef struct TrainArgs
 	int64		split_seed;		/* the split's seed: seed unless given */
 	DeployPolicy deploy;
 	ArrayType  *key;			/* split key columns, or NULL for the default */
+	bool		auto_model;		/* model => 'auto': several learners compete */
+	Jsonb	   *params_json;	/* params as given (NULL when none) */
 } TrainArgs;
 
 /* The loaded, split data in the learner's input form. */
@@ -61,12 +64,12 @@ typedef struct TrainData
 	SegTask		task;
 	const char *task_reason;	/* why this task, for the report */
 	SegPreprocessor *prep;
-	SegInputSchema schema;
+	SegInputSchema schema[2];	/* by SegInputForm */
 	int			n_classes;		/* classification */
 	char	  **class_names;
-	int			d;				/* inputs per row */
+	int			d;				/* inputs per row (of the first form loaded) */
 	int			n[3];			/* rows per SegSplitPart */
-	double	   *x[3];
+	double	   *x[2][3];		/* by SegInputForm and part; NULL for forms not needed */
 	int		   *y[3];			/* classification */
 	double	   *v[3];			/* regression */
 	/* the split: key columns hashed, and each stratum's thresholds (split.h) */
@@ -82,28 +85,27 @@ typedef struct TrainData
 /* Checks segment_train's arguments into a. */
 extern void segment_train_parse_args(FunctionCallInfo fcinfo, TrainArgs *a);
 
+/* A learner's settings from a `params` object keyed by learner (model => 'auto'). */
+extern void segment_train_learner_params(Jsonb *params, const SegLearner *l, void *out);
+
 /* The feature columns: given or every other column, minus exclude and the label. */
 extern char **segment_train_feature_columns(const TrainArgs *a, int *n_out);
 
 /* sql_train_data.c */
 
-/* Loads, splits, fits the preprocessor on the train part and encodes. */
+/*
+ * Loads, splits, fits the preprocessor on the train part and encodes
+ * into each input form forms[] asks for.
+ */
 extern void segment_train_load(const TrainArgs *a, char **features, int n_features,
-							   TrainData *e);
+							   const bool *forms, TrainData *e);
 
-/* The train and validation parts as a learner sees them. */
-extern void segment_train_set(const TrainData *e, SegTrainSet *set);
+/* The train and validation parts as a learner of the given form sees them. */
+extern void segment_train_set(const TrainData *e, SegInputForm form, SegTrainSet *set);
 
 /* sql_train_registry.c */
 
 extern const char *const segment_deploy_names[3];	/* by DeployPolicy */
-
-/*
- * The stored spec: every argument, enough to call segment_train again,
- * and the split (key columns, seed, thresholds) that split_part() reads.
- */
-extern char *segment_train_spec(const TrainArgs *a, const TrainData *e, char **features,
-								int n_features);
 
 /*
  * Saves the model as the next version of a->name, deployed as a->deploy
@@ -112,7 +114,7 @@ extern char *segment_train_spec(const TrainArgs *a, const TrainData *e, char **f
  * version, whether it was deployed and why.
  */
 extern int	segment_train_register(const TrainArgs *a, SegTask task, bytea *model,
-								   const char *spec, const char *metrics, double test_score,
+								   Jsonb *spec, Jsonb *metrics, double test_score,
 								   bool *deployed, const char **reason);
 
 /* sql_search.c */
@@ -130,47 +132,95 @@ extern int	segment_balance_from_name(const char *s);
 
 /* sql_trials.c */
 
+/* What the report says about one candidate. */
+typedef struct TrialResult
+{
+	SegTrialConfig config;		/* as trained at its last rung */
+	double		score;			/* validation macro-F1, or R2 */
+	double		accuracy;		/* classification */
+	double		loss;			/* validation loss */
+	int			iterations;
+	int			best_iteration;
+	const char *unit;			/* "epoch", "iteration", ... */
+	int			train_rows;		/* after balancing */
+	double		ms;
+	int			n_rungs;		/* successive halving's rungs it ran */
+	int			rung_iterations[3];
+	double		rung_score[3];
+} TrialResult;
+
+/* The candidates trained, and the one kept. */
+typedef struct TrialRun
+{
+	int			n;
+	TrialResult *trials;
+	char	   *schedule;
+	int			best;			/* highest validation score */
+	int			chosen;			/* the kept model's trial */
+	bool		by_rule;		/* a simpler candidate within one standard error */
+	double		margin;			/* score(best) - score(chosen) */
+	double		standard_error;
+	double	   *errors;			/* per trial: standard error of best - it (or NULL) */
+	SegCandidate model;			/* the kept candidate */
+} TrialRun;
+
 /*
- * Trains the n candidates (successive halving over epochs when asked and
- * there are at least 9 trials and 9 epochs), appends each trial's JSON
- * object to trials_json and a description of the schedule to schedule,
- * stores each trial's validation score in trial_score and leaves the
- * best trained candidate (by validation score, the first on ties) in best.
+ * Trains the n candidates on sets[learner's input form].  With simplicity
+ * (per candidate, lower = simpler) all are kept and the one-standard-error
+ * rule chooses; without, the best score wins.  Successive halving when
+ * asked (see the file's comment).
  */
-extern void segment_run_trials(const SegTrainSet *set, const SegTrialConfig *configs, int n,
-							   int64 seed, bool halving, StringInfo trials_json,
-							   StringInfo schedule, double *trial_score, SegCandidate *best);
+extern void segment_run_trials(const SegTrainSet *const *sets, const SegTrialConfig *configs,
+							   const int *simplicity, int n, int64 seed, bool halving,
+							   TrialRun *run);
 
-/* sql_train_json.c */
+/* sql_train_report.c */
 
-/* Appends a float8 as JSON (shortest exact form; null when not finite). */
-extern void json_append_float8(StringInfo buf, double v);
+/* The chosen model's figures on each part, and the baseline's on test. */
+typedef struct TrainEvaluation
+{
+	PartScores	train;
+	PartScores	validation;
+	PartScores	test;
+	PartScores	baseline;		/* predicting without the features, on the test rows */
+} TrainEvaluation;
 
-/* Appends "key": value pairs (with a leading comma when not first). */
-extern void json_append_key(StringInfo buf, const char *key, bool first);
+/* What happened besides the fit, for the report. */
+typedef struct TrainOutcome
+{
+	int			version;
+	bool		deployed;
+	const char *deploy_reason;
+	const char *balance_reason;
+	char	  **warnings;
+	int			n_warnings;
+	double		load_ms;
+	double		train_ms;
+	double		evaluate_ms;
+	double		total_ms;
+} TrainOutcome;
 
-/* Appends every setting of a learner as a JSON object. */
-extern void json_append_settings(StringInfo buf, const SegLearner *l, const void *params);
+/* Every setting of a learner as a JSON object. */
+struct JsonBuilder;
+extern void report_settings(struct JsonBuilder *b, const SegLearner *l, const void *params);
+
+/* The metrics stored with the model: the test part's, and the others'. */
+extern Jsonb *segment_train_metrics(const TrainData *e, const TrialRun *run,
+									const TrainEvaluation *ev);
 
 /*
- * Appends a candidate's settings as a JSON object: every setting of its
- * learner, then "balance" (as given).
+ * The stored spec: every argument by name, enough to call segment_train
+ * again, and the split (key columns, seed, thresholds) split_part() reads.
  */
-extern void json_append_config(StringInfo buf, const SegTrialConfig *c, const char *balance);
+extern Jsonb *segment_train_spec(const TrainArgs *a, const TrainData *e, char **features,
+								 int n_features);
 
-/*
- * Appends the metrics object stored with a model: accuracy, macro and
- * weighted averages, per-class scores, confusion matrix, log loss.
- */
-extern void json_append_metrics(StringInfo buf, const SegMetrics *m,
-								char *const *class_names, double log_loss);
+/* segment_train's report. */
+extern Jsonb *segment_train_report(const TrainArgs *a, const TrainData *e, const TrialRun *run,
+								   const TrainEvaluation *ev, const TrainOutcome *o,
+								   int n_features);
 
-/* Appends the metrics object of a regressor: MAE, RMSE, R2, MAPE, rows. */
-extern void json_append_regression_metrics(StringInfo buf, const SegRegressionMetrics *m);
-
-extern Jsonb *segment_jsonb_from_text(const char *text);
-
-/* Appends model_info's fields of a classifier or regressor payload. */
+/* sql_model.c: model_info's fields of a classifier or regressor payload */
 extern void segment_describe_supervised(StringInfo buf, int kind, SegReader *payload);
 
 #endif							/* SEGMENT_SQL_TRAIN_H */

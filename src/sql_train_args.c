@@ -217,6 +217,65 @@ ParamsFromJsonb(Jsonb *json, const SegLearner *l, void *params, bool *given)
 	}
 }
 
+void
+segment_train_learner_params(Jsonb *params, const SegLearner *l, void *out)
+{
+	JsonbValue *v = getKeyJsonValueFromContainer(&params->root, l->name, strlen(l->name), NULL);
+	bool	   *given = palloc0(sizeof(bool) * Max(l->n_params, 1));
+
+	if (v != NULL)
+	{
+		Jsonb	   *inner = JsonbValueToJsonb(v);
+
+		ParamsFromJsonb(inner, l, out, given);
+	}
+}
+
+/*
+ * For model => 'auto', params is an object of settings per learner:
+ * {"mlp": {...}, "gbdt": {...}}.  Checks every learner's part now (so a
+ * mistake fails before training) and fills the MLP's into a->base.
+ */
+static void
+CheckAutoParams(Jsonb *params, TrainArgs *a, bool *given)
+{
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+
+	if (!JB_ROOT_IS_OBJECT(params))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("params must be a jsonb object of settings per model for model auto"),
+				 errhint("For example params => '{\"mlp\": {\"hidden\": [32]}, \"gbdt\": {\"max_iter\": 200}}'.")));
+	it = JsonbIteratorInit(&params->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		char	   *key;
+		const SegLearner *l;
+		JsonbValue *inner;
+		void	   *scratch;
+
+		if (tok != WJB_KEY)
+			continue;
+		key = pnstrdup(v.val.string.val, v.val.string.len);
+		l = LearnerByName(key);
+		inner = getKeyJsonValueFromContainer(&params->root, v.val.string.val,
+											 v.val.string.len, NULL);
+		if (inner->type != jbvBinary || !JsonContainerIsObject(inner->val.binary.data))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("params of model %s must be a jsonb object of settings", key)));
+		if (l == a->base.learner)
+			ParamsFromJsonb(JsonbValueToJsonb(inner), l, a->base.params, given);
+		else
+		{
+			scratch = palloc0(l->params_size);
+			ParamsFromJsonb(JsonbValueToJsonb(inner), l, scratch, palloc0(sizeof(bool) * Max(l->n_params, 1)));
+		}
+	}
+}
+
 /* An MLP setting from its dedicated argument (ranges as 0.1.0 checked them). */
 static void
 SetMlpArgument(FunctionCallInfo fcinfo, int arg, TrainArgs *a, bool *given)
@@ -341,16 +400,21 @@ segment_train_parse_args(FunctionCallInfo fcinfo, TrainArgs *a)
 				 errhint("Use auto, classification or regression.")));
 
 	model = TextArg(fcinfo, ARG_MODEL, "mlp");
-	l = LearnerByName(model);
+	/* model => 'auto': several learners; the dedicated arguments are the MLP's */
+	a->auto_model = strcmp(model, "auto") == 0;
+	l = a->auto_model ? &seg_learner_mlp : LearnerByName(model);
 	a->base.learner = l;
 	a->base.params = palloc0(l->params_size);
 	params_defaults(l->params, l->n_params, a->base.params);
 	given = palloc0(sizeof(bool) * Max(l->n_params, 1));
-	if (!ArgAbsent(fcinfo, ARG_PARAMS))
-		ParamsFromJsonb(PG_GETARG_JSONB_P(ARG_PARAMS), l, a->base.params, given);
+	a->params_json = ArgAbsent(fcinfo, ARG_PARAMS) ? NULL : PG_GETARG_JSONB_P(ARG_PARAMS);
+	if (a->params_json != NULL && a->auto_model)
+		CheckAutoParams(a->params_json, a, given);
+	else if (a->params_json != NULL)
+		ParamsFromJsonb(a->params_json, l, a->base.params, given);
 	for (int arg = ARG_HIDDEN; arg <= ARG_PATIENCE; arg++)
 		SetMlpArgument(fcinfo, arg, a, given);
-	if (l->check != NULL && a->task >= 0 &&
+	if (!a->auto_model && l->check != NULL && a->task >= 0 &&
 		l->check(a->base.params, (SegTask) a->task, msg) != SEG_OK)
 		BadArg(msg);
 
@@ -374,6 +438,11 @@ segment_train_parse_args(FunctionCallInfo fcinfo, TrainArgs *a)
 				 errmsg("test_size and validation_size must be in (0, 1) with a sum below 1, not %g and %g",
 						a->test_size, a->validation_size)));
 	a->search = ArgAbsent(fcinfo, ARG_SEARCH) ? NULL : PG_GETARG_JSONB_P(ARG_SEARCH);
+	if (a->search != NULL && a->auto_model)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("search varies one model's settings; model auto compares several"),
+				 errhint("Choose a model (mlp, logistic, ...) to search over.")));
 	a->trials = PG_GETARG_INT32(ARG_TRIALS);
 	if (a->trials < 1 || a->trials > 10000)
 		BadArg(psprintf("trials must be between 1 and 10000, not %d", a->trials));

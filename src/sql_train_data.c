@@ -256,7 +256,8 @@ ResolveKey(const TrainArgs *a, TrainData *e)
 }
 
 void
-segment_train_load(const TrainArgs *a, char **features, int n_features, TrainData *e)
+segment_train_load(const TrainArgs *a, char **features, int n_features, const bool *forms,
+				   TrainData *e)
 {
 	char	  **columns = palloc(sizeof(char *) * (n_features + 1));
 	Oid			label_base = getBaseType(dataset_column_type(a->relid, a->label));
@@ -276,6 +277,8 @@ segment_train_load(const TrainArgs *a, char **features, int n_features, TrainDat
 	int			n;
 	char		msg[SEG_ERRMSG_LEN];
 	const SegLearner *learner = a->base.learner;
+	bool		classification_ok = a->auto_model || learner->classification;
+	bool		regression_ok = a->auto_model || learner->regression;
 
 	/*
 	 * A regression target is loaded as a number; a label that may name
@@ -317,7 +320,7 @@ segment_train_load(const TrainArgs *a, char **features, int n_features, TrainDat
 	}
 	else
 	{
-		if (!learner->regression)
+		if (!regression_ok)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("model %s does not do regression", learner->name),
@@ -327,7 +330,7 @@ segment_train_load(const TrainArgs *a, char **features, int n_features, TrainDat
 		strata = palloc0(sizeof(int) * n);
 		n_strata = 1;
 	}
-	if (e->task == SEG_TASK_CLASSIFICATION && !learner->classification)
+	if (e->task == SEG_TASK_CLASSIFICATION && !classification_ok)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("model %s does not do classification", learner->name)));
@@ -374,16 +377,26 @@ segment_train_load(const TrainArgs *a, char **features, int n_features, TrainDat
 		qsort_arg(rows[p], e->n[p], sizeof(int), CompareRowsCanonically, &order);
 	CheckConstantFeatures(&feat, rows[SPLIT_TRAIN], e->n[SPLIT_TRAIN]);
 	segment_raise(prep_fit(&feat, rows[SPLIT_TRAIN], e->n[SPLIT_TRAIN], &e->prep, msg), msg);
-	supervised_schema(e->prep, learner->input, &e->schema);
-	e->d = e->schema.n_inputs;
+	e->d = -1;
+	for (int f = 0; f < 2; f++)
+	{
+		if (!forms[f])
+			continue;
+		supervised_schema(e->prep, (SegInputForm) f, &e->schema[f]);
+		if (e->d < 0)
+			e->d = e->schema[f].n_inputs;
+		for (int p = 0; p < 3; p++)
+		{
+			double	   *x = palloc_extended(sizeof(double) * (size_t) Max(e->n[p], 1) *
+											e->schema[f].n_inputs, MCXT_ALLOC_HUGE);
+
+			segment_raise(prep_transform_frame_as(e->prep, &feat, rows[p], e->n[p],
+												  (SegInputForm) f, x, msg), msg);
+			e->x[f][p] = x;
+		}
+	}
 	for (int p = 0; p < 3; p++)
 	{
-		double	   *encoded = palloc_extended(sizeof(double) * (size_t) Max(e->n[p], 1) * e->d,
-											  MCXT_ALLOC_HUGE);
-
-		segment_raise(prep_transform_frame_as(e->prep, &feat, rows[p], e->n[p], learner->input,
-											  encoded, msg), msg);
-		e->x[p] = encoded;
 		if (e->task == SEG_TASK_CLASSIFICATION)
 		{
 			e->y[p] = palloc(sizeof(int) * Max(e->n[p], 1));
@@ -400,17 +413,17 @@ segment_train_load(const TrainArgs *a, char **features, int n_features, TrainDat
 }
 
 void
-segment_train_set(const TrainData *e, SegTrainSet *set)
+segment_train_set(const TrainData *e, SegInputForm form, SegTrainSet *set)
 {
 	memset(set, 0, sizeof(*set));
 	set->task = e->task;
-	set->schema = &e->schema;
+	set->schema = &e->schema[form];
 	set->n_classes = e->n_classes;
-	set->train.x = e->x[SPLIT_TRAIN];
+	set->train.x = e->x[form][SPLIT_TRAIN];
 	set->train.y_class = e->y[SPLIT_TRAIN];
 	set->train.y_value = e->v[SPLIT_TRAIN];
 	set->train.n = e->n[SPLIT_TRAIN];
-	set->val.x = e->x[SPLIT_VALIDATION];
+	set->val.x = e->x[form][SPLIT_VALIDATION];
 	set->val.y_class = e->y[SPLIT_VALIDATION];
 	set->val.y_value = e->v[SPLIT_VALIDATION];
 	set->val.n = e->n[SPLIT_VALIDATION];

@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * sql_train_registry.c
- *	  segment_train and the model registry: the stored spec, the deploy
- *	  policy, saving the new version.
+ *	  segment_train and the model registry: the deploy policy, saving the
+ *	  new version.
  *
  * IDENTIFICATION
  *	  src/sql_train_registry.c
@@ -57,20 +57,20 @@ DeployedScore(const char *name, const char *score_key, int *version)
 }
 
 static int
-SaveModel(const char *name, bytea *model, const char *spec, const char *metrics, bool deploy)
+SaveModel(const char *name, bytea *model, Jsonb *spec, Jsonb *metrics, bool deploy)
 {
-	Oid			types[5] = {TEXTOID, BYTEAOID, TEXTOID, TEXTOID, BOOLOID};
+	Oid			types[5] = {TEXTOID, BYTEAOID, JSONBOID, JSONBOID, BOOLOID};
 	Datum		values[5];
 	bool		isnull;
 	int			version;
 
 	values[0] = CStringGetTextDatum(name);
 	values[1] = PointerGetDatum(model);
-	values[2] = CStringGetTextDatum(spec);
-	values[3] = CStringGetTextDatum(metrics);
+	values[2] = JsonbPGetDatum(spec);
+	values[3] = JsonbPGetDatum(metrics);
 	values[4] = BoolGetDatum(deploy);
 	SPI_connect();
-	if (SPI_execute_with_args("SELECT segment.save_model($1, $2, $3::jsonb, $4::jsonb, $5)",
+	if (SPI_execute_with_args("SELECT segment.save_model($1, $2, $3, $4, $5)",
 							  5, types, values, NULL, false, 1) != SPI_OK_SELECT ||
 		SPI_processed != 1)
 		elog(ERROR, "could not save the model");
@@ -80,102 +80,9 @@ SaveModel(const char *name, bytea *model, const char *spec, const char *metrics,
 	return version;
 }
 
-/* Appends the split: its key columns, seed and each stratum's thresholds. */
-static void
-AppendSplit(StringInfo buf, const TrainArgs *a, const TrainData *e)
-{
-	appendStringInfo(buf, "{\"seed\": " INT64_FORMAT ", \"key_source\": ", a->split_seed);
-	escape_json(buf, e->key_source);
-	appendStringInfoString(buf, ", \"key\": [");
-	for (int k = 0; k < e->n_key; k++)
-	{
-		if (k > 0)
-			appendStringInfoString(buf, ", ");
-		escape_json(buf, e->key_columns[k]);
-	}
-	/* thresholds as decimal strings: they are unsigned 64-bit */
-	appendStringInfoString(buf, "], \"strata\": {");
-	for (int c = 0; c < e->n_strata; c++)
-	{
-		const SplitThreshold *t = &e->thresholds[c];
-
-		if (c > 0)
-			appendStringInfoString(buf, ", ");
-		escape_json(buf, e->task == SEG_TASK_CLASSIFICATION ? e->class_names[c] : "");
-		appendStringInfoString(buf, ": [");
-		if (t->has_test)
-			appendStringInfo(buf, "\"" UINT64_FORMAT "\"", t->test_max);
-		else
-			appendStringInfoString(buf, "null");
-		if (t->has_validation)
-			appendStringInfo(buf, ", \"" UINT64_FORMAT "\"]", t->validation_max);
-		else
-			appendStringInfoString(buf, ", null]");
-	}
-	appendStringInfoString(buf, "}}");
-}
-
-char *
-segment_train_spec(const TrainArgs *a, const TrainData *e, char **features, int n_features)
-{
-	StringInfoData buf;
-
-	initStringInfo(&buf);
-	appendStringInfoString(&buf, "{\"relation\": ");
-	escape_json(&buf, quote_qualified_identifier(get_namespace_name(get_rel_namespace(a->relid)),
-												  get_rel_name(a->relid)));
-	appendStringInfoString(&buf, ", \"label\": ");
-	escape_json(&buf, a->label);
-	appendStringInfoString(&buf, ", \"features\": [");
-	for (int i = 0; i < n_features; i++)
-	{
-		if (i > 0)
-			appendStringInfoString(&buf, ", ");
-		escape_json(&buf, features[i]);
-	}
-	appendStringInfoString(&buf, "], \"arguments\": {\"model\": ");
-	escape_json(&buf, a->base.learner->name);
-	appendStringInfo(&buf, ", \"task\": \"%s\", \"params\": ",
-					 a->task < 0 ? "auto" : a->task == SEG_TASK_REGRESSION ? "regression" :
-					 "classification");
-	json_append_settings(&buf, a->base.learner, a->base.params);
-	appendStringInfoString(&buf, ", \"balance\": ");
-	escape_json(&buf, a->balance_auto ? "auto" : balance_name(a->base.balance));
-	appendStringInfoChar(&buf, '}');
-	appendStringInfo(&buf, ", \"test_size\": ");
-	json_append_float8(&buf, a->test_size);
-	appendStringInfo(&buf, ", \"validation_size\": ");
-	json_append_float8(&buf, a->validation_size);
-	appendStringInfo(&buf, ", \"search\": %s, \"trials\": %d, \"seed\": " INT64_FORMAT
-					 ", \"split_seed\": " INT64_FORMAT ", \"deploy\": \"%s\"}",
-					 a->search ? JsonbToCString(NULL, &a->search->root, VARSIZE(a->search)) : "null",
-					 a->trials, a->seed, a->split_seed, segment_deploy_names[a->deploy]);
-	/* the key argument by name for retrain; the resolved key in "split" */
-	buf.len--;
-	appendStringInfoString(&buf, ", \"key\": ");
-	if (a->key != NULL)
-	{
-		appendStringInfoChar(&buf, '[');
-		for (int k = 0; k < e->n_key; k++)
-		{
-			if (k > 0)
-				appendStringInfoString(&buf, ", ");
-			escape_json(&buf, e->key_columns[k]);
-		}
-		appendStringInfoChar(&buf, ']');
-	}
-	else
-		appendStringInfoString(&buf, "null");
-	appendStringInfoString(&buf, ", \"split\": ");
-	AppendSplit(&buf, a, e);
-	appendStringInfoChar(&buf, '}');
-	return buf.data;
-}
-
 int
-segment_train_register(const TrainArgs *a, SegTask task, bytea *model, const char *spec,
-					   const char *metrics, double test_score, bool *deployed,
-					   const char **reason)
+segment_train_register(const TrainArgs *a, SegTask task, bytea *model, Jsonb *spec,
+					   Jsonb *metrics, double test_score, bool *deployed, const char **reason)
 {
 	int			previous_version;
 	const char *score_name = task == SEG_TASK_REGRESSION ? "R2" : "macro-F1";

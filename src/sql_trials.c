@@ -1,17 +1,22 @@
 /*-------------------------------------------------------------------------
  *
  * sql_trials.c
- *	  segment_train's candidates: train each (balance modes, search
- *	  trials), rank by validation score (macro-F1, or R2 for regression),
- *	  keep the best model, and describe every trial for the report.
+ *	  segment_train's candidates: train each (balance modes, learners of
+ *	  model => 'auto', search trials), score them on the validation rows,
+ *	  and keep one model.
+ *
+ * Candidates without a search (at most a few, each a simpler or richer
+ * way to fit the same data) are all kept and chosen between by the
+ * one-standard-error rule (selection.h): the simplest whose validation
+ * score is within the noise of the best's.  A search's trials are ranked
+ * by score alone, the best kept as it goes.
  *
  * With successive halving (Jamieson and Talwalkar, 2016; Li et al.,
- * "Hyperband", 2018) the trials first train for a ninth of the learner's
- * iteration budget (the MLP's epochs), the best third again for a third,
- * and the best third of those for all of it (eta = 3); each rung
- * retrains from the same seed, so a trial's result depends only on its
- * configuration and budget.  Only learners with an iteration budget
- * setting take part in halving.
+ * "Hyperband", 2018; asked for with "successive_halving": true) the
+ * trials first train for a ninth of the learner's epochs, the best third
+ * again for a third, and the best third of those for all of them (eta =
+ * 3).  It is off by default: early stopping already ends a trial once
+ * its validation loss stops improving, and each rung trains from scratch.
  *
  * IDENTIFICATION
  *	  src/sql_trials.c
@@ -24,57 +29,51 @@
 
 #include "portability/instr_time.h"
 #include "utils/builtins.h"
-#include "utils/float.h"
-#include "utils/json.h"
 
 #include "pg_core.h"
+#include "selection.h"
 #include "sql_train.h"
 
 #define HALVING_ETA 3
 
-/* what the report says about one trial */
-typedef struct TrialRecord
-{
-	int			index;
-	double		score;			/* validation score at its last rung */
-	double		accuracy;		/* classification */
-	double		loss;
-	int			epochs_run;
-	int			best_epoch;
-	int			train_rows;
-	int			budget;			/* iterations of its last rung, 0 without halving */
-	double		ms;
-	StringInfoData rungs;		/* [{"epochs": b, "validation_macro_f1": f}, ...] */
-} TrialRecord;
-
 /* better trial first: higher score, then the earlier trial */
 static int
-CompareTrials(const void *a, const void *b)
+CompareTrials(const void *a, const void *b, void *arg)
 {
-	const TrialRecord *x = *(TrialRecord *const *) a;
-	const TrialRecord *y = *(TrialRecord *const *) b;
+	const TrialResult *trials = arg;
+	int			x = *(const int *) a;
+	int			y = *(const int *) b;
 
-	if (x->score != y->score)
-		return x->score > y->score ? -1 : 1;
-	return x->index - y->index;
+	if (trials[x].score != trials[y].score)
+		return trials[x].score > trials[y].score ? -1 : 1;
+	return x - y;
+}
+
+static int
+CompareInts(const void *a, const void *b)
+{
+	int			x = *(const int *) a;
+	int			y = *(const int *) b;
+
+	return x < y ? -1 : x > y;
 }
 
 /*
- * A copy of config with the learner's iteration budget (and patience,
- * which cannot exceed it) cut to budget; budget 0 leaves it as it is.
+ * A copy of config with the learner's epochs (and patience, which cannot
+ * exceed them) cut to budget; budget 0 leaves it as it is.
  */
 static SegTrialConfig
 WithBudget(const SegTrialConfig *config, int budget)
 {
 	SegTrialConfig copy = trial_config_copy(config);
 	const SegLearner *l = config->learner;
-	const SegParamSpec *iterations = params_find(l->params, l->n_params, "epochs");
+	const SegParamSpec *epochs = params_find(l->params, l->n_params, "epochs");
 	const SegParamSpec *patience = params_find(l->params, l->n_params, "patience");
 	char		unused[SEG_ERRMSG_LEN];
 
-	if (budget > 0 && iterations != NULL)
+	if (budget > 0 && epochs != NULL)
 	{
-		(void) params_set_number(iterations, copy.params, budget, unused);
+		(void) params_set_number(epochs, copy.params, budget, unused);
 		if (patience != NULL && params_get_number(patience, copy.params) > budget)
 			(void) params_set_number(patience, copy.params, budget, unused);
 	}
@@ -95,51 +94,57 @@ TrainOrRaise(const SegTrainSet *set, const SegTrialConfig *config, int64 seed,
 				 config->balance == BALANCE_SMOTE ?
 				 errhint("balance => 'smote' needs at least %d training rows in every class; use class_weight instead.",
 						 SMOTE_K_NEIGHBORS + 1) :
-				 errhint("Try a lower learning_rate.")));
+				 strstr(msg, "diverged") != NULL ? errhint("Try a lower learning_rate.") : 0));
+}
+
+/* The halving budgets, or false when halving does not apply. */
+static bool
+HalvingBudgets(const SegTrialConfig *configs, int n, bool halving, int budgets[3])
+{
+	const SegLearner *l = configs[0].learner;
+	const SegParamSpec *epochs = params_find(l->params, l->n_params, "epochs");
+	int			e;
+
+	if (!halving || epochs == NULL || n < HALVING_ETA * HALVING_ETA)
+		return false;
+	for (int t = 1; t < n; t++)
+		if (configs[t].learner != l)
+			return false;
+	e = (int) params_get_number(epochs, configs[0].params);
+	if (e < HALVING_ETA * HALVING_ETA)
+		return false;
+	budgets[0] = e / (HALVING_ETA * HALVING_ETA);
+	budgets[1] = e / HALVING_ETA;
+	budgets[2] = e;
+	return true;
 }
 
 void
-segment_run_trials(const SegTrainSet *set, const SegTrialConfig *configs, int n,
-				   int64 seed, bool halving, StringInfo trials_json, StringInfo schedule,
-				   double *trial_score, SegCandidate *best)
+segment_run_trials(const SegTrainSet *const *sets, const SegTrialConfig *configs,
+				   const int *simplicity, int n, int64 seed, bool halving, TrialRun *run)
 {
-	TrialRecord *records = palloc0(sizeof(TrialRecord) * n);
-	TrialRecord **alive = palloc(sizeof(TrialRecord *) * n);
-	const SegLearner *learner = configs[0].learner;
-	const SegParamSpec *iterations = params_find(learner->params, learner->n_params, "epochs");
-	bool		classification = set->task == SEG_TASK_CLASSIFICATION;
+	int		   *alive = palloc(sizeof(int) * n);
 	int			n_alive = n;
-	int			n_rungs = 1;
-	int			epochs = iterations != NULL ?
-		(int) params_get_number(iterations, configs[0].params) : 0;
 	int			budgets[3] = {0, 0, 0};
+	int			n_rungs = HalvingBudgets(configs, n, halving, budgets) ? 3 : 1;
+	bool		keep_all = simplicity != NULL;
+	SegCandidate *kept = keep_all ? palloc0(sizeof(SegCandidate) * n) : NULL;
+	const SegTrainSet *first = sets[configs[0].learner->input];
 
-	if (halving && iterations != NULL && n >= HALVING_ETA * HALVING_ETA &&
-		epochs >= HALVING_ETA * HALVING_ETA)
-	{
-		n_rungs = 3;
-		budgets[0] = epochs / (HALVING_ETA * HALVING_ETA);
-		budgets[1] = epochs / HALVING_ETA;
-		budgets[2] = epochs;
-		appendStringInfo(schedule, "successive halving: %d trials for %d epoch%s, the best %d "
-						 "for %d, the best %d for %d", n, budgets[0], budgets[0] > 1 ? "s" : "",
-						 (n + HALVING_ETA - 1) / HALVING_ETA, budgets[1],
-						 (n + HALVING_ETA * HALVING_ETA - 1) / (HALVING_ETA * HALVING_ETA),
-						 budgets[2]);
-	}
-	else if (iterations != NULL)
-		appendStringInfo(schedule, "%d trial%s for %d epoch%s", n, n > 1 ? "s" : "", epochs,
-						 epochs > 1 ? "s" : "");
+	memset(run, 0, sizeof(*run));
+	run->n = n;
+	run->trials = palloc0(sizeof(TrialResult) * n);
+	if (n_rungs > 1)
+		run->schedule = psprintf("successive halving: %d trials for %d epoch%s, the best %d "
+								 "for %d, the best %d for %d", n, budgets[0],
+								 budgets[0] > 1 ? "s" : "", (n + HALVING_ETA - 1) / HALVING_ETA,
+								 budgets[1],
+								 (n + HALVING_ETA * HALVING_ETA - 1) / (HALVING_ETA * HALVING_ETA),
+								 budgets[2]);
 	else
-		appendStringInfo(schedule, "%d trial%s", n, n > 1 ? "s" : "");
-
+		run->schedule = psprintf("%d trial%s", n, n > 1 ? "s" : "");
 	for (int t = 0; t < n; t++)
-	{
-		records[t].index = t;
-		initStringInfo(&records[t].rungs);
-		alive[t] = &records[t];
-	}
-	memset(best, 0, sizeof(*best));
+		alive[t] = t;
 
 	for (int r = 0; r < n_rungs; r++)
 	{
@@ -147,96 +152,92 @@ segment_run_trials(const SegTrainSet *set, const SegTrialConfig *configs, int n,
 
 		for (int i = 0; i < n_alive; i++)
 		{
-			TrialRecord *rec = alive[i];
-			SegTrialConfig config = WithBudget(&configs[rec->index], budgets[r]);
+			int			t = alive[i];
+			TrialResult *rec = &run->trials[t];
+			SegTrialConfig config = WithBudget(&configs[t], budgets[r]);
 			SegCandidate c;
-			char		label[96];
+			char		label[128];
 			instr_time	t0;
 			instr_time	t1;
 
 			if (n > 1)
-				snprintf(label, sizeof(label), "trial %d/%d (balance %s%s):", rec->index + 1, n,
-						 balance_name(config.balance),
+				snprintf(label, sizeof(label), "trial %d/%d (%s, balance %s%s):", t + 1, n,
+						 config.learner->name, balance_name(config.balance),
 						 n_rungs > 1 ? psprintf(", rung %d/%d", r + 1, n_rungs) : "");
 			INSTR_TIME_SET_CURRENT(t0);
-			TrainOrRaise(set, &config, seed, n > 1 ? label : NULL, &c);
+			TrainOrRaise(sets[config.learner->input], &config, seed, n > 1 ? label : NULL, &c);
 			INSTR_TIME_SET_CURRENT(t1);
 			INSTR_TIME_SUBTRACT(t1, t0);
-			seg_free(config.params);
 
+			if (rec->config.params != NULL)
+				pfree(rec->config.params);
+			rec->config = config;
 			rec->score = c.val_score;
-			rec->accuracy = classification && c.val != NULL ? c.val->accuracy : NAN;
+			rec->accuracy = c.val != NULL ? c.val->accuracy : NAN;
 			rec->loss = c.fit.val_loss;
-			rec->epochs_run = c.fit.iterations;
-			rec->best_epoch = c.fit.best_iteration;
+			rec->iterations = c.fit.iterations;
+			rec->best_iteration = c.fit.best_iteration;
+			rec->unit = c.fit.unit;
 			rec->train_rows = c.n_train_rows;
-			rec->budget = budgets[r];
 			rec->ms += INSTR_TIME_GET_MILLISEC(t1);
-			if (n_rungs > 1)
-			{
-				appendStringInfo(&rec->rungs, "%s{\"epochs\": %d, \"validation_%s\": ",
-								 r > 0 ? ", " : "", budgets[r],
-								 classification ? "macro_f1" : "r2");
-				json_append_float8(&rec->rungs, rec->score);
-				appendStringInfoChar(&rec->rungs, '}');
-			}
-			else
-			{
-				appendStringInfo(&rec->rungs, "{\"epochs\": %d, \"validation_%s\": ", epochs,
-								 classification ? "macro_f1" : "r2");
-				json_append_float8(&rec->rungs, rec->score);
-				appendStringInfoChar(&rec->rungs, '}');
-			}
+			rec->rung_iterations[rec->n_rungs] = budgets[r];
+			rec->rung_score[rec->n_rungs++] = c.val_score;
 
 			/* only the last rung's models can be chosen */
-			if (last_rung && (best->model == NULL || c.val_score > best->val_score))
+			if (last_rung && keep_all)
+				kept[t] = c;
+			else if (last_rung && (run->model.model == NULL || c.val_score > run->model.val_score))
 			{
-				if (best->model != NULL)
-					train_candidate_free(best);
-				*best = c;
+				if (run->model.model != NULL)
+					train_candidate_free(&run->model);
+				run->model = c;
+				run->best = run->chosen = t;
 			}
 			else
 				train_candidate_free(&c);
 		}
 		if (!last_rung)
 		{
-			qsort(alive, n_alive, sizeof(TrialRecord *), CompareTrials);
+			qsort_arg(alive, n_alive, sizeof(int), CompareTrials, run->trials);
 			n_alive = (n_alive + HALVING_ETA - 1) / HALVING_ETA;
 			/* keep the survivors in trial order, so the run order is the same */
-			for (int i = 1; i < n_alive; i++)
-				for (int j = i; j > 0 && alive[j - 1]->index > alive[j]->index; j--)
-				{
-					TrialRecord *tmp = alive[j];
-
-					alive[j] = alive[j - 1];
-					alive[j - 1] = tmp;
-				}
+			qsort(alive, n_alive, sizeof(int), CompareInts);
 		}
 	}
 
-	for (int t = 0; t < n; t++)
+	if (keep_all)
 	{
-		TrialRecord *rec = &records[t];
-		SegTrialConfig shown = WithBudget(&configs[t], rec->budget);
+		SelectionInput in;
+		SelectionResult sel;
+		const int **pred_class = palloc(sizeof(int *) * n);
+		const double **pred_value = palloc(sizeof(double *) * n);
 
-		trial_score[t] = rec->score;
-		appendStringInfo(trials_json, "%s{\"trial\": %d, \"config\": ", t > 0 ? ", " : "", t + 1);
-		json_append_config(trials_json, &shown, balance_name(configs[t].balance));
-		seg_free(shown.params);
-		appendStringInfo(trials_json, ", \"validation_%s\": ",
-						 classification ? "macro_f1" : "r2");
-		json_append_float8(trials_json, rec->score);
-		if (classification)
+		for (int t = 0; t < n; t++)
 		{
-			appendStringInfoString(trials_json, ", \"validation_accuracy\": ");
-			json_append_float8(trials_json, rec->accuracy);
+			pred_class[t] = kept[t].val_class;
+			pred_value[t] = kept[t].val_value;
 		}
-		appendStringInfoString(trials_json, ", \"validation_loss\": ");
-		json_append_float8(trials_json, rec->loss);
-		appendStringInfo(trials_json, ", \"epochs_run\": %d, \"best_epoch\": %d, "
-						 "\"train_rows\": %d, \"rungs\": [%s], \"ms\": ",
-						 rec->epochs_run, rec->best_epoch, rec->train_rows, rec->rungs.data);
-		json_append_float8(trials_json, rint(rec->ms * 10) / 10);
-		appendStringInfoChar(trials_json, '}');
+		memset(&in, 0, sizeof(in));
+		in.classification = first->task == SEG_TASK_CLASSIFICATION;
+		in.n_classes = first->n_classes;
+		in.n = first->val.n;
+		in.y_class = first->val.y_class;
+		in.y_value = first->val.y_value;
+		in.n_candidates = n;
+		in.pred_class = pred_class;
+		in.pred_value = pred_value;
+		in.simplicity = simplicity;
+		in.seed = (uint64_t) seed;
+		selection_choose(&in, &sel);
+		run->best = sel.best;
+		run->chosen = sel.chosen;
+		run->by_rule = sel.chosen != sel.best;
+		run->margin = sel.margin;
+		run->standard_error = sel.standard_error;
+		run->errors = sel.errors;
+		run->model = kept[sel.chosen];
+		for (int t = 0; t < n; t++)
+			if (t != sel.chosen)
+				train_candidate_free(&kept[t]);
 	}
 }

@@ -99,6 +99,8 @@ ScoreValidation(const SegTrainSet *set, SegCandidate *c)
 	{
 		metrics_regression(set->val.y_value, out, n, &c->val_regression);
 		c->val_score = c->val_regression.r2;
+		c->val_value = out;
+		return;
 	}
 	else
 	{
@@ -117,7 +119,7 @@ ScoreValidation(const SegTrainSet *set, SegCandidate *c)
 		}
 		c->val = metrics_compute(set->val.y_class, predicted, n, k);
 		c->val_score = c->val->macro.f1;
-		seg_free(predicted);
+		c->val_class = predicted;
 	}
 	seg_free(out);
 }
@@ -199,6 +201,10 @@ train_candidate_free(SegCandidate *c)
 	fit_info_free(&c->fit);
 	metrics_free(c->val);
 	seg_free(c->config.params);
+	seg_free(c->val_class);
+	seg_free(c->val_value);
+	c->val_class = NULL;
+	c->val_value = NULL;
 	c->model = NULL;
 	c->val = NULL;
 	c->config.params = NULL;

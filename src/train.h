@@ -57,6 +57,8 @@ typedef struct SegCandidate
 	SegMetrics *val;			/* classification: validation metrics */
 	SegRegressionMetrics val_regression;	/* regression: validation metrics */
 	double		val_score;		/* ranking score: validation macro-F1, or R2 */
+	int		   *val_class;		/* the validation rows' predicted classes */
+	double	   *val_value;		/* or predicted values */
 	int			n_train_rows;	/* after balancing */
 } SegCandidate;
 

@@ -5,9 +5,11 @@
  */
 #include <string.h>
 
+#include "evaluation.h"
 #include "lbfgs.h"
 #include "learner.h"
 #include "rng.h"
+#include "selection.h"
 #include "tap.h"
 
 static double
@@ -227,10 +229,99 @@ TestLogistic(void)
 	l->free(model);
 }
 
+static void
+TestRanking(void)
+{
+	double		perfect[6] = {0.9, 0.8, 0.7, 0.3, 0.2, 0.1};
+	bool		pos[6] = {true, true, true, false, false, false};
+	double		flat[6] = {0.5, 0.5, 0.5, 0.5, 0.5, 0.5};
+	/*
+	 * scikit-learn 1.2: roc_auc_score([1,0,1,0,1,0], [.9,.8,.7,.6,.6,.1]) =
+	 * 0.7222222222222222, average_precision_score(...) = 0.7555555555555555
+	 */
+	double		mixed[6] = {0.9, 0.8, 0.7, 0.6, 0.6, 0.1};
+	bool		alt[6] = {true, false, true, false, true, false};
+
+	tap_close(metrics_roc_auc(perfect, pos, 6), 1.0, 1e-15, "ROC-AUC of a perfect ranking");
+	tap_close(metrics_average_precision(perfect, pos, 6), 1.0, 1e-15, "AP of a perfect ranking");
+	tap_close(metrics_roc_auc(flat, pos, 6), 0.5, 1e-15, "ROC-AUC of all ties is 0.5");
+	tap_close(metrics_average_precision(flat, pos, 6), 0.5, 1e-15, "AP of all ties is the share");
+	tap_close(metrics_roc_auc(mixed, alt, 6), 0.7222222222222222, 1e-15,
+			  "ROC-AUC with a tie (scikit-learn's)");
+	tap_close(metrics_average_precision(mixed, alt, 6), 0.7555555555555555, 1e-15,
+			  "AP with a tie (scikit-learn's)");
+	tap_ok(isnan(metrics_roc_auc(perfect, (bool[6]) {0}, 6)), "no positives: NaN");
+}
+
+static void
+TestSelection(void)
+{
+	int			y[400];
+	int			same[400];
+	int			better[400];
+	int			worse[400];
+	const int  *preds[3];
+	int			simplicity[3] = {0, 1, 2};
+	SelectionInput in;
+	SelectionResult r;
+	SegRng		rng;
+
+	rng_seed(&rng, 5);
+	for (int i = 0; i < 400; i++)
+	{
+		y[i] = i % 2;
+		/* 80% right; one right everywhere */
+		same[i] = rng_uniform(&rng) < 0.8 ? y[i] : 1 - y[i];
+		better[i] = y[i];
+	}
+	/*
+	 * A rival of `same` that disagrees with it on 20 rows, right on 9 of
+	 * them and wrong on 11: two rows worse, well within the noise.
+	 */
+	for (int i = 0, right = 0, wrong = 0; i < 400; i++)
+	{
+		worse[i] = same[i];
+		if (same[i] == y[i] && wrong < 11)
+		{
+			worse[i] = 1 - y[i];
+			wrong++;
+		}
+		else if (same[i] != y[i] && right < 9)
+		{
+			worse[i] = y[i];
+			right++;
+		}
+	}
+	memset(&in, 0, sizeof(in));
+	in.classification = true;
+	in.n_classes = 2;
+	in.n = 400;
+	in.y_class = y;
+	in.n_candidates = 3;
+	in.pred_class = preds;
+	in.simplicity = simplicity;
+	in.seed = 1;
+
+	/* the simplest is a little worse, within the noise: it is kept */
+	preds[0] = worse;
+	preds[1] = same;
+	preds[2] = same;
+	selection_choose(&in, &r);
+	tap_ok(r.best == 1 && r.chosen == 0 && r.margin > 0 && r.margin <= r.standard_error,
+		   "a tiny margin keeps the simplest (one-standard-error rule)");
+	/* a clear winner is kept even though it is the richest */
+	preds[2] = better;
+	selection_choose(&in, &r);
+	tap_ok(r.best == 2 && r.chosen == 2, "a clear winner is kept");
+	tap_ok(r.errors[0] > 0.0 && r.errors[2] == 0.0, "standard errors are reported per candidate");
+}
+
 int
 main(void)
 {
 	TestLbfgs();
 	TestLogistic();
+	TestRanking();
+	TestSelection();
 	return tap_done();
 }

@@ -5,11 +5,21 @@
  *	  every model kind that predicts, through SegPredictor.
  *
  * By name, the deployed version is decoded once per backend and kept in
- * a small cache.  A statement-level trigger on segment.models sends a
- * relcache invalidation for the table whenever the registry changes; our
- * relcache callback marks the cache stale, and the next call re-reads the
- * registry.  In between, a call costs a name comparison (the function's
- * fn_extra remembers the entry of the last name and the cache generation),
+ * a small cache, which must answer exactly what an uncached call would:
+ *
+ * - the version: once per snapshot (a statement's), the registry's index
+ *   of deployed versions is probed under the active snapshot, and the
+ *   model is decoded again when the row found is not the one it was
+ *   decoded from (its tid and xmin differ).  Invalidation messages alone
+ *   cannot give that: a transaction's commit becomes visible to new
+ *   snapshots before its invalidations are sent.
+ * - the privileges: the check that the current role may predict with the
+ *   model is remembered for that role and until roles, memberships or
+ *   grants change (registry.c counts those changes), and redone after
+ *   SET ROLE, by the same function that refuses an uncached call.
+ *
+ * Repeated calls under one snapshot cost a name comparison and a few
+ * integer comparisons (fn_extra remembers the entry of the last name),
  * the row encoding and one pass over the centroids or network, with no
  * palloc and no SPI except for the result value itself.
  *
@@ -22,33 +32,52 @@
 
 #include <math.h>
 
-#include "access/htup_details.h"
-#include "catalog/namespace.h"
+#include "access/parallel.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
-#include "commands/trigger.h"
-#include "executor/spi.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
-#include "utils/inval.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
-#include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/rel.h"
+#include "utils/snapmgr.h"
 
 #include "model.h"
 #include "pg_core.h"
 #include "predictor.h"
 #include "record_encoder.h"
+#include "registry.h"
 
 PG_FUNCTION_INFO_V1(segment_predict_name_row);
 PG_FUNCTION_INFO_V1(segment_predict_name_features);
 PG_FUNCTION_INFO_V1(segment_predict_bytes_row);
 PG_FUNCTION_INFO_V1(segment_predict_bytes_features);
 PG_FUNCTION_INFO_V1(segment_predict_proba_name_row);
-PG_FUNCTION_INFO_V1(segment_models_changed);
+
+/* most named models a backend keeps decoded */
+#define MAX_NAMED_ENTRIES 32
+
+/*
+ * What identifies the rows a snapshot sees, within one backend: the same
+ * transaction, xmin, xmax and command id, and no transaction ended in
+ * between (snapXactCompletionCount, PostgreSQL 15's own test for reusing a
+ * snapshot).  Snapshots restored in a parallel worker carry no completion
+ * count; a worker runs one query under one snapshot, so its address
+ * stands in for it there.
+ */
+typedef struct SnapshotKey
+{
+	LocalTransactionId lxid;
+	TransactionId xmin;
+	TransactionId xmax;
+	CommandId	curcid;
+	uint64		completion;
+	Snapshot	snapshot;		/* only when completion is 0 */
+} SnapshotKey;
 
 /* A decoded model with its encoder and buffers, in a context of its own. */
 typedef struct PredictEntry
@@ -56,19 +85,24 @@ typedef struct PredictEntry
 	struct PredictEntry *next;
 	MemoryContext cxt;
 	char	   *name;			/* NULL for a model given as bytes */
-	int			version;
+	RegistryDeployed row;		/* the registry row it was decoded from */
 	SegPredictor pred;
 	RecordEncoder *encoder;		/* NULL when the model takes encoded features */
 	double	   *scores;
 	double	   *scratch;
+	/* the snapshot under which row was last found deployed */
+	bool		confirmed;
+	SnapshotKey confirmed_under;
+	/* the role last allowed to predict with it, and when */
+	Oid			allowed_role;
+	uint64		allowed_generation;
 } PredictEntry;
 
-/* the backend's cache of named models */
+/* the backend's cache of named models, most recently loaded first */
 static PredictEntry *named_entries = NULL;
-static bool cache_stale = false;
-static uint64 cache_generation = 1;
-static Oid	models_relid = InvalidOid;
-static bool callback_registered = false;
+
+/* bumped whenever an entry is freed, so that no call site keeps a pointer to it */
+static uint64 entries_generation = 1;
 
 /* What one call site (fn_extra) remembers. */
 typedef struct CallCache
@@ -80,53 +114,49 @@ typedef struct CallCache
 	MemoryContext cxt;
 } CallCache;
 
-static Oid
-ModelsRelid(void)
+/* The key of the active snapshot; false when it cannot be compared. */
+static bool
+ActiveSnapshotKey(SnapshotKey *key)
 {
-	Oid			nsp = get_namespace_oid("segment", true);
+	Snapshot	snapshot;
 
-	return OidIsValid(nsp) ? get_relname_relid("models", nsp) : InvalidOid;
-}
-
-static void
-RegistryChanged(Datum arg pg_attribute_unused(), Oid relid)
-{
-	if (relid == InvalidOid || relid == models_relid)
-		cache_stale = true;
-}
-
-/*
- * segment.models_changed(): statement trigger on segment.models that
- * invalidates every backend's cache of decoded models.
- */
-Datum
-segment_models_changed(PG_FUNCTION_ARGS)
-{
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		elog(ERROR, "segment.models_changed() must be called as a trigger");
-	CacheInvalidateRelcacheByRelid(RelationGetRelid(trigdata->tg_relation));
-	return PointerGetDatum(NULL);
-}
-
-static void
-DropNamedEntries(void)
-{
-	while (named_entries != NULL)
+	if (!ActiveSnapshotSet())
+		return false;
+	snapshot = GetActiveSnapshot();
+	key->lxid = MyProc->lxid;
+	key->xmin = snapshot->xmin;
+	key->xmax = snapshot->xmax;
+	key->curcid = snapshot->curcid;
+	key->completion = snapshot->snapXactCompletionCount;
+	key->snapshot = NULL;
+	if (key->completion == 0)
 	{
-		PredictEntry *e = named_entries;
-
-		named_entries = e->next;
-		MemoryContextDelete(e->cxt);
+		if (IsParallelWorker())
+			key->snapshot = snapshot;
+		else if (!IsolationUsesXactSnapshot())
+			return false;
 	}
-	cache_generation++;
+	return true;
+}
+
+static bool
+SnapshotKeyEquals(const SnapshotKey *a, const SnapshotKey *b)
+{
+	return a->lxid == b->lxid && a->xmin == b->xmin && a->xmax == b->xmax &&
+		a->curcid == b->curcid && a->completion == b->completion &&
+		a->snapshot == b->snapshot;
+}
+
+static void
+FreeEntry(PredictEntry *e)
+{
+	MemoryContextDelete(e->cxt);
+	entries_generation++;
 }
 
 /* Decodes model bytes into an entry living in a new child context of parent. */
 static PredictEntry *
-BuildEntry(const uint8 *bytes, size_t len, const char *name, int version,
-		   MemoryContext parent)
+BuildEntry(const uint8 *bytes, size_t len, const char *name, MemoryContext parent)
 {
 	MemoryContext cxt = AllocSetContextCreate(parent, "segment predictor",
 											  ALLOCSET_SMALL_SIZES);
@@ -135,7 +165,6 @@ BuildEntry(const uint8 *bytes, size_t len, const char *name, int version,
 	char		msg[SEG_ERRMSG_LEN];
 
 	e->cxt = cxt;
-	e->version = version;
 	e->name = name != NULL ? pstrdup(name) : NULL;
 	segment_raise(predictor_read(bytes, len, &e->pred, msg), msg);
 	if (e->pred.prep != NULL)
@@ -146,54 +175,71 @@ BuildEntry(const uint8 *bytes, size_t len, const char *name, int version,
 	return e;
 }
 
-/* The entry of a named model's deployed version, loading it when needed. */
+/*
+ * The entry of a named model's version deployed under the active
+ * snapshot, after checking that the current role may predict with it;
+ * decodes it when the backend has not yet.  key: the active snapshot's,
+ * or NULL when it cannot be compared.
+ */
 static PredictEntry *
-NamedEntry(const char *name)
+NamedEntry(const char *name, const SnapshotKey *key)
 {
+	PredictEntry **link;
 	PredictEntry *e;
-	Oid			types[1] = {TEXTOID};
-	Datum		values[1];
-	bool		isnull;
-	int			version;
-	bytea	   *model;
-	MemoryContext caller = CurrentMemoryContext;
+	RegistryDeployed found;
+	Oid			role = GetUserId();
+	uint64		generation = registry_privileges_generation();
+	int			kept;
 
-	if (!callback_registered)
-	{
-		CacheRegisterRelcacheCallback(RegistryChanged, (Datum) 0);
-		callback_registered = true;
-	}
-	if (cache_stale || !OidIsValid(models_relid))
-	{
-		DropNamedEntries();
-		cache_stale = false;
-		models_relid = ModelsRelid();
-	}
-	for (e = named_entries; e != NULL; e = e->next)
-		if (strcmp(e->name, name) == 0)
-			return e;
-
-	values[0] = CStringGetTextDatum(name);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("SELECT version, model FROM segment.models WHERE name = $1 AND deployed",
-							  1, types, values, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read segment.models");
-	if (SPI_processed == 0)
+	for (link = &named_entries; *link != NULL; link = &(*link)->next)
+		if (strcmp((*link)->name, name) == 0)
+			break;
+	e = *link;
+	if (!registry_find_deployed(name, ActiveSnapshotSet() ? GetActiveSnapshot() :
+								GetTransactionSnapshot(), e != NULL ? &e->row : NULL, &found))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("model \"%s\" does not exist or has no deployed version", name),
 				 errhint("See SELECT name, version, deployed FROM segment.models.")));
-	version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	model = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-	/* under the caller's context: SPI_finish frees SPI's */
-	e = BuildEntry((const uint8 *) VARDATA_ANY(model), VARSIZE_ANY_EXHDR(model), name, version,
-				   caller);
-	SPI_finish();
-	/* decoded without error: keep it for the backend's lifetime */
-	MemoryContextSetParent(e->cxt, CacheMemoryContext);
-	e->next = named_entries;
-	named_entries = e;
+	if (e != NULL && found.model != NULL)
+	{
+		/* another row is deployed now */
+		*link = e->next;
+		FreeEntry(e);
+		e = NULL;
+	}
+	/* the same check as for a model not decoded yet, unless made for this role since */
+	if (e == NULL || e->allowed_role != role || e->allowed_generation != generation)
+		registry_check(name, found.owner, role, REGISTRY_PREDICT);
+	if (e == NULL)
+	{
+		/* decoded under the caller's context, kept once decoded without error */
+		e = BuildEntry((const uint8 *) VARDATA_ANY(found.model), VARSIZE_ANY_EXHDR(found.model),
+					   name, CurrentMemoryContext);
+		MemoryContextSetParent(e->cxt, CacheMemoryContext);
+		pfree(found.model);
+		found.model = NULL;
+		e->row = found;
+		e->next = named_entries;
+		named_entries = e;
+		for (link = &e->next, kept = 1; *link != NULL; kept++)
+		{
+			PredictEntry *old = *link;
+
+			if (kept < MAX_NAMED_ENTRIES)
+			{
+				link = &old->next;
+				continue;
+			}
+			*link = old->next;
+			FreeEntry(old);
+		}
+	}
+	e->allowed_role = role;
+	e->allowed_generation = generation;
+	e->confirmed = key != NULL;
+	if (key != NULL)
+		e->confirmed_under = *key;
 	return e;
 }
 
@@ -211,25 +257,39 @@ GetCallCache(FunctionCallInfo fcinfo)
 	return cc;
 }
 
-/* The entry for argument 0, a model name; cheap while nothing changed. */
+/*
+ * The entry for argument 0, a model name: the remembered one while the
+ * name, the snapshot, the role and the privileges are those it was last
+ * confirmed for.
+ */
 static PredictEntry *
 EntryByName(FunctionCallInfo fcinfo)
 {
 	text	   *name = PG_GETARG_TEXT_PP(0);
 	CallCache  *cc = GetCallCache(fcinfo);
 	int			len = VARSIZE_ANY_EXHDR(name);
+	SnapshotKey key;
+	bool		keyed = ActiveSnapshotKey(&key);
+	PredictEntry *e = cc->entry;
 
-	if (cc->entry != NULL && !cache_stale && cc->generation == cache_generation &&
-		cc->name_len == len && memcmp(cc->name, VARDATA_ANY(name), len) == 0)
-		return cc->entry;
-	cc->entry = NamedEntry(text_to_cstring(name));
-	cc->generation = cache_generation;
-	if (cc->name != NULL)
-		pfree(cc->name);
-	cc->name = MemoryContextAlloc(cc->cxt, Max(len, 1));
-	memcpy(cc->name, VARDATA_ANY(name), len);
-	cc->name_len = len;
-	return cc->entry;
+	if (e != NULL && keyed && cc->generation == entries_generation &&
+		cc->name_len == len && memcmp(cc->name, VARDATA_ANY(name), len) == 0 &&
+		e->confirmed && SnapshotKeyEquals(&e->confirmed_under, &key) &&
+		e->allowed_role == GetUserId() &&
+		e->allowed_generation == registry_privileges_generation())
+		return e;
+	e = NamedEntry(text_to_cstring(name), keyed ? &key : NULL);
+	cc->entry = e;
+	cc->generation = entries_generation;
+	if (cc->name_len != len || cc->name == NULL || memcmp(cc->name, VARDATA_ANY(name), len) != 0)
+	{
+		if (cc->name != NULL)
+			pfree(cc->name);
+		cc->name = MemoryContextAlloc(cc->cxt, Max(len, 1));
+		memcpy(cc->name, VARDATA_ANY(name), len);
+		cc->name_len = len;
+	}
+	return e;
 }
 
 /* The entry for argument 0, a model value, cached while the bytes repeat. */
@@ -250,7 +310,7 @@ EntryByBytes(FunctionCallInfo fcinfo)
 		cc->entry = NULL;
 	}
 	old = MemoryContextSwitchTo(cc->cxt);
-	cc->entry = BuildEntry((const uint8 *) VARDATA_ANY(model), len, NULL, 0, cc->cxt);
+	cc->entry = BuildEntry((const uint8 *) VARDATA_ANY(model), len, NULL, cc->cxt);
 	if (cc->name != NULL)
 		pfree(cc->name);
 	cc->name = palloc(Max(len, 1));

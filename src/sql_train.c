@@ -37,6 +37,7 @@
 #include "classifier_model.h"
 #include "dataset.h"
 #include "pg_core.h"
+#include "registry.h"
 #include "split.h"
 #include "sql_train.h"
 
@@ -464,6 +465,8 @@ segment_train(PG_FUNCTION_ARGS)
 
 	INSTR_TIME_SET_CURRENT(start);
 	ParseArgs(fcinfo, &a);
+	/* before the work: may the caller add a version to this name? */
+	registry_check_change(a.name);
 	work = AllocSetContextCreate(CurrentMemoryContext, "segment_train",
 								 ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(work);

@@ -14,13 +14,13 @@
 #include <math.h>
 
 #include "catalog/pg_type.h"
-#include "executor/spi.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 
+#include "registry.h"
 #include "sql_train.h"
 
 const char *const segment_deploy_names[3] = {"always", "if_better", "never"};
@@ -29,61 +29,32 @@ const char *const segment_deploy_names[3] = {"always", "if_better", "never"};
 static double
 DeployedMacroF1(const char *name, int *version)
 {
-	Oid			types[1] = {TEXTOID};
-	Datum		values[1] = {CStringGetTextDatum(name)};
-	double		result = NAN;
+	Jsonb	   *metrics = registry_deployed_metrics(name, version);
+	JsonbValue	f1;
 
-	*version = 0;
-	SPI_connect();
-	if (SPI_execute_with_args("SELECT (metrics->>'macro_f1')::float8, version "
-							  "FROM segment.models WHERE name = $1 AND deployed",
-							  1, types, values, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the model registry");
-	if (SPI_processed == 1)
-	{
-		bool		isnull;
-		Datum		f1 = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-
-		/* a deployed version without test metrics (not a classifier) counts as worse */
-		result = isnull ? -INFINITY : DatumGetFloat8(f1);
-		*version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
-											   SPI_tuptable->tupdesc, 2, &isnull));
-	}
-	SPI_finish();
-	return result;
+	if (metrics == NULL)
+		return NAN;
+	/* a deployed version without test metrics (not a classifier) counts as worse */
+	if (!JB_ROOT_IS_OBJECT(metrics) ||
+		!getKeyJsonValueFromContainer(&metrics->root, "macro_f1", strlen("macro_f1"), &f1) ||
+		f1.type != jbvNumeric)
+		return -INFINITY;
+	return DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(f1.val.numeric)));
 }
 
-static int
-SaveModel(const char *name, bytea *model, const char *spec, const char *metrics, bool deploy)
-{
-	Oid			types[5] = {TEXTOID, BYTEAOID, TEXTOID, TEXTOID, BOOLOID};
-	Datum		values[5];
-	bool		isnull;
-	int			version;
-
-	values[0] = CStringGetTextDatum(name);
-	values[1] = PointerGetDatum(model);
-	values[2] = CStringGetTextDatum(spec);
-	values[3] = CStringGetTextDatum(metrics);
-	values[4] = BoolGetDatum(deploy);
-	SPI_connect();
-	if (SPI_execute_with_args("SELECT segment.save_model($1, $2, $3::jsonb, $4::jsonb, $5)",
-							  5, types, values, NULL, false, 1) != SPI_OK_SELECT ||
-		SPI_processed != 1)
-		elog(ERROR, "could not save the model");
-	version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
-										  &isnull));
-	SPI_finish();
-	return version;
-}
-
+/*
+ * {"function": "segment_train", "arguments": {...}}: every argument of
+ * segment_train under its parameter name (features as resolved, so no
+ * exclude), from which segment.retrain builds the call generically.
+ */
 char *
 segment_train_spec(const TrainArgs *a, char **features, int n_features)
 {
 	StringInfoData buf;
+	StringInfoData config;
 
 	initStringInfo(&buf);
-	appendStringInfoString(&buf, "{\"relation\": ");
+	appendStringInfoString(&buf, "{\"function\": \"segment_train\", \"arguments\": {\"relation\": ");
 	escape_json(&buf, quote_qualified_identifier(get_namespace_name(get_rel_namespace(a->relid)),
 												  get_rel_name(a->relid)));
 	appendStringInfoString(&buf, ", \"label\": ");
@@ -95,15 +66,18 @@ segment_train_spec(const TrainArgs *a, char **features, int n_features)
 			appendStringInfoString(&buf, ", ");
 		escape_json(&buf, features[i]);
 	}
-	appendStringInfoString(&buf, "], \"arguments\": ");
-	json_append_config(&buf, &a->base, a->epochs, a->patience,
+	/* the hyperparameters' keys are segment_train's argument names: splice them in */
+	initStringInfo(&config);
+	json_append_config(&config, &a->base, a->epochs, a->patience,
 					   a->balance_auto ? "auto" : balance_name(a->base.balance));
+	appendStringInfoString(&buf, "], ");
+	appendBinaryStringInfo(&buf, config.data + 1, config.len - 2);
 	appendStringInfo(&buf, ", \"test_size\": ");
 	json_append_float8(&buf, a->test_size);
 	appendStringInfo(&buf, ", \"validation_size\": ");
 	json_append_float8(&buf, a->validation_size);
 	appendStringInfo(&buf, ", \"search\": %s, \"trials\": %d, \"seed\": " INT64_FORMAT
-					 ", \"split_seed\": " INT64_FORMAT ", \"deploy\": \"%s\"}",
+					 ", \"split_seed\": " INT64_FORMAT ", \"deploy\": \"%s\"}}",
 					 a->search ? JsonbToCString(NULL, &a->search->root, VARSIZE(a->search)) : "null",
 					 a->trials, a->seed, a->split_seed, segment_deploy_names[a->deploy]);
 	return buf.data;
@@ -142,5 +116,6 @@ segment_train_register(const TrainArgs *a, bytea *model, const char *spec, const
 			}
 			break;
 	}
-	return SaveModel(a->name, model, spec, metrics, *deployed);
+	return registry_save(a->name, model, segment_jsonb_from_text(spec),
+						 segment_jsonb_from_text(metrics), *deployed);
 }

@@ -24,64 +24,18 @@ COMMENT ON FUNCTION segment.segment_train(text, regclass, text, text[], text[], 
 	integer, integer, text, integer) IS
 	'trains an MLP classifier (stratified split, preprocessing and balancing on the train part, early stopping, optional search), registers it as the next version of name and returns the report';
 
+-- Runs as the model's owner, for a caller that may change the model and
+-- read the stored relation (src/sql_retrain.c).
 CREATE FUNCTION segment.retrain(name text, deploy text DEFAULT NULL) RETURNS jsonb
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	s jsonb;
-	a jsonb;
-BEGIN
-	SELECT m.spec INTO s FROM segment.models m
-		WHERE m.name = retrain.name AND m.kind = 'classifier' AND m.spec ? 'arguments'
-		ORDER BY m.version DESC LIMIT 1;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'model "%" has no version trained by segment_train', name
-			USING ERRCODE = 'undefined_object';
-	END IF;
-	a := s->'arguments';
-	RETURN segment.segment_train(
-		name, (s->>'relation')::regclass, s->>'label',
-		features => ARRAY(SELECT jsonb_array_elements_text(s->'features')),
-		hidden => ARRAY(SELECT jsonb_array_elements_text(a->'hidden'))::integer[],
-		dropout => (a->>'dropout')::float8, batch_norm => (a->>'batch_norm')::boolean,
-		l2 => (a->>'l2')::float8, epochs => (a->>'epochs')::integer,
-		batch_size => (a->>'batch_size')::integer,
-		learning_rate => (a->>'learning_rate')::float8,
-		patience => (a->>'patience')::integer, balance => a->>'balance',
-		test_size => (s->>'test_size')::float8,
-		validation_size => (s->>'validation_size')::float8,
-		search => CASE WHEN jsonb_typeof(s->'search') = 'object' THEN s->'search' END,
-		trials => (s->>'trials')::integer, seed => (s->>'seed')::integer,
-		deploy => coalesce(retrain.deploy, s->>'deploy'),
-		split_seed => (s->>'split_seed')::integer);
-END
-$$;
+	AS 'MODULE_PATHNAME', 'segment_retrain'
+	LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION segment.retrain(text, text) IS
 	'trains a new version of a classifier with the stored arguments of its latest version (for nightly jobs)';
 
 -- the test metrics stored with a version (the deployed one by default)
 CREATE FUNCTION segment.model_metrics(name text, version integer DEFAULT NULL) RETURNS jsonb
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	result jsonb;
-BEGIN
-	-- segment.model() raises the errors for unknown names and versions
-	PERFORM segment.model(name, version);
-	SELECT m.metrics INTO result FROM segment.models m
-		WHERE m.name = model_metrics.name
-		  AND (CASE WHEN model_metrics.version IS NULL THEN m.deployed
-					ELSE m.version = model_metrics.version END);
-	IF NOT result ? 'classes' THEN
-		RAISE EXCEPTION 'model "%" has no classification metrics', name
-			USING ERRCODE = 'wrong_object_type',
-				  HINT = 'Only models trained by segment_train have them.';
-	END IF;
-	RETURN result;
-END
-$$;
+	AS 'MODULE_PATHNAME', 'segment_model_metrics'
+	LANGUAGE C STABLE;
 COMMENT ON FUNCTION segment.model_metrics(text, integer) IS
 	'the test-split metrics stored with a classifier version';
 

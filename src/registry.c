@@ -43,7 +43,6 @@
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/fmgrprotos.h"
-#include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -575,9 +574,7 @@ BeginAsWriter(AsWriter *s)
 	GetUserIdAndSecContext(&s->save_userid, &s->save_sec_context);
 	SetUserIdAndSecContext(reg.writer, s->save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
-	s->save_nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
+	s->save_nestlevel = segment_pin_search_path();
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 }
@@ -586,7 +583,7 @@ static void
 EndAsWriter(AsWriter *s)
 {
 	SPI_finish();
-	AtEOXact_GUC(true, s->save_nestlevel);
+	segment_restore_search_path(s->save_nestlevel);
 	SetUserIdAndSecContext(s->save_userid, s->save_sec_context);
 }
 
@@ -629,10 +626,8 @@ LegacySave(const char *name, bytea *model, Jsonb *spec, Jsonb *metrics, bool dep
 	Datum		values[5];
 	bool		isnull;
 	int32		version;
-	int			save_nestlevel = NewGUCNestLevel();
+	int			search_path = segment_pin_search_path();
 
-	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
 	values[0] = CStringGetTextDatum(name);
 	values[1] = PointerGetDatum(model);
 	values[2] = JsonbPGetDatum(spec);
@@ -646,7 +641,7 @@ LegacySave(const char *name, bytea *model, Jsonb *spec, Jsonb *metrics, bool dep
 	version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
 										  &isnull));
 	SPI_finish();
-	AtEOXact_GUC(true, save_nestlevel);
+	segment_restore_search_path(search_path);
 	return version;
 }
 

@@ -332,9 +332,7 @@ TrainAsOwner(const char *name, Oid owner, const TrainCall *call)
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	SetUserIdAndSecContext(owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
-	save_nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
+	save_nestlevel = segment_pin_search_path();
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	if (SPI_execute_with_args(call->sql.data, call->nargs, call->types, call->values,
@@ -345,6 +343,7 @@ TrainAsOwner(const char *name, Oid owner, const TrainCall *call)
 	result = isnull ? NULL : DatumGetJsonbPCopy(report);
 	MemoryContextSwitchTo(old);
 	SPI_finish();
+	/* undo every setting the training changed, not only the path */
 	AtEOXact_GUC(false, save_nestlevel);
 	SetUserIdAndSecContext(save_userid, save_sec_context);
 	error_context_stack = context.previous;

@@ -32,7 +32,6 @@
 
 #include <math.h>
 
-#include "access/parallel.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
@@ -62,22 +61,30 @@ PG_FUNCTION_INFO_V1(segment_predict_proba_name_row);
 #define MAX_NAMED_ENTRIES 32
 
 /*
- * What identifies the rows a snapshot sees, within one backend: the same
- * transaction, xmin, xmax and command id, and no transaction ended in
- * between (snapXactCompletionCount, PostgreSQL 15's own test for reusing a
- * snapshot).  Snapshots restored in a parallel worker carry no completion
- * count; a worker runs one query under one snapshot, so its address
- * stands in for it there.
+ * The snapshot under which an entry's row was last found deployed.  What
+ * a snapshot shows is fixed by its contents (xmin, xmax, the transactions
+ * in progress, the command id) and, for this backend's own changes, by its
+ * transaction and subtransaction (rows of a subtransaction rolled back
+ * vanish under the same contents).  So the contents are copied and
+ * compared: a few integers and the in-progress lists, usually empty or
+ * short.  snapXactCompletionCount cannot stand in for them: the active
+ * snapshot is a copy, and copies have none.
  */
-typedef struct SnapshotKey
+typedef struct ConfirmedSnapshot
 {
+	bool		valid;
 	LocalTransactionId lxid;
+	SubTransactionId subxid;
 	TransactionId xmin;
 	TransactionId xmax;
 	CommandId	curcid;
-	uint64		completion;
-	Snapshot	snapshot;		/* only when completion is 0 */
-} SnapshotKey;
+	bool		suboverflowed;
+	bool		takenDuringRecovery;
+	uint32		xcnt;
+	int32		subxcnt;
+	TransactionId *xids;		/* xip, then subxip */
+	int			xids_cap;
+} ConfirmedSnapshot;
 
 /* A decoded model with its encoder and buffers, in a context of its own. */
 typedef struct PredictEntry
@@ -90,9 +97,7 @@ typedef struct PredictEntry
 	RecordEncoder *encoder;		/* NULL when the model takes encoded features */
 	double	   *scores;
 	double	   *scratch;
-	/* the snapshot under which row was last found deployed */
-	bool		confirmed;
-	SnapshotKey confirmed_under;
+	ConfirmedSnapshot confirmed;
 	/* the role last allowed to predict with it, and when */
 	Oid			allowed_role;
 	uint64		allowed_generation;
@@ -114,37 +119,52 @@ typedef struct CallCache
 	MemoryContext cxt;
 } CallCache;
 
-/* The key of the active snapshot; false when it cannot be compared. */
+/* Whether snapshot shows what the one confirmed did. */
 static bool
-ActiveSnapshotKey(SnapshotKey *key)
+SnapshotMatches(const ConfirmedSnapshot *c, Snapshot snapshot)
 {
-	Snapshot	snapshot;
-
-	if (!ActiveSnapshotSet())
-		return false;
-	snapshot = GetActiveSnapshot();
-	key->lxid = MyProc->lxid;
-	key->xmin = snapshot->xmin;
-	key->xmax = snapshot->xmax;
-	key->curcid = snapshot->curcid;
-	key->completion = snapshot->snapXactCompletionCount;
-	key->snapshot = NULL;
-	if (key->completion == 0)
-	{
-		if (IsParallelWorker())
-			key->snapshot = snapshot;
-		else if (!IsolationUsesXactSnapshot())
-			return false;
-	}
-	return true;
+	return c->valid && snapshot->snapshot_type == SNAPSHOT_MVCC &&
+		c->xmin == snapshot->xmin && c->xmax == snapshot->xmax &&
+		c->curcid == snapshot->curcid && c->xcnt == snapshot->xcnt &&
+		c->subxcnt == snapshot->subxcnt && c->suboverflowed == snapshot->suboverflowed &&
+		c->takenDuringRecovery == snapshot->takenDuringRecovery &&
+		c->lxid == MyProc->lxid && c->subxid == GetCurrentSubTransactionId() &&
+		(snapshot->xcnt == 0 ||
+		 memcmp(c->xids, snapshot->xip, sizeof(TransactionId) * snapshot->xcnt) == 0) &&
+		(snapshot->subxcnt <= 0 ||
+		 memcmp(c->xids + snapshot->xcnt, snapshot->subxip,
+				sizeof(TransactionId) * snapshot->subxcnt) == 0);
 }
 
-static bool
-SnapshotKeyEquals(const SnapshotKey *a, const SnapshotKey *b)
+static void
+ConfirmSnapshot(ConfirmedSnapshot *c, Snapshot snapshot, MemoryContext cxt)
 {
-	return a->lxid == b->lxid && a->xmin == b->xmin && a->xmax == b->xmax &&
-		a->curcid == b->curcid && a->completion == b->completion &&
-		a->snapshot == b->snapshot;
+	int			n = snapshot->xcnt + Max(snapshot->subxcnt, 0);
+
+	c->valid = snapshot->snapshot_type == SNAPSHOT_MVCC;
+	if (!c->valid)
+		return;
+	if (n > c->xids_cap)
+	{
+		if (c->xids != NULL)
+			pfree(c->xids);
+		c->xids = MemoryContextAlloc(cxt, sizeof(TransactionId) * n);
+		c->xids_cap = n;
+	}
+	c->lxid = MyProc->lxid;
+	c->subxid = GetCurrentSubTransactionId();
+	c->xmin = snapshot->xmin;
+	c->xmax = snapshot->xmax;
+	c->curcid = snapshot->curcid;
+	c->suboverflowed = snapshot->suboverflowed;
+	c->takenDuringRecovery = snapshot->takenDuringRecovery;
+	c->xcnt = snapshot->xcnt;
+	c->subxcnt = snapshot->subxcnt;
+	if (snapshot->xcnt > 0)
+		memcpy(c->xids, snapshot->xip, sizeof(TransactionId) * snapshot->xcnt);
+	if (snapshot->subxcnt > 0)
+		memcpy(c->xids + snapshot->xcnt, snapshot->subxip,
+			   sizeof(TransactionId) * snapshot->subxcnt);
 }
 
 static void
@@ -176,13 +196,12 @@ BuildEntry(const uint8 *bytes, size_t len, const char *name, MemoryContext paren
 }
 
 /*
- * The entry of a named model's version deployed under the active
- * snapshot, after checking that the current role may predict with it;
- * decodes it when the backend has not yet.  key: the active snapshot's,
- * or NULL when it cannot be compared.
+ * The entry of a named model's version deployed under snapshot, after
+ * checking that the current role may predict with it; decodes it when the
+ * backend has not yet.
  */
 static PredictEntry *
-NamedEntry(const char *name, const SnapshotKey *key)
+NamedEntry(const char *name, Snapshot snapshot)
 {
 	PredictEntry **link;
 	PredictEntry *e;
@@ -195,8 +214,7 @@ NamedEntry(const char *name, const SnapshotKey *key)
 		if (strcmp((*link)->name, name) == 0)
 			break;
 	e = *link;
-	if (!registry_find_deployed(name, ActiveSnapshotSet() ? GetActiveSnapshot() :
-								GetTransactionSnapshot(), e != NULL ? &e->row : NULL, &found))
+	if (!registry_find_deployed(name, snapshot, e != NULL ? &e->row : NULL, &found))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("model \"%s\" does not exist or has no deployed version", name),
@@ -237,9 +255,7 @@ NamedEntry(const char *name, const SnapshotKey *key)
 	}
 	e->allowed_role = role;
 	e->allowed_generation = generation;
-	e->confirmed = key != NULL;
-	if (key != NULL)
-		e->confirmed_under = *key;
+	ConfirmSnapshot(&e->confirmed, snapshot, e->cxt);
 	return e;
 }
 
@@ -268,17 +284,16 @@ EntryByName(FunctionCallInfo fcinfo)
 	text	   *name = PG_GETARG_TEXT_PP(0);
 	CallCache  *cc = GetCallCache(fcinfo);
 	int			len = VARSIZE_ANY_EXHDR(name);
-	SnapshotKey key;
-	bool		keyed = ActiveSnapshotKey(&key);
+	Snapshot	snapshot = ActiveSnapshotSet() ? GetActiveSnapshot() : GetTransactionSnapshot();
 	PredictEntry *e = cc->entry;
 
-	if (e != NULL && keyed && cc->generation == entries_generation &&
+	if (e != NULL && cc->generation == entries_generation &&
 		cc->name_len == len && memcmp(cc->name, VARDATA_ANY(name), len) == 0 &&
-		e->confirmed && SnapshotKeyEquals(&e->confirmed_under, &key) &&
+		SnapshotMatches(&e->confirmed, snapshot) &&
 		e->allowed_role == GetUserId() &&
 		e->allowed_generation == registry_privileges_generation())
 		return e;
-	e = NamedEntry(text_to_cstring(name), keyed ? &key : NULL);
+	e = NamedEntry(text_to_cstring(name), snapshot);
 	cc->entry = e;
 	cc->generation = entries_generation;
 	if (cc->name_len != len || cc->name == NULL || memcmp(cc->name, VARDATA_ANY(name), len) != 0)

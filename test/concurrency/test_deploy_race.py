@@ -1,4 +1,4 @@
-"""Predictions by name while another session keeps deploying: every
+"""Predictions by name while another session deploys: every
 prediction comes from the version that its own statement's snapshot
 deploys, and no call fails.
 
@@ -110,3 +110,34 @@ def test_predictions_follow_the_statements_snapshot(database, protocol):
     assert deploys[0] > 100
     assert processed > 1000
     assert mismatches == []
+
+
+PREDICT_ONE = """
+SELECT segment.segment_predict('race', c),
+       (SELECT m.version FROM segment.models m WHERE m.name = 'race' AND m.deployed)
+FROM race_customers c WHERE c.customer_id = 1
+"""
+KMEANS_LABELS, TIER_LABELS = {"0", "1", "2"}, {"low", "medium", "high"}
+
+
+@pytest.mark.parametrize("isolation", ["READ COMMITTED", "REPEATABLE READ"])
+def test_a_transaction_predicts_with_the_version_each_statement_sees(database, isolation):
+    """Another session deploys between two statements of one transaction:
+    under READ COMMITTED the second statement sees and uses the new
+    version, under REPEATABLE READ both use the version of the
+    transaction's snapshot (no race: the deploy commits in between)."""
+    with psycopg.connect(dbname=database, autocommit=True) as reader, \
+            psycopg.connect(dbname=database, autocommit=True) as deployer:
+        deployer.execute("SELECT segment.deploy('race', 1)")
+        reader.execute(f"BEGIN ISOLATION LEVEL {isolation}")
+        first = reader.execute(PREDICT_ONE).fetchone()
+        deployer.execute("SELECT segment.deploy('race', 2)")
+        second = reader.execute(PREDICT_ONE).fetchone()
+        reader.execute("COMMIT")
+        third = reader.execute(PREDICT_ONE).fetchone()
+    assert first[1] == 1 and first[0] in KMEANS_LABELS
+    if isolation == "READ COMMITTED":
+        assert second[1] == 2 and second[0] in TIER_LABELS
+    else:
+        assert second[1] == 1 and second[0] in KMEANS_LABELS
+    assert third[1] == 2 and third[0] in TIER_LABELS

@@ -1,14 +1,14 @@
 -- The demo's pipeline, run by scripts/demo.sh against its own cluster.
 \pset footer off
 CREATE EXTENSION IF NOT EXISTS segment;
-SET search_path = public, segment;
+SET search_path = segment, public;
 
 \echo
 \echo '== 1. Sample customers: 10,000 rows =='
 SET client_min_messages = warning;
 DROP TABLE IF EXISTS customers CASCADE;
 RESET client_min_messages;
-CREATE TABLE customers AS SELECT * FROM simulate_customers(10000, 42);
+CREATE TABLE public.customers AS SELECT * FROM simulate_customers(10000, 42);
 ALTER TABLE customers ADD PRIMARY KEY (customer_id);
 -- a text column and some gaps, as real customer tables have
 ALTER TABLE customers ADD COLUMN region text;
@@ -28,7 +28,7 @@ SELECT customer_segment AS segment,
 FROM customers GROUP BY customer_segment ORDER BY customer_segment;
 
 \echo '== 3. Preprocessing fitted on a training split (80%): impute, one-hot, scale =='
-CREATE OR REPLACE VIEW customers_train AS SELECT * FROM customers WHERE customer_id % 5 <> 0;
+CREATE OR REPLACE VIEW public.customers_train AS SELECT * FROM customers WHERE customer_id % 5 <> 0;
 SELECT save_model('customer_features',
                   preprocess_fit('customers_train',
                                  '{monthly_spending,engagement_score,tenure,complaint_count,purchase_frequency,discount_usage,region}'),
@@ -95,7 +95,7 @@ SET client_min_messages = warning;
 DROP TABLE IF EXISTS customers_train_balanced;
 RESET client_min_messages;
 SELECT class AS segment, rows_before, rows_after
-FROM smote_table('customers_train', 'customer_segment', 'customers_train_balanced',
+FROM smote_table('customers_train', 'customer_segment', 'public.customers_train_balanced',
                  features => '{monthly_spending,engagement_score,complaint_count,purchase_frequency,discount_usage}');
 
 \echo '== 11. Model registry =='

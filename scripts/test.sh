@@ -2,7 +2,8 @@
 # Runs every test suite of segment against a throwaway PostgreSQL 15:
 # core unit tests (TAP), the model-decoder fuzzer (bounded), pg_regress
 # (plain and with force_parallel_mode), pgTAP via pg_prove, the upgrade
-# from the last release, and the reference-parity tests against
+# from the last release, predictions under concurrent deploys (pgbench,
+# bounded) and the reference-parity tests against
 # scikit-learn and imbalanced-learn.  Exits non-zero when any
 # suite fails; the cluster is stopped whatever happens.
 set -uo pipefail
@@ -29,6 +30,8 @@ run_suite "pg_regress (force_parallel_mode=regress)" bash -c \
 run_suite "pgTAP" bash -c 'psql -X -q -c "DROP DATABASE IF EXISTS segment_tap" -c "CREATE DATABASE segment_tap" >/dev/null &&
   PGDATABASE=segment_tap pg_prove --ext .sql -v test/pgtap/'
 run_suite "upgrade from 0.1.0" /usr/bin/python3 -m pytest -q -p no:cacheprovider test/upgrade
+run_suite "predictions under concurrent deploys (pgbench)" \
+  /usr/bin/python3 -m pytest -q -s -p no:cacheprovider test/concurrency
 run_suite "reference parity (scikit-learn)" /usr/bin/python3 -m pytest -q -p no:cacheprovider test/parity
 
 if [ ${#failed[@]} -gt 0 ]; then

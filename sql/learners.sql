@@ -109,7 +109,7 @@ FROM models m WHERE m.name = 'spend_pk';
 SELECT segment_train('spend_key', 'spend', 'next_spend', exclude => '{id}', hidden => '{8}',
 					 epochs => 2, key => '{tenure, region}')->'rows' AS rows;
 SELECT spec->'split'->>'key_source' AS key_source, spec->'split'->'key' AS key,
-	   spec->'key' AS stored_argument
+	   spec->'arguments'->'key' AS stored_argument
 FROM models m WHERE m.name = 'spend_key';
 SELECT split_part('spend_key', s) AS part, count(DISTINCT (tenure, region)) AS keys
 FROM spend s GROUP BY 1 ORDER BY 1;

@@ -50,6 +50,15 @@ SELECT drop_model('segments');
 SELECT segment_predict('segments', ARRAY[0.0, 0.0]);
 ROLLBACK;
 SELECT segment_predict('segments', ARRAY[0.0, 0.0]);
+-- a deploy rolled back to a savepoint: the same snapshot contents, but the
+-- next prediction no longer sees it
+BEGIN;
+SAVEPOINT before_deploy;
+SELECT deploy('segments', 2);
+SELECT count(DISTINCT segment_predict('segments', c)) AS clusters FROM customers c;
+ROLLBACK TO SAVEPOINT before_deploy;
+SELECT count(DISTINCT segment_predict('segments', c)) AS clusters FROM customers c;
+COMMIT;
 
 -- bad input
 SELECT segment_predict('no_such_model', c) FROM customers c WHERE id = 1;

@@ -11,7 +11,8 @@ SELECT save_model('spend', a) FROM fits;
 SELECT save_model('spend', b, '{"note": "second"}', '{"rows": 5}', deploy => false) FROM fits;
 SELECT save_model('spend', a, deploy => true) FROM fits;
 SELECT save_model('other', b) FROM fits;
-SELECT name, version, kind, deployed, spec, metrics, created_by = current_user AS mine
+SELECT name, version, kind, deployed, spec, metrics, created_by = current_user AS mine,
+	   owner = current_user::text::regrole AS owned
 FROM models ORDER BY name, version;
 
 -- exactly one deployed version per name
@@ -41,7 +42,13 @@ SELECT count(*) FROM models;
 SELECT save_model('bad', '\xdeadbeef');
 SELECT save_model(NULL, a) FROM fits;
 SELECT save_model('', a) FROM fits;
-INSERT INTO models (name, version, kind, model) SELECT 'bad', 1, 'kmeans', a FROM fits;
+-- (a superuser's direct INSERT still meets the table's checks)
+INSERT INTO models (name, version, kind, model, owner) SELECT 'bad', 1, 'kmeans', a, current_user::text::regrole FROM fits;
+-- deploy => NULL is neither true nor false
+SELECT save_model('bad', a, deploy => NULL) FROM fits;
+SELECT deploy('spend', NULL);
+SELECT deploy('nope', 0);
+SELECT model(NULL);
 SELECT count(*) FROM models;
 
 -- the registry is part of what pg_dump saves

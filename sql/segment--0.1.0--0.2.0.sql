@@ -6,6 +6,155 @@
 \echo Use "ALTER EXTENSION segment UPDATE TO '0.2.0'" to load this file. \quit
 
 ------------------------------------------------------------------------
+-- Registry: owners, grants to predict, row level security, and every
+-- registry function in C (src/registry.c); segment_train's stored specs
+-- name its arguments.
+------------------------------------------------------------------------
+
+-- A model name belongs to the role that saved its first version (the
+-- creator of a version 1 that no longer exists as a role: the registry's
+-- owner).
+ALTER TABLE segment.models ADD COLUMN owner regrole;
+UPDATE segment.models m
+SET owner = coalesce(
+		(SELECT pg_catalog.to_regrole(pg_catalog.quote_ident(f.created_by::pg_catalog.text))
+		 FROM segment.models f
+		 WHERE f.name OPERATOR(pg_catalog.=) m.name
+		 ORDER BY f.version LIMIT 1),
+		(SELECT c.relowner::pg_catalog.regrole FROM pg_catalog.pg_class c
+		 WHERE c.oid OPERATOR(pg_catalog.=) 'segment.models'::pg_catalog.regclass));
+ALTER TABLE segment.models ALTER COLUMN owner SET NOT NULL;
+COMMENT ON TABLE segment.models IS
+	'model registry: every version of every named model; at most one deployed version per name; written only through segment''s functions';
+
+-- 0.1.0 let the roles it was granted to write segment.models directly (and
+-- so forge created_by, edit specs or deploy other roles' models).  Now
+-- only the registry's functions write it: those privileges go, with a
+-- NOTICE per role.  A role that could read it keeps predicting by name
+-- with every model (a grant of segment.grant_predict), without the bytes.
+CREATE TABLE segment.model_grants (
+	name		text NOT NULL,
+	grantee		regrole NOT NULL,
+	granted_by	name NOT NULL,
+	granted		timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (name, grantee)
+);
+DO $$
+DECLARE
+	r record;
+BEGIN
+	FOR r IN
+		SELECT g.grantee, pg_catalog.bool_or(g.reader) AS reader
+		FROM (SELECT a.grantee, a.privilege_type OPERATOR(pg_catalog.=) 'SELECT' AS reader
+			  FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a
+			  WHERE c.oid OPERATOR(pg_catalog.=) 'segment.models'::pg_catalog.regclass
+				AND a.grantee OPERATOR(pg_catalog.<>) c.relowner
+			  UNION ALL
+			  SELECT a.grantee, false
+			  FROM pg_catalog.pg_attribute t, pg_catalog.aclexplode(t.attacl) a
+			  WHERE t.attrelid OPERATOR(pg_catalog.=) 'segment.models'::pg_catalog.regclass) g
+		GROUP BY g.grantee
+	LOOP
+		IF r.reader THEN
+			INSERT INTO segment.model_grants (name, grantee, granted_by)
+			SELECT DISTINCT m.name, r.grantee::pg_catalog.regrole, CURRENT_USER
+			FROM segment.models m
+			WHERE m.owner::pg_catalog.oid OPERATOR(pg_catalog.<>) r.grantee
+			ON CONFLICT DO NOTHING;
+		END IF;
+		IF r.grantee OPERATOR(pg_catalog.=) 0 THEN
+			EXECUTE 'REVOKE ALL ON segment.models FROM PUBLIC CASCADE';
+		ELSE
+			EXECUTE pg_catalog.format('REVOKE ALL ON segment.models FROM %I CASCADE',
+									  pg_catalog.pg_get_userbyid(r.grantee));
+		END IF;
+		RAISE NOTICE 'segment 0.2.0: % no longer has privileges on segment.models%',
+			CASE WHEN r.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'
+				 ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(r.grantee)) END,
+			CASE WHEN r.reader THEN '; it may predict by name with every model (segment.grant_predict)'
+				 ELSE '' END;
+	END LOOP;
+END
+$$;
+
+ALTER TABLE segment.models ENABLE ROW LEVEL SECURITY;
+CREATE POLICY models_of_owner_members ON segment.models FOR SELECT
+	USING (pg_catalog.pg_has_role(owner, 'USAGE'));
+GRANT SELECT ON segment.models TO PUBLIC;
+
+-- 0.1.0's specs kept segment_train's arguments in two levels; 0.2.0 keeps
+-- every one under its name in "arguments", for segment.retrain.
+UPDATE segment.models
+SET spec = pg_catalog.jsonb_build_object('function', 'segment_train', 'arguments',
+		(spec OPERATOR(pg_catalog.-) 'arguments'::pg_catalog.text)
+		OPERATOR(pg_catalog.||) (spec OPERATOR(pg_catalog.->) 'arguments'::pg_catalog.text))
+WHERE kind OPERATOR(pg_catalog.=) 'classifier'
+  AND spec OPERATOR(pg_catalog.?) 'arguments' AND spec OPERATOR(pg_catalog.?) 'relation'
+  AND NOT spec OPERATOR(pg_catalog.?) 'function';
+
+COMMENT ON TABLE segment.model_grants IS
+	'roles allowed to predict with a named model (segment.grant_predict); grantee ''-'' is PUBLIC';
+ALTER TABLE segment.model_grants ENABLE ROW LEVEL SECURITY;
+CREATE POLICY model_grants_of_owner_members_and_grantees ON segment.model_grants FOR SELECT
+	USING (EXISTS (SELECT 1 FROM segment.models m WHERE m.name OPERATOR(pg_catalog.=) model_grants.name)
+		   OR grantee::pg_catalog.oid OPERATOR(pg_catalog.=) 0::pg_catalog.oid
+		   OR pg_catalog.pg_has_role(grantee, 'USAGE'));
+GRANT SELECT ON segment.model_grants TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('segment.model_grants', '');
+CREATE TRIGGER model_grants_changed
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON segment.model_grants
+	FOR EACH STATEMENT EXECUTE FUNCTION segment.models_changed();
+
+CREATE OR REPLACE FUNCTION segment.save_model(name text, model bytea,
+											  spec jsonb DEFAULT '{}', metrics jsonb DEFAULT '{}',
+											  deploy boolean DEFAULT true)
+RETURNS integer
+	AS 'MODULE_PATHNAME', 'segment_save_model'
+	LANGUAGE C VOLATILE;
+
+CREATE OR REPLACE FUNCTION segment.deploy(name text, version integer) RETURNS void
+	AS 'MODULE_PATHNAME', 'segment_deploy'
+	LANGUAGE C VOLATILE;
+
+CREATE OR REPLACE FUNCTION segment.drop_model(name text, version integer DEFAULT NULL)
+RETURNS integer
+	AS 'MODULE_PATHNAME', 'segment_drop_model'
+	LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION segment.drop_model(text, integer) IS
+	'drops one version of a model, or every version (and its grants) when version is null; returns how many';
+
+CREATE OR REPLACE FUNCTION segment.model(name text, version integer DEFAULT NULL) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'segment_model'
+	LANGUAGE C STABLE;
+
+CREATE FUNCTION segment.grant_predict(name text, role text) RETURNS void
+	AS 'MODULE_PATHNAME', 'segment_grant_predict'
+	LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION segment.grant_predict(text, text) IS
+	'lets a role (or PUBLIC) predict with the deployed version of a model by name, without reading the model';
+
+CREATE FUNCTION segment.revoke_predict(name text, role text) RETURNS void
+	AS 'MODULE_PATHNAME', 'segment_revoke_predict'
+	LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION segment.revoke_predict(text, text) IS
+	'withdraws what segment.grant_predict gave';
+
+CREATE FUNCTION segment.set_model_owner(name text, role text) RETURNS void
+	AS 'MODULE_PATHNAME', 'segment_set_model_owner'
+	LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION segment.set_model_owner(text, text) IS
+	'gives every version of a model to another role';
+
+CREATE OR REPLACE FUNCTION segment.retrain(name text, deploy text DEFAULT NULL) RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'segment_retrain'
+	LANGUAGE C VOLATILE;
+
+CREATE OR REPLACE FUNCTION segment.model_metrics(name text, version integer DEFAULT NULL)
+RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'segment_model_metrics'
+	LANGUAGE C STABLE;
+
+------------------------------------------------------------------------
 -- Learners: segment_train gains model, task and params (its MLP
 -- arguments default to NULL, the learner's own defaults); regressors
 ------------------------------------------------------------------------
@@ -36,72 +185,8 @@ COMMENT ON FUNCTION segment.segment_train(text, regclass, text, text[], text[], 
 	integer, integer, text, integer, text, text, jsonb, text[]) IS
 	'trains a classifier or regressor (split, preprocessing and balancing on the train part, early stopping, optional search), registers it as the next version of name and returns the report';
 
-CREATE OR REPLACE FUNCTION segment.retrain(name text, deploy text DEFAULT NULL) RETURNS jsonb
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	s jsonb;
-	a jsonb;
-BEGIN
-	SELECT m.spec INTO s FROM segment.models m
-		WHERE m.name OPERATOR(pg_catalog.=) retrain.name
-		  AND m.kind OPERATOR(pg_catalog.=) ANY (ARRAY['classifier', 'regressor'])
-		  AND m.spec OPERATOR(pg_catalog.?) 'arguments'
-		ORDER BY m.version DESC LIMIT 1;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'model "%" has no version trained by segment_train', name
-			USING ERRCODE = 'undefined_object';
-	END IF;
-	a := s OPERATOR(pg_catalog.->) 'arguments';
-	RETURN segment.segment_train(
-		name, (s OPERATOR(pg_catalog.->>) 'relation')::regclass,
-		s OPERATOR(pg_catalog.->>) 'label',
-		features => ARRAY(SELECT pg_catalog.jsonb_array_elements_text(s OPERATOR(pg_catalog.->) 'features')),
-		model => coalesce(a OPERATOR(pg_catalog.->>) 'model', 'mlp'),
-		task => coalesce(a OPERATOR(pg_catalog.->>) 'task', 'auto'),
-		-- 0.1.0 kept the MLP's settings beside balance in arguments
-		params => coalesce(a OPERATOR(pg_catalog.->) 'params', a OPERATOR(pg_catalog.-) 'balance'),
-		balance => a OPERATOR(pg_catalog.->>) 'balance',
-		test_size => (s OPERATOR(pg_catalog.->>) 'test_size')::float8,
-		validation_size => (s OPERATOR(pg_catalog.->>) 'validation_size')::float8,
-		search => CASE WHEN pg_catalog.jsonb_typeof(s OPERATOR(pg_catalog.->) 'search')
-							OPERATOR(pg_catalog.=) 'object'
-					   THEN s OPERATOR(pg_catalog.->) 'search' END,
-		trials => (s OPERATOR(pg_catalog.->>) 'trials')::integer,
-		seed => (s OPERATOR(pg_catalog.->>) 'seed')::integer,
-		deploy => coalesce(retrain.deploy, s OPERATOR(pg_catalog.->>) 'deploy'),
-		split_seed => (s OPERATOR(pg_catalog.->>) 'split_seed')::integer,
-		key => CASE WHEN pg_catalog.jsonb_typeof(s OPERATOR(pg_catalog.->) 'key')
-						 OPERATOR(pg_catalog.=) 'array'
-					THEN ARRAY(SELECT pg_catalog.jsonb_array_elements_text(s OPERATOR(pg_catalog.->) 'key'))
-			   END);
-END
-$$;
 COMMENT ON FUNCTION segment.retrain(text, text) IS
 	'trains a new version of a classifier or regressor with the stored arguments of its latest version (for nightly jobs)';
-
-CREATE OR REPLACE FUNCTION segment.model_metrics(name text, version integer DEFAULT NULL) RETURNS jsonb
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	result jsonb;
-BEGIN
-	-- segment.model() raises the errors for unknown names and versions
-	PERFORM segment.model(name, version);
-	SELECT m.metrics INTO result FROM segment.models m
-		WHERE m.name = model_metrics.name
-		  AND (CASE WHEN model_metrics.version IS NULL THEN m.deployed
-					ELSE m.version = model_metrics.version END);
-	IF NOT (result ? 'classes' OR result ? 'task') THEN
-		RAISE EXCEPTION 'model "%" has no test metrics', name
-			USING ERRCODE = 'wrong_object_type',
-				  HINT = 'Only models trained by segment_train have them.';
-	END IF;
-	RETURN result;
-END
-$$;
 COMMENT ON FUNCTION segment.model_metrics(text, integer) IS
 	'the test-split metrics stored with a classifier or regressor version';
 

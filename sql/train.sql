@@ -18,7 +18,8 @@ SELECT r->'version' AS version, r->'deployed' AS deployed, r->'rows' AS rows,
 	   jsonb_array_length(r->'trials') AS trials,
 	   r->'hyperparameters' AS hyperparameters
 FROM r1;
-SELECT kind, deployed, spec->'features' AS features, spec->'arguments'->>'balance' AS balance
+SELECT kind, deployed, spec->>'function' AS function, spec->'arguments'->'features' AS features,
+	   spec->'arguments'->>'balance' AS balance
 FROM models WHERE name = 'value';
 
 -- the stored test metrics as relations

@@ -42,6 +42,10 @@ extern ArrayType *segment_build_float8_array(const double *values, int n);
 /* ERROR "<name> must not be null" when argument arg of a non-strict function is NULL. */
 extern void segment_require_arg(FunctionCallInfo fcinfo, int arg, const char *name);
 
+/* pg_search_path.c: SQL the extension builds runs under pg_catalog, pg_temp */
+extern int	segment_pin_search_path(void);
+extern void segment_restore_search_path(int nestlevel);
+
 /* sql_scaler.c */
 struct SegScaler;
 extern struct SegScaler *segment_decode_scaler(bytea *model);

@@ -30,7 +30,6 @@
 #include "access/relation.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
-#include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
@@ -39,6 +38,7 @@
 #include "utils/builtins.h"
 #include "utils/float.h"
 #include "utils/json.h"
+#include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -46,6 +46,7 @@
 #include "cluster_metrics.h"
 #include "dataset.h"
 #include "pg_core.h"
+#include "registry.h"
 #include "sql_kmeans.h"
 
 PG_FUNCTION_INFO_V1(kmeans_fit_table);
@@ -406,28 +407,14 @@ MetricsJson(const KFitRun *runs, int n_k, int chosen, const char *rule, int elbo
 	return buf.data;
 }
 
-/* Registers the model through segment.save_model(); returns the version. */
+/* Registers the model as the next version of name; returns the version. */
 static int
 SaveModel(text *name, bytea *model, const char *spec, const char *metrics)
 {
-	Oid			types[4] = {TEXTOID, BYTEAOID, JSONBOID, JSONBOID};
-	Datum		values[4];
-	bool		isnull;
-	int			version;
-
-	values[0] = PointerGetDatum(name);
-	values[1] = PointerGetDatum(model);
-	values[2] = DirectFunctionCall1(jsonb_in, CStringGetDatum(spec));
-	values[3] = DirectFunctionCall1(jsonb_in, CStringGetDatum(metrics));
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("SELECT segment.save_model($1, $2, $3, $4)", 4, types, values,
-							  NULL, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "segment.save_model did not return a version");
-	version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
-										  &isnull));
-	SPI_finish();
-	return version;
+	return registry_save(text_to_cstring(name), model,
+						 DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(spec))),
+						 DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(metrics))),
+						 true);
 }
 
 /*
@@ -477,6 +464,8 @@ kmeans_fit_table(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("model name must not be empty")));
+	/* before the work: may the caller add a version to this name? */
+	registry_check_change(text_to_cstring(name));
 	req.relid = PG_GETARG_OID(1);
 	relname = get_rel_name(req.relid);
 	if (relname == NULL)

@@ -81,6 +81,5 @@ extern SegPreprocessor *kmeans_fit_streaming(const KFitRequest *req, KFitRun *ru
 
 /* sql_kmeans_report.c */
 extern KMeansModel *segment_decode_kmeans(bytea *model);
-extern bytea *segment_deployed_model(const char *name);
 
 #endif							/* SEGMENT_SQL_KMEANS_H */

@@ -19,7 +19,6 @@
 #include <math.h>
 
 #include "catalog/pg_type.h"
-#include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -32,6 +31,7 @@
 
 #include "dataset.h"
 #include "pg_core.h"
+#include "registry.h"
 #include "sql_kmeans.h"
 
 PG_FUNCTION_INFO_V1(kmeans_centroids);
@@ -54,37 +54,12 @@ segment_decode_kmeans(bytea *model)
 	return m;
 }
 
-/* The deployed version of a named model, read with segment.model(). */
-bytea *
-segment_deployed_model(const char *name)
-{
-	Oid			types[1] = {TEXTOID};
-	Datum		values[1];
-	bool		isnull;
-	bytea	   *result;
-	MemoryContext caller = CurrentMemoryContext;
-	MemoryContext old;
-
-	values[0] = CStringGetTextDatum(name);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("SELECT segment.model($1)", 1, types, values, NULL, true, 1) !=
-		SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "segment.model did not return a model");
-	/* copy out of SPI's memory, which SPI_finish releases */
-	old = MemoryContextSwitchTo(caller);
-	result = DatumGetByteaPCopy(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
-											  &isnull));
-	MemoryContextSwitchTo(old);
-	SPI_finish();
-	return result;
-}
-
 static KMeansModel *
 ModelArgument(FunctionCallInfo fcinfo)
 {
 	if (get_fn_expr_argtype(fcinfo->flinfo, 0) == TEXTOID)
-		return segment_decode_kmeans(segment_deployed_model(text_to_cstring(PG_GETARG_TEXT_PP(0))));
+		return segment_decode_kmeans(registry_model(text_to_cstring(PG_GETARG_TEXT_PP(0)), 0,
+													 REGISTRY_READ));
 	return segment_decode_kmeans(PG_GETARG_BYTEA_PP(0));
 }
 
@@ -197,7 +172,8 @@ kmeans_profile(PG_FUNCTION_ARGS)
 	char		msg[SEG_ERRMSG_LEN];
 
 	InitMaterializedSRF(fcinfo, 0);
-	m = segment_decode_kmeans(segment_deployed_model(name));
+	/* a grant to predict suffices: the result describes the caller's relation */
+	m = segment_decode_kmeans(registry_model(name, 0, REGISTRY_PREDICT));
 	p = m->prep;
 	if (p == NULL)
 		ereport(ERROR,

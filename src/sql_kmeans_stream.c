@@ -77,6 +77,7 @@ QueryValue(const char *sql, int nargs, Oid *types, Datum *values, bool *isnull, 
 	MemoryContext caller = CurrentMemoryContext;
 	MemoryContext old;
 	Datum		result;
+	int			search_path = segment_pin_search_path();
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -89,6 +90,7 @@ QueryValue(const char *sql, int nargs, Oid *types, Datum *values, bool *isnull, 
 		result = datumCopy(result, byval, typlen);
 	MemoryContextSwitchTo(old);
 	SPI_finish();
+	segment_restore_search_path(search_path);
 	return result;
 }
 
@@ -101,6 +103,7 @@ QueryTwoValues(const char *sql, Datum *first, Datum *second, bool *second_isnull
 	bool		isnull;
 	Datum		a;
 	Datum		b;
+	int			search_path = segment_pin_search_path();
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -113,6 +116,7 @@ QueryTwoValues(const char *sql, Datum *first, Datum *second, bool *second_isnull
 	*second = *second_isnull ? (Datum) 0 : datumCopy(b, false, -1);
 	MemoryContextSwitchTo(old);
 	SPI_finish();
+	segment_restore_search_path(search_path);
 }
 
 /*
@@ -236,9 +240,11 @@ StreamSample(const KFitRequest *req, const StreamSource *src, int64 n_rows, int 
 	double	   *x;
 	int			m = 0;
 	MemoryContext caller = CurrentMemoryContext;
+	int			search_path;
 
 	sql = psprintf("SELECT %s FROM %s TABLESAMPLE BERNOULLI (%s) REPEATABLE (%d)",
 				   src->features, src->relation, float8out_internal(percent), req->seed);
+	search_path = segment_pin_search_path();
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	if (SPI_execute(sql, true, 0) != SPI_OK_SELECT)
@@ -256,6 +262,7 @@ StreamSample(const KFitRequest *req, const StreamSource *src, int64 n_rows, int 
 		memcpy(x + (size_t) m++ * req->d, v, sizeof(double) * req->d);
 	}
 	SPI_finish();
+	segment_restore_search_path(search_path);
 	*m_out = m;
 	return x;
 }

@@ -5,11 +5,21 @@
  *	  every model kind that predicts, through SegPredictor.
  *
  * By name, the deployed version is decoded once per backend and kept in
- * a small cache.  A statement-level trigger on segment.models sends a
- * relcache invalidation for the table whenever the registry changes; our
- * relcache callback marks the cache stale, and the next call re-reads the
- * registry.  In between, a call costs a name comparison (the function's
- * fn_extra remembers the entry of the last name and the cache generation),
+ * a small cache, which must answer exactly what an uncached call would:
+ *
+ * - the version: once per snapshot (a statement's), the registry's index
+ *   of deployed versions is probed under the active snapshot, and the
+ *   model is decoded again when the row found is not the one it was
+ *   decoded from (its tid and xmin differ).  Invalidation messages alone
+ *   cannot give that: a transaction's commit becomes visible to new
+ *   snapshots before its invalidations are sent.
+ * - the privileges: the check that the current role may predict with the
+ *   model is remembered for that role and until roles, memberships or
+ *   grants change (registry.c counts those changes), and redone after
+ *   SET ROLE, by the same function that refuses an uncached call.
+ *
+ * Repeated calls under one snapshot cost a name comparison and a few
+ * integer comparisons (fn_extra remembers the entry of the last name),
  * the row encoding and one pass over the centroids or network, with no
  * palloc and no SPI except for the result value itself.
  *
@@ -22,26 +32,24 @@
 
 #include <math.h>
 
-#include "access/htup_details.h"
-#include "catalog/namespace.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
-#include "commands/trigger.h"
-#include "executor/spi.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
-#include "utils/inval.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
-#include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/rel.h"
+#include "utils/snapmgr.h"
 
 #include "model.h"
 #include "pg_core.h"
 #include "predictor.h"
 #include "record_encoder.h"
+#include "registry.h"
 
 PG_FUNCTION_INFO_V1(segment_predict_name_row);
 PG_FUNCTION_INFO_V1(segment_predict_name_features);
@@ -52,7 +60,35 @@ PG_FUNCTION_INFO_V1(segment_predict_value_name_row);
 PG_FUNCTION_INFO_V1(segment_predict_value_name_features);
 PG_FUNCTION_INFO_V1(segment_predict_value_bytes_row);
 PG_FUNCTION_INFO_V1(segment_predict_value_bytes_features);
-PG_FUNCTION_INFO_V1(segment_models_changed);
+
+/* most named models a backend keeps decoded */
+#define MAX_NAMED_ENTRIES 32
+
+/*
+ * The snapshot under which an entry's row was last found deployed.  What
+ * a snapshot shows is fixed by its contents (xmin, xmax, the transactions
+ * in progress, the command id) and, for this backend's own changes, by its
+ * transaction and subtransaction (rows of a subtransaction rolled back
+ * vanish under the same contents).  So the contents are copied and
+ * compared: a few integers and the in-progress lists, usually empty or
+ * short.  snapXactCompletionCount cannot stand in for them: the active
+ * snapshot is a copy, and copies have none.
+ */
+typedef struct ConfirmedSnapshot
+{
+	bool		valid;
+	LocalTransactionId lxid;
+	SubTransactionId subxid;
+	TransactionId xmin;
+	TransactionId xmax;
+	CommandId	curcid;
+	bool		suboverflowed;
+	bool		takenDuringRecovery;
+	uint32		xcnt;
+	int32		subxcnt;
+	TransactionId *xids;		/* xip, then subxip */
+	int			xids_cap;
+} ConfirmedSnapshot;
 
 /* A decoded model with its encoder and buffers, in a context of its own. */
 typedef struct PredictEntry
@@ -60,19 +96,22 @@ typedef struct PredictEntry
 	struct PredictEntry *next;
 	MemoryContext cxt;
 	char	   *name;			/* NULL for a model given as bytes */
-	int			version;
+	RegistryDeployed row;		/* the registry row it was decoded from */
 	SegPredictor pred;
 	RecordEncoder *encoder;		/* NULL when the model takes encoded features */
 	double	   *scores;
 	double	   *scratch;
+	ConfirmedSnapshot confirmed;
+	/* the role last allowed to predict with it, and when */
+	Oid			allowed_role;
+	uint64		allowed_generation;
 } PredictEntry;
 
-/* the backend's cache of named models */
+/* the backend's cache of named models, most recently loaded first */
 static PredictEntry *named_entries = NULL;
-static bool cache_stale = false;
-static uint64 cache_generation = 1;
-static Oid	models_relid = InvalidOid;
-static bool callback_registered = false;
+
+/* bumped whenever an entry is freed, so that no call site keeps a pointer to it */
+static uint64 entries_generation = 1;
 
 /* What one call site (fn_extra) remembers. */
 typedef struct CallCache
@@ -84,53 +123,64 @@ typedef struct CallCache
 	MemoryContext cxt;
 } CallCache;
 
-static Oid
-ModelsRelid(void)
+/* Whether snapshot shows what the one confirmed did. */
+static bool
+SnapshotMatches(const ConfirmedSnapshot *c, Snapshot snapshot)
 {
-	Oid			nsp = get_namespace_oid("segment", true);
-
-	return OidIsValid(nsp) ? get_relname_relid("models", nsp) : InvalidOid;
+	return c->valid && snapshot->snapshot_type == SNAPSHOT_MVCC &&
+		c->xmin == snapshot->xmin && c->xmax == snapshot->xmax &&
+		c->curcid == snapshot->curcid && c->xcnt == snapshot->xcnt &&
+		c->subxcnt == snapshot->subxcnt && c->suboverflowed == snapshot->suboverflowed &&
+		c->takenDuringRecovery == snapshot->takenDuringRecovery &&
+		c->lxid == MyProc->lxid && c->subxid == GetCurrentSubTransactionId() &&
+		(snapshot->xcnt == 0 ||
+		 memcmp(c->xids, snapshot->xip, sizeof(TransactionId) * snapshot->xcnt) == 0) &&
+		(snapshot->subxcnt <= 0 ||
+		 memcmp(c->xids + snapshot->xcnt, snapshot->subxip,
+				sizeof(TransactionId) * snapshot->subxcnt) == 0);
 }
 
 static void
-RegistryChanged(Datum arg pg_attribute_unused(), Oid relid)
+ConfirmSnapshot(ConfirmedSnapshot *c, Snapshot snapshot, MemoryContext cxt)
 {
-	if (relid == InvalidOid || relid == models_relid)
-		cache_stale = true;
-}
+	int			n = snapshot->xcnt + Max(snapshot->subxcnt, 0);
 
-/*
- * segment.models_changed(): statement trigger on segment.models that
- * invalidates every backend's cache of decoded models.
- */
-Datum
-segment_models_changed(PG_FUNCTION_ARGS)
-{
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		elog(ERROR, "segment.models_changed() must be called as a trigger");
-	CacheInvalidateRelcacheByRelid(RelationGetRelid(trigdata->tg_relation));
-	return PointerGetDatum(NULL);
-}
-
-static void
-DropNamedEntries(void)
-{
-	while (named_entries != NULL)
+	c->valid = snapshot->snapshot_type == SNAPSHOT_MVCC;
+	if (!c->valid)
+		return;
+	if (n > c->xids_cap)
 	{
-		PredictEntry *e = named_entries;
-
-		named_entries = e->next;
-		MemoryContextDelete(e->cxt);
+		if (c->xids != NULL)
+			pfree(c->xids);
+		c->xids = MemoryContextAlloc(cxt, sizeof(TransactionId) * n);
+		c->xids_cap = n;
 	}
-	cache_generation++;
+	c->lxid = MyProc->lxid;
+	c->subxid = GetCurrentSubTransactionId();
+	c->xmin = snapshot->xmin;
+	c->xmax = snapshot->xmax;
+	c->curcid = snapshot->curcid;
+	c->suboverflowed = snapshot->suboverflowed;
+	c->takenDuringRecovery = snapshot->takenDuringRecovery;
+	c->xcnt = snapshot->xcnt;
+	c->subxcnt = snapshot->subxcnt;
+	if (snapshot->xcnt > 0)
+		memcpy(c->xids, snapshot->xip, sizeof(TransactionId) * snapshot->xcnt);
+	if (snapshot->subxcnt > 0)
+		memcpy(c->xids + snapshot->xcnt, snapshot->subxip,
+			   sizeof(TransactionId) * snapshot->subxcnt);
+}
+
+static void
+FreeEntry(PredictEntry *e)
+{
+	MemoryContextDelete(e->cxt);
+	entries_generation++;
 }
 
 /* Decodes model bytes into an entry living in a new child context of parent. */
 static PredictEntry *
-BuildEntry(const uint8 *bytes, size_t len, const char *name, int version,
-		   MemoryContext parent)
+BuildEntry(const uint8 *bytes, size_t len, const char *name, MemoryContext parent)
 {
 	MemoryContext cxt = AllocSetContextCreate(parent, "segment predictor",
 											  ALLOCSET_SMALL_SIZES);
@@ -139,7 +189,6 @@ BuildEntry(const uint8 *bytes, size_t len, const char *name, int version,
 	char		msg[SEG_ERRMSG_LEN];
 
 	e->cxt = cxt;
-	e->version = version;
 	e->name = name != NULL ? pstrdup(name) : NULL;
 	segment_raise(predictor_read(bytes, len, &e->pred, msg), msg);
 	if (e->pred.prep != NULL)
@@ -150,54 +199,67 @@ BuildEntry(const uint8 *bytes, size_t len, const char *name, int version,
 	return e;
 }
 
-/* The entry of a named model's deployed version, loading it when needed. */
+/*
+ * The entry of a named model's version deployed under snapshot, after
+ * checking that the current role may predict with it; decodes it when the
+ * backend has not yet.
+ */
 static PredictEntry *
-NamedEntry(const char *name)
+NamedEntry(const char *name, Snapshot snapshot)
 {
+	PredictEntry **link;
 	PredictEntry *e;
-	Oid			types[1] = {TEXTOID};
-	Datum		values[1];
-	bool		isnull;
-	int			version;
-	bytea	   *model;
-	MemoryContext caller = CurrentMemoryContext;
+	RegistryDeployed found;
+	Oid			role = GetUserId();
+	uint64		generation = registry_privileges_generation();
+	int			kept;
 
-	if (!callback_registered)
-	{
-		CacheRegisterRelcacheCallback(RegistryChanged, (Datum) 0);
-		callback_registered = true;
-	}
-	if (cache_stale || !OidIsValid(models_relid))
-	{
-		DropNamedEntries();
-		cache_stale = false;
-		models_relid = ModelsRelid();
-	}
-	for (e = named_entries; e != NULL; e = e->next)
-		if (strcmp(e->name, name) == 0)
-			return e;
-
-	values[0] = CStringGetTextDatum(name);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("SELECT version, model FROM segment.models WHERE name = $1 AND deployed",
-							  1, types, values, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read segment.models");
-	if (SPI_processed == 0)
+	for (link = &named_entries; *link != NULL; link = &(*link)->next)
+		if (strcmp((*link)->name, name) == 0)
+			break;
+	e = *link;
+	if (!registry_find_deployed(name, snapshot, e != NULL ? &e->row : NULL, &found))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("model \"%s\" does not exist or has no deployed version", name),
 				 errhint("See SELECT name, version, deployed FROM segment.models.")));
-	version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	model = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-	/* under the caller's context: SPI_finish frees SPI's */
-	e = BuildEntry((const uint8 *) VARDATA_ANY(model), VARSIZE_ANY_EXHDR(model), name, version,
-				   caller);
-	SPI_finish();
-	/* decoded without error: keep it for the backend's lifetime */
-	MemoryContextSetParent(e->cxt, CacheMemoryContext);
-	e->next = named_entries;
-	named_entries = e;
+	if (e != NULL && found.model != NULL)
+	{
+		/* another row is deployed now */
+		*link = e->next;
+		FreeEntry(e);
+		e = NULL;
+	}
+	/* the same check as for a model not decoded yet, unless made for this role since */
+	if (e == NULL || e->allowed_role != role || e->allowed_generation != generation)
+		registry_check(name, found.owner, role, REGISTRY_PREDICT);
+	if (e == NULL)
+	{
+		/* decoded under the caller's context, kept once decoded without error */
+		e = BuildEntry((const uint8 *) VARDATA_ANY(found.model), VARSIZE_ANY_EXHDR(found.model),
+					   name, CurrentMemoryContext);
+		MemoryContextSetParent(e->cxt, CacheMemoryContext);
+		pfree(found.model);
+		found.model = NULL;
+		e->row = found;
+		e->next = named_entries;
+		named_entries = e;
+		for (link = &e->next, kept = 1; *link != NULL; kept++)
+		{
+			PredictEntry *old = *link;
+
+			if (kept < MAX_NAMED_ENTRIES)
+			{
+				link = &old->next;
+				continue;
+			}
+			*link = old->next;
+			FreeEntry(old);
+		}
+	}
+	e->allowed_role = role;
+	e->allowed_generation = generation;
+	ConfirmSnapshot(&e->confirmed, snapshot, e->cxt);
 	return e;
 }
 
@@ -215,25 +277,38 @@ GetCallCache(FunctionCallInfo fcinfo)
 	return cc;
 }
 
-/* The entry for argument 0, a model name; cheap while nothing changed. */
+/*
+ * The entry for argument 0, a model name: the remembered one while the
+ * name, the snapshot, the role and the privileges are those it was last
+ * confirmed for.
+ */
 static PredictEntry *
 EntryByName(FunctionCallInfo fcinfo)
 {
 	text	   *name = PG_GETARG_TEXT_PP(0);
 	CallCache  *cc = GetCallCache(fcinfo);
 	int			len = VARSIZE_ANY_EXHDR(name);
+	Snapshot	snapshot = ActiveSnapshotSet() ? GetActiveSnapshot() : GetTransactionSnapshot();
+	PredictEntry *e = cc->entry;
 
-	if (cc->entry != NULL && !cache_stale && cc->generation == cache_generation &&
-		cc->name_len == len && memcmp(cc->name, VARDATA_ANY(name), len) == 0)
-		return cc->entry;
-	cc->entry = NamedEntry(text_to_cstring(name));
-	cc->generation = cache_generation;
-	if (cc->name != NULL)
-		pfree(cc->name);
-	cc->name = MemoryContextAlloc(cc->cxt, Max(len, 1));
-	memcpy(cc->name, VARDATA_ANY(name), len);
-	cc->name_len = len;
-	return cc->entry;
+	if (e != NULL && cc->generation == entries_generation &&
+		cc->name_len == len && memcmp(cc->name, VARDATA_ANY(name), len) == 0 &&
+		SnapshotMatches(&e->confirmed, snapshot) &&
+		e->allowed_role == GetUserId() &&
+		e->allowed_generation == registry_privileges_generation())
+		return e;
+	e = NamedEntry(text_to_cstring(name), snapshot);
+	cc->entry = e;
+	cc->generation = entries_generation;
+	if (cc->name_len != len || cc->name == NULL || memcmp(cc->name, VARDATA_ANY(name), len) != 0)
+	{
+		if (cc->name != NULL)
+			pfree(cc->name);
+		cc->name = MemoryContextAlloc(cc->cxt, Max(len, 1));
+		memcpy(cc->name, VARDATA_ANY(name), len);
+		cc->name_len = len;
+	}
+	return e;
 }
 
 /* The entry for argument 0, a model value, cached while the bytes repeat. */
@@ -254,7 +329,7 @@ EntryByBytes(FunctionCallInfo fcinfo)
 		cc->entry = NULL;
 	}
 	old = MemoryContextSwitchTo(cc->cxt);
-	cc->entry = BuildEntry((const uint8 *) VARDATA_ANY(model), len, NULL, 0, cc->cxt);
+	cc->entry = BuildEntry((const uint8 *) VARDATA_ANY(model), len, NULL, cc->cxt);
 	if (cc->name != NULL)
 		pfree(cc->name);
 	cc->name = palloc(Max(len, 1));

@@ -28,6 +28,7 @@
 #include "utils/typcache.h"
 
 #include "dataset.h"
+#include "registry.h"
 #include "row_hash.h"
 #include "split.h"
 
@@ -119,54 +120,40 @@ ParseUint64(JsonbValue *v, bool *present)
 	return strtou64(text, NULL, 10);
 }
 
-/* Reads the spec of a model version (the deployed one when version is NULL). */
+/*
+ * Reads the split stored with a model version (the deployed one when
+ * version is absent), for a role that may predict with it.
+ */
 static SplitSpec *
 LoadSplitSpec(const char *name, bool has_version, int32 version, MemoryContext cxt)
 {
-	Oid			types[2] = {TEXTOID, INT4OID};
-	Datum		values[2] = {CStringGetTextDatum(name), Int32GetDatum(version)};
-	char		nulls[2] = {' ', has_version ? ' ' : 'n'};
-	Jsonb	   *spec;
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	Jsonb	   *spec = registry_spec(name, has_version ? version : 0, REGISTRY_PREDICT);
 	JsonbValue *split;
+	JsonbValue *arguments;
 	JsonbValue *v;
 	JsonbContainer *c;
-	bool		isnull;
 	SplitSpec  *s;
-	MemoryContext old;
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("SELECT spec, kind FROM segment.models "
-							  "WHERE name OPERATOR(pg_catalog.=) $1 "
-							  "AND CASE WHEN $2 IS NULL THEN deployed "
-							  "ELSE version OPERATOR(pg_catalog.=) $2 END",
-							  2, types, values, nulls, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read segment.models");
-	if (SPI_processed == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 has_version ?
-				 errmsg("model \"%s\" version %d does not exist", name, version) :
-				 errmsg("model \"%s\" does not exist or has no deployed version", name)));
-	old = MemoryContextSwitchTo(cxt);
-	spec = DatumGetJsonbPCopy(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
-											&isnull));
 	s = palloc0(sizeof(SplitSpec));
 	s->name = pstrdup(name);
 	s->version = has_version ? version : -1;
-	s->classification = strcmp(TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0],
-																 SPI_tuptable->tupdesc, 2,
-																 &isnull)),
-							   "classifier") == 0;
-	split = getKeyJsonValueFromContainer(&spec->root, "split", 5, NULL);
-	if (split == NULL || split->type != jbvBinary)
+	split = JB_ROOT_IS_OBJECT(spec) ? getKeyJsonValueFromContainer(&spec->root, "split", 5, NULL) :
+		NULL;
+	arguments = JB_ROOT_IS_OBJECT(spec) ?
+		getKeyJsonValueFromContainer(&spec->root, "arguments", 9, NULL) : NULL;
+	if (split == NULL || split->type != jbvBinary || arguments == NULL ||
+		arguments->type != jbvBinary)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("model \"%s\" has no stored split", name),
 				 errhint("Versions trained by segment_train since 0.2.0 store theirs; retrain the model.")));
 	c = split->val.binary.data;
-	v = getKeyJsonValueFromContainer(&spec->root, "label", 5, NULL);
+	v = getKeyJsonValueFromContainer(arguments->val.binary.data, "label", 5, NULL);
 	s->label = pnstrdup(v->val.string.val, v->val.string.len);
+	v = getKeyJsonValueFromContainer(c, "task", 4, NULL);
+	s->classification = v != NULL && v->type == jbvString &&
+		strncmp(v->val.string.val, "classification", v->val.string.len) == 0;
 	v = getKeyJsonValueFromContainer(c, "seed", 4, NULL);
 	s->seed = (uint64) DatumGetInt64(DirectFunctionCall1(numeric_int8,
 														 NumericGetDatum(v->val.numeric)));
@@ -209,7 +196,6 @@ LoadSplitSpec(const char *name, bool has_version, int32 version, MemoryContext c
 		}
 	}
 	MemoryContextSwitchTo(old);
-	SPI_finish();
 	return s;
 }
 

@@ -38,6 +38,7 @@
 #include "dataset.h"
 #include "mlp.h"
 #include "pg_core.h"
+#include "registry.h"
 #include "split.h"
 #include "sql_train.h"
 #include "supervised_model.h"
@@ -337,6 +338,8 @@ segment_train(PG_FUNCTION_ARGS)
 
 	INSTR_TIME_SET_CURRENT(start);
 	segment_train_parse_args(fcinfo, &a);
+	/* before the work: may the caller add a version to this name? */
+	registry_check_change(a.name);
 	work = AllocSetContextCreate(CurrentMemoryContext, "segment_train",
 								 ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(work);

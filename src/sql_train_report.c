@@ -231,6 +231,8 @@ static void
 Split(JsonBuilder *b, const TrainArgs *a, const TrainData *e)
 {
 	json_object_begin(b);
+	json_key_string(b, "task", e->task == SEG_TASK_CLASSIFICATION ? "classification" :
+					"regression");
 	json_key_integer(b, "seed", a->split_seed);
 	json_key_string(b, "key_source", e->key_source);
 	json_key(b, "key");
@@ -258,6 +260,12 @@ Split(JsonBuilder *b, const TrainArgs *a, const TrainData *e)
 	json_object_end(b);
 }
 
+/*
+ * {"function": "segment_train", "arguments": {...}, "split": {...}}: every
+ * argument under its parameter name (features as resolved, so no
+ * exclude; the learner's settings, defaults included, in params), from
+ * which segment.retrain builds the call generically, and the split.
+ */
 Jsonb *
 segment_train_spec(const TrainArgs *a, const TrainData *e, char **features, int n_features)
 {
@@ -265,14 +273,15 @@ segment_train_spec(const TrainArgs *a, const TrainData *e, char **features, int 
 
 	json_begin(&b);
 	json_object_begin(&b);
+	json_key_string(&b, "function", "segment_train");
+	json_key(&b, "arguments");
+	json_object_begin(&b);
 	json_key_string(&b, "relation",
 					quote_qualified_identifier(get_namespace_name(get_rel_namespace(a->relid)),
 											   get_rel_name(a->relid)));
 	json_key_string(&b, "label", a->label);
 	json_key(&b, "features");
 	json_strings(&b, features, n_features);
-	json_key(&b, "arguments");
-	json_object_begin(&b);
 	json_key_string(&b, "model", a->auto_model ? "auto" : a->base.learner->name);
 	json_key_string(&b, "task", a->task < 0 ? "auto" :
 					a->task == SEG_TASK_REGRESSION ? "regression" : "classification");
@@ -282,7 +291,6 @@ segment_train_spec(const TrainArgs *a, const TrainData *e, char **features, int 
 	else
 		report_settings(&b, a->base.learner, a->base.params);
 	json_key_string(&b, "balance", a->balance_auto ? "auto" : balance_name(a->base.balance));
-	json_object_end(&b);
 	json_key_number(&b, "test_size", a->test_size);
 	json_key_number(&b, "validation_size", a->validation_size);
 	json_key(&b, "search");
@@ -291,12 +299,13 @@ segment_train_spec(const TrainArgs *a, const TrainData *e, char **features, int 
 	json_key_integer(&b, "seed", a->seed);
 	json_key_integer(&b, "split_seed", a->split_seed);
 	json_key_string(&b, "deploy", segment_deploy_names[a->deploy]);
-	/* the key argument as given, for retrain; the resolved key is in "split" */
+	/* the key argument as given; the resolved key is in "split" */
 	json_key(&b, "key");
 	if (a->key != NULL)
 		json_strings(&b, e->key_columns, e->n_key);
 	else
 		json_null(&b);
+	json_object_end(&b);
 	json_key(&b, "split");
 	Split(&b, a, e);
 	json_object_end(&b);

@@ -2,6 +2,15 @@
 -- Registry
 ------------------------------------------------------------------------
 
+-- The registry's tables belong to the extension's owner and nobody else
+-- writes them: every change goes through the functions below
+-- (src/registry.c), which check the calling role and then write as the
+-- tables' owner.  Privileges, in three lines:
+--   a model name belongs to the role that saved its first version;
+--   that role's members (and superusers) add versions, deploy, drop,
+--     retrain, grant, and read its bytes, spec and metrics;
+--   segment.grant_predict lets another role predict with it by name, nothing more.
+
 CREATE TABLE segment.models (
 	name		text NOT NULL CHECK (name <> ''),
 	version		integer NOT NULL CHECK (version > 0),
@@ -12,128 +21,99 @@ CREATE TABLE segment.models (
 	metrics		jsonb NOT NULL DEFAULT '{}',
 	model		bytea NOT NULL,
 	deployed	boolean NOT NULL DEFAULT false,
+	owner		regrole NOT NULL,
 	PRIMARY KEY (name, version),
 	CONSTRAINT models_kind_matches_model CHECK (kind = segment.model_kind(model))
 );
 CREATE UNIQUE INDEX models_one_deployed ON segment.models (name) WHERE deployed;
 COMMENT ON TABLE segment.models IS
-	'model registry: every version of every named model; at most one deployed version per name';
+	'model registry: every version of every named model; at most one deployed version per name; written only through segment''s functions';
+
+-- Roles see the versions of the models whose owner's privileges they have.
+ALTER TABLE segment.models ENABLE ROW LEVEL SECURITY;
+CREATE POLICY models_of_owner_members ON segment.models FOR SELECT
+	USING (pg_catalog.pg_has_role(owner, 'USAGE'));
+GRANT SELECT ON segment.models TO PUBLIC;
+
+-- Who may predict with a model by name besides its owner's members;
+-- grantee 0 (shown as '-') is PUBLIC.
+CREATE TABLE segment.model_grants (
+	name		text NOT NULL,
+	grantee		regrole NOT NULL,
+	granted_by	name NOT NULL,
+	granted		timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (name, grantee)
+);
+COMMENT ON TABLE segment.model_grants IS
+	'roles allowed to predict with a named model (segment.grant_predict); grantee ''-'' is PUBLIC';
+
+-- The owner's members see a model's grants; a grantee sees its own.
+ALTER TABLE segment.model_grants ENABLE ROW LEVEL SECURITY;
+CREATE POLICY model_grants_of_owner_members_and_grantees ON segment.model_grants FOR SELECT
+	USING (EXISTS (SELECT 1 FROM segment.models m WHERE m.name OPERATOR(pg_catalog.=) model_grants.name)
+		   OR grantee::pg_catalog.oid OPERATOR(pg_catalog.=) 0::pg_catalog.oid
+		   OR pg_catalog.pg_has_role(grantee, 'USAGE'));
+GRANT SELECT ON segment.model_grants TO PUBLIC;
 
 -- pg_dump keeps the registry's rows with the database
 SELECT pg_catalog.pg_extension_config_dump('segment.models', '');
+SELECT pg_catalog.pg_extension_config_dump('segment.model_grants', '');
+
+-- Any change to the registry invalidates what backends cached from it
+-- (decoded models, privilege checks) through a relcache invalidation.
+CREATE FUNCTION segment.models_changed() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'segment_models_changed'
+	LANGUAGE C;
+COMMENT ON FUNCTION segment.models_changed() IS
+	'trigger: invalidates the per-backend caches of decoded models';
+CREATE TRIGGER models_changed
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON segment.models
+	FOR EACH STATEMENT EXECUTE FUNCTION segment.models_changed();
+CREATE TRIGGER model_grants_changed
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON segment.model_grants
+	FOR EACH STATEMENT EXECUTE FUNCTION segment.models_changed();
 
 CREATE FUNCTION segment.save_model(name text, model bytea,
 								   spec jsonb DEFAULT '{}', metrics jsonb DEFAULT '{}',
 								   deploy boolean DEFAULT true)
 RETURNS integer
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	new_version integer;
-BEGIN
-	IF name IS NULL OR model IS NULL THEN
-		RAISE EXCEPTION 'model name and model must not be null'
-			USING ERRCODE = 'null_value_not_allowed';
-	END IF;
-	-- serialise versioning of one name without locking the whole table
-	PERFORM pg_advisory_xact_lock(hashtextextended('segment.models:' || name, 0));
-	SELECT coalesce(max(m.version), 0) + 1 INTO new_version
-		FROM segment.models m WHERE m.name = save_model.name;
-	IF deploy THEN
-		UPDATE segment.models m SET deployed = false
-			WHERE m.name = save_model.name AND m.deployed;
-	END IF;
-	INSERT INTO segment.models (name, version, kind, spec, metrics, model, deployed)
-		VALUES (save_model.name, new_version, segment.model_kind(model),
-				coalesce(spec, '{}'), coalesce(metrics, '{}'), model,
-				coalesce(deploy, true));
-	RETURN new_version;
-END
-$$;
+	AS 'MODULE_PATHNAME', 'segment_save_model'
+	LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION segment.save_model(text, bytea, jsonb, jsonb, boolean) IS
 	'adds a model value as the next version of a name, deployed unless deploy is false';
 
 CREATE FUNCTION segment.deploy(name text, version integer) RETURNS void
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-	PERFORM pg_advisory_xact_lock(hashtextextended('segment.models:' || name, 0));
-	IF NOT EXISTS (SELECT 1 FROM segment.models m
-				   WHERE m.name = deploy.name AND m.version = deploy.version) THEN
-		RAISE EXCEPTION 'model "%" version % does not exist', name, version
-			USING ERRCODE = 'undefined_object',
-				  HINT = 'See SELECT name, version FROM segment.models.';
-	END IF;
-	-- two steps: the partial unique index allows one deployed row at any moment
-	UPDATE segment.models m SET deployed = false
-		WHERE m.name = deploy.name AND m.deployed AND m.version <> deploy.version;
-	UPDATE segment.models m SET deployed = true
-		WHERE m.name = deploy.name AND m.version = deploy.version AND NOT m.deployed;
-END
-$$;
+	AS 'MODULE_PATHNAME', 'segment_deploy'
+	LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION segment.deploy(text, integer) IS
 	'makes one version of a model the deployed one';
 
 CREATE FUNCTION segment.drop_model(name text, version integer DEFAULT NULL) RETURNS integer
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	dropped integer;
-BEGIN
-	PERFORM pg_advisory_xact_lock(hashtextextended('segment.models:' || name, 0));
-	IF version IS NOT NULL AND EXISTS (
-		SELECT 1 FROM segment.models m
-		WHERE m.name = drop_model.name AND m.version = drop_model.version AND m.deployed
-		  AND EXISTS (SELECT 1 FROM segment.models o
-					  WHERE o.name = drop_model.name AND o.version <> drop_model.version)) THEN
-		RAISE EXCEPTION 'cannot drop the deployed version % of model "%"', version, name
-			USING ERRCODE = 'object_in_use',
-				  HINT = 'Deploy another version first, or drop every version with segment.drop_model(name).';
-	END IF;
-	DELETE FROM segment.models m
-		WHERE m.name = drop_model.name
-		  AND (drop_model.version IS NULL OR m.version = drop_model.version);
-	GET DIAGNOSTICS dropped = ROW_COUNT;
-	IF dropped = 0 THEN
-		IF version IS NULL THEN
-			RAISE EXCEPTION 'model "%" does not exist', name USING ERRCODE = 'undefined_object';
-		END IF;
-		RAISE EXCEPTION 'model "%" version % does not exist', name, version
-			USING ERRCODE = 'undefined_object';
-	END IF;
-	RETURN dropped;
-END
-$$;
+	AS 'MODULE_PATHNAME', 'segment_drop_model'
+	LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION segment.drop_model(text, integer) IS
-	'drops one version of a model, or every version when version is null; returns how many';
+	'drops one version of a model, or every version (and its grants) when version is null; returns how many';
 
 CREATE FUNCTION segment.model(name text, version integer DEFAULT NULL) RETURNS bytea
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	result bytea;
-BEGIN
-	IF version IS NULL THEN
-		SELECT m.model INTO result FROM segment.models m
-			WHERE m.name = model.name AND m.deployed;
-		IF NOT FOUND THEN
-			RAISE EXCEPTION 'model "%" does not exist or has no deployed version', name
-				USING ERRCODE = 'undefined_object';
-		END IF;
-	ELSE
-		SELECT m.model INTO result FROM segment.models m
-			WHERE m.name = model.name AND m.version = model.version;
-		IF NOT FOUND THEN
-			RAISE EXCEPTION 'model "%" version % does not exist', name, version
-				USING ERRCODE = 'undefined_object';
-		END IF;
-	END IF;
-	RETURN result;
-END
-$$;
+	AS 'MODULE_PATHNAME', 'segment_model'
+	LANGUAGE C STABLE;
 COMMENT ON FUNCTION segment.model(text, integer) IS
 	'the bytes of a model: the deployed version, or the given version';
+
+CREATE FUNCTION segment.grant_predict(name text, role text) RETURNS void
+	AS 'MODULE_PATHNAME', 'segment_grant_predict'
+	LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION segment.grant_predict(text, text) IS
+	'lets a role (or PUBLIC) predict with the deployed version of a model by name, without reading the model';
+
+CREATE FUNCTION segment.revoke_predict(name text, role text) RETURNS void
+	AS 'MODULE_PATHNAME', 'segment_revoke_predict'
+	LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION segment.revoke_predict(text, text) IS
+	'withdraws what segment.grant_predict gave';
+
+CREATE FUNCTION segment.set_model_owner(name text, role text) RETURNS void
+	AS 'MODULE_PATHNAME', 'segment_set_model_owner'
+	LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION segment.set_model_owner(text, text) IS
+	'gives every version of a model to another role';

@@ -2,17 +2,6 @@
 -- Prediction: one entry point for every model kind that predicts
 ------------------------------------------------------------------------
 
--- Any change to the registry invalidates the decoded models cached by
--- every backend (through a relcache invalidation of segment.models).
-CREATE FUNCTION segment.models_changed() RETURNS trigger
-	AS 'MODULE_PATHNAME', 'segment_models_changed'
-	LANGUAGE C;
-COMMENT ON FUNCTION segment.models_changed() IS
-	'trigger: invalidates the per-backend caches of decoded models';
-CREATE TRIGGER models_changed
-	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON segment.models
-	FOR EACH STATEMENT EXECUTE FUNCTION segment.models_changed();
-
 -- By name: the deployed version, read from the registry (so STABLE).
 CREATE FUNCTION segment.segment_predict(model text, row_value record) RETURNS text
 	AS 'MODULE_PATHNAME', 'segment_predict_name_row'

@@ -26,73 +26,18 @@ COMMENT ON FUNCTION segment.segment_train(text, regclass, text, text[], text[], 
 	integer, integer, text, integer, text, text, jsonb, text[]) IS
 	'trains a classifier or regressor (split, preprocessing and balancing on the train part, early stopping, optional search), registers it as the next version of name and returns the report';
 
+-- Runs as the model's owner, for a caller that may change the model and
+-- read the stored relation (src/sql_retrain.c).
 CREATE FUNCTION segment.retrain(name text, deploy text DEFAULT NULL) RETURNS jsonb
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	s jsonb;
-	a jsonb;
-BEGIN
-	SELECT m.spec INTO s FROM segment.models m
-		WHERE m.name OPERATOR(pg_catalog.=) retrain.name
-		  AND m.kind OPERATOR(pg_catalog.=) ANY (ARRAY['classifier', 'regressor'])
-		  AND m.spec OPERATOR(pg_catalog.?) 'arguments'
-		ORDER BY m.version DESC LIMIT 1;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'model "%" has no version trained by segment_train', name
-			USING ERRCODE = 'undefined_object';
-	END IF;
-	a := s OPERATOR(pg_catalog.->) 'arguments';
-	RETURN segment.segment_train(
-		name, (s OPERATOR(pg_catalog.->>) 'relation')::regclass,
-		s OPERATOR(pg_catalog.->>) 'label',
-		features => ARRAY(SELECT pg_catalog.jsonb_array_elements_text(s OPERATOR(pg_catalog.->) 'features')),
-		model => coalesce(a OPERATOR(pg_catalog.->>) 'model', 'mlp'),
-		task => coalesce(a OPERATOR(pg_catalog.->>) 'task', 'auto'),
-		-- 0.1.0 kept the MLP's settings beside balance in arguments
-		params => coalesce(a OPERATOR(pg_catalog.->) 'params', a OPERATOR(pg_catalog.-) 'balance'),
-		balance => a OPERATOR(pg_catalog.->>) 'balance',
-		test_size => (s OPERATOR(pg_catalog.->>) 'test_size')::float8,
-		validation_size => (s OPERATOR(pg_catalog.->>) 'validation_size')::float8,
-		search => CASE WHEN pg_catalog.jsonb_typeof(s OPERATOR(pg_catalog.->) 'search')
-							OPERATOR(pg_catalog.=) 'object'
-					   THEN s OPERATOR(pg_catalog.->) 'search' END,
-		trials => (s OPERATOR(pg_catalog.->>) 'trials')::integer,
-		seed => (s OPERATOR(pg_catalog.->>) 'seed')::integer,
-		deploy => coalesce(retrain.deploy, s OPERATOR(pg_catalog.->>) 'deploy'),
-		split_seed => (s OPERATOR(pg_catalog.->>) 'split_seed')::integer,
-		key => CASE WHEN pg_catalog.jsonb_typeof(s OPERATOR(pg_catalog.->) 'key')
-						 OPERATOR(pg_catalog.=) 'array'
-					THEN ARRAY(SELECT pg_catalog.jsonb_array_elements_text(s OPERATOR(pg_catalog.->) 'key'))
-			   END);
-END
-$$;
+	AS 'MODULE_PATHNAME', 'segment_retrain'
+	LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION segment.retrain(text, text) IS
 	'trains a new version of a classifier or regressor with the stored arguments of its latest version (for nightly jobs)';
 
 -- the test metrics stored with a version (the deployed one by default)
 CREATE FUNCTION segment.model_metrics(name text, version integer DEFAULT NULL) RETURNS jsonb
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	result jsonb;
-BEGIN
-	-- segment.model() raises the errors for unknown names and versions
-	PERFORM segment.model(name, version);
-	SELECT m.metrics INTO result FROM segment.models m
-		WHERE m.name = model_metrics.name
-		  AND (CASE WHEN model_metrics.version IS NULL THEN m.deployed
-					ELSE m.version = model_metrics.version END);
-	IF NOT (result ? 'classes' OR result ? 'task') THEN
-		RAISE EXCEPTION 'model "%" has no test metrics', name
-			USING ERRCODE = 'wrong_object_type',
-				  HINT = 'Only models trained by segment_train have them.';
-	END IF;
-	RETURN result;
-END
-$$;
+	AS 'MODULE_PATHNAME', 'segment_model_metrics'
+	LANGUAGE C STABLE;
 COMMENT ON FUNCTION segment.model_metrics(text, integer) IS
 	'the test-split metrics stored with a classifier or regressor version';
 

@@ -1,7 +1,9 @@
-"""pg_dump keeps the registry: models survive a dump and restore byte for byte."""
+"""pg_dump keeps the registry: models survive a dump and restore byte for byte, with
+their owners and the grants to predict with them."""
 import subprocess
 
 import psycopg
+import pytest
 
 PG_BIN = "/usr/lib/postgresql/15/bin"
 
@@ -31,3 +33,59 @@ def test_models_survive_pg_dump_and_restore():
     admin.execute("DROP DATABASE segment_dump_src")
     admin.execute("DROP DATABASE segment_dump_dst")
     admin.close()
+
+
+OWNER, APP = "regress_dump_owner", "regress_dump_app"
+
+
+def test_owners_and_grants_survive_pg_dump_and_restore():
+    """Restored into a database of the same cluster (the roles exist), a
+    model keeps its owner and its grants: the application still predicts by
+    name, and still reads nothing of the model."""
+    admin = psycopg.connect(dbname="postgres", autocommit=True)
+    for db in ("segment_dump_src", "segment_dump_dst"):
+        admin.execute(f"DROP DATABASE IF EXISTS {db}")
+        admin.execute(f"CREATE DATABASE {db}")
+    for role in (OWNER, APP):
+        admin.execute(f"DROP ROLE IF EXISTS {role}")
+        admin.execute(f"CREATE ROLE {role}")
+    try:
+        with psycopg.connect(dbname="segment_dump_src", autocommit=True) as src:
+            src.execute("CREATE EXTENSION segment")
+            src.execute("SET client_min_messages = warning")
+            src.execute("CREATE TABLE customers AS SELECT * FROM segment.simulate_customers(300)")
+            src.execute(f"GRANT SELECT ON customers TO {OWNER}, {APP}")
+            src.execute(f"SET ROLE {OWNER}")
+            src.execute("SELECT count(*) FROM segment.kmeans_fit('owned', 'customers', "
+                        "ARRAY['monthly_spending', 'tenure'], k => '{3}', n_init => 1)")
+            src.execute(f"SELECT segment.grant_predict('owned', '{APP}')")
+            src.execute("RESET ROLE")
+            registry = ("SELECT name, version, owner::text, created_by::text, model FROM segment.models "
+                        "ORDER BY name, version")
+            grants = "SELECT name, grantee::text, granted_by::text FROM segment.model_grants ORDER BY 1, 2"
+            before = src.execute(registry).fetchall(), src.execute(grants).fetchall()
+            predictions = ("SELECT customer_id, segment.segment_predict('owned', c) FROM customers c "
+                           "ORDER BY customer_id")
+            src.execute(f"SET ROLE {APP}")
+            predicted_before = src.execute(predictions).fetchall()
+        dump = subprocess.run([f"{PG_BIN}/pg_dump", "-d", "segment_dump_src"], check=True,
+                              capture_output=True).stdout
+        subprocess.run([f"{PG_BIN}/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", "segment_dump_dst"],
+                       input=dump, check=True, capture_output=True)
+        with psycopg.connect(dbname="segment_dump_dst", autocommit=True) as dst:
+            after = dst.execute(registry).fetchall(), dst.execute(grants).fetchall()
+            dst.execute(f"SET ROLE {APP}")
+            predicted_after = dst.execute(predictions).fetchall()
+            visible = dst.execute("SELECT count(*) FROM segment.models").fetchone()[0]
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                dst.execute("SELECT segment.model('owned')")
+        assert before[0][0][2:4] == (OWNER, OWNER) and before[1] == [("owned", APP, OWNER)]
+        assert after == before
+        assert len(predicted_before) == 300 and predicted_after == predicted_before
+        assert visible == 0
+    finally:
+        for db in ("segment_dump_src", "segment_dump_dst"):
+            admin.execute(f"DROP DATABASE IF EXISTS {db}")
+        for role in (OWNER, APP):
+            admin.execute(f"DROP ROLE IF EXISTS {role}")
+        admin.close()

@@ -8,7 +8,7 @@ RESET client_min_messages;
 LOAD 'segment';
 
 BEGIN;
-SELECT plan(18);
+SELECT plan(22);
 
 SELECT has_schema('segment');
 SELECT has_table('segment', 'models', 'the registry table exists');
@@ -28,6 +28,15 @@ SELECT is((SELECT count(*)::int FROM pg_proc p JOIN pg_depend d ON d.objid = p.o
            JOIN pg_extension e ON e.oid = d.refobjid
            WHERE e.extname = 'segment' AND p.provolatile = 'i' AND p.proname IN ('model', 'preprocess_fit')),
           0, 'functions that read tables are not immutable');
+-- the registry is written by its owner only (through the extension's functions)
+SELECT table_privs_are('segment', 'models', 'public', ARRAY['SELECT'],
+                       'PUBLIC may only SELECT segment.models');
+SELECT table_privs_are('segment', 'model_grants', 'public', ARRAY['SELECT'],
+                       'PUBLIC may only SELECT segment.model_grants');
+SELECT ok((SELECT relrowsecurity FROM pg_class WHERE oid = 'segment.models'::regclass),
+          'segment.models shows each role the models of owners whose privileges it has');
+SELECT ok((SELECT relrowsecurity FROM pg_class WHERE oid = 'segment.model_grants'::regclass),
+          'segment.model_grants has row level security');
 SELECT is(current_setting('segment.blas_threads'), '1', 'one BLAS thread per backend by default');
 -- OpenBLAS is opened by the first BLAS call, not with segment.so
 SELECT ok(pg_read_file('/proc/' || pg_backend_pid() || '/maps') !~ 'libopenblas',

@@ -96,6 +96,38 @@ FROM customers c ORDER BY customer_id
 
 REGISTRY = "SELECT name, version, kind, deployed, model FROM segment.models ORDER BY name, version"
 
+# Under 0.1.0, roles wrote segment.models through their table privileges:
+# one role saves a model and stays, another saves one and is dropped.
+ANALYST, GONE = "regress_upgrade_analyst", "regress_upgrade_gone"
+# What 0.1.0's segment_train stored as the spec of 'tiers' (this library
+# writes 0.2.0's form even under 0.1.0's declarations; the upgrade must
+# convert the old form, which databases of 0.1.0 hold).
+SPEC_0_1_0 = """
+UPDATE segment.models SET spec = '{"relation": "public.customers", "label": "customer_segment",
+  "features": ["monthly_spending", "engagement_score", "tenure", "complaint_count",
+               "purchase_frequency", "discount_usage"],
+  "arguments": {"hidden": [16], "dropout": 0.2, "batch_norm": true, "l2": 0.0001, "epochs": 5,
+                "batch_size": 32, "learning_rate": 0.001, "patience": 10, "balance": "none"},
+  "test_size": 0.2, "validation_size": 0.1, "search": null, "trials": 20, "seed": 42,
+  "split_seed": 42, "deploy": "if_better"}'
+WHERE name = 'tiers'
+"""
+
+MAKE_FOREIGN_MODELS = f"""
+CREATE ROLE {ANALYST};
+CREATE ROLE {GONE};
+GRANT SELECT, INSERT, UPDATE, DELETE ON segment.models TO {ANALYST}, {GONE};
+GRANT SELECT ON customers TO {ANALYST}, {GONE};
+SET ROLE {ANALYST};
+SELECT segment.save_model('analyst_scaler', segment.scaler_fit(ARRAY[tenure])) FROM customers;
+SET ROLE {GONE};
+SELECT segment.save_model('orphan_scaler', segment.scaler_fit(ARRAY[tenure])) FROM customers;
+RESET ROLE;
+REVOKE ALL ON segment.models FROM {GONE};
+REVOKE ALL ON customers FROM {GONE};
+DROP ROLE {GONE};
+"""
+
 
 def fresh_database(admin, name):
     admin.execute(f"DROP DATABASE IF EXISTS {name}")
@@ -105,6 +137,8 @@ def fresh_database(admin, name):
 @pytest.fixture(scope="module")
 def databases():
     admin = psycopg.connect(dbname="postgres", autocommit=True)
+    for role in (ANALYST, GONE):
+        admin.execute(f"DROP ROLE IF EXISTS {role}")
     fresh_database(admin, "segment_upgrade_old")
     fresh_database(admin, "segment_upgrade_new")
     old = psycopg.connect(dbname="segment_upgrade_old", autocommit=True)
@@ -116,6 +150,7 @@ def databases():
     new.close()
     admin.execute("DROP DATABASE segment_upgrade_old")
     admin.execute("DROP DATABASE segment_upgrade_new")
+    admin.execute(f"DROP ROLE IF EXISTS {ANALYST}")
     admin.close()
 
 
@@ -124,9 +159,12 @@ def test_update_keeps_models_and_matches_a_new_install(databases):
     old.execute("SET client_min_messages = warning")
     for statement in MAKE_MODELS.strip().split(";\n"):
         old.execute(statement)
+    old.execute(SPEC_0_1_0)
+    for statement in MAKE_FOREIGN_MODELS.strip().split(";\n"):
+        old.execute(statement)
     registry_before = old.execute(REGISTRY).fetchall()
     predictions_before = old.execute(PREDICTIONS).fetchall()
-    assert len(registry_before) == 4
+    assert len(registry_before) == 6
     assert len(predictions_before) == 1500
 
     old.execute("ALTER EXTENSION segment UPDATE")
@@ -138,6 +176,31 @@ def test_update_keeps_models_and_matches_a_new_install(databases):
     with psycopg.connect(dbname="segment_upgrade_old") as fresh:
         assert fresh.execute(REGISTRY).fetchall() == registry_before
         assert fresh.execute(PREDICTIONS).fetchall() == predictions_before
+
+        # a name belongs to the creator of its first version, or to the
+        # registry's owner when that role is gone
+        owners = fresh.execute("SELECT name, owner::text, created_by::text, current_user::text "
+                               "FROM segment.models ORDER BY name, version").fetchall()
+        assert [(n, o) for n, o, _, _ in owners] == [
+            ("analyst_scaler", ANALYST), ("features", owners[0][3]), ("orphan_scaler", owners[0][3]),
+            ("personas", owners[0][3]), ("scaler", owners[0][3]), ("tiers", owners[0][3])]
+        assert all(o == c for n, o, c, _ in owners if n != "orphan_scaler")
+        # the role that could read and write segment.models may now predict
+        # with every other role's model by name, and write nothing directly
+        grants = fresh.execute("SELECT name, grantee::text FROM segment.model_grants "
+                               "ORDER BY name").fetchall()
+        assert grants == [(n, ANALYST) for n in ("features", "orphan_scaler", "personas", "scaler", "tiers")]
+        assert fresh.execute(f"SELECT has_table_privilege('{ANALYST}', 'segment.models', 'INSERT, UPDATE, DELETE')"
+                             ).fetchone()[0] is False
+        # the spec 0.1.0's segment_train stored retrains under 0.2.0
+        spec = fresh.execute("SELECT spec FROM segment.models WHERE name = 'tiers'").fetchone()[0]
+        assert spec["function"] == "segment_train"
+        assert spec["arguments"]["relation"] == "public.customers"
+        assert spec["arguments"]["hidden"] == [16] and spec["arguments"]["epochs"] == 5
+        fresh.execute("SET client_min_messages = warning")
+        report = fresh.execute("SELECT segment.retrain('tiers', deploy => 'never')").fetchone()[0]
+        assert (report["version"], report["deployed"]) == (2, False)
+        fresh.rollback()
 
     updated = old.execute(DESCRIBE).fetchall()
     installed = new.execute(DESCRIBE).fetchall()

@@ -1,0 +1,70 @@
+/*-------------------------------------------------------------------------
+ *
+ * registry.h
+ *	  The model registry (segment.models, segment.model_grants): the only
+ *	  code that reads or writes its tables, and who may do what.
+ *
+ * A model name belongs to the role that saved its first version.  Roles
+ * with that role's privileges (and superusers) add versions, deploy, drop,
+ * retrain and grant it, and read its bytes, spec and metrics; a grant
+ * (segment.grant_predict) lets another role predict with it by name and
+ * nothing more.  Checks are made against GetUserId(); writes then run as
+ * the owner of the registry's tables, which no other role may write.
+ *
+ * IDENTIFICATION
+ *	  src/registry.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef SEGMENT_REGISTRY_H
+#define SEGMENT_REGISTRY_H
+
+#include "postgres.h"
+
+#include "storage/itemptr.h"
+#include "utils/jsonb.h"
+#include "utils/snapshot.h"
+
+/* What a role asks to do with a named model. */
+typedef enum RegistryRight
+{
+	REGISTRY_PREDICT,			/* predict with it by name */
+	REGISTRY_READ,				/* read its bytes, spec and metrics */
+	REGISTRY_CHANGE				/* add versions, deploy, drop, retrain, grant */
+} RegistryRight;
+
+/* The deployed version of a name as one snapshot sees it. */
+typedef struct RegistryDeployed
+{
+	int32		version;
+	Oid			owner;
+	ItemPointerData tid;		/* tid and xmin tell row versions apart */
+	TransactionId xmin;
+	bytea	   *model;			/* NULL when the row is the one known */
+} RegistryDeployed;
+
+/* Checks */
+extern bool registry_may(const char *name, Oid owner, Oid roleid, RegistryRight right);
+extern void registry_check(const char *name, Oid owner, Oid roleid, RegistryRight right);
+extern void registry_check_change(const char *name);
+extern uint64 registry_privileges_generation(void);
+
+/* Reading (with the active snapshot) */
+extern bool registry_find_deployed(const char *name, Snapshot snapshot,
+								   const RegistryDeployed *known, RegistryDeployed *found);
+extern bytea *registry_model(const char *name, int32 version, RegistryRight right);
+extern Jsonb *registry_metrics(const char *name, int32 version);
+extern Jsonb *registry_spec(const char *name, int32 version, RegistryRight right);
+extern Jsonb *registry_deployed_metrics(const char *name, int32 *version);
+extern Jsonb *registry_training_arguments(const char *name, const char *function,
+										  Oid *owner);
+
+/* Writing */
+extern int32 registry_save(const char *name, bytea *model, Jsonb *spec, Jsonb *metrics,
+						   bool deploy);
+extern void registry_deploy(const char *name, int32 version);
+extern int32 registry_drop(const char *name, int32 version);
+extern void registry_grant_predict(const char *name, Oid grantee, bool grant);
+extern void registry_set_owner(const char *name, Oid new_owner);
+
+#endif							/* SEGMENT_REGISTRY_H */

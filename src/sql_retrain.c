@@ -1,0 +1,380 @@
+/*-------------------------------------------------------------------------
+ *
+ * sql_retrain.c
+ *	  segment.retrain(name, deploy): trains a new version of a model with
+ *	  the arguments segment_train stored with its latest version, as the
+ *	  model's owner.
+ *
+ * Who may: a role with the privileges of the model's owner (or a
+ * superuser) that may also read the stored relation itself.  The training
+ * then runs as the owner, the user id switched for its duration as a
+ * SECURITY DEFINER function would, inside a security-restricted operation
+ * whose setting changes are undone at its end: whatever a stored spec
+ * names, the training reads only what the owner may read, and leaves no
+ * settings behind in the calling session (a nightly job's).
+ *
+ * The spec stores every argument of segment_train by name
+ * ({"function": "segment_train", "arguments": {"relation": ..., ...}}),
+ * and the call is built from the names and types segment_train declares,
+ * so that new arguments need no change here (missing ones get their
+ * defaults).
+ *
+ * IDENTIFICATION
+ *	  src/sql_retrain.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/catcache.h"
+#include "utils/guc.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+
+#include "pg_core.h"
+#include "registry.h"
+
+PG_FUNCTION_INFO_V1(segment_retrain);
+
+#define TRAIN_FUNCTION "segment_train"
+
+/* A call of segment.segment_train with its arguments as SPI parameters. */
+typedef struct TrainCall
+{
+	StringInfoData sql;
+	int			nargs;
+	char	  **names;
+	Oid		   *types;
+	Datum	   *values;
+	char	   *nulls;			/* 'n' for NULL, as SPI wants */
+} TrainCall;
+
+/* The argument names and types of segment.segment_train (the one overload). */
+static int
+TrainSignature(Oid **types, char ***names)
+{
+	Oid			nsp = get_namespace_oid("segment", false);
+	CatCList   *list = SearchSysCacheList1(PROCNAMEARGSNSP, CStringGetDatum(TRAIN_FUNCTION));
+	int			n = -1;
+	char	   *modes;
+
+	for (int i = 0; i < list->n_members; i++)
+	{
+		HeapTuple	tuple = &list->members[i]->tuple;
+
+		if (((Form_pg_proc) GETSTRUCT(tuple))->pronamespace != nsp)
+			continue;
+		if (n >= 0)
+			elog(ERROR, "more than one segment.%s exists", TRAIN_FUNCTION);
+		n = get_func_arg_info(tuple, types, names, &modes);
+	}
+	ReleaseSysCacheList(list);
+	if (n < 0 || *names == NULL)
+		elog(ERROR, "segment.%s does not exist", TRAIN_FUNCTION);
+	return n;
+}
+
+/* A stored scalar as text for a type's input function. */
+static char *
+ScalarText(const JsonbValue *v, const char *key)
+{
+	switch (v->type)
+	{
+		case jbvString:
+			return pnstrdup(v->val.string.val, v->val.string.len);
+		case jbvNumeric:
+			return DatumGetCString(DirectFunctionCall1(numeric_out,
+													   NumericGetDatum(v->val.numeric)));
+		case jbvBool:
+			return v->val.boolean ? "true" : "false";
+		default:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("stored argument \"%s\" of %s has an unexpected form", key,
+							TRAIN_FUNCTION)));
+	}
+	return NULL;				/* keep compiler quiet */
+}
+
+static Datum
+InputValue(const char *text, Oid type)
+{
+	Oid			input;
+	Oid			ioparam;
+
+	getTypeInputInfo(type, &input, &ioparam);
+	return OidInputFunctionCall(input, (char *) text, ioparam, -1);
+}
+
+/* A stored value as a value of type (arrays from JSON arrays, jsonb as is). */
+static Datum
+ArgumentValue(JsonbValue *v, Oid type, const char *key, bool *isnull)
+{
+	Oid			element = get_element_type(type);
+
+	*isnull = v->type == jbvNull;
+	if (*isnull)
+		return (Datum) 0;
+	if (type == JSONBOID)
+		return JsonbPGetDatum(JsonbValueToJsonb(v));
+	if (OidIsValid(element) && v->type == jbvBinary && JsonContainerIsArray(v->val.binary.data))
+	{
+		JsonbIterator *it = JsonbIteratorInit(v->val.binary.data);
+		JsonbValue	e;
+		JsonbIteratorToken tok;
+		int			n = 0;
+		int			cap = 8;
+		Datum	   *elems = palloc(sizeof(Datum) * cap);
+		bool	   *elem_nulls = palloc(sizeof(bool) * cap);
+		int			dims[1];
+		int			lbs[1] = {1};
+		int16		typlen;
+		bool		typbyval;
+		char		typalign;
+
+		while ((tok = JsonbIteratorNext(&it, &e, true)) != WJB_DONE)
+		{
+			if (tok != WJB_ELEM)
+				continue;
+			if (n == cap)
+			{
+				cap *= 2;
+				elems = repalloc(elems, sizeof(Datum) * cap);
+				elem_nulls = repalloc(elem_nulls, sizeof(bool) * cap);
+			}
+			elem_nulls[n] = e.type == jbvNull;
+			elems[n] = elem_nulls[n] ? (Datum) 0 : InputValue(ScalarText(&e, key), element);
+			n++;
+		}
+		dims[0] = n;
+		get_typlenbyvalalign(element, &typlen, &typbyval, &typalign);
+		return PointerGetDatum(construct_md_array(elems, elem_nulls, n > 0 ? 1 : 0, dims, lbs,
+												  element, typlen, typbyval, typalign));
+	}
+	return InputValue(ScalarText(v, key), type);
+}
+
+/*
+ * The call that retrains name: every stored argument passed by name as a
+ * parameter of the type segment_train declares for it, deploy replaced
+ * when given.
+ */
+static void
+BuildTrainCall(const char *name, Jsonb *arguments, const char *deploy, TrainCall *call)
+{
+	Oid		   *types;
+	char	  **names;
+	int			n_params = TrainSignature(&types, &names);
+	JsonbIterator *it = JsonbIteratorInit(&arguments->root);
+	JsonbValue	k;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	int			cap = n_params + 1;
+
+	call->names = palloc(sizeof(char *) * cap);
+	call->types = palloc(sizeof(Oid) * cap);
+	call->values = palloc(sizeof(Datum) * cap);
+	call->nulls = palloc(cap);
+	call->names[0] = "name";
+	call->types[0] = TEXTOID;
+	call->values[0] = CStringGetTextDatum(name);
+	call->nulls[0] = ' ';
+	call->nargs = 1;
+	while ((tok = JsonbIteratorNext(&it, &k, true)) != WJB_DONE)
+	{
+		char	   *key;
+		int			p;
+		bool		isnull;
+
+		if (tok != WJB_KEY)
+			continue;
+		key = pnstrdup(k.val.string.val, k.val.string.len);
+		tok = JsonbIteratorNext(&it, &v, true);
+		if (strcmp(key, "name") == 0 || (deploy != NULL && strcmp(key, "deploy") == 0))
+			continue;
+		for (p = 0; p < n_params; p++)
+			if (names[p] != NULL && strcmp(names[p], key) == 0)
+				break;
+		if (p == n_params || call->nargs == cap)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_PARAMETER),
+					 errmsg("stored argument \"%s\" is not an argument of segment.%s", key,
+							TRAIN_FUNCTION),
+					 errhint("Train a new version with segment.%s.", TRAIN_FUNCTION)));
+		call->names[call->nargs] = key;
+		call->types[call->nargs] = types[p];
+		call->values[call->nargs] = ArgumentValue(&v, types[p], key, &isnull);
+		call->nulls[call->nargs] = isnull ? 'n' : ' ';
+		call->nargs++;
+	}
+	if (deploy != NULL && call->nargs < cap)
+	{
+		call->names[call->nargs] = "deploy";
+		call->types[call->nargs] = TEXTOID;
+		call->values[call->nargs] = CStringGetTextDatum(deploy);
+		call->nulls[call->nargs] = ' ';
+		call->nargs++;
+	}
+	initStringInfo(&call->sql);
+	appendStringInfo(&call->sql, "SELECT segment.%s(", TRAIN_FUNCTION);
+	for (int a = 0; a < call->nargs; a++)
+		appendStringInfo(&call->sql, "%s%s => $%d", a > 0 ? ", " : "",
+						 quote_identifier(call->names[a]), a + 1);
+	appendStringInfoChar(&call->sql, ')');
+}
+
+/* The value of the call's argument key, or NULL. */
+static const Datum *
+CallArgument(const TrainCall *call, const char *key)
+{
+	for (int a = 0; a < call->nargs; a++)
+		if (strcmp(call->names[a], key) == 0 && call->nulls[a] != 'n')
+			return &call->values[a];
+	return NULL;
+}
+
+static void
+DenyRead(Oid relid, const char *name)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("permission denied for table %s", get_rel_name(relid)),
+			 errdetail("segment.retrain trains model \"%s\" as its owner, on data the calling role may read as well.",
+					   name)));
+}
+
+static void
+RequireColumn(Oid relid, const char *column, Oid roleid, const char *name)
+{
+	AttrNumber	attno = get_attnum(relid, column);
+
+	if (attno == InvalidAttrNumber ||
+		pg_attribute_aclcheck(relid, attno, roleid, ACL_SELECT) != ACLCHECK_OK)
+		DenyRead(relid, name);
+}
+
+/*
+ * ERROR unless the calling role may SELECT the relation the training
+ * reads (the whole table, or the label and every feature column).
+ */
+static void
+CheckCallerReads(const TrainCall *call, const char *name)
+{
+	const Datum *relation = CallArgument(call, "relation");
+	const Datum *label = CallArgument(call, "label");
+	const Datum *features = CallArgument(call, "features");
+	Oid			roleid = GetUserId();
+	Oid			relid;
+	Datum	   *columns;
+	bool	   *column_nulls;
+	int			n;
+
+	if (relation == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("model \"%s\" has no stored relation to retrain on", name)));
+	relid = DatumGetObjectId(*relation);
+	if (pg_class_aclcheck(relid, roleid, ACL_SELECT) == ACLCHECK_OK)
+		return;
+	if (label == NULL || features == NULL)
+		DenyRead(relid, name);
+	RequireColumn(relid, TextDatumGetCString(*label), roleid, name);
+	deconstruct_array(DatumGetArrayTypeP(*features), TEXTOID, -1, false, TYPALIGN_INT,
+					  &columns, &column_nulls, &n);
+	for (int i = 0; i < n; i++)
+		if (!column_nulls[i])
+			RequireColumn(relid, TextDatumGetCString(columns[i]), roleid, name);
+}
+
+/* Names the model and the role an error of the training ran as. */
+static void
+RetrainContext(void *arg)
+{
+	const char *const *names = arg;
+
+	errcontext("retraining model \"%s\" as its owner \"%s\"", names[0], names[1]);
+}
+
+/*
+ * Runs the call as owner inside a security-restricted operation, with the
+ * search_path pinned and every setting changed inside undone.
+ */
+static Jsonb *
+TrainAsOwner(const char *name, Oid owner, const TrainCall *call)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	MemoryContext old;
+	Oid			save_userid;
+	int			save_sec_context;
+	int			save_nestlevel;
+	bool		isnull;
+	Datum		report;
+	Jsonb	   *result;
+	const char *names[2] = {name, GetUserNameFromId(owner, false)};
+	ErrorContextCallback context;
+
+	context.callback = RetrainContext;
+	context.arg = names;
+	context.previous = error_context_stack;
+	error_context_stack = &context;
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	save_nestlevel = segment_pin_search_path();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args(call->sql.data, call->nargs, call->types, call->values,
+							  call->nulls, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "segment.%s did not return a report", TRAIN_FUNCTION);
+	report = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	old = MemoryContextSwitchTo(caller);
+	result = isnull ? NULL : DatumGetJsonbPCopy(report);
+	MemoryContextSwitchTo(old);
+	SPI_finish();
+	/* undo every setting the training changed, not only the path */
+	AtEOXact_GUC(false, save_nestlevel);
+	SetUserIdAndSecContext(save_userid, save_sec_context);
+	error_context_stack = context.previous;
+	return result;
+}
+
+/* segment.retrain(name text, deploy text DEFAULT NULL) -> jsonb report */
+Datum
+segment_retrain(PG_FUNCTION_ARGS)
+{
+	char	   *name;
+	char	   *deploy = NULL;
+	Oid			owner;
+	Jsonb	   *arguments;
+	TrainCall	call;
+	Jsonb	   *report;
+
+	segment_require_arg(fcinfo, 0, "model name");
+	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	if (!PG_ARGISNULL(1))
+		deploy = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	arguments = registry_training_arguments(name, TRAIN_FUNCTION, &owner);
+	if (!SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(owner)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("the owner of model \"%s\" no longer exists", name),
+				 errhint("A superuser can give the model to another role with segment.set_model_owner(name, role).")));
+	BuildTrainCall(name, arguments, deploy, &call);
+	CheckCallerReads(&call, name);
+	report = TrainAsOwner(name, owner, &call);
+	if (report == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_JSONB_P(report);
+}

@@ -130,6 +130,52 @@ SELECT split_part(NULL, s) FROM spend s LIMIT 1;
 SELECT save_model('no_split', scaler_fit(ARRAY[x])) FROM counts;
 SELECT split_part('no_split', c) FROM counts c LIMIT 1;
 
+-- logistic regression, and model => 'auto' comparing learners on one split
+SELECT r->>'model' AS model, (r->'test'->>'accuracy')::float8 > 0.9 AS accurate,
+	   r->'hyperparameters'->>'C' AS c, r->'test' ? 'roc_auc' AS has_roc_auc
+FROM (SELECT segment_train('few_logit', 'counts', 'few', features => '{x}', model => 'logistic',
+						   balance => 'none') AS r) s;
+SELECT r->>'model' IN ('logistic', 'mlp') AS model_ok,
+	   (SELECT array_agg(DISTINCT t->'config'->>'model') FROM jsonb_array_elements(r->'trials') t) AS tried,
+	   r->'choice' ? 'reason' AS has_reason
+FROM (SELECT segment_train('few_auto', 'counts', 'few', features => '{x}', model => 'auto',
+						   params => '{"mlp": {"epochs": 3}, "logistic": {"C": 0.5}}') AS r) s;
+SELECT count(*) AS candidates FROM jsonb_array_elements(
+	(SELECT segment_train('spend_auto', 'spend', 'next_spend', exclude => '{id}', model => 'auto',
+						  params => '{"mlp": {"epochs": 3}}'))->'trials');
+
+-- feature importance: permutation on the test rows read again by their keys
+SELECT feature, importance > 0.01 AS matters, std >= 0 AS has_std, split_gain IS NULL AS no_gain
+FROM feature_importance('few_logit');
+SELECT count(*) AS columns, bool_and(importance IS NOT NULL) AS all_scored
+FROM feature_importance('spend_a', repeats => 2);
+-- explanations: logistic contributions add up to the margin (two classes: log-odds of the second)
+SELECT feature, class FROM explain('few_logit', (SELECT c FROM counts c WHERE id = 7));
+SELECT abs((SELECT sum(contribution) FROM explain('few_logit', c))
+		   - ln((p->>'1')::float8 / (p->>'0')::float8)) < 1e-9 AS adds_up_to_log_odds
+FROM counts c, segment_predict_proba('few_logit', c) p
+WHERE c.id = 7;
+SELECT explain('spend_a', s) FROM spend s LIMIT 1;
+SELECT * FROM feature_importance('few_logit', repeats => 0);
+SELECT * FROM feature_importance('few_logit', repeats => NULL);
+SELECT * FROM feature_importance('nope');
+SELECT * FROM feature_importance(NULL);
+SELECT * FROM explain('nope', (SELECT c FROM counts c LIMIT 1));
+SELECT * FROM explain('few_logit', NULL::counts);
+SELECT explain('few_logit', r) FROM (SELECT 1 AS id) r;
+SELECT save_model('just_scaler', scaler_fit(ARRAY[x])) FROM counts;
+SELECT * FROM feature_importance('just_scaler');
+SELECT * FROM explain('just_scaler', (SELECT c FROM counts c LIMIT 1));
+CREATE TABLE gone AS SELECT * FROM counts;
+SELECT segment_train('gone', 'gone', 'few', features => '{x}', model => 'logistic')->'version';
+DROP TABLE gone;
+SELECT * FROM feature_importance('gone');
+SELECT segment_train('bad', 'counts', 'few', model => 'auto', search => '{"C": [1, 2]}');
+SELECT segment_train('bad', 'counts', 'few', model => 'auto', params => '{"C": 1}');
+SELECT segment_train('bad', 'counts', 'few', model => 'auto', params => '{"logistic": {"C": 0}}');
+SELECT segment_train('bad', 'counts', 'few', model => 'logistic', hidden => '{4}');
+SELECT segment_train('bad', 'spend', 'next_spend', model => 'logistic');
+
 -- bad input
 SELECT segment_train('bad', 'spend', 'next_spend', model => 'forest');
 SELECT segment_train('bad', 'spend', 'next_spend', model => NULL);
@@ -172,5 +218,5 @@ SELECT count(*) FROM models WHERE name = 'bad';
 SELECT sum(drop_model(name)) > 0 AS dropped
 FROM (SELECT DISTINCT name FROM models WHERE name IN ('spend', 'many', 'few', 'few_value',
 	  'many_classes', 'params', 'flat', 'spend_a', 'spend_b', 'spend_pk', 'spend_key',
-	  'no_split')) n;
+	  'no_split', 'few_logit', 'few_auto', 'spend_auto', 'just_scaler', 'gone')) n;
 DROP SCHEMA learners_test CASCADE;

@@ -30,6 +30,7 @@
 #include "dataset.h"
 #include "registry.h"
 #include "row_hash.h"
+#include "stored_split.h"
 #include "split.h"
 
 PG_FUNCTION_INFO_V1(stratified_split);
@@ -85,19 +86,12 @@ stratified_split(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(construct_array(out, n, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
-/* A parsed "split" of a stored spec, kept for one query in fn_extra. */
+/* What split_part keeps for one query in fn_extra. */
 typedef struct SplitSpec
 {
 	char	   *name;			/* the model name and version asked for */
 	int32		version;
-	bool		classification;
-	char	   *label;
-	int			n_key;
-	char	  **key;
-	uint64		seed;
-	int			n_strata;
-	char	  **stratum_names;	/* class texts; "" for a regressor */
-	SplitThreshold *thresholds;
+	StoredSplit split;
 	/* the row type the key columns were found in */
 	uint64		tup_identifier;
 	int		   *key_attr;
@@ -108,93 +102,16 @@ typedef struct SplitSpec
 	bool	   *nulls;
 } SplitSpec;
 
-static uint64
-ParseUint64(JsonbValue *v, bool *present)
-{
-	char	   *text;
-
-	*present = v != NULL && v->type == jbvString;
-	if (!*present)
-		return 0;
-	text = pnstrdup(v->val.string.val, v->val.string.len);
-	return strtou64(text, NULL, 10);
-}
-
-/*
- * Reads the split stored with a model version (the deployed one when
- * version is absent), for a role that may predict with it.
- */
 static SplitSpec *
 LoadSplitSpec(const char *name, bool has_version, int32 version, MemoryContext cxt)
 {
 	MemoryContext old = MemoryContextSwitchTo(cxt);
-	Jsonb	   *spec = registry_spec(name, has_version ? version : 0, REGISTRY_PREDICT);
-	JsonbValue *split;
-	JsonbValue *arguments;
-	JsonbValue *v;
-	JsonbContainer *c;
-	SplitSpec  *s;
+	SplitSpec  *s = palloc0(sizeof(SplitSpec));
 
-	s = palloc0(sizeof(SplitSpec));
 	s->name = pstrdup(name);
 	s->version = has_version ? version : -1;
-	split = JB_ROOT_IS_OBJECT(spec) ? getKeyJsonValueFromContainer(&spec->root, "split", 5, NULL) :
-		NULL;
-	arguments = JB_ROOT_IS_OBJECT(spec) ?
-		getKeyJsonValueFromContainer(&spec->root, "arguments", 9, NULL) : NULL;
-	if (split == NULL || split->type != jbvBinary || arguments == NULL ||
-		arguments->type != jbvBinary)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("model \"%s\" has no stored split", name),
-				 errhint("Versions trained by segment_train since 0.2.0 store theirs; retrain the model.")));
-	c = split->val.binary.data;
-	v = getKeyJsonValueFromContainer(arguments->val.binary.data, "label", 5, NULL);
-	s->label = pnstrdup(v->val.string.val, v->val.string.len);
-	v = getKeyJsonValueFromContainer(c, "task", 4, NULL);
-	s->classification = v != NULL && v->type == jbvString &&
-		strncmp(v->val.string.val, "classification", v->val.string.len) == 0;
-	v = getKeyJsonValueFromContainer(c, "seed", 4, NULL);
-	s->seed = (uint64) DatumGetInt64(DirectFunctionCall1(numeric_int8,
-														 NumericGetDatum(v->val.numeric)));
-	v = getKeyJsonValueFromContainer(c, "key", 3, NULL);
-	s->n_key = JsonContainerSize(v->val.binary.data);
-	s->key = palloc(sizeof(char *) * Max(s->n_key, 1));
-	for (int k = 0; k < s->n_key; k++)
-	{
-		JsonbValue *e = getIthJsonbValueFromContainer(v->val.binary.data, k);
-
-		s->key[k] = pnstrdup(e->val.string.val, e->val.string.len);
-	}
-	v = getKeyJsonValueFromContainer(c, "strata", 6, NULL);
-	{
-		JsonbContainer *strata = v->val.binary.data;
-		JsonbIterator *it = JsonbIteratorInit(strata);
-		JsonbValue	item;
-		JsonbIteratorToken tok;
-		int			i = 0;
-
-		s->n_strata = JsonContainerSize(strata);
-		s->stratum_names = palloc(sizeof(char *) * Max(s->n_strata, 1));
-		s->thresholds = palloc0(sizeof(SplitThreshold) * Max(s->n_strata, 1));
-		while ((tok = JsonbIteratorNext(&it, &item, true)) != WJB_DONE)
-		{
-			JsonbValue *pair;
-
-			if (tok != WJB_KEY)
-				continue;
-			s->stratum_names[i] = pnstrdup(item.val.string.val, item.val.string.len);
-			pair = getKeyJsonValueFromContainer(strata, item.val.string.val,
-												item.val.string.len, NULL);
-			s->thresholds[i].test_max =
-				ParseUint64(getIthJsonbValueFromContainer(pair->val.binary.data, 0),
-							&s->thresholds[i].has_test);
-			s->thresholds[i].validation_max =
-				ParseUint64(getIthJsonbValueFromContainer(pair->val.binary.data, 1),
-							&s->thresholds[i].has_validation);
-			i++;
-		}
-	}
+	stored_split_read(registry_spec(name, has_version ? version : 0, REGISTRY_PREDICT), name,
+					  &s->split);
 	MemoryContextSwitchTo(old);
 	return s;
 }
@@ -204,16 +121,16 @@ static void
 MapRow(SplitSpec *s, TupleDesc desc, uint64 identifier, MemoryContext cxt)
 {
 	MemoryContext old = MemoryContextSwitchTo(cxt);
-	Oid		   *types = palloc(sizeof(Oid) * Max(s->n_key, 1));
-	Oid		   *collations = palloc(sizeof(Oid) * Max(s->n_key, 1));
+	Oid		   *types = palloc(sizeof(Oid) * Max(s->split.n_key, 1));
+	Oid		   *collations = palloc(sizeof(Oid) * Max(s->split.n_key, 1));
 
-	s->key_attr = palloc(sizeof(int) * Max(s->n_key, 1));
+	s->key_attr = palloc(sizeof(int) * Max(s->split.n_key, 1));
 	s->values = palloc(sizeof(Datum) * Max(desc->natts, 1));
 	s->nulls = palloc(sizeof(bool) * Max(desc->natts, 1));
 	s->label_attr = -1;
-	for (int k = -1; k < s->n_key; k++)
+	for (int k = -1; k < s->split.n_key; k++)
 	{
-		const char *want = k < 0 ? s->label : s->key[k];
+		const char *want = k < 0 ? s->split.label : s->split.key[k];
 		int			found = -1;
 
 		for (int a = 0; a < desc->natts && found < 0; a++)
@@ -237,7 +154,7 @@ MapRow(SplitSpec *s, TupleDesc desc, uint64 identifier, MemoryContext cxt)
 		types[k] = TupleDescAttr(desc, found)->atttypid;
 		collations[k] = TupleDescAttr(desc, found)->attcollation;
 	}
-	row_hasher_init(&s->hasher, s->n_key, types, collations, s->key);
+	row_hasher_init(&s->hasher, s->split.n_key, types, collations, s->split.key);
 	s->tup_identifier = identifier;
 	MemoryContextSwitchTo(old);
 }
@@ -291,34 +208,32 @@ split_part(PG_FUNCTION_ARGS)
 	ReleaseTupleDesc(desc);
 
 	{
-		Datum	   *key_values = palloc(sizeof(Datum) * Max(s->n_key, 1));
-		bool	   *key_nulls = palloc(sizeof(bool) * Max(s->n_key, 1));
+		Datum	   *key_values = palloc(sizeof(Datum) * Max(s->split.n_key, 1));
+		bool	   *key_nulls = palloc(sizeof(bool) * Max(s->split.n_key, 1));
 
-		for (int k = 0; k < s->n_key; k++)
+		for (int k = 0; k < s->split.n_key; k++)
 		{
 			key_values[k] = s->values[s->key_attr[k]];
 			key_nulls[k] = s->nulls[s->key_attr[k]];
 		}
 		key_hash = row_hasher_hash(&s->hasher, key_values, key_nulls);
 	}
-	if (s->classification)
+	if (s->split.classification)
 	{
 		char	   *label;
 
 		if (s->nulls[s->label_attr])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("the row's label \"%s\" is null", s->label)));
+					 errmsg("the row's label \"%s\" is null", s->split.label)));
 		label = OidOutputFunctionCall(s->label_output, s->values[s->label_attr]);
-		for (stratum = 0; stratum < s->n_strata; stratum++)
-			if (strcmp(s->stratum_names[stratum], label) == 0)
-				break;
-		if (stratum == s->n_strata)
+		stratum = stored_split_stratum(&s->split, label);
+		if (stratum < 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_EXCEPTION),
 					 errmsg("class \"%s\" was not in the training data of model \"%s\"", label,
 							s->name)));
 	}
-	PG_RETURN_TEXT_P(cstring_to_text(part_names[split_part_of(&s->thresholds[stratum],
-															   split_hash(key_hash, s->seed))]));
+	PG_RETURN_TEXT_P(cstring_to_text(part_names[split_part_of(&s->split.thresholds[stratum],
+															   split_hash(key_hash, s->split.seed))]));
 }

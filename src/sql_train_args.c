@@ -259,6 +259,11 @@ CheckAutoParams(Jsonb *params, TrainArgs *a, bool *given)
 		if (tok != WJB_KEY)
 			continue;
 		key = pnstrdup(v.val.string.val, v.val.string.len);
+		if (learner_find(key) == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("params of model auto are keyed by model, and \"%s\" is no model", key),
+					 errhint("For example params => '{\"mlp\": {\"hidden\": [32]}, \"logistic\": {\"C\": 0.5}}'.")));
 		l = LearnerByName(key);
 		inner = getKeyJsonValueFromContainer(&params->root, v.val.string.val,
 											 v.val.string.len, NULL);

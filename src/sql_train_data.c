@@ -65,6 +65,16 @@ CompareRowsCanonically(const void *a, const void *b, void *arg)
 	return 0;
 }
 
+void
+segment_canonical_order(const SegFrame *frame, const uint64 *hashes, int *rows, int n)
+{
+	CanonicalOrder order;
+
+	order.frame = frame;
+	order.hashes = hashes;
+	qsort_arg(rows, n, sizeof(int), CompareRowsCanonically, &order);
+}
+
 /* integer labels with more distinct values than this are regression targets */
 #define AUTO_REGRESSION_DISTINCT 50
 
@@ -267,7 +277,6 @@ segment_train_load(const TrainArgs *a, char **features, int n_features, const bo
 	DatasetKey	key;
 	uint64	   *key_hash;
 	uint64_t   *split_hashes;
-	CanonicalOrder order;
 	uint8_t    *part;
 	int		   *strata;
 	int			n_strata;
@@ -371,10 +380,8 @@ segment_train_load(const TrainArgs *a, char **features, int n_features, const bo
 	for (int i = 0; i < n; i++)
 		rows[part[i]][e->n[part[i]]++] = i;
 	/* each part in a canonical order, so that nothing depends on the scan's */
-	order.frame = frame;
-	order.hashes = split_hashes;
 	for (int p = 0; p < 3; p++)
-		qsort_arg(rows[p], e->n[p], sizeof(int), CompareRowsCanonically, &order);
+		segment_canonical_order(frame, split_hashes, rows[p], e->n[p]);
 	CheckConstantFeatures(&feat, rows[SPLIT_TRAIN], e->n[SPLIT_TRAIN]);
 	segment_raise(prep_fit(&feat, rows[SPLIT_TRAIN], e->n[SPLIT_TRAIN], &e->prep, msg), msg);
 	e->d = -1;

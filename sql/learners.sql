@@ -144,6 +144,17 @@ SELECT count(*) AS candidates FROM jsonb_array_elements(
 	(SELECT segment_train('spend_auto', 'spend', 'next_spend', exclude => '{id}', model => 'auto',
 						  params => '{"mlp": {"epochs": 3}}'))->'trials');
 
+-- cross-validation: each candidate scored by the mean over k folds of the
+-- train and validation rows; the kept one then trained as usual
+SELECT r->>'schedule' AS schedule, r->'rows' AS rows,
+	   (SELECT array_agg((t->>'cv_folds')::int) FROM jsonb_array_elements(r->'trials') t) AS folds,
+	   (SELECT bool_and((t->>'cv_std')::float8 >= 0) FROM jsonb_array_elements(r->'trials') t) AS has_std,
+	   r->'choice'->>'reason' ~ 'folds' AS by_folds
+FROM (SELECT segment_train('few_cv', 'counts', 'few', features => '{x}', model => 'logistic',
+						   cv => 4, search => '{"C": [0.01, 1]}') AS r) s;
+SELECT segment_train('bad', 'counts', 'few', cv => 1);
+SELECT segment_train('bad', 'counts', 'few', cv => 21);
+
 -- feature importance: permutation on the test rows read again by their keys
 SELECT feature, importance > 0.01 AS matters, std >= 0 AS has_std, split_gain IS NULL AS no_gain
 FROM feature_importance('few_logit');
@@ -218,5 +229,5 @@ SELECT count(*) FROM models WHERE name = 'bad';
 SELECT sum(drop_model(name)) > 0 AS dropped
 FROM (SELECT DISTINCT name FROM models WHERE name IN ('spend', 'many', 'few', 'few_value',
 	  'many_classes', 'params', 'flat', 'spend_a', 'spend_b', 'spend_pk', 'spend_key',
-	  'no_split', 'few_logit', 'few_auto', 'spend_auto', 'just_scaler', 'gone')) n;
+	  'no_split', 'few_logit', 'few_auto', 'spend_auto', 'just_scaler', 'gone', 'few_cv')) n;
 DROP SCHEMA learners_test CASCADE;

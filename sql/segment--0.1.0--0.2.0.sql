@@ -176,13 +176,13 @@ CREATE FUNCTION segment.segment_train(
 	seed integer DEFAULT 42, deploy text DEFAULT 'if_better',
 	split_seed integer DEFAULT NULL,
 	model text DEFAULT 'mlp', task text DEFAULT 'auto', params jsonb DEFAULT NULL,
-	key text[] DEFAULT NULL)
+	key text[] DEFAULT NULL, cv integer DEFAULT NULL)
 RETURNS jsonb
 	AS 'MODULE_PATHNAME', 'segment_train'
 	LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION segment.segment_train(text, regclass, text, text[], text[], integer[],
 	float8, boolean, float8, integer, integer, float8, integer, text, float8, float8, jsonb,
-	integer, integer, text, integer, text, text, jsonb, text[]) IS
+	integer, integer, text, integer, text, text, jsonb, text[], integer) IS
 	'trains a classifier or regressor (split, preprocessing and balancing on the train part, early stopping, optional search), registers it as the next version of name and returns the report';
 
 COMMENT ON FUNCTION segment.retrain(text, text) IS

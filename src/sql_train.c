@@ -386,7 +386,7 @@ segment_train(PG_FUNCTION_ARGS)
 		if (forms[f])
 			segment_train_set(&e, (SegInputForm) f, &sets[f]);
 
-	segment_run_trials(set_by_form, configs, simplicity, n_configs, a.seed, halving, &run);
+	segment_run_trials(&e, set_by_form, configs, simplicity, n_configs, a.seed, halving, &run);
 	o.train_ms = ElapsedMs(start) - o.load_ms;
 
 	/* the test part is scored once, by the kept model only */

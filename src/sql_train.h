@@ -54,6 +54,7 @@ typedef struct TrainArgs
 	int64		split_seed;		/* the split's seed: seed unless given */
 	DeployPolicy deploy;
 	ArrayType  *key;			/* split key columns, or NULL for the default */
+	int			cv;				/* folds of cross-validation, or 0 */
 	bool		auto_model;		/* model => 'auto': several learners compete */
 	Jsonb	   *params_json;	/* params as given (NULL when none) */
 } TrainArgs;
@@ -78,6 +79,9 @@ typedef struct TrainData
 	const char *key_source;		/* "primary key", "key argument" or "every column" */
 	int			n_strata;		/* classes, or 1 */
 	SplitThreshold *thresholds;
+	/* cross-validation: each train and validation row's fold (cv > 1) */
+	int			n_folds;
+	int		   *fold[2];		/* by part: SPLIT_TRAIN, SPLIT_VALIDATION */
 } TrainData;
 
 /* sql_train_args.c */
@@ -154,6 +158,7 @@ typedef struct TrialResult
 	int			n_rungs;		/* successive halving's rungs it ran */
 	int			rung_iterations[3];
 	double		rung_score[3];
+	double		cv_std;			/* cross-validation: std of the folds' scores */
 } TrialResult;
 
 /* The candidates trained, and the one kept. */
@@ -169,17 +174,20 @@ typedef struct TrialRun
 	double		standard_error;
 	double	   *errors;			/* per trial: standard error of best - it (or NULL) */
 	SegCandidate model;			/* the kept candidate */
+	int			cv;				/* folds that scored the candidates, or 0 */
 } TrialRun;
 
 /*
- * Trains the n candidates on sets[learner's input form].  With simplicity
+ * Trains the n candidates on sets[learner's input form] (with e->n_folds
+ * > 1, each first scored by cross-validation on the train and validation
+ * rows, and the kept one then trained on the train part).  With simplicity
  * (per candidate, lower = simpler) all are kept and the one-standard-error
  * rule chooses; without, the best score wins.  Successive halving when
  * asked (see the file's comment).
  */
-extern void segment_run_trials(const SegTrainSet *const *sets, const SegTrialConfig *configs,
-							   const int *simplicity, int n, int64 seed, bool halving,
-							   TrialRun *run);
+extern void segment_run_trials(const TrainData *e, const SegTrainSet *const *sets,
+							   const SegTrialConfig *configs, const int *simplicity, int n,
+							   int64 seed, bool halving, TrialRun *run);
 
 /* sql_train_report.c */
 

@@ -39,14 +39,14 @@ enum
 	ARG_NAME, ARG_RELATION, ARG_LABEL, ARG_FEATURES, ARG_EXCLUDE, ARG_HIDDEN, ARG_DROPOUT,
 	ARG_BATCH_NORM, ARG_L2, ARG_EPOCHS, ARG_BATCH_SIZE, ARG_LEARNING_RATE, ARG_PATIENCE,
 	ARG_BALANCE, ARG_TEST_SIZE, ARG_VALIDATION_SIZE, ARG_SEARCH, ARG_TRIALS, ARG_SEED,
-	ARG_DEPLOY, ARG_SPLIT_SEED, ARG_MODEL, ARG_TASK, ARG_PARAMS, ARG_KEY, N_ARGS
+	ARG_DEPLOY, ARG_SPLIT_SEED, ARG_MODEL, ARG_TASK, ARG_PARAMS, ARG_KEY, ARG_CV, N_ARGS
 };
 
 static const char *const arg_names[N_ARGS] = {
 	"name", "relation", "label", "features", "exclude", "hidden", "dropout",
 	"batch_norm", "l2", "epochs", "batch_size", "learning_rate", "patience",
 	"balance", "test_size", "validation_size", "search", "trials", "seed", "deploy",
-	"split_seed", "model", "task", "params", "key"
+	"split_seed", "model", "task", "params", "key", "cv"
 };
 
 /*
@@ -70,6 +70,9 @@ TextArg(FunctionCallInfo fcinfo, int arg, const char *absent_default)
 	segment_require_arg(fcinfo, arg, arg_names[arg]);
 	return text_to_cstring(PG_GETARG_TEXT_PP(arg));
 }
+
+/* most folds of cross-validation */
+#define MAX_FOLDS 20
 
 static void
 BadArg(const char *what)
@@ -466,6 +469,9 @@ segment_train_parse_args(FunctionCallInfo fcinfo, TrainArgs *a)
 				 errhint("Use always, if_better or never.")));
 	a->deploy = (DeployPolicy) b;
 	a->key = ArgAbsent(fcinfo, ARG_KEY) ? NULL : PG_GETARG_ARRAYTYPE_P(ARG_KEY);
+	a->cv = ArgAbsent(fcinfo, ARG_CV) ? 0 : PG_GETARG_INT32(ARG_CV);
+	if (!ArgAbsent(fcinfo, ARG_CV) && (a->cv < 2 || a->cv > MAX_FOLDS))
+		BadArg(psprintf("cv must be between 2 and %d folds, not %d", MAX_FOLDS, a->cv));
 }
 
 char	  **

@@ -265,6 +265,35 @@ ResolveKey(const TrainArgs *a, TrainData *e)
 	e->key_source = "every column";
 }
 
+/*
+ * Cross-validation folds of the train and validation rows: within each
+ * part and stratum, in the parts' canonical order, row r of the stratum
+ * goes to fold r mod k.  The folds keep the class proportions, and like
+ * the split they follow the rows' keys, not the scan.
+ */
+static void
+AssignFolds(const TrainArgs *a, TrainData *e, const int *strata, int *const *rows)
+{
+	int			n_strata = e->n_strata;
+	int		   *seen;
+
+	e->n_folds = a->cv;
+	if (a->cv < 2)
+		return;
+	seen = palloc(sizeof(int) * Max(n_strata, 1));
+	for (int p = SPLIT_TRAIN; p <= SPLIT_VALIDATION; p++)
+	{
+		memset(seen, 0, sizeof(int) * n_strata);
+		e->fold[p] = palloc(sizeof(int) * Max(e->n[p], 1));
+		for (int i = 0; i < e->n[p]; i++)
+		{
+			int			st = strata[rows[p][i]];
+
+			e->fold[p][i] = seen[st]++ % a->cv;
+		}
+	}
+}
+
 void
 segment_train_load(const TrainArgs *a, char **features, int n_features, const bool *forms,
 				   TrainData *e)
@@ -402,6 +431,7 @@ segment_train_load(const TrainArgs *a, char **features, int n_features, const bo
 			e->x[f][p] = x;
 		}
 	}
+	AssignFolds(a, e, strata, rows);
 	for (int p = 0; p < 3; p++)
 	{
 		if (e->task == SEG_TASK_CLASSIFICATION)

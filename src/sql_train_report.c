@@ -321,6 +321,12 @@ ChoiceReason(const TrialRun *run, bool search)
 
 	if (run->n == 1)
 		return "the only candidate";
+	if (run->cv > 1 && !run->by_rule)
+		return psprintf("highest mean score over %d folds (trial %d of %d)", run->cv,
+						run->best + 1, run->n);
+	if (run->cv > 1)
+		return psprintf("simpler than the best (trial %d) and within one standard error of its mean over %d folds",
+						run->best + 1, run->cv);
 	if (search)
 		return psprintf("the search's best trial (%d of %d) by validation score", run->best + 1,
 						run->n);
@@ -415,6 +421,11 @@ segment_train_report(const TrainArgs *a, const TrainData *e, const TrialRun *run
 		json_key_number(&b, "validation_loss", r->loss);
 		if (run->errors != NULL && t != run->best)
 			json_key_number(&b, "standard_error_to_best", run->errors[t]);
+		if (run->cv > 1)
+		{
+			json_key_integer(&b, "cv_folds", run->cv);
+			json_key_number(&b, "cv_std", r->cv_std);
+		}
 		json_key_integer(&b, "epochs_run", r->iterations);
 		json_key_integer(&b, "best_epoch", r->best_iteration);
 		json_key_integer(&b, "train_rows", r->train_rows);

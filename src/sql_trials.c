@@ -11,6 +11,13 @@
  * score is within the noise of the best's.  A search's trials are ranked
  * by score alone, the best kept as it goes.
  *
+ * With cv => k (k-fold cross-validation, as GridSearchCV does) every
+ * candidate is first scored by the mean over k folds of the train and
+ * validation rows (the test rows stay untouched): for fold f it trains on
+ * the other folds but one, (f + 1) mod k, which stops it early, and is
+ * scored on fold f.  The kept candidate is then trained on the train part
+ * with the validation part, as without cv.
+ *
  * With successive halving (Jamieson and Talwalkar, 2016; Li et al.,
  * "Hyperband", 2018; asked for with "successive_halving": true) the
  * trials first train for a ninth of the learner's epochs, the best third
@@ -31,6 +38,7 @@
 #include "utils/builtins.h"
 
 #include "pg_core.h"
+#include "importance.h"
 #include "selection.h"
 #include "sql_train.h"
 
@@ -97,6 +105,85 @@ TrainOrRaise(const SegTrainSet *set, const SegTrialConfig *config, int64 seed,
 				 strstr(msg, "diverged") != NULL ? errhint("Try a lower learning_rate.") : 0));
 }
 
+/* Copies the rows of the train and validation parts whose fold is in `want` into a set. */
+static void
+FoldSet(const TrainData *e, SegInputForm form, const bool *want, SegLearnSet *set)
+{
+	int			d = e->schema[form].n_inputs;
+	int			n = 0;
+	int			cap = e->n[SPLIT_TRAIN] + e->n[SPLIT_VALIDATION];
+	double	   *x = palloc_extended(sizeof(double) * (size_t) Max(cap, 1) * d, MCXT_ALLOC_HUGE);
+	int		   *yc = e->task == SEG_TASK_CLASSIFICATION ? palloc(sizeof(int) * Max(cap, 1)) : NULL;
+	double	   *yv = e->task == SEG_TASK_REGRESSION ? palloc(sizeof(double) * Max(cap, 1)) : NULL;
+
+	for (int p = SPLIT_TRAIN; p <= SPLIT_VALIDATION; p++)
+		for (int i = 0; i < e->n[p]; i++)
+		{
+			if (!want[e->fold[p][i]])
+				continue;
+			memcpy(x + (size_t) n * d, e->x[form][p] + (size_t) i * d, sizeof(double) * d);
+			if (yc != NULL)
+				yc[n] = e->y[p][i];
+			else
+				yv[n] = e->v[p][i];
+			n++;
+		}
+	set->x = x;
+	set->n = n;
+	set->y_class = yc;
+	set->y_value = yv;
+}
+
+/* A candidate's mean score over the folds, and their standard deviation. */
+static double
+CrossValidate(const TrainData *e, const SegTrialConfig *config, int64 seed, double *std)
+{
+	SegInputForm form = config->learner->input;
+	int			k = e->n_folds;
+	bool	   *want = palloc(sizeof(bool) * k);
+	double		sum = 0.0;
+	double		sq = 0.0;
+
+	for (int f = 0; f < k; f++)
+	{
+		SegTrainSet fold_set;
+		SegLearnSet scored;
+		SegCandidate c;
+		double	   *out;
+		double		score;
+		int			n_out = e->task == SEG_TASK_CLASSIFICATION ? e->n_classes : 1;
+
+		memset(&fold_set, 0, sizeof(fold_set));
+		fold_set.task = e->task;
+		fold_set.schema = &e->schema[form];
+		fold_set.n_classes = e->n_classes;
+		for (int g = 0; g < k; g++)
+			want[g] = g != f && g != (f + 1) % k;
+		FoldSet(e, form, want, &fold_set.train);
+		for (int g = 0; g < k; g++)
+			want[g] = g == (f + 1) % k;
+		FoldSet(e, form, want, &fold_set.val);
+		for (int g = 0; g < k; g++)
+			want[g] = g == f;
+		FoldSet(e, form, want, &scored);
+
+		TrainOrRaise(&fold_set, config, seed, NULL, &c);
+		out = palloc(sizeof(double) * (size_t) Max(scored.n, 1) * n_out);
+		config->learner->predict(c.model, scored.x, scored.n, out);
+		score = importance_score(e->task, e->n_classes, out, scored.y_class, scored.y_value,
+								 scored.n);
+		train_candidate_free(&c);
+		sum += score;
+		sq += score * score;
+		pfree(out);
+		pfree((double *) fold_set.train.x);
+		pfree((double *) fold_set.val.x);
+		pfree((double *) scored.x);
+	}
+	*std = sqrt(fmax(sq / k - (sum / k) * (sum / k), 0.0));
+	return sum / k;
+}
+
 /* The halving budgets, or false when halving does not apply. */
 static bool
 HalvingBudgets(const SegTrialConfig *configs, int n, bool halving, int budgets[3])
@@ -119,9 +206,65 @@ HalvingBudgets(const SegTrialConfig *configs, int n, bool halving, int budgets[3
 	return true;
 }
 
+/*
+ * Candidates scored by cross-validation; the kept one (the best, or with
+ * simplicity the simplest within one standard error of the best's mean,
+ * its error the folds' standard deviation over sqrt(k)) is then trained
+ * on the train part.
+ */
+static void
+RunCrossValidated(const TrainData *e, const SegTrainSet *const *sets,
+				  const SegTrialConfig *configs, const int *simplicity, int n, int64 seed,
+				  TrialRun *run)
+{
+	double		se;
+
+	memset(run, 0, sizeof(*run));
+	run->n = n;
+	run->cv = e->n_folds;
+	run->trials = palloc0(sizeof(TrialResult) * n);
+	run->schedule = psprintf("%d trial%s, each scored by %d-fold cross-validation", n,
+							 n > 1 ? "s" : "", e->n_folds);
+	for (int t = 0; t < n; t++)
+	{
+		TrialResult *rec = &run->trials[t];
+		instr_time	t0;
+		instr_time	t1;
+
+		INSTR_TIME_SET_CURRENT(t0);
+		rec->config = trial_config_copy(&configs[t]);
+		rec->score = CrossValidate(e, &configs[t], seed, &rec->cv_std);
+		rec->accuracy = NAN;
+		rec->loss = NAN;
+		INSTR_TIME_SET_CURRENT(t1);
+		INSTR_TIME_SUBTRACT(t1, t0);
+		rec->ms = INSTR_TIME_GET_MILLISEC(t1);
+		rec->rung_score[rec->n_rungs++] = rec->score;
+		if (rec->score > run->trials[run->best].score)
+			run->best = t;
+	}
+	run->chosen = run->best;
+	se = run->trials[run->best].cv_std / sqrt((double) e->n_folds);
+	if (simplicity != NULL)
+		for (int t = 0; t < n; t++)
+			if (run->trials[t].score >= run->trials[run->best].score - se &&
+				simplicity[t] < simplicity[run->chosen])
+				run->chosen = t;
+	run->by_rule = run->chosen != run->best;
+	run->margin = run->trials[run->best].score - run->trials[run->chosen].score;
+	run->standard_error = se;
+	TrainOrRaise(sets[configs[run->chosen].learner->input], &configs[run->chosen], seed, NULL,
+				 &run->model);
+	run->trials[run->chosen].iterations = run->model.fit.iterations;
+	run->trials[run->chosen].best_iteration = run->model.fit.best_iteration;
+	run->trials[run->chosen].train_rows = run->model.n_train_rows;
+	run->trials[run->chosen].unit = run->model.fit.unit;
+}
+
 void
-segment_run_trials(const SegTrainSet *const *sets, const SegTrialConfig *configs,
-				   const int *simplicity, int n, int64 seed, bool halving, TrialRun *run)
+segment_run_trials(const TrainData *e, const SegTrainSet *const *sets,
+				   const SegTrialConfig *configs, const int *simplicity, int n, int64 seed,
+				   bool halving, TrialRun *run)
 {
 	int		   *alive = palloc(sizeof(int) * n);
 	int			n_alive = n;
@@ -131,6 +274,11 @@ segment_run_trials(const SegTrainSet *const *sets, const SegTrialConfig *configs
 	SegCandidate *kept = keep_all ? palloc0(sizeof(SegCandidate) * n) : NULL;
 	const SegTrainSet *first = sets[configs[0].learner->input];
 
+	if (e->n_folds > 1)
+	{
+		RunCrossValidated(e, sets, configs, simplicity, n, seed, run);
+		return;
+	}
 	memset(run, 0, sizeof(*run));
 	run->n = n;
 	run->trials = palloc0(sizeof(TrialResult) * n);

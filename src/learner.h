@@ -93,21 +93,30 @@ typedef struct SegLearnProblem
 	SegLearnSet val;			/* val.n may be 0: the learner then stops by its budget */
 } SegLearnProblem;
 
+/* One iteration (epoch, boosting round) of a fit; NaN where not measured. */
+typedef struct SegFitPoint
+{
+	double		train_loss;
+	double		val_loss;
+	double		val_score;		/* macro-F1 (classification) or R2 (regression) */
+} SegFitPoint;
+
 typedef struct SegLearnContext
 {
 	uint64_t	seed;
 	const SegHooks *hooks;
 	const char *progress_label; /* prefixes progress lines, or NULL */
 	size_t		memory_limit;	/* for working sets a learner sizes itself (bytes) */
-} SegLearnContext;
 
-/* One iteration (epoch, boosting round) of a fit; NaN where not measured. */
-typedef struct SegFitPoint
-{
-	double		train_loss;
-	double		val_loss;
-	double		val_score;		/* accuracy (classification) or R2 (regression) */
-} SegFitPoint;
+	/*
+	 * Iterative learners call this after each iteration that they score
+	 * on the validation part; false asks them to stop there and keep
+	 * their best iteration so far (candidates racing, sql_trials.c).
+	 * NULL: no such stop.
+	 */
+	bool		(*keep_going) (void *arg, int iteration, const SegFitPoint *point);
+	void	   *keep_going_arg;
+} SegLearnContext;
 
 typedef struct SegFitInfo
 {

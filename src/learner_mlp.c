@@ -129,6 +129,16 @@ ScaledTargets(const double *y, int n, double mean, double scale)
 	return out;
 }
 
+/* Relays the per-epoch race question to the context's callback. */
+static bool
+KeepGoing(void *arg, int epoch, double val_loss, double val_score)
+{
+	const SegLearnContext *ctx = arg;
+	SegFitPoint point = {NAN, val_loss, val_score};
+
+	return ctx->keep_going(ctx->keep_going_arg, epoch, &point);
+}
+
 static SegStatus
 MlpFit(const SegLearnProblem *problem, const void *params, const SegLearnContext *ctx,
 	   void **model, SegFitInfo *info, char *errmsg)
@@ -195,6 +205,11 @@ MlpFit(const SegLearnProblem *problem, const void *params, const SegLearnContext
 	tp.patience = p->patience;
 	tp.class_weight = linear ? NULL : problem->class_weight;
 	tp.progress_label = ctx->progress_label;
+	if (ctx->keep_going != NULL)
+	{
+		tp.keep_going = KeepGoing;
+		tp.keep_going_arg = (void *) ctx;
+	}
 
 	rng_seed(&rng, ctx->seed);
 	mlp_init_params(m->mlp, &rng);

@@ -182,6 +182,9 @@ typedef struct MlpTrainParams
 	int			patience;		/* epochs without a better validation loss before stopping */
 	const double *class_weight; /* per class, or NULL */
 	const char *progress_label; /* prefixes the per-epoch NOTICE, or NULL */
+	/* after each epoch with validation rows: false stops training there */
+	bool		(*keep_going) (void *arg, int epoch, double val_loss, double val_score);
+	void	   *keep_going_arg;
 } MlpTrainParams;
 
 typedef struct MlpData
@@ -191,7 +194,7 @@ typedef struct MlpData
 	int			n;
 } MlpData;
 
-/* One epoch: mean minibatch loss, validation loss and score. */
+/* One epoch: mean minibatch loss, validation loss and score (macro-F1 or R2). */
 typedef struct MlpEpoch
 {
 	double		train_loss;
@@ -205,7 +208,7 @@ typedef struct MlpFitResult
 	int			best_epoch;		/* 1-based epoch whose weights were kept */
 	double		train_loss;		/* mean minibatch loss of the best epoch */
 	double		val_loss;		/* of the best epoch */
-	double		val_score;		/* accuracy or R2 of the best epoch */
+	double		val_score;		/* macro-F1 or R2 of the best epoch */
 	MlpEpoch   *history;		/* epochs_run entries (seg_alloc'ed), or NULL */
 } MlpFitResult;
 

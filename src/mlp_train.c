@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "mlp.h"
+#include "selection.h"
 
 #define ADAM_BETA1 0.9
 #define ADAM_BETA2 0.999
@@ -48,6 +49,15 @@ AdamStep(Adam *adam, double *restrict params, const double *restrict grad, size_
 		v[i] = ADAM_BETA2 * v[i] + (1.0 - ADAM_BETA2) * g * g;
 		params[i] -= lr_t * m[i] / (sqrt(v[i]) + ADAM_EPS);
 	}
+}
+
+/* Macro-F1 of the most probable classes of n rows of probabilities. */
+static double
+MacroF1(const double *proba, const int *y, int n, int k, int *predicted)
+{
+	for (int i = 0; i < n; i++)
+		predicted[i] = mlp_argmax(proba + (size_t) i * k, k);
+	return selection_macro_f1(y, predicted, NULL, n, k);
 }
 
 static SegStatus
@@ -112,6 +122,7 @@ mlp_fit(Mlp *m, const MlpData *train, const MlpData *val, const MlpTrainParams *
 	double	   *best_params;
 	double	   *best_stats;
 	double	   *val_out;
+	int		   *val_pred;
 	bool		linear = m->shape.output == MLP_OUTPUT_LINEAR;
 	Adam		adam;
 	MlpWork    *work;
@@ -134,6 +145,7 @@ mlp_fit(Mlp *m, const MlpData *train, const MlpData *val, const MlpTrainParams *
 	best_params = seg_alloc(sizeof(double) * m->n_params);
 	best_stats = seg_alloc(sizeof(double) * (m->n_stats > 0 ? m->n_stats : 1));
 	val_out = seg_alloc(sizeof(double) * (size_t) (val->n > 0 ? val->n : 1) * m->shape.n_outputs);
+	val_pred = seg_alloc(sizeof(int) * (val->n > 0 ? val->n : 1));
 	adam.m = seg_alloc0(sizeof(double) * m->n_params);
 	adam.v = seg_alloc0(sizeof(double) * m->n_params);
 	adam.beta1_t = adam.beta2_t = 1.0;
@@ -180,14 +192,19 @@ mlp_fit(Mlp *m, const MlpData *train, const MlpData *val, const MlpTrainParams *
 		train_loss = loss_sum / train->n;
 		if (val->n > 0)
 		{
+			double		val_accuracy;
+
 			mlp_dense_refresh(dense, m);
-			mlp_evaluate(dense, val->x, val->t, val->n, val_out, &val_loss, &val_score);
+			mlp_evaluate(dense, val->x, val->t, val->n, val_out, &val_loss, &val_accuracy);
+			/* the score candidates are ranked by: macro-F1, or R2 */
+			val_score = linear ? val_accuracy : MacroF1(val_out, val->t.y, val->n,
+														 m->shape.n_outputs, val_pred);
 			snprintf(line, sizeof(line),
 					 "%s%sepoch %d/%d - loss: %.4f - val_loss: %.4f - val_%s: %.4f",
 					 p->progress_label ? p->progress_label : "",
 					 p->progress_label ? " " : "",
 					 epoch, p->epochs, train_loss, val_loss, linear ? "r2" : "accuracy",
-					 val_score);
+					 val_accuracy);
 		}
 		else
 		{
@@ -218,6 +235,9 @@ mlp_fit(Mlp *m, const MlpData *train, const MlpData *val, const MlpTrainParams *
 		}
 		else if (++wait >= p->patience)
 			break;
+		if (val->n > 0 && p->keep_going != NULL &&
+			!p->keep_going(p->keep_going_arg, epoch, val_loss, val_score))
+			break;
 	}
 
 	if (result->best_epoch == 0)
@@ -239,6 +259,7 @@ mlp_fit(Mlp *m, const MlpData *train, const MlpData *val, const MlpTrainParams *
 	seg_free(adam.m);
 	seg_free(adam.v);
 	seg_free(val_out);
+	seg_free(val_pred);
 	seg_free(best_stats);
 	seg_free(best_params);
 	seg_free(grad);

@@ -159,3 +159,31 @@ selection_choose(const SelectionInput *in, SelectionResult *out)
 	seg_free(diff_sq);
 	seg_free(counts);
 }
+
+double
+selection_standard_error(const SelectionInput *in, int candidate)
+{
+	int		   *counts;
+	double		sum = 0.0;
+	double		sq = 0.0;
+	SegRng		rng;
+
+	if (in->n < 2)
+		return 0.0;
+	counts = seg_alloc(sizeof(int) * in->n);
+	rng_seed(&rng, in->seed);
+	for (int b = 0; b < SELECTION_BOOTSTRAP; b++)
+	{
+		double		score;
+
+		memset(counts, 0, sizeof(int) * in->n);
+		for (int i = 0; i < in->n; i++)
+			counts[rng_below(&rng, (uint64_t) in->n)]++;
+		score = Score(in, candidate, counts);
+		sum += score;
+		sq += score * score;
+	}
+	seg_free(counts);
+	sum /= SELECTION_BOOTSTRAP;
+	return sqrt(fmax(sq / SELECTION_BOOTSTRAP - sum * sum, 0.0));
+}

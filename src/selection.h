@@ -55,6 +55,12 @@ typedef struct SelectionResult
 /* Chooses; with fewer than 2 candidates or no rows, the first (or best) wins. */
 extern void selection_choose(const SelectionInput *in, SelectionResult *out);
 
+/*
+ * The standard error of one candidate's validation score: its standard
+ * deviation over the same bootstrap resamples selection_choose uses.
+ */
+extern double selection_standard_error(const SelectionInput *in, int candidate);
+
 /* Macro-F1 of predicted against actual over rows weighted by counts (NULL: each once). */
 extern double selection_macro_f1(const int *actual, const int *predicted, const int *counts,
 								 int n, int n_classes);

@@ -159,6 +159,7 @@ typedef struct TrialResult
 	int			rung_iterations[3];
 	double		rung_score[3];
 	double		cv_std;			/* cross-validation: std of the folds' scores */
+	int			raced_out_at;	/* the epoch the race stopped it at, or 0 */
 } TrialResult;
 
 /* The candidates trained, and the one kept. */

@@ -421,6 +421,8 @@ segment_train_report(const TrainArgs *a, const TrainData *e, const TrialRun *run
 		json_key_number(&b, "validation_loss", r->loss);
 		if (run->errors != NULL && t != run->best)
 			json_key_number(&b, "standard_error_to_best", run->errors[t]);
+		if (r->raced_out_at > 0)
+			json_key_integer(&b, "stopped_by_race_at", r->raced_out_at);
 		if (run->cv > 1)
 		{
 			json_key_integer(&b, "cv_folds", run->cv);

@@ -88,14 +88,62 @@ WithBudget(const SegTrialConfig *config, int budget)
 	return copy;
 }
 
-static void
-TrainOrRaise(const SegTrainSet *set, const SegTrialConfig *config, int64 seed,
-			 const char *label, SegCandidate *out)
+/*
+ * The race between kept candidates: once one has trained in full, a
+ * richer candidate is stopped as soon as, after RACE_MIN_EPOCHS, its best
+ * validation score so far trails the leader's by more than one standard
+ * error of the leader's score (a bootstrap over the validation rows).
+ * Such a candidate could not be kept: the one-standard-error rule keeps a
+ * richer candidate only when it beats the simpler one.  A candidate the
+ * race stops still counts as trained, with its best epoch so far.
+ */
+#define RACE_MIN_EPOCHS 5
+
+typedef struct Race
 {
+	bool		active;			/* a leader exists */
+	double		leader_score;
+	double		leader_se;
+	double		best_score;		/* of the candidate running */
+	int			stopped_at;		/* epoch the race stopped it at, or 0 */
+} Race;
+
+static bool
+RaceKeepGoing(void *arg, int iteration, const SegFitPoint *point)
+{
+	Race	   *race = arg;
+
+	if (!isnan(point->val_score) && !(point->val_score <= race->best_score))
+		race->best_score = point->val_score;
+	if (iteration >= RACE_MIN_EPOCHS &&
+		race->best_score + race->leader_se < race->leader_score)
+	{
+		race->stopped_at = iteration;
+		return false;
+	}
+	return true;
+}
+
+static void
+TrainRacing(const SegTrainSet *set, const SegTrialConfig *config, int64 seed,
+			const char *label, Race *race, SegCandidate *out)
+{
+	SegLearnContext ctx;
 	char		msg[SEG_ERRMSG_LEN];
 
-	if (train_candidate(set, config, (uint64_t) seed, label, segment_memory_limit_bytes(),
-						segment_hooks(), out, msg) != SEG_OK)
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.seed = (uint64_t) seed;
+	ctx.hooks = segment_hooks();
+	ctx.progress_label = label;
+	ctx.memory_limit = segment_memory_limit_bytes();
+	if (race != NULL && race->active)
+	{
+		race->best_score = -INFINITY;
+		race->stopped_at = 0;
+		ctx.keep_going = RaceKeepGoing;
+		ctx.keep_going_arg = race;
+	}
+	if (train_candidate(set, config, &ctx, out, msg) != SEG_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s", msg),
@@ -103,6 +151,38 @@ TrainOrRaise(const SegTrainSet *set, const SegTrialConfig *config, int64 seed,
 				 errhint("balance => 'smote' needs at least %d training rows in every class; use class_weight instead.",
 						 SMOTE_K_NEIGHBORS + 1) :
 				 strstr(msg, "diverged") != NULL ? errhint("Try a lower learning_rate.") : 0));
+}
+
+static void
+TrainOrRaise(const SegTrainSet *set, const SegTrialConfig *config, int64 seed,
+			 const char *label, SegCandidate *out)
+{
+	TrainRacing(set, config, seed, label, NULL, out);
+}
+
+/* Makes a fully trained candidate the race's leader. */
+static void
+Lead(Race *race, const SegTrainSet *set, const SegCandidate *c, int64 seed)
+{
+	SelectionInput in;
+	const int  *pred_class[1] = {c->val_class};
+	const double *pred_value[1] = {c->val_value};
+	int			simplicity[1] = {0};
+
+	memset(&in, 0, sizeof(in));
+	in.classification = set->task == SEG_TASK_CLASSIFICATION;
+	in.n_classes = set->n_classes;
+	in.n = set->val.n;
+	in.y_class = set->val.y_class;
+	in.y_value = set->val.y_value;
+	in.n_candidates = 1;
+	in.pred_class = pred_class;
+	in.pred_value = pred_value;
+	in.simplicity = simplicity;
+	in.seed = (uint64_t) seed;
+	race->active = set->val.n > 1 && !isnan(c->val_score);
+	race->leader_score = c->val_score;
+	race->leader_se = selection_standard_error(&in, 0);
 }
 
 /* Copies the rows of the train and validation parts whose fold is in `want` into a set. */
@@ -271,6 +351,7 @@ segment_run_trials(const TrainData *e, const SegTrainSet *const *sets,
 	int			budgets[3] = {0, 0, 0};
 	int			n_rungs = HalvingBudgets(configs, n, halving, budgets) ? 3 : 1;
 	bool		keep_all = simplicity != NULL;
+	Race		race;
 	SegCandidate *kept = keep_all ? palloc0(sizeof(SegCandidate) * n) : NULL;
 	const SegTrainSet *first = sets[configs[0].learner->input];
 
@@ -293,6 +374,7 @@ segment_run_trials(const TrainData *e, const SegTrainSet *const *sets,
 		run->schedule = psprintf("%d trial%s", n, n > 1 ? "s" : "");
 	for (int t = 0; t < n; t++)
 		alive[t] = t;
+	memset(&race, 0, sizeof(race));
 
 	for (int r = 0; r < n_rungs; r++)
 	{
@@ -313,9 +395,14 @@ segment_run_trials(const TrainData *e, const SegTrainSet *const *sets,
 						 config.learner->name, balance_name(config.balance),
 						 n_rungs > 1 ? psprintf(", rung %d/%d", r + 1, n_rungs) : "");
 			INSTR_TIME_SET_CURRENT(t0);
-			TrainOrRaise(sets[config.learner->input], &config, seed, n > 1 ? label : NULL, &c);
+			TrainRacing(sets[config.learner->input], &config, seed, n > 1 ? label : NULL,
+						keep_all && n_rungs == 1 ? &race : NULL, &c);
 			INSTR_TIME_SET_CURRENT(t1);
 			INSTR_TIME_SUBTRACT(t1, t0);
+			rec->raced_out_at = race.active ? race.stopped_at : 0;
+			if (keep_all && n_rungs == 1 && race.stopped_at == 0 &&
+				(!race.active || c.val_score > race.leader_score))
+				Lead(&race, first, &c, seed);
 
 			if (rec->config.params != NULL)
 				pfree(rec->config.params);

@@ -125,13 +125,11 @@ ScoreValidation(const SegTrainSet *set, SegCandidate *c)
 }
 
 SegStatus
-train_candidate(const SegTrainSet *set, const SegTrialConfig *config, uint64_t seed,
-				const char *label, size_t memory_limit, const SegHooks *hooks,
+train_candidate(const SegTrainSet *set, const SegTrialConfig *config, const SegLearnContext *ctx,
 				SegCandidate *out, char *errmsg)
 {
 	const SegLearner *learner = config->learner;
 	SegLearnProblem problem;
-	SegLearnContext ctx;
 	double	   *smote_x = NULL;
 	int		   *smote_y = NULL;
 	double	   *weights = NULL;
@@ -162,7 +160,7 @@ train_candidate(const SegTrainSet *set, const SegTrialConfig *config, uint64_t s
 			train_candidate_free(out);
 			return SEG_ERR_INVALID;
 		}
-		status = SmoteTrainRows(set, seed, memory_limit, hooks, &smote_x, &smote_y,
+		status = SmoteTrainRows(set, ctx->seed, ctx->memory_limit, ctx->hooks, &smote_x, &smote_y,
 								&problem.train.n, errmsg);
 		if (status != SEG_OK)
 		{
@@ -174,12 +172,7 @@ train_candidate(const SegTrainSet *set, const SegTrialConfig *config, uint64_t s
 	}
 	out->n_train_rows = problem.train.n;
 
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.seed = seed;
-	ctx.hooks = hooks;
-	ctx.progress_label = label;
-	ctx.memory_limit = memory_limit;
-	status = learner->fit(&problem, config->params, &ctx, &out->model, &out->fit, errmsg);
+	status = learner->fit(&problem, config->params, ctx, &out->model, &out->fit, errmsg);
 	seg_free(weights);
 	seg_free(smote_x);
 	seg_free(smote_y);

@@ -63,12 +63,11 @@ typedef struct SegCandidate
 } SegCandidate;
 
 /*
- * Trains one candidate reproducibly for seed.  `label` prefixes progress
- * lines.
+ * Trains one candidate reproducibly for ctx->seed (ctx also carries the
+ * hooks, the progress label, the memory limit and the race callback).
  */
 extern SegStatus train_candidate(const SegTrainSet *set, const SegTrialConfig *config,
-								 uint64_t seed, const char *label, size_t memory_limit,
-								 const SegHooks *hooks, SegCandidate *out, char *errmsg);
+								 const SegLearnContext *ctx, SegCandidate *out, char *errmsg);
 
 extern void train_candidate_free(SegCandidate *c);
 

@@ -82,7 +82,7 @@ FitLogistic(double *x, int *y, int n, int n_classes, const double *cw, double C,
 	SegInputSchema schema = {SEG_INPUT_ENCODED, 3, cols, 3};
 	void	   *params = calloc(1, l->params_size);
 	SegLearnProblem problem;
-	SegLearnContext ctx = {1, NULL, NULL, 1 << 30};
+	SegLearnContext ctx = {1, NULL, NULL, 1 << 30, NULL, NULL};
 	void	   *model = NULL;
 	char		msg[SEG_ERRMSG_LEN];
 

@@ -245,7 +245,7 @@ TrainBlobs(uint64_t seed, double *val_accuracy)
 	static int	y[600];
 	MlpData		train = {x, {y, NULL}, 450};
 	MlpData		val = {x + 450 * 4, {y + 450, NULL}, 150};
-	MlpTrainParams p = {0.1, 1e-4, 40, 32, 1e-2, 5, NULL, NULL};
+	MlpTrainParams p = {0.1, 1e-4, 40, 32, 1e-2, 5, NULL, NULL, NULL, NULL};
 	MlpFitResult res;
 	char		msg[SEG_ERRMSG_LEN];
 
@@ -393,7 +393,7 @@ FitMlp(CodecFixture *f, SegTask task, int epochs, SegFitInfo *info)
 	const SegLearner *l = learner_find("mlp");
 	void	   *params = calloc(1, l->params_size);
 	SegLearnProblem problem;
-	SegLearnContext ctx = {7, NULL, NULL, 1 << 30};
+	SegLearnContext ctx = {7, NULL, NULL, 1 << 30, NULL, NULL};
 	void	   *model = NULL;
 	char		msg[SEG_ERRMSG_LEN];
 	int			sizes[1] = {6};

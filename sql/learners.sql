@@ -48,9 +48,33 @@ SELECT model_kind(model('spend')) AS kind, model_info(model('spend'))->>'learner
 
 -- if_better compares R2 for regressors
 SELECT r->'deployed' AS deployed,
-	   r->>'deploy_reason' LIKE 'test R2 % < the deployed version 1''s %' AS reason
+	   r->>'deploy_reason' LIKE 'on the same % test rows, test R2 % < the deployed version 1''s %' AS reason,
+	   (r->'deployment'->>'previous_score')::float8
+		 = (model_metrics('spend', 1)->>'r2')::float8 AS previous_same
 FROM (SELECT segment_train('spend', 'spend', 'next_spend', features => '{tenure}',
 						   hidden => '{2}', epochs => 1) AS r) s;
+
+-- if_better after the labelling rule changed: the deployed version is scored
+-- on today's labels, so a new version whose own score is below the deployed
+-- version's stored one still replaces it when it does better on today's rows
+CREATE TABLE drift AS
+SELECT i AS id, ((i * 7919) % 1000) / 500.0 - 1 AS x, ((i * 104729) % 997) / 498.5 - 1 AS y,
+	   CASE WHEN ((i * 7919) % 1000) / 500.0 - 1 > 0 THEN 'a' ELSE 'b' END AS label
+FROM generate_series(1, 2000) i;
+SELECT segment_train('drift', 'drift', 'label', exclude => '{id}', model => 'logistic')->'deployed';
+UPDATE drift SET label = CASE WHEN (y > 0) <> (id % 8 = 0) THEN 'a' ELSE 'b' END;
+SELECT r->'deployed' AS deployed,
+	   (r->'test'->>'macro_f1')::float8 < (model_metrics('drift', 1)->>'macro_f1')::float8
+		 AS below_stored_score,
+	   (r->'deployment'->>'previous_score')::float8 < 0.7 AS previous_rescored_low,
+	   r->>'deploy_reason' LIKE 'on the same 400 test rows, test macro-F1 % >= the deployed version 1''s %'
+		 AS reason
+FROM (SELECT segment_train('drift', 'drift', 'label', exclude => '{id}', model => 'logistic') AS r) s;
+SELECT version FROM segment.models WHERE name = 'drift' AND deployed;
+-- a deployed version that cannot read today's rows is replaced, and the report says why
+ALTER TABLE drift DROP COLUMN x;
+SELECT r->'deployed' AS deployed, r->>'deploy_reason' AS reason
+FROM (SELECT segment_train('drift', 'drift', 'label', exclude => '{id}', model => 'logistic') AS r) s;
 
 -- an integer label: few values name classes, many values are a target
 CREATE TABLE counts AS
@@ -229,5 +253,6 @@ SELECT count(*) FROM models WHERE name = 'bad';
 SELECT sum(drop_model(name)) > 0 AS dropped
 FROM (SELECT DISTINCT name FROM models WHERE name IN ('spend', 'many', 'few', 'few_value',
 	  'many_classes', 'params', 'flat', 'spend_a', 'spend_b', 'spend_pk', 'spend_key',
-	  'no_split', 'few_logit', 'few_auto', 'spend_auto', 'just_scaler', 'gone', 'few_cv')) n;
+	  'no_split', 'few_logit', 'few_auto', 'spend_auto', 'just_scaler', 'gone', 'few_cv',
+	  'drift')) n;
 DROP SCHEMA learners_test CASCADE;

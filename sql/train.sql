@@ -39,9 +39,14 @@ SELECT (SELECT model FROM models WHERE name = 'value' AND version = 1)
 	   (SELECT model FROM models WHERE name = 'value' AND version = 1)
 	 = (SELECT model FROM models WHERE name = 'value' AND version = 3) AS other_seed_same_bytes;
 
--- if_better: a much weaker model is registered but not deployed; always deploys
+-- if_better: a much weaker model is registered but not deployed; always deploys.
+-- The deployed version is scored again on the new test rows: unchanged data
+-- and seed give the same rows, so both scores are the stored test figures.
 SELECT r->'version' AS version, r->'deployed' AS deployed,
-	   r->>'deploy_reason' LIKE 'test macro-F1 % < the deployed version 1''s %' AS reason
+	   r->>'deploy_reason' LIKE 'on the same 1000 test rows, test macro-F1 % < the deployed version 1''s %' AS reason,
+	   (r->'deployment'->>'new_score')::float8 = (r->'test'->>'macro_f1')::float8 AS new_same,
+	   (r->'deployment'->>'previous_score')::float8
+		 = (model_metrics('value', 1)->>'macro_f1')::float8 AS previous_same
 FROM (SELECT segment_train('value', 'train_customers', 'customer_segment', features => '{tenure}',
 						   hidden => '{2}', epochs => 1, balance => 'none') AS r) s;
 SELECT segment_train('value', 'train_customers', 'customer_segment', features => '{tenure}',

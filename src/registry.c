@@ -875,12 +875,12 @@ registry_check_change(const char *name)
 }
 
 /*
- * The metrics of name's deployed version, read after taking the name's
+ * Name's deployed version and its model, read after taking the name's
  * lock so that a deploy decision made from them holds until the new
- * version is saved; NULL when no version is deployed.
+ * version is saved; false when no version is deployed.
  */
-Jsonb *
-registry_deployed_metrics(const char *name, int32 *version)
+bool
+registry_deployed_version(const char *name, int32 *version, bytea **model)
 {
 	Oid			owner;
 	int32		latest;
@@ -893,12 +893,13 @@ registry_deployed_metrics(const char *name, int32 *version)
 	if (reg.legacy)
 		LockName(name);
 	else if (LockAndCheck(name, &owner, &latest) == 0)
-		return NULL;
+		return false;
 	snapshot = RegisterSnapshot(GetLatestSnapshot());
-	found = FetchVersion(name, 0, snapshot, FETCH_METRICS, &row);
+	found = FetchVersion(name, 0, snapshot, FETCH_MODEL, &row);
 	UnregisterSnapshot(snapshot);
 	if (!found)
-		return NULL;
+		return false;
 	*version = row.version;
-	return row.metrics;
+	*model = row.model;
+	return true;
 }

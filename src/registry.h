@@ -55,7 +55,13 @@ extern bool registry_find_deployed(const char *name, Snapshot snapshot,
 extern bytea *registry_model(const char *name, int32 version, RegistryRight right);
 extern Jsonb *registry_metrics(const char *name, int32 version);
 extern Jsonb *registry_spec(const char *name, int32 version, RegistryRight right);
-extern Jsonb *registry_deployed_metrics(const char *name, int32 *version);
+
+/*
+ * For a caller about to add a version: the deployed version of name (its
+ * number and bytes), the name locked for the rest of the transaction;
+ * false when none is deployed.
+ */
+extern bool registry_deployed_version(const char *name, int32 *version, bytea **model);
 extern Jsonb *registry_training_arguments(const char *name, const char *function,
 										  Oid *owner);
 

@@ -29,14 +29,51 @@
 #include "sql_model_part.h"
 #include "sql_train.h"
 
-void
-segment_model_part(const char *name, int32 version, SegSplitPart part, ModelPart *out)
+/* The supervised model in bytes; ERROR for any other kind. */
+static SegSupervised *
+ReadSupervised(bytea *bytes, const char *name)
 {
-	bytea	   *bytes = registry_model(name, version, REGISTRY_READ);
-	Jsonb	   *spec = registry_spec(name, version, REGISTRY_READ);
 	SegModelHeader header;
 	SegReader	payload;
 	char		msg[SEG_ERRMSG_LEN];
+	SegSupervised *model;
+
+	segment_open_model(bytes, 0, &header, &payload);
+	if (header.kind != SEG_MODEL_CLASSIFIER && header.kind != SEG_MODEL_REGRESSOR)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("model \"%s\" is a %s model, not a classifier or regressor", name,
+						model_kind_name(header.kind)),
+				 errhint("Feature importance and explanations are for models trained by segment_train.")));
+	segment_raise(supervised_read(header.kind, &payload, &model, msg), msg);
+	return model;
+}
+
+static void ReadPart(SegSupervised *model, const char *name, const StoredSplit *split,
+					 SegSplitPart part, ModelPart *out);
+
+void
+segment_model_part(const char *name, int32 version, SegSplitPart part, ModelPart *out)
+{
+	SegSupervised *model = ReadSupervised(registry_model(name, version, REGISTRY_READ), name);
+	StoredSplit split;
+
+	stored_split_read(registry_spec(name, version, REGISTRY_READ), name, &split);
+	ReadPart(model, name, &split, part, out);
+}
+
+void
+segment_model_part_of(bytea *bytes, const char *name, const StoredSplit *split,
+					  SegSplitPart part, ModelPart *out)
+{
+	ReadPart(ReadSupervised(bytes, name), name, split, part, out);
+}
+
+/* The rows of one part of split, read again from its relation, encoded for model. */
+static void
+ReadPart(SegSupervised *model, const char *name, const StoredSplit *split,
+		 SegSplitPart part, ModelPart *out)
+{
 	SegPreprocessor *prep;
 	Oid			relid;
 	char	  **columns;
@@ -49,17 +86,11 @@ segment_model_part(const char *name, int32 version, SegSplitPart part, ModelPart
 	int		   *class_of = NULL;
 	int		   *rows;
 	int			kept = 0;
+	char		msg[SEG_ERRMSG_LEN];
 
 	memset(out, 0, sizeof(*out));
-	segment_open_model(bytes, 0, &header, &payload);
-	if (header.kind != SEG_MODEL_CLASSIFIER && header.kind != SEG_MODEL_REGRESSOR)
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("model \"%s\" is a %s model, not a classifier or regressor", name,
-						model_kind_name(header.kind)),
-				 errhint("Feature importance and explanations are for models trained by segment_train.")));
-	segment_raise(supervised_read(header.kind, &payload, &out->model, msg), msg);
-	stored_split_read(spec, name, &out->split);
+	out->model = model;
+	out->split = *split;
 	relid = RangeVarGetRelid(makeRangeVarFromNameList(stringToQualifiedNameList(out->split.relation)),
 							 AccessShareLock, true);
 	if (!OidIsValid(relid))

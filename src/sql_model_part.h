@@ -36,4 +36,11 @@ typedef struct ModelPart
 extern void segment_model_part(const char *name, int32 version, SegSplitPart part,
 							   ModelPart *out);
 
+/*
+ * The same for a model value and a split given (e.g. another version's):
+ * the rows of split's relation in its part, in the model's input form.
+ */
+extern void segment_model_part_of(bytea *bytes, const char *name, const StoredSplit *split,
+								  SegSplitPart part, ModelPart *out);
+
 #endif							/* SEGMENT_SQL_MODEL_PART_H */

@@ -395,12 +395,11 @@ segment_train(PG_FUNCTION_ARGS)
 	test_score = e.task == SEG_TASK_CLASSIFICATION ? ev.test.metrics->macro.f1 :
 		ev.test.regression.r2;
 	model = ModelBytes(&e, &run.model);
-	metrics = segment_train_metrics(&e, &run, &ev);
+	segment_train_decide(&a, &e, features, n_features, model, test_score, &o.deployment);
+	metrics = segment_train_metrics(&e, &run, &ev, &o.deployment);
 	o.evaluate_ms = ElapsedMs(start) - o.load_ms - o.train_ms;
-
-	o.version = segment_train_register(&a, e.task, model,
-									   segment_train_spec(&a, &e, features, n_features),
-									   metrics, test_score, &o.deployed, &o.deploy_reason);
+	o.version = registry_save(a.name, model, segment_train_spec(&a, &e, features, n_features),
+							  metrics, o.deployment.deployed);
 	o.balance_reason = BalanceReason(&a, &run, smote_skipped);
 	o.total_ms = ElapsedMs(start);
 

@@ -118,15 +118,26 @@ extern void segment_train_set(const TrainData *e, SegInputForm form, SegTrainSet
 
 extern const char *const segment_deploy_names[3];	/* by DeployPolicy */
 
+/* What the deploy policy decided, and on what. */
+typedef struct Deployment
+{
+	bool		deployed;
+	const char *reason;
+	bool		rescored;		/* if_better scored the deployed version again */
+	int			deployed_version;	/* the version deployed before, or 0 */
+	double		deployed_score; /* its score on the new test rows (rescored) */
+	double		new_score;		/* the new version's on the same rows */
+	int			rows;			/* the rows both were scored on */
+} Deployment;
+
 /*
- * Saves the model as the next version of a->name, deployed as a->deploy
- * says (if_better: the test score (macro-F1, or R2 for a regressor) at
- * least the deployed version's, or no version deployed); returns the
- * version, whether it was deployed and why.
+ * Decides whether the new version (model, test_score on its test part)
+ * is deployed, as a->deploy says; if_better scores the deployed version
+ * again on the new version's test rows (see the file's comment).
  */
-extern int	segment_train_register(const TrainArgs *a, SegTask task, bytea *model,
-								   Jsonb *spec, Jsonb *metrics, double test_score,
-								   bool *deployed, const char **reason);
+extern void segment_train_decide(const TrainArgs *a, const TrainData *e, char **features,
+								 int n_features, bytea *model, double test_score,
+								 Deployment *d);
 
 /* sql_search.c */
 
@@ -205,8 +216,7 @@ typedef struct TrainEvaluation
 typedef struct TrainOutcome
 {
 	int			version;
-	bool		deployed;
-	const char *deploy_reason;
+	Deployment	deployment;
 	const char *balance_reason;
 	char	  **warnings;
 	int			n_warnings;
@@ -222,7 +232,7 @@ extern void report_settings(struct JsonBuilder *b, const SegLearner *l, const vo
 
 /* The metrics stored with the model: the test part's, and the others'. */
 extern Jsonb *segment_train_metrics(const TrainData *e, const TrialRun *run,
-									const TrainEvaluation *ev);
+									const TrainEvaluation *ev, const Deployment *d);
 
 /*
  * The stored spec: every argument by name, enough to call segment_train

@@ -4,6 +4,14 @@
  *	  segment_train and the model registry: the deploy policy, saving the
  *	  new version (through registry.h).
  *
+ * if_better compares like with like: the deployed version is scored
+ * again on the new version's test rows (today's rows of the relation
+ * whose keys fall into the new split's test part, each read and encoded
+ * by that version's own preprocessor), and the new version is deployed
+ * when it scores at least as well there.  A deployed version of another
+ * kind or task, or one that cannot read today's rows (a column gone),
+ * cannot be compared: the new version replaces it, and says why.
+ *
  * IDENTIFICATION
  *	  src/sql_train_registry.c
  *
@@ -16,68 +24,125 @@
 #include "utils/builtins.h"
 #include "utils/float.h"
 #include "utils/jsonb.h"
-#include "utils/numeric.h"
+#include "utils/lsyscache.h"
 
+#include "importance.h"
+#include "model.h"
+#include "pg_core.h"
 #include "registry.h"
+#include "sql_model_part.h"
 #include "sql_train.h"
 
 const char *const segment_deploy_names[3] = {"always", "if_better", "never"};
 
-/*
- * The deployed version's stored test score of a name (score_key:
- * "macro_f1" or "r2"), or NaN when none is deployed.
- */
-static double
-DeployedScore(const char *name, const char *score_key, int *version)
+/* The split of a training run, as split_part() will read it once stored. */
+static void
+SplitOf(const TrainArgs *a, const TrainData *e, char **features, int n_features,
+		StoredSplit *out)
 {
-	Jsonb	   *metrics = registry_deployed_metrics(name, version);
-	JsonbValue	score;
-
-	if (metrics == NULL)
-		return NAN;
-	/* a deployed version without that score (another kind) counts as worse */
-	if (!JB_ROOT_IS_OBJECT(metrics) ||
-		!getKeyJsonValueFromContainer(&metrics->root, score_key, strlen(score_key), &score) ||
-		score.type != jbvNumeric)
-		return -INFINITY;
-	return DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(score.val.numeric)));
+	memset(out, 0, sizeof(*out));
+	out->classification = e->task == SEG_TASK_CLASSIFICATION;
+	out->relation = quote_qualified_identifier(get_namespace_name(get_rel_namespace(a->relid)),
+											   get_rel_name(a->relid));
+	out->label = a->label;
+	out->features = features;
+	out->n_features = n_features;
+	out->key = e->key_columns;
+	out->n_key = e->n_key;
+	out->seed = (uint64) a->split_seed;
+	out->n_strata = e->n_strata;
+	out->stratum_names = palloc(sizeof(char *) * Max(e->n_strata, 1));
+	for (int c = 0; c < e->n_strata; c++)
+		out->stratum_names[c] = out->classification ? e->class_names[c] : "";
+	out->thresholds = e->thresholds;
 }
 
-int
-segment_train_register(const TrainArgs *a, SegTask task, bytea *model, Jsonb *spec,
-					   Jsonb *metrics, double test_score, bool *deployed, const char **reason)
+/* The model's score (macro-F1 or R2) on a part of the split, and its rows. */
+static double
+ScoreOn(bytea *model, const char *name, const StoredSplit *split, int *rows)
 {
-	int			previous_version = 0;
-	const char *score_name = task == SEG_TASK_REGRESSION ? "R2" : "macro-F1";
-	double		previous_score = DeployedScore(a->name,
-											   task == SEG_TASK_REGRESSION ? "r2" : "macro_f1",
-											   &previous_version);
+	ModelPart	part;
+	double	   *out;
+	double		score;
 
-	switch (a->deploy)
+	segment_model_part_of(model, name, split, SPLIT_TEST, &part);
+	*rows = part.n;
+	out = palloc(sizeof(double) * (size_t) Max(part.n, 1) * part.model->n_outputs);
+	part.model->learner->predict(part.model->model, part.x, part.n, out);
+	score = importance_score(part.model->task, part.model->n_classes, out, part.y_class,
+							 part.y_value, part.n);
+	supervised_free(part.model);
+	return score;
+}
+
+/* Why a deployed version cannot be scored against the new one, or NULL. */
+static char *
+NotComparable(bytea *deployed, SegTask task, Oid relid)
+{
+	SegModelHeader header;
+	SegReader	payload;
+	SegSupervised *s;
+	char		msg[SEG_ERRMSG_LEN];
+	int			kind = task == SEG_TASK_REGRESSION ? SEG_MODEL_REGRESSOR : SEG_MODEL_CLASSIFIER;
+	char	   *why = NULL;
+
+	segment_open_model(deployed, 0, &header, &payload);
+	if (header.kind != kind)
+		return psprintf("it is a %s model", model_kind_name(header.kind));
+	segment_raise(supervised_read(header.kind, &payload, &s, msg), msg);
+	for (int j = 0; j < s->prep->n_columns && why == NULL; j++)
+		if (get_attnum(relid, s->prep->columns[j].name) == InvalidAttrNumber)
+			why = psprintf("it reads column \"%s\", which the relation no longer has",
+						   s->prep->columns[j].name);
+	supervised_free(s);
+	return why;
+}
+
+void
+segment_train_decide(const TrainArgs *a, const TrainData *e, char **features, int n_features,
+					 bytea *model, double test_score, Deployment *d)
+{
+	const char *score_name = e->task == SEG_TASK_REGRESSION ? "R2" : "macro-F1";
+	bytea	   *deployed;
+	char	   *why_not;
+	StoredSplit split;
+
+	memset(d, 0, sizeof(*d));
+	d->new_score = test_score;
+	d->deployed_score = NAN;
+	if (a->deploy == DEPLOY_ALWAYS)
 	{
-		case DEPLOY_ALWAYS:
-			*deployed = true;
-			*reason = "deploy => always";
-			break;
-		case DEPLOY_NEVER:
-			*deployed = false;
-			*reason = "deploy => never";
-			break;
-		default:
-			if (isnan(previous_score))
-			{
-				*deployed = true;
-				*reason = "first deployed version of this name";
-			}
-			else
-			{
-				*deployed = test_score >= previous_score;
-				*reason = psprintf("test %s %s %s the deployed version %d's %s", score_name,
-								   float8out_internal(test_score),
-								   *deployed ? ">=" : "<", previous_version,
-								   float8out_internal(previous_score));
-			}
-			break;
+		d->deployed = true;
+		d->reason = "deploy => always";
+		return;
 	}
-	return registry_save(a->name, model, spec, metrics, *deployed);
+	if (a->deploy == DEPLOY_NEVER)
+	{
+		d->reason = "deploy => never";
+		return;
+	}
+	if (!registry_deployed_version(a->name, &d->deployed_version, &deployed))
+	{
+		d->deployed = true;
+		d->reason = "first deployed version of this name";
+		return;
+	}
+	why_not = NotComparable(deployed, e->task, a->relid);
+	if (why_not != NULL)
+	{
+		d->deployed = true;
+		d->reason = psprintf("the deployed version %d cannot be scored against it: %s",
+							 d->deployed_version, why_not);
+		return;
+	}
+	/* both versions on the same rows: the new split's test part */
+	SplitOf(a, e, features, n_features, &split);
+	d->rescored = true;
+	d->deployed_score = ScoreOn(deployed, a->name, &split, &d->rows);
+	d->new_score = ScoreOn(model, a->name, &split, &d->rows);
+	d->deployed = d->new_score >= d->deployed_score || isnan(d->deployed_score);
+	d->reason = psprintf("on the same %d test rows, test %s %s %s the deployed version %d's %s",
+						 d->rows, score_name, float8out_internal(d->new_score),
+						 d->deployed ? ">=" : "<", d->deployed_version,
+						 float8out_internal(d->deployed_score));
 }

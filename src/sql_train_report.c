@@ -139,10 +139,28 @@ History(JsonBuilder *b, const SegFitInfo *fit)
 	json_array_end(b);
 }
 
+/* The deploy decision: both scores on the same rows when if_better rescored. */
+static void
+Deploy(JsonBuilder *b, const Deployment *d)
+{
+	json_object_begin(b);
+	json_key_bool(b, "deployed", d->deployed);
+	json_key_string(b, "reason", d->reason);
+	if (d->deployed_version > 0)
+		json_key_integer(b, "previous_version", d->deployed_version);
+	if (d->rescored)
+	{
+		json_key_integer(b, "rows", d->rows);
+		json_key_number(b, "new_score", d->new_score);
+		json_key_number(b, "previous_score", d->deployed_score);
+	}
+	json_object_end(b);
+}
+
 /* The test figures, as stored with the model and shown in the report. */
 static void
 TestMetrics(JsonBuilder *b, const TrainData *e, const TrialRun *run,
-			const TrainEvaluation *ev)
+			const TrainEvaluation *ev, const Deployment *d)
 {
 	const PartScores *t = &ev->test;
 
@@ -213,16 +231,22 @@ TestMetrics(JsonBuilder *b, const TrainData *e, const TrialRun *run,
 	json_key_string(b, "history_unit", run->model.fit.unit);
 	json_key(b, "history");
 	History(b, &run->model.fit);
+	if (d != NULL)
+	{
+		json_key(b, "deployment");
+		Deploy(b, d);
+	}
 	json_object_end(b);
 }
 
 Jsonb *
-segment_train_metrics(const TrainData *e, const TrialRun *run, const TrainEvaluation *ev)
+segment_train_metrics(const TrainData *e, const TrialRun *run, const TrainEvaluation *ev,
+					  const Deployment *d)
 {
 	JsonBuilder b;
 
 	json_begin(&b);
-	TestMetrics(&b, e, run, ev);
+	TestMetrics(&b, e, run, ev, d);
 	return json_finish(&b);
 }
 
@@ -353,8 +377,10 @@ segment_train_report(const TrainArgs *a, const TrainData *e, const TrialRun *run
 	json_object_begin(&b);
 	json_key_string(&b, "name", a->name);
 	json_key_integer(&b, "version", o->version);
-	json_key_bool(&b, "deployed", o->deployed);
-	json_key_string(&b, "deploy_reason", o->deploy_reason);
+	json_key_bool(&b, "deployed", o->deployment.deployed);
+	json_key_string(&b, "deploy_reason", o->deployment.reason);
+	json_key(&b, "deployment");
+	Deploy(&b, &o->deployment);
 	json_key_string(&b, "model", m->config.learner->name);
 	json_key_string(&b, "task", classification ? "classification" : "regression");
 	json_key_string(&b, "task_reason", e->task_reason);
@@ -404,7 +430,7 @@ segment_train_report(const TrainArgs *a, const TrainData *e, const TrialRun *run
 	json_key(&b, "validation");
 	Summary(&b, e->task, &ev->validation, m->fit.val_loss);
 	json_key(&b, "test");
-	TestMetrics(&b, e, run, ev);
+	TestMetrics(&b, e, run, ev, NULL);
 	json_key(&b, "trials");
 	json_array_begin(&b);
 	for (int t = 0; t < run->n; t++)

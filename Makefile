@@ -12,10 +12,10 @@ CORE_SRCS = src/bytes.c src/cluster_metrics.c src/kmeans.c src/kmeans_blocks.c \
 	src/kmeans_model.c src/knn.c src/lbfgs.c src/learner.c src/learner_logistic.c src/learner_mlp.c src/linalg.c src/metrics.c src/mlp.c src/mlp_train.c \
 	src/model.c src/params.c src/predictor.c src/preprocess.c src/rng.c src/scaler.c \
 	src/importance.c src/search_space.c src/selection.c src/simulate.c src/smote.c src/split.c src/supervised_model.c \
-	src/evaluation.c src/train.c
+	src/evaluation.c src/fingerprint.c src/train.c
 # The PostgreSQL layer.
 PG_SRCS = src/core_alloc_pg.c src/dataset.c src/pg_json.c src/pg_model.c src/pg_search_path.c \
-	src/record_encoder.c src/registry.c src/row_hash.c src/segment.c src/sql_kmeans.c \
+	src/record_encoder.c src/registry.c src/registry_runs.c src/row_hash.c src/segment.c src/sql_kmeans.c \
 	src/sql_kmeans_agg.c \
 	src/sql_kmeans_report.c src/sql_kmeans_step.c src/sql_kmeans_stream.c \
 	src/sql_explain.c src/sql_importance.c src/sql_metrics.c src/sql_model.c src/sql_model_part.c \
@@ -53,7 +53,8 @@ OPTFLAGS ?= -march=native
 WARNFLAGS ?= -Wall -Wextra -Werror
 
 # The server's headers are system headers to us, so -Wextra judges only our code.
-PG_CPPFLAGS = -Isrc $(BLAS_CFLAGS) -isystem $(shell $(PG_CONFIG) --includedir-server)
+PG_CPPFLAGS = -Isrc $(BLAS_CFLAGS) -isystem $(shell $(PG_CONFIG) --includedir-server) \
+	-DSEGMENT_VERSION=\"$(EXTVERSION)\"
 PG_CFLAGS = $(OPTFLAGS) $(WARNFLAGS)
 SHLIB_LINK = -lm
 
@@ -63,6 +64,8 @@ include $(PGXS)
 # PGXS tracks no header dependencies unless the server was configured with
 # --enable-depend (Debian's is not): rebuild on any header change.
 $(OBJS): $(HEADERS)
+# the library's version is compiled in from the control file
+$(OBJS): $(EXTENSION).control
 
 # Minibatch training and the k-d tree's distances run short loops of
 # run-time length (a batch times a layer width, a leaf times the columns):

@@ -192,9 +192,9 @@ RESET ROLE;
 -- (a superuser here); the new versions are the owner's
 SET client_min_messages = warning;
 SET ROLE regress_seg_owner;
-SELECT r->'version' AS version FROM retrain('priv_tier', deploy => 'never') r;
+SELECT r->'version' AS version FROM retrain('priv_tier', deploy => 'never', skip_if_unchanged => false) r;
 RESET ROLE;
-SELECT r->'version' AS version FROM retrain('priv_tier', deploy => 'never') r;
+SELECT r->'version' AS version FROM retrain('priv_tier', deploy => 'never', skip_if_unchanged => false) r;
 RESET client_min_messages;
 SELECT version, created_by, owner, deployed FROM models WHERE name = 'priv_tier' ORDER BY version;
 -- the owner stores a spec that points at a table it may not read; the

@@ -72,7 +72,7 @@ SELECT segment.segment_predict('sp_km', c) AS cluster, segment.segment_predict_p
 FROM public.sp_customers c WHERE c.customer_id OPERATOR(pg_catalog.=) 1;
 SELECT segment.segment_train('sp_tier', 'public.sp_customers', 'customer_segment', exclude => '{customer_id}',
 							 hidden => '{4}', epochs => 2, balance => 'none') IS NOT NULL AS trained;
-SELECT segment.retrain('sp_tier', deploy => 'never') IS NOT NULL AS retrained;
+SELECT segment.retrain('sp_tier', deploy => 'never', skip_if_unchanged => false) IS NOT NULL AS retrained;
 SELECT segment.model_metrics('sp_tier') IS NOT NULL AS metrics;
 SELECT class FROM segment.evaluate('sp_tier');
 SELECT actual, predicted FROM segment.confusion_matrix('sp_tier');

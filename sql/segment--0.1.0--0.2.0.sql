@@ -105,6 +105,54 @@ CREATE TRIGGER model_grants_changed
 	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON segment.model_grants
 	FOR EACH STATEMENT EXECUTE FUNCTION segment.models_changed();
 
+-- One row per training of a name: a version added (deployed or not, and
+-- why), a run skipped because nothing changed, or a scheduled run that
+-- failed (segment.retrain(raise_errors => false)).  Scores are on the new
+-- version's test rows: macro-F1 (classification) or R2 (regression).
+CREATE SEQUENCE segment.training_runs_run_seq;
+CREATE TABLE segment.training_runs (
+	run			bigint NOT NULL DEFAULT pg_catalog.nextval('segment.training_runs_run_seq') PRIMARY KEY,
+	name		text NOT NULL,
+	owner		regrole NOT NULL,
+	function	text NOT NULL,
+	run_by		name NOT NULL,
+	started		timestamptz NOT NULL,
+	finished	timestamptz NOT NULL,
+	relation	text,
+	relation_rows bigint,
+	status		text NOT NULL CHECK (status IN ('trained', 'skipped', 'failed')),
+	version		integer,
+	deployed	boolean,
+	previous_version integer,
+	score		text,
+	new_score	float8,
+	previous_score float8,
+	reason		text,
+	error		text
+);
+ALTER SEQUENCE segment.training_runs_run_seq OWNED BY segment.training_runs.run;
+CREATE INDEX training_runs_name ON segment.training_runs (name, run);
+COMMENT ON TABLE segment.training_runs IS
+	'one row per training run of a named model: trained (a version added), skipped (nothing changed) or failed; written only through segment''s functions';
+
+ALTER TABLE segment.training_runs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY training_runs_of_owner_members ON segment.training_runs FOR SELECT
+	USING (pg_catalog.pg_has_role(owner, 'USAGE'));
+GRANT SELECT ON segment.training_runs TO PUBLIC;
+
+SELECT pg_catalog.pg_extension_config_dump('segment.training_runs', '');
+SELECT pg_catalog.pg_extension_config_dump('segment.training_runs_run_seq', '');
+
+CREATE FUNCTION segment.training_history(name text)
+RETURNS SETOF segment.training_runs
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT * FROM segment.training_runs r WHERE r.name = training_history.name ORDER BY r.run
+$$;
+COMMENT ON FUNCTION segment.training_history(text) IS
+	'the training runs of a model, oldest first: when, by whom, on how many rows, the version added, whether it was deployed and why, both scores, or the error';
+
 CREATE OR REPLACE FUNCTION segment.save_model(name text, model bytea,
 											  spec jsonb DEFAULT '{}', metrics jsonb DEFAULT '{}',
 											  deploy boolean DEFAULT true)
@@ -121,7 +169,7 @@ RETURNS integer
 	AS 'MODULE_PATHNAME', 'segment_drop_model'
 	LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION segment.drop_model(text, integer) IS
-	'drops one version of a model, or every version (and its grants) when version is null; returns how many';
+	'drops one version of a model, or every version (and its grants and run history) when version is null; returns how many';
 
 CREATE OR REPLACE FUNCTION segment.model(name text, version integer DEFAULT NULL) RETURNS bytea
 	AS 'MODULE_PATHNAME', 'segment_model'
@@ -145,7 +193,10 @@ CREATE FUNCTION segment.set_model_owner(name text, role text) RETURNS void
 COMMENT ON FUNCTION segment.set_model_owner(text, text) IS
 	'gives every version of a model to another role';
 
-CREATE OR REPLACE FUNCTION segment.retrain(name text, deploy text DEFAULT NULL) RETURNS jsonb
+DROP FUNCTION segment.retrain(text, text);
+CREATE FUNCTION segment.retrain(name text, deploy text DEFAULT NULL,
+								skip_if_unchanged boolean DEFAULT true,
+								raise_errors boolean DEFAULT true) RETURNS jsonb
 	AS 'MODULE_PATHNAME', 'segment_retrain'
 	LANGUAGE C VOLATILE;
 
@@ -176,17 +227,18 @@ CREATE FUNCTION segment.segment_train(
 	seed integer DEFAULT 42, deploy text DEFAULT 'if_better',
 	split_seed integer DEFAULT NULL,
 	model text DEFAULT 'mlp', task text DEFAULT 'auto', params jsonb DEFAULT NULL,
-	key text[] DEFAULT NULL, cv integer DEFAULT NULL)
+	key text[] DEFAULT NULL, cv integer DEFAULT NULL,
+	skip_if_unchanged boolean DEFAULT false)
 RETURNS jsonb
 	AS 'MODULE_PATHNAME', 'segment_train'
 	LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION segment.segment_train(text, regclass, text, text[], text[], integer[],
 	float8, boolean, float8, integer, integer, float8, integer, text, float8, float8, jsonb,
-	integer, integer, text, integer, text, text, jsonb, text[], integer) IS
-	'trains a classifier or regressor (split, preprocessing and balancing on the train part, early stopping, optional search), registers it as the next version of name and returns the report';
+	integer, integer, text, integer, text, text, jsonb, text[], integer, boolean) IS
+	'trains a classifier or regressor (split, preprocessing and balancing on the train part, early stopping, optional search), registers it as the next version of name and returns the report; with skip_if_unchanged, adds no version when the latest was trained on the same rows with the same arguments';
 
-COMMENT ON FUNCTION segment.retrain(text, text) IS
-	'trains a new version of a classifier or regressor with the stored arguments of its latest version (for nightly jobs)';
+COMMENT ON FUNCTION segment.retrain(text, text, boolean, boolean) IS
+	'trains a new version of a classifier or regressor with the stored arguments of its latest version (for nightly jobs); adds none when nothing changed unless skip_if_unchanged is false; with raise_errors false a failure is recorded in segment.training_runs and returned';
 COMMENT ON FUNCTION segment.model_metrics(text, integer) IS
 	'the test-split metrics stored with a classifier or regressor version';
 

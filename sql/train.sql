@@ -108,9 +108,13 @@ FROM (SELECT segment_train('halving', 'train_customers', 'customer_segment',
 						   exclude => '{customer_id}', epochs => 9, balance => 'none', trials => 9,
 						   search => '{"hidden": [[4], [8], [16]], "dropout": [0, 0.1, 0.2]}') AS r) s;
 
--- the stored spec retrains with the same arguments
-SELECT r->'version' AS version, r->'hyperparameters'->'hidden' AS hidden
+-- the stored spec retrains with the same arguments; on unchanged rows it
+-- adds no version unless told to
+SELECT r->'version' AS version, r->'skipped' AS skipped, r->'same_as_version' AS same_as,
+	   r->>'reason' AS reason
 FROM (SELECT retrain('grid', deploy => 'never') AS r) s;
+SELECT r->'version' AS version, r->'hyperparameters'->'hidden' AS hidden
+FROM (SELECT retrain('grid', deploy => 'never', skip_if_unchanged => false) AS r) s;
 
 -- text labels keep their spelling
 CREATE TABLE churn (id int, tenure int, plan text, churn text);

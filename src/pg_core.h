@@ -26,6 +26,14 @@ extern int	segment_memory_limit_kb;
 extern size_t segment_memory_limit_bytes(void);
 extern const SegHooks *segment_hooks(void);
 
+/*
+ * segment.progress: whether progress messages (NOTICE) are sent, and
+ * whether a run logs one summary line instead (auto, in a session no one
+ * watches: a pg_cron job, a background worker).
+ */
+extern bool segment_progress_notices(void);
+extern bool segment_progress_summary(void);
+
 /* pg_model.c */
 extern void segment_raise(SegStatus status, const char *errmsg);
 extern bytea *segment_writer_to_bytea(SegWriter *w);

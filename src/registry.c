@@ -51,6 +51,7 @@
 
 #include "pg_core.h"
 #include "registry.h"
+#include "registry_internal.h"
 
 PG_FUNCTION_INFO_V1(segment_models_changed);
 
@@ -64,6 +65,7 @@ typedef struct RegistryRelations
 	Oid			models_deployed;	/* (name) WHERE deployed */
 	Oid			grants;
 	Oid			grants_pkey;	/* (name, grantee) */
+	Oid			runs;			/* segment.training_runs, or InvalidOid */
 	Oid			writer;			/* owner of segment.models */
 	AttrNumber	m_name;
 	AttrNumber	m_version;
@@ -99,13 +101,6 @@ typedef struct VersionRow
 #define FETCH_SPEC		0x02
 #define FETCH_METRICS	0x04
 
-/* The user and settings saved while statements run as the tables' owner. */
-typedef struct AsWriter
-{
-	Oid			save_userid;
-	int			save_sec_context;
-	int			save_nestlevel;
-} AsWriter;
 
 /*
  * Relcache callback: a write to the registry (its statement triggers send
@@ -172,6 +167,7 @@ Resolve(void)
 		reg.models_deployed = get_relname_relid("models_one_deployed", nsp);
 		reg.grants = get_relname_relid("model_grants", nsp);
 		reg.grants_pkey = get_relname_relid("model_grants_pkey", nsp);
+		reg.runs = get_relname_relid("training_runs", nsp);
 	}
 	if (!OidIsValid(reg.models) || !OidIsValid(reg.models_pkey) ||
 		!OidIsValid(reg.models_deployed))
@@ -199,6 +195,13 @@ Resolve(void)
 	reg.writer = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
 	ReleaseSysCache(tuple);
 	reg.valid = true;
+}
+
+bool
+registry_has_runs(void)
+{
+	Resolve();
+	return !reg.legacy && OidIsValid(reg.runs);
 }
 
 /*
@@ -562,8 +565,8 @@ LockName(const char *name)
  * lock; ERROR unless the caller may change an existing name.  Returns the
  * number of versions.
  */
-static int
-LockAndCheck(const char *name, Oid *owner, int32 *latest)
+int
+registry_lock_and_check(const char *name, Oid *owner, int32 *latest)
 {
 	Snapshot	snapshot;
 	int			n;
@@ -578,8 +581,8 @@ LockAndCheck(const char *name, Oid *owner, int32 *latest)
 	return n;
 }
 
-static void
-BeginAsWriter(AsWriter *s)
+void
+registry_begin_write(RegistryWriter *s)
 {
 	GetUserIdAndSecContext(&s->save_userid, &s->save_sec_context);
 	SetUserIdAndSecContext(reg.writer, s->save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
@@ -589,8 +592,8 @@ BeginAsWriter(AsWriter *s)
 		elog(ERROR, "SPI_connect failed");
 }
 
-static void
-EndAsWriter(AsWriter *s)
+void
+registry_end_write(RegistryWriter *s)
 {
 	SPI_finish();
 	segment_restore_search_path(s->save_nestlevel);
@@ -598,8 +601,8 @@ EndAsWriter(AsWriter *s)
 }
 
 /* Runs one registry statement; returns the number of rows it processed. */
-static uint64
-Run(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls, int expected)
+uint64
+registry_exec(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls, int expected)
 {
 	int			ret = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
 
@@ -614,7 +617,7 @@ Undeploy(const char *name)
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1] = {CStringGetTextDatum(name)};
 
-	Run("UPDATE segment.models SET deployed = false "
+	registry_exec("UPDATE segment.models SET deployed = false "
 		"WHERE name OPERATOR(pg_catalog.=) $1 AND deployed",
 		1, types, values, NULL, SPI_OK_UPDATE);
 }
@@ -645,7 +648,7 @@ LegacySave(const char *name, bytea *model, Jsonb *spec, Jsonb *metrics, bool dep
 	values[4] = BoolGetDatum(deploy);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (Run("SELECT segment.save_model($1, $2, $3, $4, $5)", 5, types, values, NULL,
+	if (registry_exec("SELECT segment.save_model($1, $2, $3, $4, $5)", 5, types, values, NULL,
 			SPI_OK_SELECT) != 1)
 		elog(ERROR, "segment.save_model did not return a version");
 	version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
@@ -667,7 +670,7 @@ registry_save(const char *name, bytea *model, Jsonb *spec, Jsonb *metrics, bool 
 	SegReader	payload;
 	Oid			owner;
 	int32		latest;
-	AsWriter	s;
+	RegistryWriter s;
 	Oid			types[9] = {TEXTOID, INT4OID, TEXTOID, NAMEOID, JSONBOID, JSONBOID, BYTEAOID,
 	BOOLOID, REGROLEOID};
 	Datum		values[9];
@@ -677,7 +680,7 @@ registry_save(const char *name, bytea *model, Jsonb *spec, Jsonb *metrics, bool 
 	Resolve();
 	if (reg.legacy)
 		return LegacySave(name, model, spec, metrics, deploy);
-	if (LockAndCheck(name, &owner, &latest) == 0)
+	if (registry_lock_and_check(name, &owner, &latest) == 0)
 		owner = user;
 
 	values[0] = CStringGetTextDatum(name);
@@ -689,14 +692,14 @@ registry_save(const char *name, bytea *model, Jsonb *spec, Jsonb *metrics, bool 
 	values[6] = PointerGetDatum(model);
 	values[7] = BoolGetDatum(deploy);
 	values[8] = ObjectIdGetDatum(owner);
-	BeginAsWriter(&s);
+	registry_begin_write(&s);
 	if (deploy)
 		Undeploy(name);
-	Run("INSERT INTO segment.models "
+	registry_exec("INSERT INTO segment.models "
 		"(name, version, kind, created_by, spec, metrics, model, deployed, owner) "
 		"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
 		9, types, values, NULL, SPI_OK_INSERT);
-	EndAsWriter(&s);
+	registry_end_write(&s);
 	return latest + 1;
 }
 
@@ -710,7 +713,7 @@ registry_deploy(const char *name, int32 version)
 	Snapshot	snapshot;
 	bool		found;
 
-	if (LockAndCheck(name, &owner, &latest) == 0)
+	if (registry_lock_and_check(name, &owner, &latest) == 0)
 		NoSuchModel(name, version);
 	snapshot = RegisterSnapshot(GetLatestSnapshot());
 	found = FetchVersion(name, version, snapshot, 0, &row);
@@ -719,17 +722,17 @@ registry_deploy(const char *name, int32 version)
 		NoSuchModel(name, version);
 	if (!row.deployed)
 	{
-		AsWriter	s;
+		RegistryWriter s;
 		Oid			types[2] = {TEXTOID, INT4OID};
 		Datum		values[2] = {CStringGetTextDatum(name), Int32GetDatum(version)};
 
-		BeginAsWriter(&s);
+		registry_begin_write(&s);
 		/* two steps: the partial unique index allows one deployed row at any moment */
 		Undeploy(name);
-		Run("UPDATE segment.models SET deployed = true "
+		registry_exec("UPDATE segment.models SET deployed = true "
 			"WHERE name OPERATOR(pg_catalog.=) $1 AND version OPERATOR(pg_catalog.=) $2",
 			2, types, values, NULL, SPI_OK_UPDATE);
-		EndAsWriter(&s);
+		registry_end_write(&s);
 	}
 }
 
@@ -742,8 +745,8 @@ registry_drop(const char *name, int32 version)
 {
 	Oid			owner;
 	int32		latest;
-	int			n = LockAndCheck(name, &owner, &latest);
-	AsWriter	s;
+	int			n = registry_lock_and_check(name, &owner, &latest);
+	RegistryWriter s;
 	Oid			types[2] = {TEXTOID, INT4OID};
 	Datum		values[2] = {CStringGetTextDatum(name), Int32GetDatum(version)};
 	uint64		dropped;
@@ -771,18 +774,23 @@ registry_drop(const char *name, int32 version)
 					 errmsg("cannot drop the deployed version %d of model \"%s\"", version, name),
 					 errhint("Deploy another version first, or drop every version with segment.drop_model(name).")));
 	}
-	BeginAsWriter(&s);
+	registry_begin_write(&s);
 	if (version > 0)
-		dropped = Run("DELETE FROM segment.models "
+		dropped = registry_exec("DELETE FROM segment.models "
 					  "WHERE name OPERATOR(pg_catalog.=) $1 AND version OPERATOR(pg_catalog.=) $2",
 					  2, types, values, NULL, SPI_OK_DELETE);
 	else
-		dropped = Run("DELETE FROM segment.models WHERE name OPERATOR(pg_catalog.=) $1",
+		dropped = registry_exec("DELETE FROM segment.models WHERE name OPERATOR(pg_catalog.=) $1",
 					  1, types, values, NULL, SPI_OK_DELETE);
 	if ((int) dropped == n)
-		Run("DELETE FROM segment.model_grants WHERE name OPERATOR(pg_catalog.=) $1",
-			1, types, values, NULL, SPI_OK_DELETE);
-	EndAsWriter(&s);
+	{
+		registry_exec("DELETE FROM segment.model_grants WHERE name OPERATOR(pg_catalog.=) $1",
+					  1, types, values, NULL, SPI_OK_DELETE);
+		if (OidIsValid(reg.runs))
+			registry_exec("DELETE FROM segment.training_runs WHERE name OPERATOR(pg_catalog.=) $1",
+						  1, types, values, NULL, SPI_OK_DELETE);
+	}
+	registry_end_write(&s);
 	return (int32) dropped;
 }
 
@@ -792,7 +800,7 @@ registry_grant_predict(const char *name, Oid grantee, bool grant)
 {
 	Oid			owner;
 	int32		latest;
-	AsWriter	s;
+	RegistryWriter s;
 	Oid			types[3] = {TEXTOID, REGROLEOID, NAMEOID};
 	Datum		values[3];
 
@@ -802,24 +810,24 @@ registry_grant_predict(const char *name, Oid grantee, bool grant)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("the model registry of this database has no grants"),
 				 errhint("Update the extension: ALTER EXTENSION segment UPDATE.")));
-	if (LockAndCheck(name, &owner, &latest) == 0)
+	if (registry_lock_and_check(name, &owner, &latest) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("model \"%s\" does not exist", name)));
 	values[0] = CStringGetTextDatum(name);
 	values[1] = ObjectIdGetDatum(grantee);
 	values[2] = DirectFunctionCall1(namein, CStringGetDatum(RoleName(GetUserId())));
-	BeginAsWriter(&s);
+	registry_begin_write(&s);
 	if (grant)
-		Run("INSERT INTO segment.model_grants (name, grantee, granted_by) VALUES ($1, $2, $3) "
+		registry_exec("INSERT INTO segment.model_grants (name, grantee, granted_by) VALUES ($1, $2, $3) "
 			"ON CONFLICT (name, grantee) DO NOTHING",
 			3, types, values, NULL, SPI_OK_INSERT);
 	else
-		Run("DELETE FROM segment.model_grants "
+		registry_exec("DELETE FROM segment.model_grants "
 			"WHERE name OPERATOR(pg_catalog.=) $1 "
 			"AND grantee::pg_catalog.oid OPERATOR(pg_catalog.=) $2::pg_catalog.oid",
 			2, types, values, NULL, SPI_OK_DELETE);
-	EndAsWriter(&s);
+	registry_end_write(&s);
 }
 
 /*
@@ -832,7 +840,7 @@ registry_set_owner(const char *name, Oid new_owner)
 {
 	Oid			owner;
 	int32		latest;
-	AsWriter	s;
+	RegistryWriter s;
 	Oid			types[2] = {TEXTOID, REGROLEOID};
 	Datum		values[2] = {CStringGetTextDatum(name), ObjectIdGetDatum(new_owner)};
 
@@ -842,7 +850,7 @@ registry_set_owner(const char *name, Oid new_owner)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("the model registry of this database has no owners"),
 				 errhint("Update the extension: ALTER EXTENSION segment UPDATE.")));
-	if (LockAndCheck(name, &owner, &latest) == 0)
+	if (registry_lock_and_check(name, &owner, &latest) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("model \"%s\" does not exist", name)));
@@ -851,10 +859,38 @@ registry_set_owner(const char *name, Oid new_owner)
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("must have the privileges of role \"%s\" to give it model \"%s\"",
 						RoleName(new_owner), name)));
-	BeginAsWriter(&s);
-	Run("UPDATE segment.models SET owner = $2 WHERE name OPERATOR(pg_catalog.=) $1",
-		2, types, values, NULL, SPI_OK_UPDATE);
-	EndAsWriter(&s);
+	registry_begin_write(&s);
+	registry_exec("UPDATE segment.models SET owner = $2 WHERE name OPERATOR(pg_catalog.=) $1",
+				  2, types, values, NULL, SPI_OK_UPDATE);
+	if (OidIsValid(reg.runs))
+		registry_exec("UPDATE segment.training_runs SET owner = $2 "
+					  "WHERE name OPERATOR(pg_catalog.=) $1",
+					  2, types, values, NULL, SPI_OK_UPDATE);
+	registry_end_write(&s);
+}
+
+Jsonb *
+registry_latest_spec(const char *name, int32 *version)
+{
+	Oid			owner;
+	int32		latest;
+	VersionRow	row;
+	Snapshot	snapshot;
+	bool		found;
+
+	*version = 0;
+	Resolve();
+	if (reg.legacy)
+		return NULL;
+	if (registry_lock_and_check(name, &owner, &latest) == 0)
+		return NULL;
+	snapshot = RegisterSnapshot(GetLatestSnapshot());
+	found = FetchVersion(name, latest, snapshot, FETCH_SPEC, &row);
+	UnregisterSnapshot(snapshot);
+	if (!found)
+		return NULL;
+	*version = latest;
+	return row.spec;
 }
 
 /* ERROR when the caller may not add versions to an existing name (checked before training). */
@@ -892,7 +928,7 @@ registry_deployed_version(const char *name, int32 *version, bytea **model)
 	Resolve();
 	if (reg.legacy)
 		LockName(name);
-	else if (LockAndCheck(name, &owner, &latest) == 0)
+	else if (registry_lock_and_check(name, &owner, &latest) == 0)
 		return false;
 	snapshot = RegisterSnapshot(GetLatestSnapshot());
 	found = FetchVersion(name, 0, snapshot, FETCH_MODEL, &row);

@@ -21,6 +21,7 @@
 
 #include "postgres.h"
 
+#include "datatype/timestamp.h"
 #include "storage/itemptr.h"
 #include "utils/jsonb.h"
 #include "utils/snapshot.h"
@@ -65,6 +66,9 @@ extern bool registry_deployed_version(const char *name, int32 *version, bytea **
 extern Jsonb *registry_training_arguments(const char *name, const char *function,
 										  Oid *owner);
 
+/* The spec of name's latest version (the name locked), or NULL when none. */
+extern Jsonb *registry_latest_spec(const char *name, int32 *version);
+
 /* Writing */
 extern int32 registry_save(const char *name, bytea *model, Jsonb *spec, Jsonb *metrics,
 						   bool deploy);
@@ -72,5 +76,34 @@ extern void registry_deploy(const char *name, int32 version);
 extern int32 registry_drop(const char *name, int32 version);
 extern void registry_grant_predict(const char *name, Oid grantee, bool grant);
 extern void registry_set_owner(const char *name, Oid new_owner);
+
+/* One training run of a name, as segment.training_runs keeps it (registry_runs.c). */
+typedef struct TrainingRun
+{
+	const char *name;
+	const char *function;		/* segment_train, retrain or kmeans_fit */
+	Oid			run_by;			/* the role that asked for the run */
+	TimestampTz started;
+	const char *relation;		/* or NULL */
+	int64		relation_rows;	/* rows read, or -1 */
+	const char *status;			/* trained, skipped or failed */
+	int32		version;		/* the version added, or 0 */
+	bool		deployed;
+	int32		previous_version;	/* the version deployed before, or 0 */
+	const char *score;			/* what the scores measure, or NULL */
+	double		new_score;		/* NaN: none */
+	double		previous_score; /* NaN: none */
+	const char *reason;			/* why deployed, kept or skipped */
+	const char *error;			/* a failed run's error */
+} TrainingRun;
+
+/* An empty run of name by function, started now by the current user. */
+extern void registry_run_init(TrainingRun *run, const char *name, const char *function);
+
+/*
+ * Records a run of an existing name (checked as a change of it); returns
+ * its number, or 0 when the registry keeps no runs (0.1.0's).
+ */
+extern int64 registry_record_run(const TrainingRun *run);
 
 #endif							/* SEGMENT_REGISTRY_H */

@@ -14,6 +14,7 @@
 
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "tcop/tcopprot.h"
 #include "utils/guc.h"
 
 #include "linalg.h"
@@ -45,10 +46,53 @@ CheckInterruptsHook(void)
 	CHECK_FOR_INTERRUPTS();
 }
 
+/* segment.progress */
+typedef enum ProgressMode
+{
+	PROGRESS_AUTO,
+	PROGRESS_ON,
+	PROGRESS_OFF
+} ProgressMode;
+
+static const struct config_enum_entry progress_options[] = {
+	{"auto", PROGRESS_AUTO, false},
+	{"on", PROGRESS_ON, false},
+	{"off", PROGRESS_OFF, false},
+	{NULL, 0, false}
+};
+
+static int	segment_progress = PROGRESS_AUTO;
+
+/*
+ * Whether someone reads this session's notices as they come: a client
+ * backend with a client, other than pg_cron's own connections (pg_cron
+ * writes every notice of a job to the server log).
+ */
+static bool
+Interactive(void)
+{
+	return MyBackendType == B_BACKEND && whereToSendOutput == DestRemote &&
+		(application_name == NULL || strcmp(application_name, "pg_cron") != 0);
+}
+
+bool
+segment_progress_notices(void)
+{
+	return segment_progress == PROGRESS_ON ||
+		(segment_progress == PROGRESS_AUTO && Interactive());
+}
+
+bool
+segment_progress_summary(void)
+{
+	return segment_progress == PROGRESS_AUTO && !Interactive();
+}
+
 static void
 ProgressHook(const char *message)
 {
-	ereport(NOTICE, (errmsg_internal("%s", message)));
+	if (segment_progress_notices())
+		ereport(NOTICE, (errmsg_internal("%s", message)));
 }
 
 static const SegHooks server_hooks = {
@@ -87,6 +131,16 @@ _PG_init(void)
 							1024 * 1024, 1024, MAX_KILOBYTES,
 							PGC_USERSET, GUC_UNIT_KB,
 							NULL, NULL, NULL);
+
+	DefineCustomEnumVariable("segment.progress",
+							 "Sets whether training reports its progress.",
+							 "auto: NOTICEs in interactive sessions, one LOG line per run in "
+							 "others (pg_cron jobs, background workers); on: NOTICEs always; off: "
+							 "nothing.",
+							 &segment_progress,
+							 PROGRESS_AUTO, progress_options,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("segment");
 	linalg_set_threads(segment_blas_threads);

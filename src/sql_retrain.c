@@ -17,7 +17,12 @@
  * ({"function": "segment_train", "arguments": {"relation": ..., ...}}),
  * and the call is built from the names and types segment_train declares,
  * so that new arguments need no change here (missing ones get their
- * defaults).
+ * defaults).  deploy and skip_if_unchanged replace the stored ones.
+ *
+ * With raise_errors => false (what scheduled jobs use) a failing training
+ * is rolled back to a subtransaction around it, recorded in
+ * segment.training_runs with its error, and returned as a report with
+ * "status": "failed"; the run's row then commits with the statement.
  *
  * IDENTIFICATION
  *	  src/sql_retrain.c
@@ -27,6 +32,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
@@ -41,14 +47,27 @@
 #include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
+#include "utils/resowner.h"
 #include "utils/syscache.h"
 
 #include "pg_core.h"
+#include "pg_json.h"
 #include "registry.h"
+#include "sql_retrain.h"
 
 PG_FUNCTION_INFO_V1(segment_retrain);
 
 #define TRAIN_FUNCTION "segment_train"
+
+/* The role that called retrain, while the training it asked for runs. */
+static Oid	retrain_caller = InvalidOid;
+
+bool
+segment_retrain_caller(Oid *caller)
+{
+	*caller = retrain_caller;
+	return OidIsValid(retrain_caller);
+}
 
 /* A call of segment.segment_train with its arguments as SPI parameters. */
 typedef struct TrainCall
@@ -166,13 +185,34 @@ ArgumentValue(JsonbValue *v, Oid type, const char *key, bool *isnull)
 	return InputValue(ScalarText(v, key), type);
 }
 
+/* An argument of the call that replaces the stored one (value NULL: not given). */
+typedef struct Override
+{
+	const char *key;
+	Oid			type;
+	Datum		value;
+	bool		given;
+} Override;
+
+#define N_OVERRIDES 2
+
+static void
+AddArgument(TrainCall *call, const char *key, Oid type, Datum value, bool isnull)
+{
+	call->names[call->nargs] = (char *) key;
+	call->types[call->nargs] = type;
+	call->values[call->nargs] = value;
+	call->nulls[call->nargs] = isnull ? 'n' : ' ';
+	call->nargs++;
+}
+
 /*
  * The call that retrains name: every stored argument passed by name as a
- * parameter of the type segment_train declares for it, deploy replaced
- * when given.
+ * parameter of the type segment_train declares for it, the overrides
+ * given replacing theirs.
  */
 static void
-BuildTrainCall(const char *name, Jsonb *arguments, const char *deploy, TrainCall *call)
+BuildTrainCall(const char *name, Jsonb *arguments, const Override *overrides, TrainCall *call)
 {
 	Oid		   *types;
 	char	  **names;
@@ -181,28 +221,30 @@ BuildTrainCall(const char *name, Jsonb *arguments, const char *deploy, TrainCall
 	JsonbValue	k;
 	JsonbValue	v;
 	JsonbIteratorToken tok;
-	int			cap = n_params + 1;
+	int			cap = n_params + 1 + N_OVERRIDES;
 
 	call->names = palloc(sizeof(char *) * cap);
 	call->types = palloc(sizeof(Oid) * cap);
 	call->values = palloc(sizeof(Datum) * cap);
 	call->nulls = palloc(cap);
-	call->names[0] = "name";
-	call->types[0] = TEXTOID;
-	call->values[0] = CStringGetTextDatum(name);
-	call->nulls[0] = ' ';
-	call->nargs = 1;
+	call->nargs = 0;
+	AddArgument(call, "name", TEXTOID, CStringGetTextDatum(name), false);
 	while ((tok = JsonbIteratorNext(&it, &k, true)) != WJB_DONE)
 	{
 		char	   *key;
 		int			p;
 		bool		isnull;
+		bool		overridden = false;
+		Datum		value;
 
 		if (tok != WJB_KEY)
 			continue;
+
 		key = pnstrdup(k.val.string.val, k.val.string.len);
 		tok = JsonbIteratorNext(&it, &v, true);
-		if (strcmp(key, "name") == 0 || (deploy != NULL && strcmp(key, "deploy") == 0))
+		for (int o = 0; o < N_OVERRIDES; o++)
+			overridden |= overrides[o].given && strcmp(key, overrides[o].key) == 0;
+		if (strcmp(key, "name") == 0 || overridden)
 			continue;
 		for (p = 0; p < n_params; p++)
 			if (names[p] != NULL && strcmp(names[p], key) == 0)
@@ -213,20 +255,12 @@ BuildTrainCall(const char *name, Jsonb *arguments, const char *deploy, TrainCall
 					 errmsg("stored argument \"%s\" is not an argument of segment.%s", key,
 							TRAIN_FUNCTION),
 					 errhint("Train a new version with segment.%s.", TRAIN_FUNCTION)));
-		call->names[call->nargs] = key;
-		call->types[call->nargs] = types[p];
-		call->values[call->nargs] = ArgumentValue(&v, types[p], key, &isnull);
-		call->nulls[call->nargs] = isnull ? 'n' : ' ';
-		call->nargs++;
+		value = ArgumentValue(&v, types[p], key, &isnull);
+		AddArgument(call, key, types[p], value, isnull);
 	}
-	if (deploy != NULL && call->nargs < cap)
-	{
-		call->names[call->nargs] = "deploy";
-		call->types[call->nargs] = TEXTOID;
-		call->values[call->nargs] = CStringGetTextDatum(deploy);
-		call->nulls[call->nargs] = ' ';
-		call->nargs++;
-	}
+	for (int o = 0; o < N_OVERRIDES; o++)
+		if (overrides[o].given)
+			AddArgument(call, overrides[o].key, overrides[o].type, overrides[o].value, false);
 	initStringInfo(&call->sql);
 	appendStringInfo(&call->sql, "SELECT segment.%s(", TRAIN_FUNCTION);
 	for (int a = 0; a < call->nargs; a++)
@@ -309,7 +343,9 @@ RetrainContext(void *arg)
 
 /*
  * Runs the call as owner inside a security-restricted operation, with the
- * search_path pinned and every setting changed inside undone.
+ * search_path pinned and every setting changed inside undone.  An ERROR
+ * leaves the user, the settings and the error context to the
+ * (sub)transaction's abort, and retrain_caller to our callers.
  */
 static Jsonb *
 TrainAsOwner(const char *name, Oid owner, const TrainCall *call)
@@ -350,30 +386,130 @@ TrainAsOwner(const char *name, Oid owner, const TrainCall *call)
 	return result;
 }
 
-/* segment.retrain(name text, deploy text DEFAULT NULL) -> jsonb report */
+/* The stored relation's name for the run history, or NULL. */
+static const char *
+CallRelation(const TrainCall *call)
+{
+	const Datum *relation = CallArgument(call, "relation");
+	Oid			relid = relation != NULL ? DatumGetObjectId(*relation) : InvalidOid;
+	char	   *relname = OidIsValid(relid) ? get_rel_name(relid) : NULL;
+
+	if (relname == NULL)
+		return NULL;
+	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), relname);
+}
+
+/*
+ * The training in a subtransaction: on an ERROR, rolled back and recorded
+ * as a failed run, and the report says so.
+ */
+static Jsonb *
+TrainOrRecordFailure(const char *name, Oid owner, const TrainCall *call)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	ResourceOwner owner_before = CurrentResourceOwner;
+	TrainingRun run;
+	Jsonb	   *volatile report = NULL;
+	ErrorData  *volatile error = NULL;
+	JsonBuilder b;
+
+	registry_run_init(&run, name, "retrain");
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(caller);
+	PG_TRY();
+	{
+		report = TrainAsOwner(name, owner, call);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(caller);
+		CurrentResourceOwner = owner_before;
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(caller);
+		error = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(caller);
+		CurrentResourceOwner = owner_before;
+	}
+	PG_END_TRY();
+	retrain_caller = InvalidOid;
+	if (error == NULL)
+		return report;
+
+	run.relation = CallRelation(call);
+	run.status = "failed";
+	run.error = error->message;
+	registry_record_run(&run);
+	ereport(WARNING,
+			(errcode(error->sqlerrcode),
+			 errmsg("retraining model \"%s\" failed: %s", name, error->message)));
+	json_begin(&b);
+	json_object_begin(&b);
+	json_key_string(&b, "name", name);
+	json_key_string(&b, "status", "failed");
+	json_key_string(&b, "error", error->message);
+	json_key_string(&b, "sqlstate", unpack_sql_state(error->sqlerrcode));
+	json_object_end(&b);
+	return json_finish(&b);
+}
+
+/*
+ * segment.retrain(name text, deploy text DEFAULT NULL,
+ * skip_if_unchanged boolean DEFAULT true, raise_errors boolean DEFAULT
+ * true) -> jsonb report
+ */
 Datum
 segment_retrain(PG_FUNCTION_ARGS)
 {
 	char	   *name;
-	char	   *deploy = NULL;
 	Oid			owner;
 	Jsonb	   *arguments;
 	TrainCall	call;
 	Jsonb	   *report;
+	Override	overrides[N_OVERRIDES] = {
+		{"deploy", TEXTOID, (Datum) 0, false},
+		{"skip_if_unchanged", BOOLOID, BoolGetDatum(true), true}
+	};
+	bool		raise_errors = true;
 
 	segment_require_arg(fcinfo, 0, "model name");
 	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	if (!PG_ARGISNULL(1))
-		deploy = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	{
+		overrides[0].value = PG_GETARG_DATUM(1);
+		overrides[0].given = true;
+	}
+	if (PG_NARGS() > 2)
+	{
+		segment_require_arg(fcinfo, 2, "skip_if_unchanged");
+		segment_require_arg(fcinfo, 3, "raise_errors");
+		overrides[1].value = PG_GETARG_DATUM(2);
+		raise_errors = PG_GETARG_BOOL(3);
+	}
 	arguments = registry_training_arguments(name, TRAIN_FUNCTION, &owner);
 	if (!SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(owner)))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("the owner of model \"%s\" no longer exists", name),
 				 errhint("A superuser can give the model to another role with segment.set_model_owner(name, role).")));
-	BuildTrainCall(name, arguments, deploy, &call);
+	BuildTrainCall(name, arguments, overrides, &call);
 	CheckCallerReads(&call, name);
-	report = TrainAsOwner(name, owner, &call);
+	retrain_caller = GetUserId();
+	if (raise_errors)
+	{
+		PG_TRY();
+		{
+			report = TrainAsOwner(name, owner, &call);
+		}
+		PG_FINALLY();
+		{
+			retrain_caller = InvalidOid;
+		}
+		PG_END_TRY();
+	}
+	else
+		report = TrainOrRecordFailure(name, owner, &call);
 	if (report == NULL)
 		PG_RETURN_NULL();
 	PG_RETURN_JSONB_P(report);

@@ -34,8 +34,10 @@
 #include "utils/lsyscache.h"
 #include "utils/float.h"
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 
 #include "dataset.h"
+#include "pg_json.h"
 #include "mlp.h"
 #include "pg_core.h"
 #include "registry.h"
@@ -305,6 +307,58 @@ ModelBytes(const TrainData *e, const SegCandidate *m)
 }
 
 /*
+ * The one line a non-interactive run (a scheduled job) logs instead of
+ * progress messages.
+ */
+static void
+Summarize(const TrainArgs *a, int32 version, const Deployment *d)
+{
+	if (!segment_progress_summary())
+		return;
+	if (version > 0)
+		ereport(LOG,
+				(errmsg("segment_train: model \"%s\" version %d %s: %s", a->name, version,
+						d->deployed ? "deployed" : "not deployed", d->reason)));
+	else
+		ereport(LOG,
+				(errmsg("segment_train: model \"%s\": no new version: %s", a->name, d->reason)));
+}
+
+/*
+ * skip_if_unchanged found the latest version trained on these rows with
+ * these arguments: the run is recorded, and the report says so.
+ */
+static Jsonb *
+Skipped(const TrainArgs *a, const TrainData *e, TimestampTz started, int32 same)
+{
+	Deployment	d;
+	JsonBuilder b;
+	int64		run;
+
+	memset(&d, 0, sizeof(d));
+	d.new_score = NAN;
+	d.deployed_score = NAN;
+	d.reason = psprintf("the rows (%d), the arguments and the library version are those version %d was trained on",
+						e->n_rows, same);
+	run = segment_train_record(a, e, started, "skipped", 0, &d);
+	Summarize(a, 0, &d);
+	json_begin(&b);
+	json_object_begin(&b);
+	json_key_string(&b, "name", a->name);
+	json_key_bool(&b, "skipped", true);
+	json_key(&b, "version");
+	json_null(&b);
+	json_key_integer(&b, "same_as_version", same);
+	json_key_bool(&b, "deployed", false);
+	json_key_string(&b, "reason", d.reason);
+	json_key_integer(&b, "rows", e->n_rows);
+	if (run > 0)
+		json_key_integer(&b, "run", run);
+	json_object_end(&b);
+	return json_finish(&b);
+}
+
+/*
  * segment.segment_train(name, relation, label, features, exclude, hidden,
  * dropout, batch_norm, l2, epochs, batch_size, learning_rate, patience,
  * balance, test_size, validation_size, search, trials, seed, deploy,
@@ -335,6 +389,9 @@ segment_train(PG_FUNCTION_ARGS)
 	int			n_features;
 	Jsonb	   *result;
 	bool		forms[2] = {false, false};
+	TimestampTz started = GetCurrentTimestamp();
+	Jsonb	   *fingerprint;
+	int32		unchanged;
 
 	INSTR_TIME_SET_CURRENT(start);
 	segment_train_parse_args(fcinfo, &a);
@@ -359,6 +416,16 @@ segment_train(PG_FUNCTION_ARGS)
 	memset(&e, 0, sizeof(e));
 	features = segment_train_feature_columns(&a, &n_features);
 	segment_train_load(&a, features, n_features, forms, &e);
+	fingerprint = segment_train_fingerprint(&a, &e, features, n_features);
+	unchanged = segment_train_unchanged(&a, fingerprint);
+	if (unchanged > 0)
+	{
+		result = Skipped(&a, &e, started, unchanged);
+		MemoryContextSwitchTo(old);
+		result = DatumGetJsonbPCopy(JsonbPGetDatum(result));
+		MemoryContextDelete(work);
+		PG_RETURN_JSONB_P(result);
+	}
 	if (!a.auto_model && a.base.learner->check != NULL)
 	{
 		char		msg[SEG_ERRMSG_LEN];
@@ -398,12 +465,15 @@ segment_train(PG_FUNCTION_ARGS)
 	segment_train_decide(&a, &e, features, n_features, model, test_score, &o.deployment);
 	metrics = segment_train_metrics(&e, &run, &ev, &o.deployment);
 	o.evaluate_ms = ElapsedMs(start) - o.load_ms - o.train_ms;
-	o.version = registry_save(a.name, model, segment_train_spec(&a, &e, features, n_features),
+	o.version = registry_save(a.name, model,
+							  segment_train_spec(&a, &e, features, n_features, fingerprint),
 							  metrics, o.deployment.deployed);
+	o.run = segment_train_record(&a, &e, started, "trained", o.version, &o.deployment);
 	o.balance_reason = BalanceReason(&a, &run, smote_skipped);
 	o.total_ms = ElapsedMs(start);
 
 	result = segment_train_report(&a, &e, &run, &ev, &o, n_features);
+	Summarize(&a, o.version, &o.deployment);
 	MemoryContextSwitchTo(old);
 	result = DatumGetJsonbPCopy(JsonbPGetDatum(result));
 	MemoryContextDelete(work);

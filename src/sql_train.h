@@ -16,6 +16,7 @@
 #include "postgres.h"
 
 #include "lib/stringinfo.h"
+#include "datatype/timestamp.h"
 #include "fmgr.h"
 #include "utils/jsonb.h"
 
@@ -57,6 +58,7 @@ typedef struct TrainArgs
 	int			cv;				/* folds of cross-validation, or 0 */
 	bool		auto_model;		/* model => 'auto': several learners compete */
 	Jsonb	   *params_json;	/* params as given (NULL when none) */
+	bool		skip_if_unchanged;	/* no new version on the latest's data and arguments */
 } TrainArgs;
 
 /* The loaded, split data in the learner's input form. */
@@ -82,6 +84,8 @@ typedef struct TrainData
 	/* cross-validation: each train and validation row's fold (cv > 1) */
 	int			n_folds;
 	int		   *fold[2];		/* by part: SPLIT_TRAIN, SPLIT_VALIDATION */
+	int			n_rows;			/* rows read */
+	uint64		fingerprint;	/* of the rows read (fingerprint.h) */
 } TrainData;
 
 /* sql_train_args.c */
@@ -138,6 +142,16 @@ typedef struct Deployment
 extern void segment_train_decide(const TrainArgs *a, const TrainData *e, char **features,
 								 int n_features, bytea *model, double test_score,
 								 Deployment *d);
+
+/*
+ * With skip_if_unchanged: the latest version of a->name when it was
+ * trained on the same fingerprint (rows, arguments, library), else 0.
+ */
+extern int32 segment_train_unchanged(const TrainArgs *a, Jsonb *fingerprint);
+
+/* Records the run in segment.training_runs; returns its number (or 0). */
+extern int64 segment_train_record(const TrainArgs *a, const TrainData *e, TimestampTz started,
+								  const char *status, int32 version, const Deployment *d);
 
 /* sql_search.c */
 
@@ -216,6 +230,7 @@ typedef struct TrainEvaluation
 typedef struct TrainOutcome
 {
 	int			version;
+	int64		run;			/* its row in segment.training_runs, or 0 */
 	Deployment	deployment;
 	const char *balance_reason;
 	char	  **warnings;
@@ -238,8 +253,14 @@ extern Jsonb *segment_train_metrics(const TrainData *e, const TrialRun *run,
  * The stored spec: every argument by name, enough to call segment_train
  * again, and the split (key columns, seed, thresholds) split_part() reads.
  */
+/*
+ * What skip_if_unchanged compares: the rows read (fingerprint.h), the
+ * arguments but the deploy policy, and the library version.
+ */
+extern Jsonb *segment_train_fingerprint(const TrainArgs *a, const TrainData *e, char **features,
+										int n_features);
 extern Jsonb *segment_train_spec(const TrainArgs *a, const TrainData *e, char **features,
-								 int n_features);
+								 int n_features, Jsonb *fingerprint);
 
 /* segment_train's report. */
 extern Jsonb *segment_train_report(const TrainArgs *a, const TrainData *e, const TrialRun *run,

@@ -39,14 +39,15 @@ enum
 	ARG_NAME, ARG_RELATION, ARG_LABEL, ARG_FEATURES, ARG_EXCLUDE, ARG_HIDDEN, ARG_DROPOUT,
 	ARG_BATCH_NORM, ARG_L2, ARG_EPOCHS, ARG_BATCH_SIZE, ARG_LEARNING_RATE, ARG_PATIENCE,
 	ARG_BALANCE, ARG_TEST_SIZE, ARG_VALIDATION_SIZE, ARG_SEARCH, ARG_TRIALS, ARG_SEED,
-	ARG_DEPLOY, ARG_SPLIT_SEED, ARG_MODEL, ARG_TASK, ARG_PARAMS, ARG_KEY, ARG_CV, N_ARGS
+	ARG_DEPLOY, ARG_SPLIT_SEED, ARG_MODEL, ARG_TASK, ARG_PARAMS, ARG_KEY, ARG_CV,
+	ARG_SKIP_IF_UNCHANGED, N_ARGS
 };
 
 static const char *const arg_names[N_ARGS] = {
 	"name", "relation", "label", "features", "exclude", "hidden", "dropout",
 	"batch_norm", "l2", "epochs", "batch_size", "learning_rate", "patience",
 	"balance", "test_size", "validation_size", "search", "trials", "seed", "deploy",
-	"split_seed", "model", "task", "params", "key", "cv"
+	"split_seed", "model", "task", "params", "key", "cv", "skip_if_unchanged"
 };
 
 /*
@@ -472,6 +473,8 @@ segment_train_parse_args(FunctionCallInfo fcinfo, TrainArgs *a)
 	a->cv = ArgAbsent(fcinfo, ARG_CV) ? 0 : PG_GETARG_INT32(ARG_CV);
 	if (!ArgAbsent(fcinfo, ARG_CV) && (a->cv < 2 || a->cv > MAX_FOLDS))
 		BadArg(psprintf("cv must be between 2 and %d folds, not %d", MAX_FOLDS, a->cv));
+	a->skip_if_unchanged = !ArgAbsent(fcinfo, ARG_SKIP_IF_UNCHANGED) &&
+		PG_GETARG_BOOL(ARG_SKIP_IF_UNCHANGED);
 }
 
 char	  **

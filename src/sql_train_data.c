@@ -25,6 +25,7 @@
 #include "utils/typcache.h"
 
 #include "dataset.h"
+#include "fingerprint.h"
 #include "pg_core.h"
 #include "split.h"
 #include "sql_train.h"
@@ -344,6 +345,8 @@ segment_train_load(const TrainArgs *a, char **features, int n_features, const bo
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("relation \"%s\" has no rows", get_rel_name(a->relid))));
+	e->n_rows = n;
+	e->fingerprint = frame_fingerprint(frame, key_hash);
 
 	e->task = ResolveTask(a, label_base,
 						  load_as_classes ? frame->columns[n_features].n_categories : 0,

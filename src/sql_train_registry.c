@@ -31,6 +31,7 @@
 #include "pg_core.h"
 #include "registry.h"
 #include "sql_model_part.h"
+#include "sql_retrain.h"
 #include "sql_train.h"
 
 const char *const segment_deploy_names[3] = {"always", "if_better", "never"};
@@ -145,4 +146,51 @@ segment_train_decide(const TrainArgs *a, const TrainData *e, char **features, in
 						 d->rows, score_name, float8out_internal(d->new_score),
 						 d->deployed ? ">=" : "<", d->deployed_version,
 						 float8out_internal(d->deployed_score));
+}
+
+int32
+segment_train_unchanged(const TrainArgs *a, Jsonb *fingerprint)
+{
+	int32		version;
+	Jsonb	   *spec;
+	JsonbValue *stored;
+
+	if (!a->skip_if_unchanged)
+		return 0;
+	spec = registry_latest_spec(a->name, &version);
+	if (spec == NULL)
+		return 0;
+	stored = getKeyJsonValueFromContainer(&spec->root, "fingerprint", strlen("fingerprint"),
+										  NULL);
+	if (stored == NULL || stored->type != jbvBinary)
+		return 0;
+	return compareJsonbContainers(stored->val.binary.data, &fingerprint->root) == 0 ?
+		version : 0;
+}
+
+int64
+segment_train_record(const TrainArgs *a, const TrainData *e, TimestampTz started,
+					 const char *status, int32 version, const Deployment *d)
+{
+	TrainingRun run;
+	Oid			caller;
+	bool		retraining = segment_retrain_caller(&caller);
+
+	registry_run_init(&run, a->name, retraining ? "retrain" : "segment_train");
+	if (retraining)
+		run.run_by = caller;
+	run.started = started;
+	run.relation = quote_qualified_identifier(get_namespace_name(get_rel_namespace(a->relid)),
+											  get_rel_name(a->relid));
+	run.relation_rows = e->n_rows;
+	run.status = status;
+	run.version = version;
+	run.deployed = d->deployed;
+	run.previous_version = d->deployed_version;
+	if (version > 0)
+		run.score = e->task == SEG_TASK_REGRESSION ? "R2" : "macro-F1";
+	run.new_score = d->new_score;
+	run.previous_score = d->deployed_score;
+	run.reason = d->reason;
+	return registry_record_run(&run);
 }

@@ -20,10 +20,12 @@
 
 #include <math.h>
 
+#include "common/hashfn.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
 #include "utils/lsyscache.h"
 
+#include "fingerprint.h"
 #include "pg_json.h"
 #include "sql_train.h"
 
@@ -285,13 +287,90 @@ Split(JsonBuilder *b, const TrainArgs *a, const TrainData *e)
 }
 
 /*
- * {"function": "segment_train", "arguments": {...}, "split": {...}}: every
- * argument under its parameter name (features as resolved, so no
- * exclude; the learner's settings, defaults included, in params), from
- * which segment.retrain builds the call generically, and the split.
+ * Every argument under its parameter name (features as resolved, so no
+ * exclude; the learner's settings, defaults included, in params); the
+ * deploy policy and skip_if_unchanged only when asked, since they do not
+ * change what is trained.
+ */
+static void
+Arguments(JsonBuilder *b, const TrainArgs *a, const TrainData *e, char **features,
+		  int n_features, bool with_policy)
+{
+	json_object_begin(b);
+	json_key_string(b, "relation",
+					quote_qualified_identifier(get_namespace_name(get_rel_namespace(a->relid)),
+											   get_rel_name(a->relid)));
+	json_key_string(b, "label", a->label);
+	json_key(b, "features");
+	json_strings(b, features, n_features);
+	json_key_string(b, "model", a->auto_model ? "auto" : a->base.learner->name);
+	json_key_string(b, "task", a->task < 0 ? "auto" :
+					a->task == SEG_TASK_REGRESSION ? "regression" : "classification");
+	json_key(b, "params");
+	if (a->auto_model)
+		json_jsonb(b, a->params_json);
+	else
+		report_settings(b, a->base.learner, a->base.params);
+	json_key_string(b, "balance", a->balance_auto ? "auto" : balance_name(a->base.balance));
+	json_key_number(b, "test_size", a->test_size);
+	json_key_number(b, "validation_size", a->validation_size);
+	json_key(b, "search");
+	json_jsonb(b, a->search);
+	json_key_integer(b, "trials", a->trials);
+	json_key_integer(b, "seed", a->seed);
+	json_key_integer(b, "split_seed", a->split_seed);
+	/* the key argument as given; the resolved key is in "split" */
+	json_key(b, "key");
+	if (a->key != NULL)
+		json_strings(b, e->key_columns, e->n_key);
+	else
+		json_null(b);
+	json_key(b, "cv");
+	if (a->cv > 1)
+		json_integer(b, a->cv);
+	else
+		json_null(b);
+	if (with_policy)
+	{
+		json_key_string(b, "deploy", segment_deploy_names[a->deploy]);
+		json_key_bool(b, "skip_if_unchanged", a->skip_if_unchanged);
+	}
+	json_object_end(b);
+}
+
+Jsonb *
+segment_train_fingerprint(const TrainArgs *a, const TrainData *e, char **features,
+						  int n_features)
+{
+	JsonBuilder args;
+	JsonBuilder b;
+	char		hex[17];
+	char	   *text;
+
+	json_begin(&args);
+	Arguments(&args, a, e, features, n_features, false);
+	text = JsonbToCString(NULL, &json_finish(&args)->root, 0);
+	json_begin(&b);
+	json_object_begin(&b);
+	fingerprint_hex(e->fingerprint, hex);
+	json_key_string(&b, "data", hex);
+	json_key_integer(&b, "rows", e->n_rows);
+	fingerprint_hex(DatumGetUInt64(hash_bytes_extended((const unsigned char *) text,
+													   (int) strlen(text), 0)), hex);
+	json_key_string(&b, "arguments", hex);
+	json_key_string(&b, "library", SEGMENT_VERSION);
+	json_object_end(&b);
+	return json_finish(&b);
+}
+
+/*
+ * {"function": "segment_train", "arguments": {...}, "split": {...},
+ * "fingerprint": {...}}: the arguments from which segment.retrain builds
+ * the call generically, the split, and what skip_if_unchanged compares.
  */
 Jsonb *
-segment_train_spec(const TrainArgs *a, const TrainData *e, char **features, int n_features)
+segment_train_spec(const TrainArgs *a, const TrainData *e, char **features, int n_features,
+				   Jsonb *fingerprint)
 {
 	JsonBuilder b;
 
@@ -299,39 +378,11 @@ segment_train_spec(const TrainArgs *a, const TrainData *e, char **features, int 
 	json_object_begin(&b);
 	json_key_string(&b, "function", "segment_train");
 	json_key(&b, "arguments");
-	json_object_begin(&b);
-	json_key_string(&b, "relation",
-					quote_qualified_identifier(get_namespace_name(get_rel_namespace(a->relid)),
-											   get_rel_name(a->relid)));
-	json_key_string(&b, "label", a->label);
-	json_key(&b, "features");
-	json_strings(&b, features, n_features);
-	json_key_string(&b, "model", a->auto_model ? "auto" : a->base.learner->name);
-	json_key_string(&b, "task", a->task < 0 ? "auto" :
-					a->task == SEG_TASK_REGRESSION ? "regression" : "classification");
-	json_key(&b, "params");
-	if (a->auto_model)
-		json_jsonb(&b, a->params_json);
-	else
-		report_settings(&b, a->base.learner, a->base.params);
-	json_key_string(&b, "balance", a->balance_auto ? "auto" : balance_name(a->base.balance));
-	json_key_number(&b, "test_size", a->test_size);
-	json_key_number(&b, "validation_size", a->validation_size);
-	json_key(&b, "search");
-	json_jsonb(&b, a->search);
-	json_key_integer(&b, "trials", a->trials);
-	json_key_integer(&b, "seed", a->seed);
-	json_key_integer(&b, "split_seed", a->split_seed);
-	json_key_string(&b, "deploy", segment_deploy_names[a->deploy]);
-	/* the key argument as given; the resolved key is in "split" */
-	json_key(&b, "key");
-	if (a->key != NULL)
-		json_strings(&b, e->key_columns, e->n_key);
-	else
-		json_null(&b);
-	json_object_end(&b);
+	Arguments(&b, a, e, features, n_features, true);
 	json_key(&b, "split");
 	Split(&b, a, e);
+	json_key(&b, "fingerprint");
+	json_jsonb(&b, fingerprint);
 	json_object_end(&b);
 	return json_finish(&b);
 }
@@ -377,6 +428,8 @@ segment_train_report(const TrainArgs *a, const TrainData *e, const TrialRun *run
 	json_object_begin(&b);
 	json_key_string(&b, "name", a->name);
 	json_key_integer(&b, "version", o->version);
+	if (o->run > 0)
+		json_key_integer(&b, "run", o->run);
 	json_key_bool(&b, "deployed", o->deployment.deployed);
 	json_key_string(&b, "deploy_reason", o->deployment.reason);
 	json_key(&b, "deployment");

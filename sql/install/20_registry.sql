@@ -55,9 +55,46 @@ CREATE POLICY model_grants_of_owner_members_and_grantees ON segment.model_grants
 		   OR pg_catalog.pg_has_role(grantee, 'USAGE'));
 GRANT SELECT ON segment.model_grants TO PUBLIC;
 
+-- One row per training of a name: a version added (deployed or not, and
+-- why), a run skipped because nothing changed, or a scheduled run that
+-- failed (segment.retrain(raise_errors => false)).  Scores are on the new
+-- version's test rows: macro-F1 (classification) or R2 (regression).
+CREATE SEQUENCE segment.training_runs_run_seq;
+CREATE TABLE segment.training_runs (
+	run			bigint NOT NULL DEFAULT pg_catalog.nextval('segment.training_runs_run_seq') PRIMARY KEY,
+	name		text NOT NULL,
+	owner		regrole NOT NULL,
+	function	text NOT NULL,
+	run_by		name NOT NULL,
+	started		timestamptz NOT NULL,
+	finished	timestamptz NOT NULL,
+	relation	text,
+	relation_rows bigint,
+	status		text NOT NULL CHECK (status IN ('trained', 'skipped', 'failed')),
+	version		integer,
+	deployed	boolean,
+	previous_version integer,
+	score		text,
+	new_score	float8,
+	previous_score float8,
+	reason		text,
+	error		text
+);
+ALTER SEQUENCE segment.training_runs_run_seq OWNED BY segment.training_runs.run;
+CREATE INDEX training_runs_name ON segment.training_runs (name, run);
+COMMENT ON TABLE segment.training_runs IS
+	'one row per training run of a named model: trained (a version added), skipped (nothing changed) or failed; written only through segment''s functions';
+
+ALTER TABLE segment.training_runs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY training_runs_of_owner_members ON segment.training_runs FOR SELECT
+	USING (pg_catalog.pg_has_role(owner, 'USAGE'));
+GRANT SELECT ON segment.training_runs TO PUBLIC;
+
 -- pg_dump keeps the registry's rows with the database
 SELECT pg_catalog.pg_extension_config_dump('segment.models', '');
 SELECT pg_catalog.pg_extension_config_dump('segment.model_grants', '');
+SELECT pg_catalog.pg_extension_config_dump('segment.training_runs', '');
+SELECT pg_catalog.pg_extension_config_dump('segment.training_runs_run_seq', '');
 
 -- Any change to the registry invalidates what backends cached from it
 -- (decoded models, privilege checks) through a relcache invalidation.
@@ -92,7 +129,7 @@ CREATE FUNCTION segment.drop_model(name text, version integer DEFAULT NULL) RETU
 	AS 'MODULE_PATHNAME', 'segment_drop_model'
 	LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION segment.drop_model(text, integer) IS
-	'drops one version of a model, or every version (and its grants) when version is null; returns how many';
+	'drops one version of a model, or every version (and its grants and run history) when version is null; returns how many';
 
 CREATE FUNCTION segment.model(name text, version integer DEFAULT NULL) RETURNS bytea
 	AS 'MODULE_PATHNAME', 'segment_model'
@@ -117,3 +154,13 @@ CREATE FUNCTION segment.set_model_owner(name text, role text) RETURNS void
 	LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION segment.set_model_owner(text, text) IS
 	'gives every version of a model to another role';
+
+CREATE FUNCTION segment.training_history(name text)
+RETURNS SETOF segment.training_runs
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT * FROM segment.training_runs r WHERE r.name = training_history.name ORDER BY r.run
+$$;
+COMMENT ON FUNCTION segment.training_history(text) IS
+	'the training runs of a model, oldest first: when, by whom, on how many rows, the version added, whether it was deployed and why, both scores, or the error';

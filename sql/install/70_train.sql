@@ -17,22 +17,25 @@ CREATE FUNCTION segment.segment_train(
 	seed integer DEFAULT 42, deploy text DEFAULT 'if_better',
 	split_seed integer DEFAULT NULL,
 	model text DEFAULT 'mlp', task text DEFAULT 'auto', params jsonb DEFAULT NULL,
-	key text[] DEFAULT NULL, cv integer DEFAULT NULL)
+	key text[] DEFAULT NULL, cv integer DEFAULT NULL,
+	skip_if_unchanged boolean DEFAULT false)
 RETURNS jsonb
 	AS 'MODULE_PATHNAME', 'segment_train'
 	LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION segment.segment_train(text, regclass, text, text[], text[], integer[],
 	float8, boolean, float8, integer, integer, float8, integer, text, float8, float8, jsonb,
-	integer, integer, text, integer, text, text, jsonb, text[], integer) IS
-	'trains a classifier or regressor (split, preprocessing and balancing on the train part, early stopping, optional search), registers it as the next version of name and returns the report';
+	integer, integer, text, integer, text, text, jsonb, text[], integer, boolean) IS
+	'trains a classifier or regressor (split, preprocessing and balancing on the train part, early stopping, optional search), registers it as the next version of name and returns the report; with skip_if_unchanged, adds no version when the latest was trained on the same rows with the same arguments';
 
 -- Runs as the model's owner, for a caller that may change the model and
 -- read the stored relation (src/sql_retrain.c).
-CREATE FUNCTION segment.retrain(name text, deploy text DEFAULT NULL) RETURNS jsonb
+CREATE FUNCTION segment.retrain(name text, deploy text DEFAULT NULL,
+								skip_if_unchanged boolean DEFAULT true,
+								raise_errors boolean DEFAULT true) RETURNS jsonb
 	AS 'MODULE_PATHNAME', 'segment_retrain'
 	LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION segment.retrain(text, text) IS
-	'trains a new version of a classifier or regressor with the stored arguments of its latest version (for nightly jobs)';
+COMMENT ON FUNCTION segment.retrain(text, text, boolean, boolean) IS
+	'trains a new version of a classifier or regressor with the stored arguments of its latest version (for nightly jobs); adds none when nothing changed unless skip_if_unchanged is false; with raise_errors false a failure is recorded in segment.training_runs and returned';
 
 -- the test metrics stored with a version (the deployed one by default)
 CREATE FUNCTION segment.model_metrics(name text, version integer DEFAULT NULL) RETURNS jsonb

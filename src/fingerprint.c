@@ -1,0 +1,94 @@
+/*-------------------------------------------------------------------------
+ *
+ * fingerprint.c
+ *	  The order-independent fingerprint of a loaded table (fingerprint.h).
+ *
+ * IDENTIFICATION
+ *	  src/fingerprint.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "fingerprint.h"
+
+/* splitmix64's finalizer: every input bit flips about half the output bits */
+static uint64_t
+Mix(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= UINT64_C(0xbf58476d1ce4e5b9);
+	x ^= x >> 27;
+	x *= UINT64_C(0x94d049bb133111eb);
+	x ^= x >> 31;
+	return x;
+}
+
+/* Folds v into the running hash h (order matters within a row). */
+static uint64_t
+Fold(uint64_t h, uint64_t v)
+{
+	return Mix(h ^ Mix(v + UINT64_C(0x9e3779b97f4a7c15)));
+}
+
+static uint64_t
+FoldText(uint64_t h, const char *s)
+{
+	size_t		n = strlen(s);
+
+	for (size_t i = 0; i < n; i += 8)
+	{
+		uint64_t	word = 0;
+
+		memcpy(&word, s + i, n - i < 8 ? n - i : 8);
+		h = Fold(h, word);
+	}
+	return Fold(h, (uint64_t) n);
+}
+
+static uint64_t
+FoldNumber(uint64_t h, double v)
+{
+	uint64_t	bits;
+
+	if (SEG_IS_MISSING(v))
+		return Fold(h, UINT64_C(0x7ff8000000000000));
+	if (v == 0.0)
+		v = 0.0;				/* -0 and 0 are one value */
+	memcpy(&bits, &v, sizeof(bits));
+	return Fold(h, bits);
+}
+
+uint64_t
+frame_fingerprint(const SegFrame *frame, const uint64_t *row_keys)
+{
+	uint64_t	sum = 0;
+	uint64_t	h;
+
+	for (int i = 0; i < frame->n_rows; i++)
+	{
+		h = row_keys != NULL ? Mix(row_keys[i]) : 0;
+		for (int j = 0; j < frame->n_cols; j++)
+		{
+			const SegColumn *c = &frame->columns[j];
+			double		v = FRAME_CELL(frame, i, j);
+
+			if (c->kind == SEG_COL_CATEGORICAL && !SEG_IS_MISSING(v))
+				h = FoldText(Fold(h, 1), c->categories[(int) v]);
+			else
+				h = FoldNumber(Fold(h, 0), v);
+		}
+		sum += Mix(h);
+	}
+	h = Fold(sum, (uint64_t) frame->n_rows);
+	for (int j = 0; j < frame->n_cols; j++)
+		h = Fold(FoldText(h, frame->columns[j].name), (uint64_t) frame->columns[j].kind);
+	return h;
+}
+
+void
+fingerprint_hex(uint64_t fingerprint, char out[17])
+{
+	snprintf(out, 17, "%016llx", (unsigned long long) fingerprint);
+}

@@ -1,11 +1,13 @@
 """pg_dump keeps the registry: models survive a dump and restore byte for byte, with
-their owners and the grants to predict with them."""
+their owners, the grants to predict with them and their training history."""
 import subprocess
 
 import psycopg
 import pytest
 
 PG_BIN = "/usr/lib/postgresql/15/bin"
+RUNS = ("SELECT run, name, status, version, deployed, reason, started, finished "
+        "FROM segment.training_runs ORDER BY run")
 
 
 def test_models_survive_pg_dump_and_restore():
@@ -19,17 +21,31 @@ def test_models_survive_pg_dump_and_restore():
                     "FROM segment.simulate_customers(500)")
         src.execute("SELECT segment.save_model('spend', segment.scaler_fit(ARRAY[tenure]), deploy => false) "
                     "FROM segment.simulate_customers(50)")
+        src.execute("SET client_min_messages = warning")
+        src.execute("CREATE TABLE customers AS SELECT * FROM segment.simulate_customers(400)")
+        src.execute("SELECT segment.segment_train('tier', 'customers', 'customer_segment', "
+                    "exclude => '{customer_id}', model => 'logistic')")
+        src.execute("SELECT segment.retrain('tier')")  # a skipped run
         before = src.execute("SELECT name, version, kind, deployed, model FROM segment.models "
                              "ORDER BY name, version").fetchall()
+        runs_before = src.execute(RUNS).fetchall()
     dump = subprocess.run([f"{PG_BIN}/pg_dump", "-d", "segment_dump_src"], check=True,
                           capture_output=True).stdout
     subprocess.run([f"{PG_BIN}/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", "segment_dump_dst"],
                    input=dump, check=True, capture_output=True)
-    with psycopg.connect(dbname="segment_dump_dst") as dst:
+    with psycopg.connect(dbname="segment_dump_dst", autocommit=True) as dst:
         after = dst.execute("SELECT name, version, kind, deployed, model FROM segment.models "
                             "ORDER BY name, version").fetchall()
-    assert len(before) == 2
+        runs_after = dst.execute(RUNS).fetchall()
+        # the run numbers go on where they stopped
+        dst.execute("SET client_min_messages = warning")
+        next_run = dst.execute("SELECT (segment.retrain('tier', skip_if_unchanged => false)->>'run')::bigint"
+                               ).fetchone()[0]
+    assert len(before) == 3
     assert after == before
+    assert [r[2] for r in runs_before] == ["trained", "skipped"]
+    assert runs_after == runs_before
+    assert next_run == runs_before[-1][0] + 1
     admin.execute("DROP DATABASE segment_dump_src")
     admin.execute("DROP DATABASE segment_dump_dst")
     admin.close()

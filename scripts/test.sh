@@ -3,7 +3,8 @@
 # core unit tests (TAP), the model-decoder fuzzer (bounded), pg_regress
 # (plain and with force_parallel_mode), pgTAP via pg_prove, the upgrade
 # from the last release, predictions under concurrent deploys (pgbench,
-# bounded) and the reference-parity tests against
+# bounded), scheduled retraining on pg_cron and the reference-parity tests
+# against
 # scikit-learn and imbalanced-learn.  Exits non-zero when any
 # suite fails; the cluster is stopped whatever happens.
 set -uo pipefail
@@ -32,6 +33,7 @@ run_suite "pgTAP" bash -c 'psql -X -q -c "DROP DATABASE IF EXISTS segment_tap" -
 run_suite "upgrade from 0.1.0" /usr/bin/python3 -m pytest -q -p no:cacheprovider test/upgrade
 run_suite "predictions under concurrent deploys (pgbench)" \
   /usr/bin/python3 -m pytest -q -s -p no:cacheprovider test/concurrency
+run_suite "scheduled retraining (pg_cron)" /usr/bin/python3 -m pytest -q -p no:cacheprovider test/operations
 run_suite "reference parity (scikit-learn)" /usr/bin/python3 -m pytest -q -p no:cacheprovider test/parity
 
 if [ ${#failed[@]} -gt 0 ]; then

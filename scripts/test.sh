@@ -4,9 +4,8 @@
 # (plain and with force_parallel_mode), pgTAP via pg_prove, the upgrade
 # from the last release, predictions under concurrent deploys (pgbench,
 # bounded), scheduled retraining on pg_cron and the reference-parity tests
-# against
-# scikit-learn and imbalanced-learn.  Exits non-zero when any
-# suite fails; the cluster is stopped whatever happens.
+# against scikit-learn and imbalanced-learn.  Exits non-zero when any suite
+# fails; the cluster is stopped whatever happens.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh

@@ -119,6 +119,48 @@ SELECT count(*) > 0 AS kept FROM training_runs WHERE name = 'ops';
 SELECT drop_model('ops') > 0 AS dropped;
 SELECT count(*) AS left FROM training_runs WHERE name = 'ops';
 
+-- smote_table's output: the synthetic flag is no feature, and made-up rows
+-- are never scored as test rows
+CREATE TABLE skewed AS
+SELECT i AS id, (i % 50)::float8 AS x, ((i * 7) % 13)::float8 AS z,
+	   CASE WHEN i % 10 = 0 THEN 'rare' ELSE 'common' END AS label
+FROM generate_series(1, 600) i;
+SELECT class, rows_before, rows_after FROM smote_table('skewed', 'label', 'skewed_balanced')
+ORDER BY class;
+\set VERBOSITY default
+SELECT segment_train('balanced', 'skewed_balanced', 'label', exclude => '{id}', model => 'logistic');
+\set VERBOSITY terse
+CREATE VIEW skewed_real AS SELECT * FROM skewed_balanced WHERE NOT synthetic;
+SELECT r->'rows' AS rows
+FROM (SELECT segment_train('balanced', 'skewed_real', 'label', exclude => '{id}',
+						   model => 'logistic') AS r) s;
+SELECT spec->'arguments'->'features' AS features FROM models WHERE name = 'balanced';
+-- named as a feature, the flag is used like any column
+SELECT segment_train('balanced', 'skewed_real', 'label', features => '{x,z,synthetic}',
+					 model => 'logistic')->'features' AS n_features;
+SELECT drop_model('balanced') > 0 AS dropped;
+
+-- validation_size => 0: a plain train / test split
+SELECT r->'rows' AS rows, r->'validation' AS validation, r->'balance'->>'reason' AS balance,
+	   (r->'test'->>'macro_f1')::float8 > 0.8 AS learned
+FROM (SELECT segment_train('plain', 'ops', 'label', exclude => '{id}', model => 'logistic',
+						   validation_size => 0) AS r) s;
+SELECT split_part('plain', o) AS part, count(*) FROM ops o GROUP BY 1 ORDER BY 1;
+-- the MLP then stops on its training loss, as scikit-learn's does without early stopping
+SELECT (r->>'epochs_run')::int < 200 AS stopped_early, r->'validation' AS validation
+FROM (SELECT segment_train('plain', 'ops', 'label', exclude => '{id}', hidden => '{8}',
+						   validation_size => 0, deploy => 'always') AS r) s;
+-- with cv the folds of the train part compare the candidates
+SELECT r->'trials'->0->'cv_folds' AS folds, r->'rows'->'validation' AS validation_rows
+FROM (SELECT segment_train('plain', 'ops', 'label', exclude => '{id}', model => 'auto',
+						   validation_size => 0, cv => 3) AS r) s;
+-- without them there is nothing to compare on
+SELECT segment_train('plain', 'ops', 'label', model => 'auto', validation_size => 0);
+SELECT segment_train('plain', 'ops', 'label', validation_size => 0,
+					 search => '{"hidden": [[4], [8]]}');
+SELECT segment_train('plain', 'ops', 'label', validation_size => -0.1);
+SELECT drop_model('plain') > 0 AS dropped;
+
 DROP ROLE regress_ops_other;
 DROP ROLE regress_ops_owner;
 DROP SCHEMA ops_test CASCADE;

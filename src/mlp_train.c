@@ -19,6 +19,8 @@
 #define ADAM_BETA1 0.9
 #define ADAM_BETA2 0.999
 #define ADAM_EPS 1e-8
+/* scikit-learn's tol: the least training-loss improvement that counts without validation rows */
+#define MLP_TRAIN_TOL 1e-4
 
 typedef struct Adam
 {
@@ -129,6 +131,8 @@ mlp_fit(Mlp *m, const MlpData *train, const MlpData *val, const MlpTrainParams *
 	MlpDense   *dense;
 	double		best_loss = INFINITY;
 	int			wait = 0;
+	double		best_train_loss = INFINITY;
+	int			train_wait = 0;
 
 	if (status != SEG_OK)
 		return status;
@@ -235,6 +239,21 @@ mlp_fit(Mlp *m, const MlpData *train, const MlpData *val, const MlpTrainParams *
 		}
 		else if (++wait >= p->patience)
 			break;
+		/*
+		 * Without validation rows, as scikit-learn's MLP without early
+		 * stopping: stop once the training loss has not improved by
+		 * MLP_TRAIN_TOL for patience epochs (the last epoch is kept).
+		 */
+		if (val->n == 0)
+		{
+			if (train_loss < best_train_loss - MLP_TRAIN_TOL)
+			{
+				best_train_loss = train_loss;
+				train_wait = 0;
+			}
+			else if (++train_wait >= p->patience)
+				break;
+		}
 		if (val->n > 0 && p->keep_going != NULL &&
 			!p->keep_going(p->keep_going_arg, epoch, val_loss, val_score))
 			break;

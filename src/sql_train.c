@@ -222,7 +222,7 @@ CheckValidation(const TrainData *e, TrainOutcome *o)
 	StringInfoData few;
 	int			n_few = 0;
 
-	if (e->task != SEG_TASK_CLASSIFICATION)
+	if (e->task != SEG_TASK_CLASSIFICATION || e->n[SPLIT_VALIDATION] == 0)
 		return;
 	counts = palloc0(sizeof(int) * e->n_classes);
 	for (int i = 0; i < e->n[SPLIT_VALIDATION]; i++)
@@ -392,6 +392,7 @@ segment_train(PG_FUNCTION_ARGS)
 	TimestampTz started = GetCurrentTimestamp();
 	Jsonb	   *fingerprint;
 	int32		unchanged;
+	const char *balance_reason = NULL;
 
 	INSTR_TIME_SET_CURRENT(start);
 	segment_train_parse_args(fcinfo, &a);
@@ -446,6 +447,13 @@ segment_train(PG_FUNCTION_ARGS)
 		a.balance_auto = false;
 		a.base.balance = BALANCE_NONE;
 	}
+	if (a.balance_auto && a.validation_size == 0.0 && a.cv == 0)
+	{
+		/* nothing to compare the modes on: the simplest, as the rule would prefer */
+		a.balance_auto = false;
+		a.base.balance = BALANCE_NONE;
+		balance_reason = "validation_size => 0 leaves no rows to compare balance modes on: none, the simplest";
+	}
 	CheckValidation(&e, &o);
 	smote_skipped = a.balance_auto ? SmoteUnusable(&e) : NULL;
 	configs = Candidates(&a, e.task, smote_skipped, &n_configs, &simplicity, &halving);
@@ -469,7 +477,8 @@ segment_train(PG_FUNCTION_ARGS)
 							  segment_train_spec(&a, &e, features, n_features, fingerprint),
 							  metrics, o.deployment.deployed);
 	o.run = segment_train_record(&a, &e, started, "trained", o.version, &o.deployment);
-	o.balance_reason = BalanceReason(&a, &run, smote_skipped);
+	o.balance_reason = balance_reason != NULL ? balance_reason :
+		BalanceReason(&a, &run, smote_skipped);
 	o.total_ms = ElapsedMs(start);
 
 	result = segment_train_report(&a, &e, &run, &ev, &o, n_features);

@@ -96,7 +96,13 @@ extern void segment_train_parse_args(FunctionCallInfo fcinfo, TrainArgs *a);
 /* A learner's settings from a `params` object keyed by learner (model => 'auto'). */
 extern void segment_train_learner_params(Jsonb *params, const SegLearner *l, void *out);
 
-/* The feature columns: given or every other column, minus exclude and the label. */
+/* SEGMENT_SYNTHETIC_COLUMN (synthetic_writer.h) when the relation has it as a boolean column, else NULL. */
+extern const char *segment_train_synthetic_column(const TrainArgs *a);
+
+/*
+ * The feature columns: given, or every other column but the synthetic
+ * flag; minus exclude and the label.
+ */
 extern char **segment_train_feature_columns(const TrainArgs *a, int *n_out);
 
 /* sql_train_data.c */

@@ -32,6 +32,7 @@
 #include "mlp.h"
 #include "pg_core.h"
 #include "sql_train.h"
+#include "synthetic_writer.h"
 
 /* argument positions of segment_train */
 enum
@@ -440,11 +441,11 @@ segment_train_parse_args(FunctionCallInfo fcinfo, TrainArgs *a)
 	a->test_size = PG_GETARG_FLOAT8(ARG_TEST_SIZE);
 	a->validation_size = PG_GETARG_FLOAT8(ARG_VALIDATION_SIZE);
 	if (!(a->test_size > 0.0 && a->test_size < 1.0) ||
-		!(a->validation_size > 0.0 && a->validation_size < 1.0) ||
+		!(a->validation_size >= 0.0 && a->validation_size < 1.0) ||
 		!(a->test_size + a->validation_size < 1.0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("test_size and validation_size must be in (0, 1) with a sum below 1, not %g and %g",
+				 errmsg("test_size must be in (0, 1) and validation_size in [0, 1), with a sum below 1, not %g and %g",
 						a->test_size, a->validation_size)));
 	a->search = ArgAbsent(fcinfo, ARG_SEARCH) ? NULL : PG_GETARG_JSONB_P(ARG_SEARCH);
 	if (a->search != NULL && a->auto_model)
@@ -473,8 +474,26 @@ segment_train_parse_args(FunctionCallInfo fcinfo, TrainArgs *a)
 	a->cv = ArgAbsent(fcinfo, ARG_CV) ? 0 : PG_GETARG_INT32(ARG_CV);
 	if (!ArgAbsent(fcinfo, ARG_CV) && (a->cv < 2 || a->cv > MAX_FOLDS))
 		BadArg(psprintf("cv must be between 2 and %d folds, not %d", MAX_FOLDS, a->cv));
+	/* without validation rows (or folds) there is nothing to compare candidates on */
+	if (a->validation_size == 0.0 && a->cv == 0 && (a->auto_model || a->search != NULL))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s compares candidates on validation rows, and validation_size => 0 leaves none",
+						a->auto_model ? "model => 'auto'" : "search"),
+				 errhint("Give validation_size > 0, or cv => 5 to compare them on folds of the train part.")));
 	a->skip_if_unchanged = !ArgAbsent(fcinfo, ARG_SKIP_IF_UNCHANGED) &&
 		PG_GETARG_BOOL(ARG_SKIP_IF_UNCHANGED);
+}
+
+const char *
+segment_train_synthetic_column(const TrainArgs *a)
+{
+	AttrNumber	attno = get_attnum(a->relid, SEGMENT_SYNTHETIC_COLUMN);
+
+	if (attno == InvalidAttrNumber || strcmp(a->label, SEGMENT_SYNTHETIC_COLUMN) == 0 ||
+		getBaseType(get_atttype(a->relid, attno)) != BOOLOID)
+		return NULL;
+	return SEGMENT_SYNTHETIC_COLUMN;
 }
 
 char	  **
@@ -490,7 +509,19 @@ segment_train_feature_columns(const TrainArgs *a, int *n_out)
 	if (a->exclude != NULL)
 		exclude = dataset_text_array(a->exclude, "exclude", &n_exclude);
 	if (a->features == NULL)
+	{
+		/* smote_table's row flag describes the row, not the customer */
+		if (segment_train_synthetic_column(a) != NULL)
+		{
+			char	  **more = palloc(sizeof(char *) * (n_exclude + 1));
+
+			if (n_exclude > 0)
+				memcpy(more, exclude, sizeof(char *) * n_exclude);
+			more[n_exclude++] = SEGMENT_SYNTHETIC_COLUMN;
+			exclude = more;
+		}
 		columns = dataset_default_columns(a->relid, a->label, exclude, n_exclude, &n);
+	}
 	else
 	{
 		columns = dataset_text_array(a->features, "features", &n);

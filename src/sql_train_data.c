@@ -26,6 +26,7 @@
 
 #include "dataset.h"
 #include "fingerprint.h"
+#include "synthetic_writer.h"
 #include "pg_core.h"
 #include "split.h"
 #include "sql_train.h"
@@ -295,11 +296,37 @@ AssignFolds(const TrainArgs *a, TrainData *e, const int *strata, int *const *row
 	}
 }
 
+/*
+ * ERROR when rows flagged synthetic (smote_table's output) fall into the
+ * test or validation part: they were made up from rows that may be test
+ * rows themselves, and would make the figures look better than they are.
+ */
+static void
+RefuseSyntheticTestRows(const TrainArgs *a, const SegFrame *frame, int flag_col,
+						const uint8 *part)
+{
+	int			n = 0;
+
+	for (int i = 0; i < frame->n_rows; i++)
+		if (part[i] != SPLIT_TRAIN && FRAME_CELL(frame, i, flag_col) == 1.0)
+			n++;
+	if (n > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("relation \"%s\" has %d synthetic rows (column \"%s\") in its test and validation parts",
+						get_rel_name(a->relid), n, SEGMENT_SYNTHETIC_COLUMN),
+				 errdetail("Scores on rows that SMOTE made up, partly from test rows, would overstate the model."),
+				 errhint("Train on the table smote_table read, with balance => 'smote', which balances the train part only; or train on a view of the rows WHERE NOT %s.",
+						 SEGMENT_SYNTHETIC_COLUMN)));
+}
+
 void
 segment_train_load(const TrainArgs *a, char **features, int n_features, const bool *forms,
 				   TrainData *e)
 {
-	char	  **columns = palloc(sizeof(char *) * (n_features + 1));
+	char	  **columns = palloc(sizeof(char *) * (n_features + 2));
+	int			n_columns = n_features + 1;
+	const char *synthetic;
 	Oid			label_base = getBaseType(dataset_column_type(a->relid, a->label));
 	bool		load_as_classes;
 	SegFrame   *frame;
@@ -335,10 +362,17 @@ segment_train_load(const TrainArgs *a, char **features, int n_features, const bo
 
 	memcpy(columns, features, sizeof(char *) * n_features);
 	columns[n_features] = a->label;
+	/* smote_table's flag, when not a feature: read to keep made-up rows out of the test */
+	synthetic = segment_train_synthetic_column(a);
+	for (int j = 0; j < n_features && synthetic != NULL; j++)
+		if (strcmp(features[j], synthetic) == 0)
+			synthetic = NULL;
+	if (synthetic != NULL)
+		columns[n_columns++] = (char *) synthetic;
 	ResolveKey(a, e);
 	key.columns = e->key_columns;
 	key.n_columns = e->n_key;
-	frame = dataset_load_keyed(a->relid, columns, n_features + 1,
+	frame = dataset_load_keyed(a->relid, columns, n_columns,
 							   load_as_classes ? n_features : -1, &key, &key_hash);
 	n = frame->n_rows;
 	if (n == 0)
@@ -394,6 +428,9 @@ segment_train_load(const TrainArgs *a, char **features, int n_features, const bo
 				 e->task == SEG_TASK_CLASSIFICATION ?
 				 errhint("Collect more rows of that class, merge it with another, or leave it out.") :
 				 errhint("Train on more rows.")));
+
+	if (synthetic != NULL)
+		RefuseSyntheticTestRows(a, frame, n_features + 1, part);
 
 	/* the features alone, as a frame of their own */
 	feat.n_rows = n;

@@ -105,7 +105,11 @@ Summary(JsonBuilder *b, SegTask task, const PartScores *s, double loss)
 {
 	json_object_begin(b);
 	json_key_integer(b, "rows", s->rows);
-	if (task == SEG_TASK_CLASSIFICATION)
+	if (s->rows == 0)
+	{
+		/* validation_size => 0: no figures */
+	}
+	else if (task == SEG_TASK_CLASSIFICATION)
 	{
 		json_key_number(b, "accuracy", s->metrics->accuracy);
 		json_key_number(b, "macro_f1", s->metrics->macro.f1);

@@ -40,7 +40,6 @@
 
 #include "synthetic_writer.h"
 
-#define SYNTHETIC_COLUMN "synthetic"
 #define INSERT_BATCH 1000
 
 /* What a synthetic row holds in one column of the target. */
@@ -84,19 +83,19 @@ create_copy(Oid source_relid, RangeVar *target)
 	char	   *source_name;
 	int			ret;
 
-	if (get_attnum(source_relid, SYNTHETIC_COLUMN) != InvalidAttrNumber)
+	if (get_attnum(source_relid, SEGMENT_SYNTHETIC_COLUMN) != InvalidAttrNumber)
 		ereport(ERROR,
 				(errcode(ERRCODE_DUPLICATE_COLUMN),
 				 errmsg("relation \"%s\" already has a column named \"%s\"",
-						get_rel_name(source_relid), SYNTHETIC_COLUMN),
+						get_rel_name(source_relid), SEGMENT_SYNTHETIC_COLUMN),
 				 errhint("The target adds a column \"%s\"; rename the source's column, or pass a view without it.",
-						 SYNTHETIC_COLUMN)));
+						 SEGMENT_SYNTHETIC_COLUMN)));
 	source_name = quote_qualified_identifier(get_namespace_name(get_rel_namespace(source_relid)),
 											 get_rel_name(source_relid));
 	initStringInfo(&sql);
 	appendStringInfo(&sql, "CREATE TABLE %s AS SELECT s.*, false AS %s FROM %s s",
 					 quote_qualified_identifier(target->schemaname, target->relname),
-					 SYNTHETIC_COLUMN, source_name);
+					 SEGMENT_SYNTHETIC_COLUMN, source_name);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	ret = SPI_execute(sql.data, false, 0);
@@ -169,7 +168,7 @@ map_columns(Relation rel, const SegFrame *frame, int label_col)
 		col->typmod = att->atttypmod;
 		col->base_typid = getBaseTypeAndTypmod(att->atttypid, &col->typmod);
 		col->domain_cxt = CurrentMemoryContext;
-		if (strcmp(NameStr(att->attname), SYNTHETIC_COLUMN) == 0 && a == desc->natts - 1)
+		if (strcmp(NameStr(att->attname), SEGMENT_SYNTHETIC_COLUMN) == 0 && a == desc->natts - 1)
 		{
 			col->source = CELL_SYNTHETIC_FLAG;
 			continue;

@@ -18,6 +18,9 @@
 
 #include "frame.h"
 
+/* The column that tells synthetic rows apart (segment_train leaves it out) */
+#define SEGMENT_SYNTHETIC_COLUMN "synthetic"
+
 /*
  * Parses a target table name (qualified or not, quoted as in SQL) and
  * raises an ERROR when that table already exists.

@@ -77,6 +77,32 @@ SELECT deploy('tier', 1);
 SELECT md5(string_agg(segment_predict('tier', a), ',' ORDER BY customer_id)) = :'v1' AS back_to_v1
 FROM accounts a;
 
+-- a model value predicts as an IMMUTABLE function: in an expression index and a
+-- column set by UPDATE, all agreeing with the prediction by name
+SET client_min_messages = warning;
+SELECT segment_train('tier_small', 'accounts', 'tier', exclude => '{customer_id}',
+					 model => 'logistic') IS NOT NULL AS trained;
+RESET client_min_messages;
+SELECT model('tier_small') AS small_bytes \gset
+CREATE INDEX accounts_small ON accounts ((segment_predict(:'small_bytes'::bytea, accounts)));
+ALTER TABLE accounts ADD COLUMN stored_tier text;
+UPDATE accounts a SET stored_tier = segment_predict(:'small_bytes'::bytea, a);
+SELECT count(*) FILTER (WHERE stored_tier = segment_predict('tier_small', a)) = count(*)
+	   AS same_as_by_name
+FROM accounts a;
+SET enable_seqscan = off;
+SELECT count(*) > 0 AND count(*) = (SELECT count(*) FROM accounts WHERE stored_tier = 'high value')
+	   AS index_agrees
+FROM accounts WHERE segment_predict(:'small_bytes'::bytea, accounts) = 'high value';
+RESET enable_seqscan;
+DROP INDEX accounts_small;
+ALTER TABLE accounts DROP COLUMN stored_tier;
+SELECT drop_model('tier_small');
+SELECT p.oid::regprocedure AS function, p.provolatile AS volatility
+FROM pg_proc p WHERE p.pronamespace = 'segment'::regnamespace
+  AND p.proname IN ('segment_predict', 'segment_predict_value', 'preprocess')
+ORDER BY 1::text;
+
 -- bad input
 SELECT segment_predict('tier', ARRAY[1.0, 2.0]);
 SELECT segment_predict('tier', r) FROM (SELECT 1.0 AS monthly_spending) r;

@@ -289,7 +289,7 @@ COMMENT ON FUNCTION segment.segment_predict_value(text, float8[]) IS
 
 CREATE FUNCTION segment.segment_predict_value(model bytea, row_value record) RETURNS float8
 	AS 'MODULE_PATHNAME', 'segment_predict_value_bytes_row'
-	LANGUAGE C STABLE STRICT PARALLEL SAFE;
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION segment.segment_predict_value(bytea, record) IS
 	'value of a row with a regressor value; columns are found by name';
 
@@ -362,3 +362,9 @@ CREATE FUNCTION segment.unschedule_retrain(name text) RETURNS boolean
 	LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION segment.unschedule_retrain(text) IS
 	'removes the calling role''s pg_cron job that retrains a model; false when there was none';
+
+------------------------------------------------------------------------
+-- A model value's predictions depend on the bytes and the row alone
+------------------------------------------------------------------------
+ALTER FUNCTION segment.segment_predict(bytea, record) IMMUTABLE;
+ALTER FUNCTION segment.preprocess(bytea, record) IMMUTABLE;

@@ -11,7 +11,7 @@ COMMENT ON FUNCTION segment.preprocess_fit(regclass, text[]) IS
 
 CREATE FUNCTION segment.preprocess(model bytea, row_value record) RETURNS float8[]
 	AS 'MODULE_PATHNAME', 'preprocess'
-	LANGUAGE C STABLE STRICT PARALLEL SAFE;
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION segment.preprocess(bytea, record) IS
 	'encodes a row with a preprocessor model, or as a classifier or k-means model encodes it; columns are found by name';
 

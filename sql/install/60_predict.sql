@@ -15,10 +15,12 @@ CREATE FUNCTION segment.segment_predict(model text, features float8[]) RETURNS t
 COMMENT ON FUNCTION segment.segment_predict(text, float8[]) IS
 	'class (or cluster) of an already encoded feature array with the deployed version of a named model';
 
--- By value: a model bytea, no registry involved.
+-- By value: a model bytea, no registry involved, so IMMUTABLE (usable in
+-- generated columns, index expressions and UPDATE ... SET): the answer
+-- depends on the bytes and the row alone.
 CREATE FUNCTION segment.segment_predict(model bytea, row_value record) RETURNS text
 	AS 'MODULE_PATHNAME', 'segment_predict_bytes_row'
-	LANGUAGE C STABLE STRICT PARALLEL SAFE;
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION segment.segment_predict(bytea, record) IS
 	'class (or cluster) of a row with a model value; columns are found by name';
 
@@ -49,7 +51,7 @@ COMMENT ON FUNCTION segment.segment_predict_value(text, float8[]) IS
 
 CREATE FUNCTION segment.segment_predict_value(model bytea, row_value record) RETURNS float8
 	AS 'MODULE_PATHNAME', 'segment_predict_value_bytes_row'
-	LANGUAGE C STABLE STRICT PARALLEL SAFE;
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION segment.segment_predict_value(bytea, record) IS
 	'value of a row with a regressor value; columns are found by name';
 

@@ -27,7 +27,8 @@ PG_SRCS = src/core_alloc_pg.c src/dataset.c src/pg_json.c src/pg_model.c src/pg_
 	src/sql_trials.c src/synthetic_writer.c
 
 OBJS = $(CORE_SRCS:.c=.o) $(PG_SRCS:.c=.o)
-HEADERS = $(wildcard src/*.h)
+# (not HEADERS: PGXS would install every one of them; none is public)
+SEGMENT_HEADERS = $(wildcard src/*.h)
 
 # The install script is generated from one file per concern in sql/install/
 # (numbered for their order), as pgvector generates its own.
@@ -41,7 +42,7 @@ DATA = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
 REGRESS = $(sort $(patsubst sql/%.sql,%,$(filter-out sql/$(EXTENSION)--%,$(wildcard sql/*.sql))))
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 
-PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
+PG_CONFIG ?= pg_config
 
 # segment.so opens OpenBLAS on its first BLAS call (src/linalg.c) and does
 # not link it; the programs that run outside the server link it.
@@ -50,20 +51,33 @@ BLAS_LIBS ?= $(shell pkg-config --libs openblas 2>/dev/null || echo -lopenblas)
 
 # To compile for portability, run: make OPTFLAGS=""
 OPTFLAGS ?= -march=native
-WARNFLAGS ?= -Wall -Wextra -Werror
+# CI adds -Werror (scripts/lib.sh with SEGMENT_WERROR=1); a user's build
+# with a newer compiler should not fail on a new warning.
+WARNFLAGS ?= -Wall -Wextra
 
 # The server's headers are system headers to us, so -Wextra judges only our code.
 PG_CPPFLAGS = -Isrc $(BLAS_CFLAGS) -isystem $(shell $(PG_CONFIG) --includedir-server) \
 	-DSEGMENT_VERSION=\"$(EXTVERSION)\"
 PG_CFLAGS = $(OPTFLAGS) $(WARNFLAGS)
-SHLIB_LINK = -lm
+# Export only what PostgreSQL looks up: the magic block, _PG_init and the
+# SQL functions' symbols (each with its pg_finfo_ record), read from every
+# install and upgrade script; every internal symbol stays local.
+SHLIB_LINK = -lm -Wl,--version-script=$(EXTENSION).map
+SQL_SYMBOL_SOURCES = $(INSTALL_PARTS) $(DATA)
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+$(shlib): $(EXTENSION).map
+$(EXTENSION).map: $(SQL_SYMBOL_SOURCES)
+	{ echo '{ global: Pg_magic_func; _PG_init;'; \
+	  grep -ho "'MODULE_PATHNAME', '[A-Za-z_0-9]*'" $^ | sed "s/.*, '\(.*\)'/\1/" | sort -u | \
+	  sed 's/.*/  &; pg_finfo_&;/'; \
+	  echo 'local: *; };'; } > $@
+
 # PGXS tracks no header dependencies unless the server was configured with
 # --enable-depend (Debian's is not): rebuild on any header change.
-$(OBJS): $(HEADERS)
+$(OBJS): $(SEGMENT_HEADERS)
 # the library's version is compiled in from the control file
 $(OBJS): $(EXTENSION).control
 
@@ -78,9 +92,9 @@ src/knn.o src/linalg.o src/mlp.o src/mlp_train.o: override CFLAGS += $(VECFLAGS)
 
 UNIT_BIN = test/unit/bin
 UNIT_TESTS = $(patsubst test/unit/%.c,$(UNIT_BIN)/%,$(wildcard test/unit/test_*.c))
-UNIT_CFLAGS = -O2 -g $(OPTFLAGS) $(VECFLAGS) -Wall -Wextra -Werror -Isrc $(BLAS_CFLAGS)
+UNIT_CFLAGS = -O2 -g $(OPTFLAGS) $(VECFLAGS) $(WARNFLAGS) -Isrc $(BLAS_CFLAGS)
 
-$(UNIT_BIN)/%: test/unit/%.c test/unit/tap.h test/unit/core_alloc_libc.c $(CORE_SRCS) $(HEADERS)
+$(UNIT_BIN)/%: test/unit/%.c test/unit/tap.h test/unit/core_alloc_libc.c $(CORE_SRCS) $(SEGMENT_HEADERS)
 	@mkdir -p $(UNIT_BIN)
 	$(CC) $(UNIT_CFLAGS) -o $@ $< test/unit/core_alloc_libc.c $(CORE_SRCS) $(BLAS_LIBS) -lm
 
@@ -90,7 +104,7 @@ unit: $(UNIT_TESTS)
 
 FUZZ_BIN = test/fuzz/bin/fuzz_model
 FUZZ_SECONDS ?= 30
-$(FUZZ_BIN): test/fuzz/fuzz_model.c test/unit/core_alloc_libc.c $(CORE_SRCS) $(HEADERS)
+$(FUZZ_BIN): test/fuzz/fuzz_model.c test/unit/core_alloc_libc.c $(CORE_SRCS) $(SEGMENT_HEADERS)
 	@mkdir -p test/fuzz/bin
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc $(BLAS_CFLAGS) -o $@ \
 		test/fuzz/fuzz_model.c test/unit/core_alloc_libc.c $(CORE_SRCS) $(BLAS_LIBS) -lm
@@ -103,4 +117,4 @@ fuzz: $(FUZZ_BIN)
 sql/$(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PARTS)
 	awk 'FNR == 1 && NR != 1 { print "" } { print }' $^ > $@
 
-EXTRA_CLEAN = test/unit/bin test/fuzz/bin results regression.diffs regression.out
+EXTRA_CLEAN = $(EXTENSION).map test/unit/bin test/fuzz/bin results regression.diffs regression.out

@@ -35,8 +35,12 @@ install_dependencies() {
   apt-get -o DPkg::Lock::Timeout=60 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# Builds with the warning flags of the project and installs into PostgreSQL 15.
+# Builds and installs into PostgreSQL 15; SEGMENT_WERROR=1 (CI) makes
+# every warning an error.
 build_and_install() {
+  WARNFLAGS="-Wall -Wextra"
+  [ "${SEGMENT_WERROR:-0}" = 1 ] && WARNFLAGS="$WARNFLAGS -Werror"
+  export WARNFLAGS   # for the later make calls too (unit tests, fuzzer)
   log "building segment"
   make -s PG_CONFIG="$PG_CONFIG" >/dev/null
   make -s PG_CONFIG="$PG_CONFIG" install >/dev/null

@@ -49,6 +49,15 @@ SELECT count(*) FROM smote_table('customers', 'customer_segment', 'customers_see
 SELECT count(*) > 0 AS other_seed_other_rows FROM (
 	SELECT * FROM customers_seed7 EXCEPT ALL SELECT * FROM customers_balanced) d;
 
+-- the same rows in another physical order give the same rows
+CREATE TABLE customers_shuffled AS SELECT * FROM customers ORDER BY md5(customer_id::text);
+SELECT count(*) FROM smote_table('customers_shuffled', 'customer_segment', 'shuffled_balanced',
+                                 features => '{monthly_spending,engagement_score,tenure,complaint_count,purchase_frequency,discount_usage}');
+SELECT count(*) AS rows_differing FROM (
+	(SELECT * FROM customers_balanced EXCEPT ALL SELECT * FROM shuffled_balanced)
+	UNION ALL
+	(SELECT * FROM shuffled_balanced EXCEPT ALL SELECT * FROM customers_balanced)) d;
+
 -- strategies, as imbalanced-learn
 SELECT * FROM smote_table('customers', 'customer_segment', 's_minority', sampling_strategy => 'minority');
 SELECT * FROM smote_table('customers', 'customer_segment', 's_not_minority', sampling_strategy => 'not minority');

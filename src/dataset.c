@@ -426,6 +426,76 @@ FinishCategories(SegFrame *f, int j, ColumnLoader *loader)
 	hash_destroy(loader->categories);
 }
 
+/* what CompareRowsCanonically orders rows by */
+typedef struct CanonicalOrder
+{
+	const SegFrame *frame;
+	const uint64_t *hashes;
+} CanonicalOrder;
+
+/*
+ * Rows by key hash, then (equal keys) by their values: an order that
+ * does not depend on the order a scan returned them in.
+ */
+static int
+CompareRowsCanonically(const void *a, const void *b, void *arg)
+{
+	const CanonicalOrder *order = arg;
+	int			i = *(const int *) a;
+	int			j = *(const int *) b;
+	const double *ri;
+	const double *rj;
+
+	if (order->hashes[i] != order->hashes[j])
+		return order->hashes[i] < order->hashes[j] ? -1 : 1;
+	ri = &FRAME_CELL(order->frame, i, 0);
+	rj = &FRAME_CELL(order->frame, j, 0);
+	for (int c = 0; c < order->frame->n_cols; c++)
+	{
+		/* NaN (NULL) first */
+		if (isnan(ri[c]) != isnan(rj[c]))
+			return isnan(ri[c]) ? -1 : 1;
+		if (!isnan(ri[c]) && ri[c] != rj[c])
+			return ri[c] < rj[c] ? -1 : 1;
+	}
+	return 0;
+}
+
+void
+dataset_canonical_order(const SegFrame *frame, const uint64 *hashes, int *rows, int n)
+{
+	CanonicalOrder order;
+
+	order.frame = frame;
+	order.hashes = hashes;
+	qsort_arg(rows, n, sizeof(int), CompareRowsCanonically, &order);
+}
+
+SegFrame *
+dataset_load_canonical(Oid relid, char **columns, int n_columns, int label_index)
+{
+	DatasetKey	key = {NULL, 0};
+	uint64	   *hashes;
+	SegFrame   *frame = dataset_load_keyed(relid, columns, n_columns, label_index, &key,
+										   &hashes);
+	int		   *rows = palloc(sizeof(int) * Max(frame->n_rows, 1));
+	double	   *values;
+
+	for (int i = 0; i < frame->n_rows; i++)
+		rows[i] = i;
+	dataset_canonical_order(frame, hashes, rows, frame->n_rows);
+	values = palloc_extended(sizeof(double) * Max((size_t) frame->n_rows * frame->n_cols, 1),
+							 MCXT_ALLOC_HUGE);
+	for (int i = 0; i < frame->n_rows; i++)
+		memcpy(values + (size_t) i * frame->n_cols, &FRAME_CELL(frame, rows[i], 0),
+			   sizeof(double) * frame->n_cols);
+	pfree(frame->values);
+	frame->values = values;
+	pfree(rows);
+	pfree(hashes);
+	return frame;
+}
+
 SegFrame *
 dataset_load(Oid relid, char **columns, int n_columns, int label_index)
 {

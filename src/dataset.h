@@ -42,6 +42,23 @@ extern SegFrame *dataset_load_keyed(Oid relid, char **columns, int n_columns,
 									int label_index, const DatasetKey *key,
 									uint64 **row_hash);
 
+/*
+ * Orders rows (indices into frame) by their key hash, then by their
+ * values: an order that does not depend on the one a scan returned them
+ * in (a Citus distributed table's, after VACUUM FULL, ...).
+ */
+extern void dataset_canonical_order(const SegFrame *frame, const uint64 *hashes, int *rows,
+									int n);
+
+/*
+ * dataset_load with the rows in that canonical order (keyed by every
+ * loaded column): what a function whose result depends on row order
+ * (SMOTE's base rows, k-means++ seeding) loads, so that the same rows
+ * give the same result in any scan order.
+ */
+extern SegFrame *dataset_load_canonical(Oid relid, char **columns, int n_columns,
+										int label_index);
+
 /* The names of relid's primary key columns (*n_out of them; 0 without one). */
 extern char **dataset_primary_key(Oid relid, int *n_out);
 

@@ -155,7 +155,7 @@ ReadPart(SegSupervised *model, const char *name, const StoredSplit *split,
 		if (split_part_of(&out->split.thresholds[stratum], split_hashes[i]) == part)
 			rows[kept++] = i;
 	}
-	segment_canonical_order(frame, split_hashes, rows, kept);
+	dataset_canonical_order(frame, split_hashes, rows, kept);
 
 	feat.n_rows = frame->n_rows;
 	feat.n_cols = prep->n_columns;

@@ -4,7 +4,8 @@
  *	  segment.smote_table(): a class-balanced copy of a table, by SMOTE or,
  *	  with text or boolean features, SMOTE-NC.
  *
- * One scan loads the features and the label (dataset_load), the core
+ * One scan loads the features and the label, in an order that does not
+ * depend on the scan's (dataset_load_canonical), the core
  * (src/smote.c) generates the rows, synthetic_writer.c creates the
  * target.  Everything happens in the caller's transaction.
  *
@@ -304,7 +305,7 @@ smote_table(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 
-	frame = dataset_load(source, columns, n_columns, label_col);
+	frame = dataset_load_canonical(source, columns, n_columns, label_col);
 	if (frame->n_rows == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -114,12 +114,6 @@ extern char **segment_train_feature_columns(const TrainArgs *a, int *n_out);
 extern void segment_train_load(const TrainArgs *a, char **features, int n_features,
 							   const bool *forms, TrainData *e);
 
-/*
- * Orders rows (indices into frame) by split hash, then by their values:
- * an order that does not depend on the scan's.
- */
-extern void segment_canonical_order(const SegFrame *frame, const uint64 *hashes, int *rows,
-									int n);
 
 /* The train and validation parts as a learner of the given form sees them. */
 extern void segment_train_set(const TrainData *e, SegInputForm form, SegTrainSet *set);

@@ -32,51 +32,6 @@
 #include "sql_train.h"
 #include "supervised_model.h"
 
-/* what CompareRowsCanonically orders rows by */
-typedef struct CanonicalOrder
-{
-	const SegFrame *frame;
-	const uint64_t *hashes;
-} CanonicalOrder;
-
-/*
- * Rows by split hash, then (equal keys) by their values: an order that
- * does not depend on the order a scan returned them in.
- */
-static int
-CompareRowsCanonically(const void *a, const void *b, void *arg)
-{
-	const CanonicalOrder *order = arg;
-	int			i = *(const int *) a;
-	int			j = *(const int *) b;
-	const double *ri;
-	const double *rj;
-
-	if (order->hashes[i] != order->hashes[j])
-		return order->hashes[i] < order->hashes[j] ? -1 : 1;
-	ri = &FRAME_CELL(order->frame, i, 0);
-	rj = &FRAME_CELL(order->frame, j, 0);
-	for (int c = 0; c < order->frame->n_cols; c++)
-	{
-		/* NaN (NULL) first */
-		if (isnan(ri[c]) != isnan(rj[c]))
-			return isnan(ri[c]) ? -1 : 1;
-		if (!isnan(ri[c]) && ri[c] != rj[c])
-			return ri[c] < rj[c] ? -1 : 1;
-	}
-	return 0;
-}
-
-void
-segment_canonical_order(const SegFrame *frame, const uint64 *hashes, int *rows, int n)
-{
-	CanonicalOrder order;
-
-	order.frame = frame;
-	order.hashes = hashes;
-	qsort_arg(rows, n, sizeof(int), CompareRowsCanonically, &order);
-}
-
 /* integer labels with more distinct values than this are regression targets */
 #define AUTO_REGRESSION_DISTINCT 50
 
@@ -450,7 +405,7 @@ segment_train_load(const TrainArgs *a, char **features, int n_features, const bo
 		rows[part[i]][e->n[part[i]]++] = i;
 	/* each part in a canonical order, so that nothing depends on the scan's */
 	for (int p = 0; p < 3; p++)
-		segment_canonical_order(frame, split_hashes, rows[p], e->n[p]);
+		dataset_canonical_order(frame, split_hashes, rows[p], e->n[p]);
 	CheckConstantFeatures(&feat, rows[SPLIT_TRAIN], e->n[SPLIT_TRAIN]);
 	segment_raise(prep_fit(&feat, rows[SPLIT_TRAIN], e->n[SPLIT_TRAIN], &e->prep, msg), msg);
 	e->d = -1;

@@ -13,7 +13,7 @@ CORE_SRCS = src/bytes.c src/classifier_model.c src/cluster_metrics.c src/kmeans.
 	src/model.c src/predictor.c src/preprocess.c src/rng.c src/scaler.c \
 	src/search_space.c src/simulate.c src/smote.c src/split.c src/train.c
 # The PostgreSQL layer.
-PG_SRCS = src/core_alloc_pg.c src/dataset.c src/pg_json.c src/pg_model.c \
+PG_SRCS = src/core_alloc_pg.c src/dataset.c src/pg_args.c src/pg_json.c src/pg_model.c \
 	src/record_encoder.c src/segment.c src/sql_kmeans.c src/sql_kmeans_agg.c \
 	src/sql_kmeans_report.c src/sql_kmeans_step.c src/sql_kmeans_stream.c \
 	src/sql_metrics.c src/sql_model.c src/sql_predict.c src/sql_preprocess.c \

@@ -22,6 +22,7 @@
 #include "utils/typcache.h"
 
 #include "dataset.h"
+#include "pg_args.h"
 #include "pg_core.h"
 #include "predictor.h"
 #include "preprocess.h"
@@ -72,7 +73,7 @@ segment_decode_preprocessor(bytea *model)
 Datum
 preprocess_fit(PG_FUNCTION_ARGS)
 {
-	Oid			relid = PG_GETARG_OID(0);
+	Oid			relid;
 	char	  **columns;
 	int			n_columns;
 	SegFrame   *frame;
@@ -83,9 +84,13 @@ preprocess_fit(PG_FUNCTION_ARGS)
 	MemoryContext old;
 	bytea	   *result;
 
+	segment_require_arg(fcinfo, 0, "relation");
+	relid = PG_GETARG_OID(0);
+	(void) segment_relation_name(relid);
 	work = AllocSetContextCreate(CurrentMemoryContext, "segment preprocess_fit",
 								 ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(work);
+	segment_budget_begin(work, "preprocess_fit");
 	if (PG_ARGISNULL(1))
 		columns = dataset_default_columns(relid, NULL, NULL, 0, &n_columns);
 	else
@@ -105,6 +110,7 @@ preprocess_fit(PG_FUNCTION_ARGS)
 	model_begin(&w, SEG_MODEL_PREPROCESSOR);
 	prep_write(&w, p);
 	model_seal(&w);
+	segment_budget_end();
 	MemoryContextSwitchTo(old);
 	result = segment_writer_to_bytea(&w);
 	MemoryContextDelete(work);

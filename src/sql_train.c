@@ -467,6 +467,7 @@ segment_train(PG_FUNCTION_ARGS)
 	work = AllocSetContextCreate(CurrentMemoryContext, "segment_train",
 								 ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(work);
+	segment_budget_begin(work, "segment_train");
 
 	memset(&e, 0, sizeof(e));
 	features = FeatureColumns(&a, &n_features);
@@ -554,6 +555,7 @@ segment_train(PG_FUNCTION_ARGS)
 	json_append_float8(&report, rint(ElapsedMs(start) * 10) / 10);
 	appendStringInfoString(&report, "}}");
 
+	segment_budget_end();
 	MemoryContextSwitchTo(old);
 	result = segment_jsonb_from_text(report.data);
 	MemoryContextDelete(work);

@@ -422,7 +422,7 @@ dataset_load(Oid relid, char **columns, int n_columns, int label_index)
 
 	if (n_columns < 1)
 		elog(ERROR, "dataset_load called without columns");
-	relname = segment_relation_name(relid);
+	relname = segment_readable_relation(relid);
 	/* the frame counts against the caller's memory budget, or its own */
 	own_budget = !segment_budget_active();
 	if (own_budget)

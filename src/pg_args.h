@@ -25,6 +25,13 @@
 extern char *segment_relation_name(Oid relid);
 
 /*
+ * The same for a relation whose rows a training function reads: ERROR
+ * wrong_object_type unless it is a table, view, materialized view or
+ * foreign table.
+ */
+extern char *segment_readable_relation(Oid relid);
+
+/*
  * ERROR datatype_mismatch unless a column of type typid can feed a model
  * column of the given kind (text-like for categorical, numeric or boolean
  * otherwise).

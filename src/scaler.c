@@ -167,13 +167,17 @@ stats_feature(const double *state, int d, int j, double n,
 	double		held_mean = MEAN(state, d, j);
 	double		held_var = M2(state, d, j) / n;
 
-	/* a mean of finite values is finite; rounding could step past DBL_MAX */
-	*mean = fmax(-DBL_MAX, fmin(DBL_MAX, ldexp(held_mean, e)));
+	*mean = ldexp(held_mean, e);
 	*var = ldexp(held_var, 2 * e);
 	if (IsConstantFeature(held_var, held_mean, n))
 		*scale = 1.0;
 	else
-		*scale = fmin(DBL_MAX, ldexp(sqrt(held_var), e));
+		*scale = ldexp(sqrt(held_var), e);
+	/* a mean or spread of finite values is finite: rounding may step past DBL_MAX */
+	if (isinf(*mean))
+		*mean = copysign(DBL_MAX, *mean);
+	if (isinf(*scale))
+		*scale = DBL_MAX;
 }
 
 static SegScaler *

@@ -480,7 +480,7 @@ kmeans_fit_table(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("model name must not be empty")));
 	req.relid = PG_GETARG_OID(1);
-	relname = segment_relation_name(req.relid);
+	relname = segment_readable_relation(req.relid);
 	req.columns = dataset_text_array(PG_GETARG_ARRAYTYPE_P(2), "columns", &req.d);
 	if (req.d == 0)
 		ereport(ERROR,

@@ -69,8 +69,14 @@ StateHeader(ArrayType *state, int64 *capacity)
 	h = (double *) ARR_DATA_PTR(state);
 	if (len == 1 && h[0] == 0.0)
 		return NULL;
-	if (len < KFS_HEADER || !(h[KFS_K] >= 1) || !(h[KFS_D] >= 1) || !(h[KFS_ROWS] >= 0) ||
-		!(h[KFS_INIT_ROWS] == 0 || h[KFS_INIT_ROWS] == h[KFS_K]) ||
+	/* a state is a value a caller can forge: bound it before any cast */
+	if (len < KFS_HEADER || !(h[KFS_K] >= 1 && h[KFS_K] <= PG_INT32_MAX) ||
+		!(h[KFS_D] >= 1 && h[KFS_D] <= KMEANS_MAX_FEATURES) ||
+		!(h[KFS_ROWS] >= 0 && h[KFS_ROWS] <= len) ||
+		!(h[KFS_N_INIT] >= 1 && h[KFS_N_INIT] <= SEGMENT_MAX_N_INIT) ||
+		!(h[KFS_MAX_ITER] >= 1 && h[KFS_MAX_ITER] <= PG_INT32_MAX) ||
+		!(h[KFS_SEED] >= PG_INT32_MIN && h[KFS_SEED] <= PG_INT32_MAX) ||
+		!(h[KFS_INIT_ROWS] == 0 || (h[KFS_INIT_ROWS] == h[KFS_K] && h[KFS_K] <= len)) ||
 		(size_t) len < KFS_ROWS_OFFSET(h) + (size_t) h[KFS_ROWS] * (size_t) h[KFS_D])
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
@@ -396,6 +402,12 @@ kmeans_fit_final(PG_FUNCTION_ARGS)
 				 errmsg("too many rows for k-means")));
 	n = (int) h[KFS_ROWS];
 	d = (int) h[KFS_D];
+	/* rows of a forged state: the accumulator let no NaN or infinity in */
+	for (size_t i = 0; i < (size_t) n * d; i++)
+		if (!isfinite(h[KFS_ROWS_OFFSET(h) + i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("invalid k-means state: rows must hold finite numbers")));
 	memset(&opt, 0, sizeof(opt));
 	opt.k = (int) h[KFS_K];
 	opt.n_init = (int) h[KFS_N_INIT];

@@ -211,7 +211,7 @@ kmeans_profile(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("model \"%s\" has no column names to profile a relation with", name),
 				 errhint("Profile models trained with segment.kmeans_fit(name, relation, columns).")));
-	(void) segment_relation_name(relid);
+	(void) segment_readable_relation(relid);
 	columns = palloc(sizeof(char *) * p->n_columns);
 	for (int c = 0; c < p->n_columns; c++)
 	{

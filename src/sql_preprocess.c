@@ -86,7 +86,7 @@ preprocess_fit(PG_FUNCTION_ARGS)
 
 	segment_require_arg(fcinfo, 0, "relation");
 	relid = PG_GETARG_OID(0);
-	(void) segment_relation_name(relid);
+	(void) segment_readable_relation(relid);
 	work = AllocSetContextCreate(CurrentMemoryContext, "segment preprocess_fit",
 								 ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(work);

@@ -224,11 +224,12 @@ check_class_sizes(const SegColumn *label, const int *counts, const int *n_new, i
 {
 	for (int c = 0; c < label->n_categories; c++)
 	{
-		if (n_new[c] > 0 && counts[c] < k + 1)
+		/* in 64 bits: k_neighbors may be INT_MAX */
+		if (n_new[c] > 0 && counts[c] < (int64) k + 1)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("class \"%s\" has %d rows, fewer than k_neighbors + 1 = %d",
-							label->categories[c], counts[c], k + 1),
+					 errmsg("class \"%s\" has %d rows, fewer than k_neighbors + 1 = " INT64_FORMAT,
+							label->categories[c], counts[c], (int64) k + 1),
 					 counts[c] > 1 ?
 					 errhint("Lower k_neighbors to at most %d, or leave the class out with a json sampling_strategy.",
 							 counts[c] - 1) :
@@ -284,7 +285,7 @@ smote_table(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("k_neighbors must be at least 1, got %d", k)));
-	(void) segment_relation_name(source);
+	(void) segment_readable_relation(source);
 	dataset_column_type(source, label_name);
 	target = synthetic_target_name(target_name);
 

@@ -79,8 +79,9 @@ void
 kmeans_score_sample(const double *x, int n, int d, KFitRun *run,
 					int silhouette_sample, int seed, const int *labels)
 {
+	/* distance blocks sized to what the call's memory budget has left */
 	run->silhouette = silhouette_score(x, n, d, labels, run->k, silhouette_sample,
-									   (uint64_t) seed, segment_memory_limit_bytes(),
+									   (uint64_t) seed, segment_memory_available(),
 									   segment_hooks());
 	run->davies_bouldin = davies_bouldin_score(x, n, d, labels, run->k);
 }

@@ -271,7 +271,6 @@ smote_table(PG_FUNCTION_ARGS)
 	int		   *n_new;
 	char		msg[SEG_ERRMSG_LEN];
 	SegStatus	status;
-	size_t		available;
 	MemoryContext work;
 	MemoryContext old;
 
@@ -328,13 +327,14 @@ smote_table(PG_FUNCTION_ARGS)
 	targets_from_strategy(strategy, &frame->columns[label_col], counts, n_new);
 	check_class_sizes(&frame->columns[label_col], counts, n_new, k);
 
-	available = segment_memory_available();
-	status = smote_resample(&in, n_new, k, (uint64) seed, available, segment_hooks(), &out, msg);
+	/* the neighbour search gets what the loaded rows leave of the budget */
+	status = smote_resample(&in, n_new, k, (uint64) seed, segment_memory_available(),
+							segment_hooks(), &out, msg);
 	if (status == SEG_ERR_NOMEM)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("%s, more than the %zu kB segment.memory_limit leaves", msg,
-						available / 1024),
+				 errmsg("%s, more than segment.memory_limit (%zu kB) leaves beside the loaded rows",
+						msg, segment_memory_limit_bytes() / 1024),
 				 errhint("Raise segment.memory_limit, or oversample fewer rows.")));
 	segment_raise(status, msg);
 

@@ -76,16 +76,29 @@ stats_accum(double *state, int d, const double *x)
 	double	   *mean = state + 1;
 	double	   *m2 = state + 1 + d;
 	double	   *exponent = state + 1 + 2 * (size_t) d;
+	bool		scaled = false;
 
 	state[0] = n;
+	/* one vectorizable test for the whole row keeps the usual loop plain */
+	for (int j = 0; j < d; j++)
+		scaled |= (fabs(x[j]) >= STATS_SAFE_MAGNITUDE) | (exponent[j] != 0.0);
+	if (__builtin_expect(!scaled, 1))
+	{
+		for (int j = 0; j < d; j++)
+		{
+			double		delta = x[j] - mean[j];
+
+			mean[j] += delta / n;
+			m2[j] += delta * (x[j] - mean[j]);
+		}
+		return;
+	}
 	for (int j = 0; j < d; j++)
 	{
-		double		xj = x[j];
+		double		xj = ldexp(x[j], -ExponentOf(exponent[j]));
 		double		delta;
 
-		if (__builtin_expect(exponent[j] != 0.0, 0))
-			xj = ldexp(xj, -ExponentOf(exponent[j]));
-		if (__builtin_expect(fabs(xj) >= STATS_SAFE_MAGNITUDE, 0))
+		if (fabs(xj) >= STATS_SAFE_MAGNITUDE)
 			xj = RaiseExponent(state, d, j, x[j]);
 		delta = xj - mean[j];
 		mean[j] += delta / n;

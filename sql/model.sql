@@ -17,7 +17,7 @@ BEGIN
 	FOR n IN 0 .. length(full_model) - 1 LOOP
 		BEGIN
 			PERFORM segment.model_info(substr(full_model, 1, n));
-		EXCEPTION WHEN data_corrupted THEN
+		EXCEPTION WHEN invalid_binary_representation THEN
 			failures := failures + 1;
 		END;
 	END LOOP;
@@ -37,7 +37,7 @@ BEGIN
 			total := total + 1;
 			BEGIN
 				PERFORM segment.model_info(set_byte(full_model, pos, get_byte(full_model, pos) # (1 << bit)));
-			EXCEPTION WHEN data_corrupted OR feature_not_supported OR wrong_object_type THEN
+			EXCEPTION WHEN invalid_binary_representation OR feature_not_supported OR wrong_object_type THEN
 				rejected := rejected + 1;
 			END;
 		END LOOP;
@@ -75,7 +75,7 @@ BEGIN
 		END IF;
 		BEGIN
 			PERFORM segment.model_info(b);
-		EXCEPTION WHEN data_corrupted OR feature_not_supported OR wrong_object_type THEN
+		EXCEPTION WHEN invalid_binary_representation OR feature_not_supported OR wrong_object_type THEN
 			rejected := rejected + 1;
 		END;
 	END LOOP;

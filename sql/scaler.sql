@@ -38,12 +38,16 @@ SELECT scaler_fit(f) FROM (VALUES ('{{1,2},{3,4}}'::float8[])) t(f);
 -- the state functions called directly with malformed states
 SELECT scaler_fit_accum('{1,2}', '{1}');
 SELECT scaler_fit_accum('{NULL}', '{1}');
-SELECT scaler_fit_combine('{1,0,0}', '{1,0,0,0,0}');
+SELECT scaler_fit_combine('{1,0,0,0}', '{1,0,0,0,0,0,0}');
+SELECT scaler_fit_combine('{1,0,0}', '{1,0,0,0}');
 SELECT scaler_fit_combine(NULL, NULL) IS NULL AS both_null;
 SELECT scaler_fit_combine(NULL, '{0}');
-SELECT scaler_fit_combine('{2,1.5,0.5}', '{0}');
-SELECT scaler_fit_combine('{0}', '{2,1.5,0.5}');
-SELECT scaler_fit_combine('{2,1.5,0.5}', '{2,3.5,0.5}');
+-- states are {rows, means, sums of squared deviations, binary exponents}
+SELECT scaler_fit_combine('{2,1.5,0.5,0}', '{0}');
+SELECT scaler_fit_combine('{0}', '{2,1.5,0.5,0}');
+SELECT scaler_fit_combine('{2,1.5,0.5,0}', '{2,3.5,0.5,0}');
+-- a state held in units of 2^600 combines with one in units of 1
+SELECT scaler_fit_combine('{2,1.5,0.5,600}', '{2,0,0,0}');
 SELECT scaler_fit_final('{0}') IS NULL AS final_of_empty;
 
 -- scale with a wrong-length array, bad values, a non-scaler model, bad bytes

@@ -33,6 +33,7 @@
 #include "utils/relcache.h"
 
 #include "dataset.h"
+#include "pg_args.h"
 #include "pg_core.h"
 #include "row_hash.h"
 
@@ -60,7 +61,6 @@ typedef struct FrameReceiver
 	ColumnLoader *loaders;
 	int			label_index;
 	size_t		capacity_rows;
-	size_t		limit_bytes;
 	MemoryContext cxt;
 	/* key hashing (dataset_load_keyed); n_key 0 when off */
 	int			n_key;
@@ -149,13 +149,14 @@ dataset_text_value(Datum value, Oid base_typid)
 Oid
 dataset_column_type(Oid relid, const char *column)
 {
+	const char *relname = segment_relation_name(relid);
 	AttrNumber	attnum = get_attnum(relid, column);
 
 	if (attnum <= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
 				 errmsg("column \"%s\" of relation \"%s\" does not exist",
-						column, get_rel_name(relid))));
+						column, relname)));
 	return get_atttype(relid, attnum);
 }
 
@@ -260,39 +261,43 @@ CategoryCode(ColumnLoader *loader, char *value, double numeric_key)
 /*
  * Rows to allocate before the scan: the planner's row estimate of a table
  * (a little over, for rows added since the last ANALYZE), so that a large
- * load does not copy itself while it doubles; 1024 when unknown.
+ * load does not copy itself while it doubles, or 1024 when unknown;
+ * at most what the call's memory budget has left.
  */
 static size_t
-InitialCapacity(Oid relid, int n_columns, size_t limit_bytes)
+InitialCapacity(Oid relid, int n_columns)
 {
 	Relation	rel = relation_open(relid, AccessShareLock);
 	double		estimate = rel->rd_rel->reltuples * 1.1 + 1024.0;
-	double		limit_rows = (double) limit_bytes / (sizeof(double) * n_columns);
+	double		limit_rows = (double) segment_memory_available() / (sizeof(double) * n_columns);
 
 	relation_close(rel, AccessShareLock);
 	if (!(estimate > 1024.0))
-		return 1024;
-	return (size_t) Max(1024.0, Min(estimate, limit_rows));
+		estimate = 1024.0;
+	return (size_t) Max(1.0, Min(estimate, limit_rows));
 }
 
+/*
+ * Doubles the frame's rows, or takes what the call's memory budget has
+ * left (core_alloc_pg.c); the budget's ERROR when not one more row fits.
+ */
 static void
 GrowFrame(FrameReceiver *r)
 {
 	SegFrame   *f = r->frame;
+	size_t		row_bytes = sizeof(double) * f->n_cols;
+	/* a row's cells and, when keyed, its hash */
+	size_t		room = segment_memory_available() /
+		(row_bytes + (r->row_hash != NULL ? sizeof(uint64) : 0));
 	size_t		new_rows = r->capacity_rows * 2;
-	size_t		bytes = mul_size(mul_size(new_rows, f->n_cols), sizeof(double));
 
-	if (mul_size(mul_size(f->n_rows + 1, f->n_cols), sizeof(double)) > r->limit_bytes)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("data of more than %d rows x %d columns needs more than segment.memory_limit (%zu MB)",
-						f->n_rows, f->n_cols, r->limit_bytes / (1024 * 1024)),
-				 errhint("Raise segment.memory_limit, or train on a sample of the rows.")));
-	if (bytes > r->limit_bytes)
-		new_rows = r->limit_bytes / (sizeof(double) * f->n_cols);
-	f->values = repalloc_huge(f->values, new_rows * f->n_cols * sizeof(double));
+	if (new_rows - r->capacity_rows > room)
+		new_rows = r->capacity_rows + room;
+	if (new_rows == r->capacity_rows)
+		segment_budget_check(row_bytes);
+	f->values = repalloc_huge(f->values, mul_size(new_rows, row_bytes));
 	if (r->row_hash != NULL)
-		r->row_hash = repalloc_huge(r->row_hash, new_rows * sizeof(uint64));
+		r->row_hash = repalloc_huge(r->row_hash, mul_size(new_rows, sizeof(uint64)));
 	r->capacity_rows = new_rows;
 }
 
@@ -579,14 +584,15 @@ dataset_load_keyed(Oid relid, char **columns, int n_columns, int label_index,
 	char	   *relname;
 	int			ret;
 	int			save_nestlevel;
+	bool		own_budget;
 
 	if (n_columns < 1)
 		elog(ERROR, "dataset_load called without columns");
-	relname = get_rel_name(relid);
-	if (relname == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation with OID %u does not exist", relid)));
+	relname = segment_readable_relation(relid);
+	/* the frame counts against the caller's memory budget, or its own */
+	own_budget = !segment_budget_active();
+	if (own_budget)
+		segment_budget_begin(CurrentMemoryContext, "loading a relation");
 
 	memset(&receiver, 0, sizeof(receiver));
 	f->n_cols = n_columns;
@@ -654,13 +660,10 @@ dataset_load_keyed(Oid relid, char **columns, int n_columns, int label_index,
 	receiver.pub.mydest = DestNone;
 	receiver.frame = f;
 	receiver.cxt = CurrentMemoryContext;
-	receiver.limit_bytes = segment_memory_limit_bytes();
-	receiver.capacity_rows = InitialCapacity(relid, n_columns, receiver.limit_bytes);
-	f->values = palloc_extended(mul_size(mul_size(receiver.capacity_rows, n_columns),
-										 sizeof(double)), MCXT_ALLOC_HUGE);
+	receiver.capacity_rows = InitialCapacity(relid, n_columns);
+	f->values = seg_alloc(mul_size(mul_size(receiver.capacity_rows, n_columns), sizeof(double)));
 	if (key != NULL)
-		receiver.row_hash = palloc_extended(mul_size(receiver.capacity_rows, sizeof(uint64)),
-											MCXT_ALLOC_HUGE);
+		receiver.row_hash = seg_alloc(mul_size(receiver.capacity_rows, sizeof(uint64)));
 
 	/*
 	 * Rows arrive in physical order, which the splits and samples of the
@@ -694,5 +697,7 @@ dataset_load_keyed(Oid relid, char **columns, int n_columns, int label_index,
 			FinishCategories(f, j, &receiver.loaders[j]);
 	if (row_hash != NULL)
 		*row_hash = receiver.row_hash;
+	if (own_budget)
+		segment_budget_end();
 	return f;
 }

@@ -34,6 +34,21 @@ extern const SegHooks *segment_hooks(void);
 extern bool segment_progress_notices(void);
 extern bool segment_progress_summary(void);
 
+/*
+ * core_alloc_pg.c: per-call memory budgets.  A training entry point opens
+ * one on its work context (`what` names the call in the error's detail);
+ * until segment_budget_end(), or until that context is reset or deleted
+ * (as on ERROR), every core allocation checks that what the budget holds
+ * plus the request stays within segment.memory_limit.
+ */
+extern void segment_budget_begin(MemoryContext root, const char *what);
+extern void segment_budget_end(void);
+extern bool segment_budget_active(void);
+/* ERROR program_limit_exceeded unless request more bytes fit the budget */
+extern void segment_budget_check(size_t request);
+/* segment.memory_limit minus what the open budgets hold */
+extern size_t segment_memory_available(void);
+
 /* pg_model.c */
 extern void segment_raise(SegStatus status, const char *errmsg);
 extern bytea *segment_writer_to_bytea(SegWriter *w);

@@ -20,9 +20,11 @@
 #include "pg_core.h"
 
 /*
- * Raises the ERROR for a failed core call.  Corrupt model bytes are
- * data corruption (XX001), a newer format version an unsupported feature,
- * a model of another kind the wrong object type.
+ * Raises the ERROR for a failed core call.  Damaged model bytes are
+ * invalid input (22P03 invalid_binary_representation, as PostgreSQL's
+ * binary receive functions report bad bytes): they come from the caller,
+ * not from the server's own storage.  A newer format version is an
+ * unsupported feature, a model of another kind the wrong object type.
  */
 void
 segment_raise(SegStatus status, const char *message)
@@ -43,7 +45,7 @@ segment_raise(SegStatus status, const char *message)
 			break;
 		case SEG_ERR_CORRUPT:
 			ereport(ERROR,
-					(errcode(ERRCODE_DATA_CORRUPTED),
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 					 errmsg("invalid segment model: %s", message)));
 			break;
 		case SEG_ERR_UNSUPPORTED:

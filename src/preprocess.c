@@ -55,8 +55,9 @@ LayOutOutputs(SegPreprocessor *p)
 static SegStatus
 FitNumericColumns(const SegFrame *f, const int *rows, int n_rows, SegPreprocessor *p)
 {
-	/* count, mean, M2 per column (stats_accum's state with d = 1) */
-	double	   *state = seg_alloc0(sizeof(double) * 3 * (size_t) f->n_cols);
+	/* one stats_accum state with d = 1 per column */
+	const size_t width = STATS_LEN(1);
+	double	   *state = seg_alloc0(sizeof(double) * width * (size_t) f->n_cols);
 
 	if (state == NULL)
 		return SEG_ERR_NOMEM;
@@ -66,20 +67,22 @@ FitNumericColumns(const SegFrame *f, const int *rows, int n_rows, SegPreprocesso
 
 		for (int j = 0; j < f->n_cols; j++)
 			if (p->columns[j].kind != SEG_COL_CATEGORICAL && !SEG_IS_MISSING(row[j]))
-				stats_accum(state + 3 * j, 1, &row[j]);
+				stats_accum(state + width * j, 1, &row[j]);
 	}
 	for (int j = 0; j < f->n_cols; j++)
 	{
 		SegPrepColumn *c = &p->columns[j];
-		const double *st = state + 3 * j;
+		const double *st = state + width * j;
+		double		var;
 
 		if (c->kind == SEG_COL_CATEGORICAL)
 			continue;
 		/* an all-NULL column encodes as 0 */
-		c->mean = st[0] > 0.0 ? st[1] : 0.0;
+		c->mean = 0.0;
+		c->scale = 1.0;
 		/* imputed cells sit at the mean: they add rows but no squared deviation */
-		c->scale = n_rows > 0 ?
-			scale_from_variance(st[2] / n_rows, c->mean, (double) n_rows) : 1.0;
+		if (st[0] > 0.0)
+			stats_feature(st, 1, 0, (double) n_rows, &c->mean, &var, &c->scale);
 	}
 	seg_free(state);
 	return SEG_OK;
@@ -209,7 +212,7 @@ prep_encode_row(const SegPreprocessor *p, const double *raw, double *out)
 
 		if (c->kind != SEG_COL_CATEGORICAL)
 		{
-			o[0] = SEG_IS_MISSING(v) ? 0.0 : (v - c->mean) / c->scale;
+			o[0] = SEG_IS_MISSING(v) ? 0.0 : standardise(v, c->mean, c->scale);
 			continue;
 		}
 		memset(o, 0, sizeof(double) * (size_t) c->n_outputs);
@@ -278,7 +281,17 @@ prep_transform_frame_as(const SegPreprocessor *p, const SegFrame *frame, const i
 		const SegColumn *fc = &frame->columns[j];
 
 		if (p->columns[j].kind != SEG_COL_CATEGORICAL)
+		{
+			/* category codes are not values */
+			if (fc->kind == SEG_COL_CATEGORICAL)
+			{
+				snprintf(errmsg, SEG_ERRMSG_LEN, "column \"%s\" is categorical, but the model expects a numeric or boolean column",
+						 fc->name);
+				status = SEG_ERR_INVALID;
+				goto done;
+			}
 			continue;
+		}
 		if (fc->kind != SEG_COL_CATEGORICAL)
 		{
 			snprintf(errmsg, SEG_ERRMSG_LEN, "column \"%s\" is not categorical", fc->name);

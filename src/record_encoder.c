@@ -18,6 +18,7 @@
 #include "utils/typcache.h"
 
 #include "dataset.h"
+#include "pg_args.h"
 #include "record_encoder.h"
 
 RecordEncoder *
@@ -34,12 +35,6 @@ record_encoder_create(SegPreprocessor *prep, SegInputForm form)
 	e->form = form;
 	e->out = palloc(sizeof(double) * Max(prep_width(prep, form), 1));
 	return e;
-}
-
-static const char *
-KindNoun(SegColumnKind kind)
-{
-	return kind == SEG_COL_CATEGORICAL ? "a text" : "a numeric or boolean";
 }
 
 /* Maps the preprocessor's columns onto the attributes of a row type. */
@@ -62,7 +57,6 @@ BuildColumnMap(RecordEncoder *e, TupleDesc desc, uint64 tup_identifier)
 	{
 		const SegPrepColumn *c = &e->prep->columns[j];
 		int			found = -1;
-		bool		is_integer;
 
 		for (int a = 0; a < desc->natts && found < 0; a++)
 		{
@@ -78,17 +72,7 @@ BuildColumnMap(RecordEncoder *e, TupleDesc desc, uint64 tup_identifier)
 					 errhint("Pass a row with every column the model was trained on; extra columns are ignored.")));
 		e->attr_index[j] = found;
 		e->base_types[j] = getBaseType(TupleDescAttr(desc, found)->atttypid);
-		if ((dataset_column_kind(e->base_types[j], &is_integer) == SEG_COL_CATEGORICAL) !=
-			(c->kind == SEG_COL_CATEGORICAL) ||
-			dataset_column_kind(e->base_types[j], &is_integer) < 0)
-		{
-			Oid			bad = TupleDescAttr(desc, found)->atttypid;
-
-			ereport(ERROR,
-					(errcode(ERRCODE_DATATYPE_MISMATCH),
-					 errmsg("column \"%s\" has type %s, but the model expects %s column",
-							c->name, format_type_be(bad), KindNoun(c->kind))));
-		}
+		segment_check_column_kind(c->name, TupleDescAttr(desc, found)->atttypid, c->kind);
 	}
 	e->tup_identifier = tup_identifier;
 }

@@ -15,21 +15,57 @@
 #ifndef SEGMENT_SCALER_H
 #define SEGMENT_SCALER_H
 
+#include <math.h>
+
 #include "bytes.h"
 #include "core.h"
 
 /*
  * Running statistics for d features.  A flat array layout, so the SQL
- * aggregate can keep it in a float8[] state:  [n, mean[0..d), m2[0..d)]
- * where m2 is the sum of squared deviations from the mean.
+ * aggregate can keep it in a float8[] state:
+ *
+ *	[n, mean[0..d), m2[0..d), exponent[0..d)]
+ *
+ * where m2 is the sum of squared deviations from the mean.  A feature's
+ * mean and m2 are kept in units of 2^exponent (mean * 2^e, m2 * 4^e), an
+ * exponent that stays 0 until a value beyond STATS_SAFE_MAGNITUDE
+ * arrives: then squares of finite values up to DBL_MAX cannot overflow,
+ * and data below it get exactly the unscaled arithmetic.  Scaling by
+ * powers of two is exact, so the state still round-trips through
+ * float8[]'s text form.
  */
-#define STATS_LEN(d) (1 + 2 * (size_t) (d))
+#define STATS_LEN(d) (1 + 3 * (size_t) (d))
+#define STATS_SAFE_MAGNITUDE 0x1p400
 
 extern void stats_accum(double *state, int d, const double *x);
 extern void stats_combine(double *state, const double *other, int d);
 
+/*
+ * Mean, population variance and scale of feature j of a state, with the
+ * squared deviations divided by n (the state's rows, or more when rows
+ * imputed at the mean count too).  *var is +Infinity when the variance of
+ * finite data exceeds the range of a double; *scale, its square root or 1
+ * for a constant feature, is always finite.
+ */
+extern void stats_feature(const double *state, int d, int j, double n,
+						  double *mean, double *var, double *scale);
+
 /* sqrt(variance), or 1 for a (numerically) constant feature, as sklearn */
 extern double scale_from_variance(double variance, double mean, double n);
+
+/*
+ * (x - mean) / scale without overflow where x - mean exceeds a double
+ * (both near DBL_MAX, opposite signs); the usual arithmetic otherwise.
+ */
+static inline double
+standardise(double x, double mean, double scale)
+{
+	double		diff = x - mean;
+
+	if (__builtin_expect(isinf(diff), 0))
+		return (x * 0.5 - mean * 0.5) / scale * 2.0;
+	return diff / scale;
+}
 
 typedef struct SegScaler
 {
@@ -40,7 +76,11 @@ typedef struct SegScaler
 	double	   *scale;			/* derived from var, not stored */
 } SegScaler;
 
-/* Builds a scaler from a stats state; NULL when the state saw no rows. */
+/*
+ * Builds a scaler from a stats state; NULL when the state saw no rows.  A
+ * feature whose variance overflows has var +Infinity: check before
+ * writing the model, which stores var.
+ */
 extern SegScaler *scaler_from_stats(const double *state, int d);
 extern void scaler_transform(const SegScaler *s, const double *x, double *out);
 extern void scaler_free(SegScaler *s);

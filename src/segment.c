@@ -31,7 +31,12 @@ void		_PG_init(void);
  */
 static int	segment_blas_threads = 1;
 
-/* Largest in-memory dataset or working set, in kB. */
+/*
+ * What one call may allocate in proportion to its inputs, in kB (see
+ * core_alloc_pg.c).  Both settings are PGC_SUSET: they bound what a role
+ * consumes on a shared server, so only a superuser (or a role granted
+ * SET on the parameter, or a setting made with ALTER ROLE) changes them.
+ */
 int			segment_memory_limit_kb = 1024 * 1024;
 
 static void
@@ -121,15 +126,15 @@ _PG_init(void)
 							"OPENBLAS_NUM_THREADS=1 so that idle BLAS threads are not created either.",
 							&segment_blas_threads,
 							1, 1, 64,
-							PGC_USERSET, 0,
+							PGC_SUSET, 0,
 							NULL, AssignBlasThreads, NULL);
 
 	DefineCustomIntVariable("segment.memory_limit",
-							"Sets the largest amount of memory a training function may use for its data.",
-							NULL,
+							"Sets the most memory one call of a training function may allocate.",
+							"Counts the loaded rows, the model and everything fitting it needs; a call that would exceed it fails.",
 							&segment_memory_limit_kb,
 							1024 * 1024, 1024, MAX_KILOBYTES,
-							PGC_USERSET, GUC_UNIT_KB,
+							PGC_SUSET, GUC_UNIT_KB,
 							NULL, NULL, NULL);
 
 	DefineCustomEnumVariable("segment.progress",

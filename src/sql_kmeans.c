@@ -45,6 +45,7 @@
 
 #include "cluster_metrics.h"
 #include "dataset.h"
+#include "pg_args.h"
 #include "pg_core.h"
 #include "registry.h"
 #include "sql_kmeans.h"
@@ -79,8 +80,9 @@ void
 kmeans_score_sample(const double *x, int n, int d, KFitRun *run,
 					int silhouette_sample, int seed, const int *labels)
 {
+	/* distance blocks sized to what the call's memory budget has left */
 	run->silhouette = silhouette_score(x, n, d, labels, run->k, silhouette_sample,
-									   (uint64_t) seed, segment_memory_limit_bytes(),
+									   (uint64_t) seed, segment_memory_available(),
 									   segment_hooks());
 	run->davies_bouldin = davies_bouldin_score(x, n, d, labels, run->k);
 }
@@ -226,7 +228,7 @@ LoadStandardised(const KFitRequest *req, SegPreprocessor **prep_out, int *n_out)
 	pfree(has_null);
 	pfree(varies);
 	segment_raise(prep_fit(frame, NULL, frame->n_rows, &prep, msg), msg);
-	x = palloc_extended(sizeof(double) * (size_t) frame->n_rows * req->d, MCXT_ALLOC_HUGE);
+	x = seg_alloc(sizeof(double) * (size_t) frame->n_rows * req->d);
 	segment_raise(prep_transform_frame(prep, frame, NULL, frame->n_rows, x, msg), msg);
 	*prep_out = prep;
 	*n_out = frame->n_rows;
@@ -458,6 +460,7 @@ kmeans_fit_table(PG_FUNCTION_ARGS)
 	work = AllocSetContextCreate(CurrentMemoryContext, "segment kmeans_fit",
 								 ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(work);
+	segment_budget_begin(work, "kmeans_fit");
 	memset(&req, 0, sizeof(req));
 	name = PG_GETARG_TEXT_PP(0);
 	if (VARSIZE_ANY_EXHDR(name) == 0)
@@ -467,11 +470,7 @@ kmeans_fit_table(PG_FUNCTION_ARGS)
 	/* before the work: may the caller add a version to this name? */
 	registry_check_change(text_to_cstring(name));
 	req.relid = PG_GETARG_OID(1);
-	relname = get_rel_name(req.relid);
-	if (relname == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation with OID %u does not exist", req.relid)));
+	relname = segment_readable_relation(req.relid);
 	req.columns = dataset_text_array(PG_GETARG_ARRAYTYPE_P(2), "columns", &req.d);
 	if (req.d == 0)
 		ereport(ERROR,
@@ -485,10 +484,11 @@ kmeans_fit_table(PG_FUNCTION_ARGS)
 	req.tol = PG_GETARG_FLOAT8(6);
 	req.seed = PG_GETARG_INT32(7);
 	req.silhouette_sample = PG_GETARG_INT32(10);
-	if (req.n_init < 1 || req.max_iter < 1)
+	segment_check_n_init(req.n_init);
+	if (req.max_iter < 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("n_init and max_iter must be at least 1")));
+				 errmsg("max_iter must be at least 1")));
 	if (!(req.tol >= 0.0) || isinf(req.tol))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -533,6 +533,7 @@ kmeans_fit_table(PG_FUNCTION_ARGS)
 					text_to_cstring(name), version, runs[chosen].k, rule,
 					elbow_k > 0 ? psprintf(" (elbow at k = %d)", elbow_k) : "")));
 
+	segment_budget_end();
 	MemoryContextSwitchTo(old);
 	for (int r = 0; r < req.n_k; r++)
 	{

@@ -36,6 +36,7 @@
 
 #include "kmeans.h"
 #include "kmeans_model.h"
+#include "pg_args.h"
 #include "pg_core.h"
 #include "sql_kmeans.h"
 
@@ -63,14 +64,19 @@ StateHeader(ArrayType *state, int64 *capacity)
 	double	   *h;
 	int			len;
 
-	if (ARR_NDIM(state) != 1 || ARR_HASNULL(state) || ARR_ELEMTYPE(state) != FLOAT8OID)
-		elog(ERROR, "k-means state must be a one-dimensional float8 array without nulls");
+	segment_check_state_array(state, "k-means state");
 	len = ARR_DIMS(state)[0];
 	h = (double *) ARR_DATA_PTR(state);
 	if (len == 1 && h[0] == 0.0)
 		return NULL;
-	if (len < KFS_HEADER || !(h[KFS_K] >= 1) || !(h[KFS_D] >= 1) || !(h[KFS_ROWS] >= 0) ||
-		!(h[KFS_INIT_ROWS] == 0 || h[KFS_INIT_ROWS] == h[KFS_K]) ||
+	/* a state is a value a caller can forge: bound it before any cast */
+	if (len < KFS_HEADER || !(h[KFS_K] >= 1 && h[KFS_K] <= PG_INT32_MAX) ||
+		!(h[KFS_D] >= 1 && h[KFS_D] <= KMEANS_MAX_FEATURES) ||
+		!(h[KFS_ROWS] >= 0 && h[KFS_ROWS] <= len) ||
+		!(h[KFS_N_INIT] >= 1 && h[KFS_N_INIT] <= SEGMENT_MAX_N_INIT) ||
+		!(h[KFS_MAX_ITER] >= 1 && h[KFS_MAX_ITER] <= PG_INT32_MAX) ||
+		!(h[KFS_SEED] >= PG_INT32_MIN && h[KFS_SEED] <= PG_INT32_MAX) ||
+		!(h[KFS_INIT_ROWS] == 0 || (h[KFS_INIT_ROWS] == h[KFS_K] && h[KFS_K] <= len)) ||
 		(size_t) len < KFS_ROWS_OFFSET(h) + (size_t) h[KFS_ROWS] * (size_t) h[KFS_D])
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
@@ -147,13 +153,20 @@ JsonbInit(JsonbValue *v, int k, int d)
 	JsonbIterator *it;
 	JsonbValue	row;
 	JsonbIteratorToken tok;
-	double	   *init = palloc(sizeof(double) * k * d);
+	double	   *init;
 	int			rows = 0;
 
 	if (v->type != jbvBinary || !JsonContainerIsArray(v->val.binary.data))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("k-means option \"init\" must be an array of k arrays of d numbers")));
+	/* counted before k x d cells are allocated: k may be anything */
+	if (JsonContainerSize(v->val.binary.data) != (uint32) k)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("k-means option \"init\" has %u centroids, expected k = %d",
+						JsonContainerSize(v->val.binary.data), k)));
+	init = palloc(sizeof(double) * k * d);
 	it = JsonbIteratorInit(v->val.binary.data);
 	while ((tok = JsonbIteratorNext(&it, &row, true)) != WJB_DONE)
 	{
@@ -246,11 +259,13 @@ FirstState(int k, int d, Jsonb *options)
 						 errhint("Options are n_init, max_iter, tol, seed and init.")));
 		}
 	}
-	if (h[KFS_N_INIT] < 1 || h[KFS_MAX_ITER] < 1 || !(h[KFS_TOL] >= 0) || isinf(h[KFS_TOL]))
+	segment_check_n_init((int64) h[KFS_N_INIT]);
+	if (h[KFS_MAX_ITER] < 1 || !(h[KFS_TOL] >= 0) || isinf(h[KFS_TOL]))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("n_init and max_iter must be at least 1 and tol a finite number of at least 0")));
-	full = palloc(sizeof(double) * (KFS_HEADER + (size_t) k * d));
+				 errmsg("max_iter must be at least 1 and tol a finite number of at least 0")));
+	/* k x d cells only for an init: k is checked against the rows at the end */
+	full = palloc(sizeof(double) * (KFS_HEADER + (init != NULL ? (size_t) k * d : 0)));
 	memcpy(full, h, sizeof(h));
 	if (init != NULL)
 		memcpy(full + KFS_HEADER, init, sizeof(double) * k * d);
@@ -273,8 +288,7 @@ kmeans_fit_accum(PG_FUNCTION_ARGS)
 	int			d;
 	int			k;
 
-	if (PG_ARGISNULL(0))
-		elog(ERROR, "k-means state must not be null");
+	segment_require_arg(fcinfo, 0, "k-means state");
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -388,6 +402,12 @@ kmeans_fit_final(PG_FUNCTION_ARGS)
 				 errmsg("too many rows for k-means")));
 	n = (int) h[KFS_ROWS];
 	d = (int) h[KFS_D];
+	/* rows of a forged state: the accumulator let no NaN or infinity in */
+	for (size_t i = 0; i < (size_t) n * d; i++)
+		if (!isfinite(h[KFS_ROWS_OFFSET(h) + i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("invalid k-means state: rows must hold finite numbers")));
 	memset(&opt, 0, sizeof(opt));
 	opt.k = (int) h[KFS_K];
 	opt.n_init = (int) h[KFS_N_INIT];
@@ -400,6 +420,7 @@ kmeans_fit_final(PG_FUNCTION_ARGS)
 	work = AllocSetContextCreate(CurrentMemoryContext, "segment kmeans_fit",
 								 ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(work);
+	segment_budget_begin(work, "kmeans_fit");
 	segment_raise(kmeans_fit(h + KFS_ROWS_OFFSET(h), n, d, &opt, &result, msg), msg);
 	kmeans_warn_distinct(result.n_distinct, opt.k);
 
@@ -413,6 +434,7 @@ kmeans_fit_final(PG_FUNCTION_ARGS)
 	model_begin(&w, SEG_MODEL_KMEANS);
 	kmeans_model_write(&w, &model);
 	model_seal(&w);
+	segment_budget_end();
 	MemoryContextSwitchTo(old);
 	bytes = segment_writer_to_bytea(&w);
 	MemoryContextDelete(work);

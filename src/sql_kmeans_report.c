@@ -30,6 +30,7 @@
 #include "utils/memutils.h"
 
 #include "dataset.h"
+#include "pg_args.h"
 #include "pg_core.h"
 #include "registry.h"
 #include "sql_kmeans.h"
@@ -170,8 +171,14 @@ kmeans_profile(PG_FUNCTION_ARGS)
 	double	   *sums;
 	int64	   *counts;
 	char		msg[SEG_ERRMSG_LEN];
+	MemoryContext work;
+	MemoryContext old;
 
 	InitMaterializedSRF(fcinfo, 0);
+	work = AllocSetContextCreate(CurrentMemoryContext, "segment profile",
+								 ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(work);
+	segment_budget_begin(work, "profile");
 	/* a grant to predict suffices: the result describes the caller's relation */
 	m = segment_decode_kmeans(registry_model(name, 0, REGISTRY_PREDICT));
 	p = m->prep;
@@ -180,12 +187,17 @@ kmeans_profile(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("model \"%s\" has no column names to profile a relation with", name),
 				 errhint("Profile models trained with segment.kmeans_fit(name, relation, columns).")));
+	(void) segment_readable_relation(relid);
 	columns = palloc(sizeof(char *) * p->n_columns);
 	for (int c = 0; c < p->n_columns; c++)
+	{
 		columns[c] = p->columns[c].name;
+		/* a text column where the model has a number would load as codes */
+		segment_check_column_kind(columns[c], dataset_column_type(relid, columns[c]),
+								  p->columns[c].kind);
+	}
 	frame = dataset_load(relid, columns, p->n_columns, -1);
-	encoded = palloc_extended(sizeof(double) * (size_t) Max(frame->n_rows, 1) * p->n_outputs,
-							  MCXT_ALLOC_HUGE);
+	encoded = seg_alloc(sizeof(double) * (size_t) Max(frame->n_rows, 1) * p->n_outputs);
 	segment_raise(prep_transform_frame(p, frame, NULL, frame->n_rows, encoded, msg), msg);
 
 	sizes = palloc0(sizeof(int64) * m->k);
@@ -242,5 +254,8 @@ kmeans_profile(PG_FUNCTION_ARGS)
 		values[4] = CStringGetTextDatum(Persona(m, j));
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
+	segment_budget_end();
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(work);
 	return (Datum) 0;
 }

@@ -24,6 +24,7 @@
 #include "fmgr.h"
 #include "utils/array.h"
 
+#include "pg_args.h"
 #include "pg_core.h"
 #include "sql_kmeans.h"
 
@@ -38,8 +39,7 @@ kmeans_step_shape(ArrayType *state, int *k, int *d)
 	double	   *s;
 	int			len;
 
-	if (ARR_NDIM(state) != 1 || ARR_HASNULL(state) || ARR_ELEMTYPE(state) != FLOAT8OID)
-		elog(ERROR, "k-means step state must be a one-dimensional float8 array without nulls");
+	segment_check_state_array(state, "k-means step state");
 	len = ARR_DIMS(state)[0];
 	s = (double *) ARR_DATA_PTR(state);
 	if (len == 1 && s[0] == 0.0)
@@ -146,8 +146,7 @@ StepState(FunctionCallInfo fcinfo, int centroids_arg, int *k, int *d, double **c
 	ArrayType  *state;
 	ArrayType  *centroids;
 
-	if (PG_ARGISNULL(0))
-		elog(ERROR, "k-means step state must not be null");
+	segment_require_arg(fcinfo, 0, "k-means step state");
 	if (PG_ARGISNULL(centroids_arg))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),

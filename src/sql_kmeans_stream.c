@@ -40,6 +40,12 @@
 #include "scaler.h"
 #include "sql_kmeans.h"
 
+/*
+ * Largest magnitude a streamed column may hold: steps weight squared raw
+ * differences by 1 / scale^2, and both must stay finite.
+ */
+#define STREAM_MAX_MAGNITUDE 1e150
+
 typedef struct StreamSource
 {
 	char	   *relation;		/* quoted, qualified */
@@ -134,7 +140,6 @@ StreamStatistics(const KFitRequest *req, StreamSource *src, int64 *n_rows, doubl
 	ArrayType  *counts;
 	Datum		counts_datum;
 	double	   *cv;
-	int			n;
 	SegScaler  *scaler;
 	SegPreprocessor *prep;
 
@@ -157,20 +162,41 @@ StreamStatistics(const KFitRequest *req, StreamSource *src, int64 *n_rows, doubl
 	for (int j = 0; j < req->d; j++)
 		appendStringInfo(&sql, "count(*) FILTER (WHERE %s IS NULL), ",
 						 quote_identifier(req->columns[j]));
-	appendStringInfo(&sql, "count(*)]::float8[], segment.scaler_fit(%s) FILTER (WHERE true",
-					 arr.data);
+	appendStringInfoString(&sql, "count(*)");
 	for (int j = 0; j < req->d; j++)
-		appendStringInfo(&sql, " AND %s IS NOT NULL", quote_identifier(req->columns[j]));
+		appendStringInfo(&sql, ", COALESCE(pg_catalog.max(pg_catalog.abs(%s)), 0)",
+						 raw[j]);
+	appendStringInfo(&sql, "]::float8[], segment.scaler_fit(%s) FILTER (WHERE true",
+					 arr.data);
+	/* rows the magnitude check below refuses stay out of the statistics */
+	for (int j = 0; j < req->d; j++)
+		appendStringInfo(&sql, " AND pg_catalog.abs(%s) OPERATOR(pg_catalog.<) %s",
+						 raw[j], float8out_internal(STREAM_MAX_MAGNITUDE));
 	appendStringInfo(&sql, ") FROM %s", src->relation);
 	QueryTwoValues(sql.data, &counts_datum, &result, &isnull);
 	counts = DatumGetArrayTypeP(counts_datum);
-	cv = segment_float8_array(counts, "counts", req->d + 1, &n);
+	if (ARR_NDIM(counts) != 1 || ARR_DIMS(counts)[0] != 2 * req->d + 1 || ARR_HASNULL(counts))
+		elog(ERROR, "statistics query returned a malformed array");
+	cv = (double *) ARR_DATA_PTR(counts);
 	for (int j = 0; j < req->d; j++)
 		if (cv[j] > 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("column \"%s\" contains NULL values", req->columns[j]),
 					 errhint("k-means needs every feature: filter or impute the rows first, for example with a view.")));
+	/* max(abs(x)) is NaN or Infinity when a column holds one */
+	for (int j = 0; j < req->d; j++)
+		dataset_check_finite(cv[req->d + 1 + j], req->columns[j]);
+	for (int j = 0; j < req->d; j++)
+		if (cv[req->d + 1 + j] >= STREAM_MAX_MAGNITUDE)
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("column \"%s\" holds values too large for streaming k-means",
+							req->columns[j]),
+					 errdetail("Its largest magnitude is %s; streaming steps square differences of raw values, which overflow beyond %s.",
+							   float8out_internal(cv[req->d + 1 + j]),
+							   float8out_internal(STREAM_MAX_MAGNITUDE)),
+					 errhint("Pass streaming => false to cluster it in memory, or divide the column by a power of ten.")));
 	*n_rows = (int64) cv[req->d];
 	if (*n_rows == 0 || isnull)
 		ereport(ERROR,

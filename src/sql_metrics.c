@@ -9,8 +9,10 @@
  * {true positives, false positives, false negatives}) updated in place
  * when AggCheckCallContext allows, and summed by one combine function, so
  * the aggregates run in parallel workers and push down to Citus shards.
- * Values are compared by their binary image (datum_image_eq), so both
- * sides must have the same type; numeric 1.0 and 1.00 differ.
+ * Values are compared with their type's default equality operator under
+ * the call's collation, as GROUP BY and DISTINCT compare them: numeric
+ * 1.0 equals 1, float8 -0 equals 0, citext 'A' equals 'a'.  Both sides
+ * must have the same type (the aggregates take anyelement).
  *
  * IDENTIFICATION
  *	  src/sql_metrics.c
@@ -21,8 +23,9 @@
 
 #include "fmgr.h"
 #include "utils/array.h"
-#include "utils/datum.h"
+#include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/typcache.h"
 
 #include "pg_core.h"
 
@@ -34,37 +37,49 @@ PG_FUNCTION_INFO_V1(metric_precision_final);
 PG_FUNCTION_INFO_V1(metric_recall_final);
 PG_FUNCTION_INFO_V1(metric_f1_final);
 
-typedef struct ValueType
+/* The compared values' equality function, looked up once per call site. */
+typedef struct ValueEquality
 {
-	int16		typlen;
-	bool		typbyval;
-} ValueType;
+	FmgrInfo	eq;
+	Oid			collation;
+} ValueEquality;
 
-/* The compared values' type, looked up once per call site. */
-static ValueType *
-ArgType(FunctionCallInfo fcinfo)
+static ValueEquality *
+ArgEquality(FunctionCallInfo fcinfo)
 {
-	ValueType  *t = fcinfo->flinfo->fn_extra;
+	ValueEquality *e = fcinfo->flinfo->fn_extra;
 
-	if (t == NULL)
+	if (e == NULL)
 	{
 		Oid			typid = get_fn_expr_argtype(fcinfo->flinfo, 1);
+		TypeCacheEntry *tc;
 
 		if (!OidIsValid(typid))
-			elog(ERROR, "could not determine the type of the compared values");
-		t = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(ValueType));
-		get_typlenbyval(typid, &t->typlen, &t->typbyval);
-		fcinfo->flinfo->fn_extra = t;
+			ereport(ERROR,
+					(errcode(ERRCODE_INDETERMINATE_DATATYPE),
+					 errmsg("could not determine the type of the compared values")));
+		tc = lookup_type_cache(typid, TYPECACHE_EQ_OPR_FINFO);
+		if (!OidIsValid(tc->eq_opr_finfo.fn_oid))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_FUNCTION),
+					 errmsg("could not identify an equality operator for type %s",
+							format_type_be(typid)),
+					 errhint("Compare values of a type with a default equality operator, or cast them, for example to text.")));
+		e = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(ValueEquality));
+		fmgr_info_copy(&e->eq, &tc->eq_opr_finfo, fcinfo->flinfo->fn_mcxt);
+		e->collation = PG_GET_COLLATION();
+		fcinfo->flinfo->fn_extra = e;
 	}
-	return t;
+	return e;
 }
 
 static bool
 Same(FunctionCallInfo fcinfo, int a, int b)
 {
-	ValueType  *t = ArgType(fcinfo);
+	ValueEquality *e = ArgEquality(fcinfo);
 
-	return datum_image_eq(PG_GETARG_DATUM(a), PG_GETARG_DATUM(b), t->typbyval, t->typlen);
+	return DatumGetBool(FunctionCall2Coll(&e->eq, e->collation,
+										  PG_GETARG_DATUM(a), PG_GETARG_DATUM(b)));
 }
 
 /* The counts of a state of `len` cells, copied unless we own the state. */

@@ -339,10 +339,29 @@ EntryByBytes(FunctionCallInfo fcinfo)
 	return cc->entry;
 }
 
+/*
+ * ERROR when score j is not a number: a row far beyond the training data
+ * (1e308, say) overflows the distances or the network, and any label or
+ * probability drawn from infinities would be noise.
+ */
+static void
+CheckScore(const PredictEntry *e, int j)
+{
+	if (unlikely(!isfinite(e->scores[j])))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("the model's scores for this row are out of range for type double precision"),
+				 errdetail("The row's features are so far from the training data that %s overflows.",
+						   e->pred.kind == SEG_MODEL_KMEANS ?
+						   "the distance to a centroid" : "the network's output"),
+				 errhint("Check the row's values against the data the model was trained on.")));
+}
+
 static int
 PredictRow(PredictEntry *e, HeapTupleHeader row)
 {
 	const double *features;
+	int			label;
 
 	if (e->encoder == NULL)
 		ereport(ERROR,
@@ -352,7 +371,9 @@ PredictRow(PredictEntry *e, HeapTupleHeader row)
 				 errmsg("the model takes a feature array, not a row"),
 				 errhint("It was trained on feature arrays; call segment_predict(model, features float8[]).")));
 	features = record_encoder_encode(e->encoder, row);
-	return e->pred.predict_row(e->pred.estimator, features, e->scores, e->scratch);
+	label = e->pred.predict_row(e->pred.estimator, features, e->scores, e->scratch);
+	CheckScore(e, label);
+	return label;
 }
 
 static int
@@ -362,8 +383,10 @@ PredictFeatures(PredictEntry *e, ArrayType *features)
 	/* a model of the RAW form reads NaN as a missing value */
 	double	   *x = segment_float8_array_missing(features, "feature array", e->pred.n_features,
 												 e->pred.input == SEG_INPUT_RAW, &n);
+	int			label = e->pred.predict_row(e->pred.estimator, x, e->scores, e->scratch);
 
-	return e->pred.predict_row(e->pred.estimator, x, e->scores, e->scratch);
+	CheckScore(e, label);
+	return label;
 }
 
 /* The class's text, or a regressor's value as text. */
@@ -484,6 +507,8 @@ segment_predict_proba_name_row(PG_FUNCTION_ARGS)
 				 errmsg("model \"%s\" is a regressor: it predicts a value, not classes", e->name),
 				 errhint("Use segment_predict_value(model, row).")));
 	(void) PredictRow(e, PG_GETARG_HEAPTUPLEHEADER(1));
+	for (int j = 0; j < e->pred.n_classes; j++)
+		CheckScore(e, j);
 	initStringInfo(&buf);
 	appendStringInfoChar(&buf, '{');
 	for (int j = 0; j < e->pred.n_classes; j++)

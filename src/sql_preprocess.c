@@ -22,6 +22,7 @@
 #include "utils/typcache.h"
 
 #include "dataset.h"
+#include "pg_args.h"
 #include "pg_core.h"
 #include "predictor.h"
 #include "preprocess.h"
@@ -76,7 +77,7 @@ segment_decode_preprocessor(bytea *model, int *form)
 Datum
 preprocess_fit(PG_FUNCTION_ARGS)
 {
-	Oid			relid = PG_GETARG_OID(0);
+	Oid			relid;
 	char	  **columns;
 	int			n_columns;
 	SegFrame   *frame;
@@ -87,9 +88,13 @@ preprocess_fit(PG_FUNCTION_ARGS)
 	MemoryContext old;
 	bytea	   *result;
 
+	segment_require_arg(fcinfo, 0, "relation");
+	relid = PG_GETARG_OID(0);
+	(void) segment_readable_relation(relid);
 	work = AllocSetContextCreate(CurrentMemoryContext, "segment preprocess_fit",
 								 ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(work);
+	segment_budget_begin(work, "preprocess_fit");
 	if (PG_ARGISNULL(1))
 		columns = dataset_default_columns(relid, NULL, NULL, 0, &n_columns);
 	else
@@ -109,6 +114,7 @@ preprocess_fit(PG_FUNCTION_ARGS)
 	model_begin(&w, SEG_MODEL_PREPROCESSOR);
 	prep_write(&w, p);
 	model_seal(&w);
+	segment_budget_end();
 	MemoryContextSwitchTo(old);
 	result = segment_writer_to_bytea(&w);
 	MemoryContextDelete(work);

@@ -16,10 +16,14 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "utils/array.h"
+#include "utils/float.h"
 
+#include "pg_args.h"
 #include "pg_core.h"
 #include "scaler.h"
 
@@ -34,17 +38,16 @@ StateFeatures(ArrayType *state, double **values)
 {
 	int			len;
 
-	if (ARR_NDIM(state) != 1 || ARR_HASNULL(state) || ARR_ELEMTYPE(state) != FLOAT8OID)
-		elog(ERROR, "scaler state must be a one-dimensional float8 array without nulls");
+	segment_check_state_array(state, "scaler state");
 	len = ARR_DIMS(state)[0];
 	*values = (double *) ARR_DATA_PTR(state);
 	if (len == 1 && (*values)[0] == 0.0)
 		return -1;
-	if (len < 3 || len % 2 == 0 || !((*values)[0] >= 1.0))
+	if (len < (int) STATS_LEN(1) || (len - 1) % 3 != 0 || !((*values)[0] >= 1.0))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("invalid scaler state of %d elements", len)));
-	return (len - 1) / 2;
+	return (len - 1) / 3;
 }
 
 static ArrayType *
@@ -144,6 +147,21 @@ scaler_fit_final(PG_FUNCTION_ARGS)
 	if (d < 0)
 		PG_RETURN_NULL();
 	scaler = scaler_from_stats(stats, d);
+	for (int j = 0; j < d; j++)
+	{
+		/* the model stores variances: refuse one a double cannot hold */
+		if (isinf(scaler->var[j]))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("variance of feature %d is out of range for type double precision", j + 1),
+					 errdetail("Its standard deviation is %s; a scaler model stores the variance.",
+							   float8out_internal(scaler->scale[j])),
+					 errhint("Divide the feature by a power of ten before fitting, or use segment.preprocess_fit, which stores standard deviations.")));
+		if (!isfinite(scaler->mean[j]) || !isfinite(scaler->var[j]) || scaler->var[j] < 0.0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("invalid scaler state: feature %d has no finite statistics", j + 1)));
+	}
 	writer_init(&w, 64 + 16 * (size_t) d);
 	model_begin(&w, SEG_MODEL_SCALER);
 	scaler_write(&w, scaler);

@@ -36,11 +36,7 @@ simulate_customers(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("number of customers must not be negative")));
 	bytes = mul_size((Size) n, sizeof(SegCustomer));
-	if (bytes > segment_memory_limit_bytes())
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("memory required is %zu MB, segment.memory_limit is %zu MB",
-						bytes / (1024 * 1024), segment_memory_limit_bytes() / (1024 * 1024))));
+	segment_budget_check(bytes);
 
 	InitMaterializedSRF(fcinfo, 0);
 	customers = palloc_extended(bytes > 0 ? bytes : 1, MCXT_ALLOC_HUGE);

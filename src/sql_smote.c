@@ -24,10 +24,12 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/numeric.h"
 #include "utils/tuplestore.h"
 
 #include "dataset.h"
+#include "pg_args.h"
 #include "pg_core.h"
 #include "smote.h"
 #include "synthetic_writer.h"
@@ -180,7 +182,7 @@ static void
 feature_matrix(const SegFrame *frame, int label_col, SmoteInput *in)
 {
 	int			width = frame->n_cols - 1;
-	double	   *x = palloc(sizeof(double) * (size_t) frame->n_rows * width);
+	double	   *x = seg_alloc(sizeof(double) * (size_t) frame->n_rows * width);
 	bool	   *categorical = palloc0(sizeof(bool) * width);
 	bool	   *integer = palloc0(sizeof(bool) * width);
 	int		   *n_categories = palloc0(sizeof(int) * width);
@@ -223,11 +225,12 @@ check_class_sizes(const SegColumn *label, const int *counts, const int *n_new, i
 {
 	for (int c = 0; c < label->n_categories; c++)
 	{
-		if (n_new[c] > 0 && counts[c] < k + 1)
+		/* in 64 bits: k_neighbors may be INT_MAX */
+		if (n_new[c] > 0 && counts[c] < (int64) k + 1)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("class \"%s\" has %d rows, fewer than k_neighbors + 1 = %d",
-							label->categories[c], counts[c], k + 1),
+					 errmsg("class \"%s\" has %d rows, fewer than k_neighbors + 1 = " INT64_FORMAT,
+							label->categories[c], counts[c], (int64) k + 1),
 					 counts[c] > 1 ?
 					 errhint("Lower k_neighbors to at most %d, or leave the class out with a json sampling_strategy.",
 							 counts[c] - 1) :
@@ -269,6 +272,8 @@ smote_table(PG_FUNCTION_ARGS)
 	int		   *n_new;
 	char		msg[SEG_ERRMSG_LEN];
 	SegStatus	status;
+	MemoryContext work;
+	MemoryContext old;
 
 	segment_require_arg(fcinfo, 0, "source");
 	segment_require_arg(fcinfo, 3, "k_neighbors");
@@ -280,6 +285,7 @@ smote_table(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("k_neighbors must be at least 1, got %d", k)));
+	(void) segment_readable_relation(source);
 	dataset_column_type(source, label_name);
 	target = synthetic_target_name(target_name);
 
@@ -305,6 +311,10 @@ smote_table(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 
+	work = AllocSetContextCreate(CurrentMemoryContext, "segment smote_table",
+								 ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(work);
+	segment_budget_begin(work, "smote_table");
 	frame = dataset_load_canonical(source, columns, n_columns, label_col);
 	if (frame->n_rows == 0)
 		ereport(ERROR,
@@ -318,13 +328,14 @@ smote_table(PG_FUNCTION_ARGS)
 	targets_from_strategy(strategy, &frame->columns[label_col], counts, n_new);
 	check_class_sizes(&frame->columns[label_col], counts, n_new, k);
 
-	status = smote_resample(&in, n_new, k, (uint64) seed, segment_memory_limit_bytes(),
+	/* the neighbour search gets what the loaded rows leave of the budget */
+	status = smote_resample(&in, n_new, k, (uint64) seed, segment_memory_available(),
 							segment_hooks(), &out, msg);
 	if (status == SEG_ERR_NOMEM)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("%s, more than segment.memory_limit (%zu kB)", msg,
-						segment_memory_limit_bytes() / 1024),
+				 errmsg("%s, more than segment.memory_limit (%zu kB) leaves beside the loaded rows",
+						msg, segment_memory_limit_bytes() / 1024),
 				 errhint("Raise segment.memory_limit, or oversample fewer rows.")));
 	segment_raise(status, msg);
 
@@ -340,5 +351,8 @@ smote_table(PG_FUNCTION_ARGS)
 		values[2] = Int64GetDatum((int64) counts[c] + n_new[c]);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
+	segment_budget_end();
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(work);
 	PG_RETURN_NULL();
 }

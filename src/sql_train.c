@@ -401,6 +401,7 @@ segment_train(PG_FUNCTION_ARGS)
 	work = AllocSetContextCreate(CurrentMemoryContext, "segment_train",
 								 ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(work);
+	segment_budget_begin(work, "segment_train");
 	memset(&o, 0, sizeof(o));
 	o.warnings = palloc(sizeof(char *) * 8);
 
@@ -422,6 +423,7 @@ segment_train(PG_FUNCTION_ARGS)
 	if (unchanged > 0)
 	{
 		result = Skipped(&a, &e, started, unchanged);
+		segment_budget_end();
 		MemoryContextSwitchTo(old);
 		result = DatumGetJsonbPCopy(JsonbPGetDatum(result));
 		MemoryContextDelete(work);
@@ -483,6 +485,7 @@ segment_train(PG_FUNCTION_ARGS)
 
 	result = segment_train_report(&a, &e, &run, &ev, &o, n_features);
 	Summarize(&a, o.version, &o.deployment);
+	segment_budget_end();
 	MemoryContextSwitchTo(old);
 	result = DatumGetJsonbPCopy(JsonbPGetDatum(result));
 	MemoryContextDelete(work);

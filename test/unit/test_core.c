@@ -85,9 +85,9 @@ static void
 TestScalerAndEnvelope(void)
 {
 	double		x[4][2] = {{1, 10}, {2, 10}, {3, 10}, {4, 10}};
-	double		all[5] = {0},
-				left[5] = {0},
-				right[5] = {0};
+	double		all[STATS_LEN(2)] = {0},
+				left[STATS_LEN(2)] = {0},
+				right[STATS_LEN(2)] = {0};
 	SegScaler  *s,
 			   *back;
 	SegWriter	w;
@@ -124,6 +124,60 @@ TestScalerAndEnvelope(void)
 	tap_ok(rejected == (int) w.len, "every truncation is rejected");
 	scaler_free(s);
 	free(w.data);
+}
+
+/*
+ * Finite values near DBL_MAX: their squares overflow, their spread does
+ * not.  The statistics must equal those of the same data scaled down by
+ * a power of two (exact), scaled back up, in one pass and combined.
+ */
+static void
+TestStatsNearOverflow(void)
+{
+	const double big = 0x1p1000;	/* about 1.07e301 */
+	double		x[6] = {1.5e303, -1.2e303, 0.7e303, 1.7e308, -1.6e308, 3.0e303};
+	double		all[STATS_LEN(1)] = {0},
+				left[STATS_LEN(1)] = {0},
+				right[STATS_LEN(1)] = {0},
+				small[STATS_LEN(1)] = {0};
+	double		mean,
+				var,
+				scale,
+				ref_mean,
+				ref_var,
+				ref_scale;
+	double		y[3][2] = {{1e303, 5.0}, {-1e303, 5.0}, {3e303, 5.0}};
+	double		two[STATS_LEN(2)] = {0};
+
+	for (int i = 0; i < 6; i++)
+	{
+		double		xs = x[i] / big;
+
+		stats_accum(all, 1, &x[i]);
+		stats_accum(i < 3 ? left : right, 1, &x[i]);
+		stats_accum(small, 1, &xs);
+	}
+	stats_combine(left, right, 1);
+	stats_feature(small, 1, 0, 6, &ref_mean, &ref_var, &ref_scale);
+	stats_feature(all, 1, 0, 6, &mean, &var, &scale);
+	tap_close(mean, ref_mean * big, 1e-14, "mean of values near DBL_MAX");
+	tap_close(scale, ref_scale * big, 1e-14, "scale of values near DBL_MAX is finite and right");
+	tap_ok(isinf(var), "a variance beyond DBL_MAX is reported as infinite");
+	stats_feature(left, 1, 0, 6, &mean, &var, &scale);
+	tap_close(mean, ref_mean * big, 1e-14, "combined mean near DBL_MAX");
+	tap_close(scale, ref_scale * big, 1e-14, "combined scale near DBL_MAX");
+	tap_close(standardise(1.7e308, -1.6e308, 1.6e308), (1.7e308 / 1.6e308) + 1.0, 1e-15,
+			  "standardising across the whole range does not overflow");
+
+	/* a huge column beside an ordinary constant one */
+	for (int i = 0; i < 3; i++)
+		stats_accum(two, 2, y[i]);
+	stats_feature(two, 2, 0, 3, &mean, &var, &scale);
+	tap_close(mean, 1e303, 1e-14, "mean near 1e303");
+	tap_close(scale, sqrt(8.0 / 3.0) * 1e303, 1e-14, "population std near 1e303");
+	stats_feature(two, 2, 1, 3, &mean, &var, &scale);
+	tap_ok(mean == 5.0 && var == 0.0 && scale == 1.0, "the other column is untouched");
+	tap_ok(two[1 + 2 * 2 + 1] == 0.0, "an ordinary column keeps exponent 0");
 }
 
 static void
@@ -201,6 +255,7 @@ main(void)
 	TestRng();
 	TestBytes();
 	TestScalerAndEnvelope();
+	TestStatsNearOverflow();
 	TestPreprocess();
 	TestSimulate();
 	return tap_done();

@@ -1,0 +1,448 @@
+-- Bad inputs to every SQL entry point, one case per line.
+--
+-- Each case is a query handed to outcome(), which runs it and prints
+-- either "ok <first row>" or "<SQLSTATE> <message>", and records it in
+-- bad_input.cases.  The last query checks that no case ended in an
+-- internal error (XX000, XX001, ...): a user-reachable path must always
+-- end in a clear error.  docs/bad_inputs.md lists the categories.
+-- New entry points add their cases under a heading of their own.
+CREATE SCHEMA bad_input;
+SET search_path = bad_input, segment, public;
+SET client_min_messages = error;	-- progress and zero-variance warnings are not the point here
+
+CREATE TABLE cases (n serial, query text, result text);
+
+CREATE FUNCTION outcome(query text) RETURNS text
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	result text;
+	state text;
+	message text;
+BEGIN
+	BEGIN
+		EXECUTE format('SELECT t::text FROM (%s) t LIMIT 1', query) INTO result;
+		result := 'ok ' || coalesce(left(result, 60), '(no row or NULL)');
+	EXCEPTION WHEN OTHERS THEN
+		GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT;
+		result := state || ' ' || message;
+	END;
+	INSERT INTO cases (query, result) VALUES (query, result);
+	RETURN result;
+END
+$$;
+
+-- data: ordinary, empty, single-class, typed oddly
+CREATE TABLE people AS SELECT * FROM simulate_customers(300);
+CREATE TABLE nobody AS SELECT * FROM people WHERE false;
+CREATE TABLE one_class AS SELECT * FROM people WHERE customer_segment = 0;
+CREATE TABLE odd (id int, label text, x float8, y float8, word text, day date, j jsonb);
+INSERT INTO odd VALUES (1, 'a', 1, 1, 'p', '2024-01-01', '{}'), (2, 'a', 2, 'NaN', 'q', '2024-01-02', '{}'),
+	(3, 'b', 3, 'Infinity', NULL, '2024-01-03', '{}'), (4, NULL, NULL, 4, 'r', NULL, '{}'),
+	(5, 'b', 5, 5, 's', '2024-01-05', '{}'), (6, 'b', 6, 6, 't', '2024-01-06', '{}');
+CREATE TABLE spend_text AS SELECT customer_id, monthly_spending::text AS monthly_spending, tenure FROM people;
+CREATE TABLE huge AS SELECT customer_id, monthly_spending * 1e300 AS monthly_spending, tenure FROM people;
+CREATE VIEW people_view AS SELECT * FROM people;
+CREATE TABLE taken (x int);
+CREATE TYPE a_row_type AS (tenure int, monthly_spending float8);
+
+-- models: one of each kind, and registered names
+CREATE TABLE m AS
+SELECT (SELECT scaler_fit(ARRAY[monthly_spending, tenure]) FROM people) AS scaler,
+	   preprocess_fit('people', '{monthly_spending,tenure}') AS prep,
+	   (SELECT kmeans_fit(ARRAY[monthly_spending, tenure], 3 ORDER BY customer_id) FROM people) AS kagg;
+SELECT k FROM kmeans_fit('bi_km', 'people', ARRAY['monthly_spending', 'tenure'], k => '{3}');
+SELECT segment_train('bi_cls', 'people', 'customer_segment', exclude => '{customer_id}',
+					 hidden => '{8}', epochs => 2)->'version' AS version;
+SELECT save_model('bi_scaler', scaler) FROM m;
+SELECT save_model('bi_kagg', kagg) FROM m;
+ALTER TABLE m ADD COLUMN kmeans bytea, ADD COLUMN cls bytea;
+UPDATE m SET kmeans = model('bi_km'), cls = model('bi_cls');
+
+\pset tuples_only on
+\pset format unaligned
+
+------------------------------------------------------------------------
+-- model values: model_kind, model_info (damaged bytes of every kind)
+------------------------------------------------------------------------
+SELECT outcome($$SELECT model_kind(NULL)$$);
+SELECT outcome($$SELECT model_kind('\x')$$);
+SELECT outcome($$SELECT model_kind('\x5345474d')$$);
+SELECT outcome($$SELECT model_kind('\xdeadbeefdeadbeefdeadbeefdeadbeefdeadbeef')$$);
+SELECT outcome($$SELECT model_kind(substr(scaler, 1, 19)) FROM bad_input.m$$);
+SELECT outcome($$SELECT model_kind(set_byte(scaler, 4, 2)) FROM bad_input.m$$);
+SELECT outcome($$SELECT model_kind(set_byte(scaler, 6, 99)) FROM bad_input.m$$);
+SELECT outcome($$SELECT model_kind(set_byte(scaler, 6, 0)) FROM bad_input.m$$);
+SELECT outcome($$SELECT model_kind(set_byte(scaler, 8, 1)) FROM bad_input.m$$);
+SELECT outcome($$SELECT model_kind(set_byte(scaler, 12, 255)) FROM bad_input.m$$);
+SELECT outcome($$SELECT model_kind(scaler || '\x00') FROM bad_input.m$$);
+SELECT outcome($$SELECT model_info(NULL)$$);
+SELECT outcome($$SELECT model_info(substr(scaler, 1, length(scaler) - 1)) FROM bad_input.m$$);
+SELECT outcome($$SELECT model_info(substr(prep, 1, length(prep) - 1)) FROM bad_input.m$$);
+SELECT outcome($$SELECT model_info(substr(kmeans, 1, length(kmeans) - 1)) FROM bad_input.m$$);
+SELECT outcome($$SELECT model_info(substr(cls, 1, length(cls) - 1)) FROM bad_input.m$$);
+SELECT outcome($$SELECT model_info(set_byte(scaler, 24, get_byte(scaler, 24) # 1)) FROM bad_input.m$$);
+SELECT outcome($$SELECT model_info(set_byte(prep, 24, get_byte(prep, 24) # 1)) FROM bad_input.m$$);
+SELECT outcome($$SELECT model_info(set_byte(kmeans, 24, get_byte(kmeans, 24) # 1)) FROM bad_input.m$$);
+SELECT outcome($$SELECT model_info(set_byte(cls, 24, get_byte(cls, 24) # 1)) FROM bad_input.m$$);
+SELECT outcome($$SELECT model_info(set_byte(kagg, 24, get_byte(kagg, 24) # 1)) FROM bad_input.m$$);
+SELECT outcome($$SELECT model_info(set_byte(cls, 0, 0)) FROM bad_input.m$$);
+SELECT outcome($$SELECT model_info(set_byte(kmeans, 6, 1)) FROM bad_input.m$$);
+SELECT outcome($$SELECT model_info(decode(repeat('00', 1000), 'hex'))$$);
+
+------------------------------------------------------------------------
+-- scaler_fit and its state functions, scale
+------------------------------------------------------------------------
+SELECT outcome($$SELECT scaler_fit(f) FROM (VALUES (NULL::float8[])) t(f)$$);
+SELECT outcome($$SELECT scaler_fit(f) FROM (VALUES ('{}'::float8[])) t(f)$$);
+SELECT outcome($$SELECT scaler_fit(f) FROM (VALUES ('{1,NaN}'::float8[])) t(f)$$);
+SELECT outcome($$SELECT scaler_fit(f) FROM (VALUES ('{1,Infinity}'::float8[])) t(f)$$);
+SELECT outcome($$SELECT scaler_fit(f) FROM (VALUES ('{-Infinity,1}'::float8[])) t(f)$$);
+SELECT outcome($$SELECT scaler_fit(f) FROM (VALUES ('{1,NULL}'::float8[])) t(f)$$);
+SELECT outcome($$SELECT scaler_fit(f) FROM (VALUES ('{{1,2},{3,4}}'::float8[])) t(f)$$);
+SELECT outcome($$SELECT scaler_fit(f) FROM (VALUES ('{1,2}'::float8[]), ('{1,2,3}')) t(f)$$);
+SELECT outcome($$SELECT scaler_fit(f) FROM (VALUES ('{1}'::float8[])) t(f) WHERE false$$);
+SELECT outcome($$SELECT scaler_fit(ARRAY[monthly_spending, tenure]) FROM bad_input.huge$$);
+SELECT outcome($$SELECT scaler_fit_accum('{1,2}', '{1}')$$);
+SELECT outcome($$SELECT scaler_fit_accum('{NULL}', '{1}')$$);
+SELECT outcome($$SELECT scaler_fit_accum('{{0}}', '{1}')$$);
+SELECT outcome($$SELECT scaler_fit_accum('{-1,0,0,0}', '{1}')$$);
+SELECT outcome($$SELECT scaler_fit_accum('{1,0,0,0}', '{1,2}')$$);
+SELECT outcome($$SELECT scaler_fit_accum('{1,0,0,1e300}', '{1}')$$);
+SELECT outcome($$SELECT scaler_fit_combine('{1,0,0,0}', '{1,0,0,0,0,0,0}')$$);
+SELECT outcome($$SELECT scaler_fit_combine('{1,0,0}', '{1,0,0,0}')$$);
+SELECT outcome($$SELECT scaler_fit_combine('{NaN,0,0,0}', '{1,0,0,0}')$$);
+SELECT outcome($$SELECT scaler_fit_final('{1,0,0}')$$);
+SELECT outcome($$SELECT scaler_fit_final('{1,NaN,0,0}')$$);
+SELECT outcome($$SELECT scaler_fit_final('{2,1,-5,0}')$$);
+SELECT outcome($$SELECT scaler_fit_final('{2,1,1e300,600}')$$);
+SELECT outcome($$SELECT scale(NULL, '{1,2}')$$);
+SELECT outcome($$SELECT scale(scaler, '{1}') FROM bad_input.m$$);
+SELECT outcome($$SELECT scale(scaler, '{1,NaN}') FROM bad_input.m$$);
+SELECT outcome($$SELECT scale(scaler, '{1,NULL}') FROM bad_input.m$$);
+SELECT outcome($$SELECT scale(scaler, '{}') FROM bad_input.m$$);
+SELECT outcome($$SELECT scale(scaler, '{{1,2}}') FROM bad_input.m$$);
+SELECT outcome($$SELECT scale(prep, '{1,2}') FROM bad_input.m$$);
+SELECT outcome($$SELECT scale('\x00', '{1,2}')$$);
+SELECT outcome($$SELECT scale(scaler, '{1e308,-1e308}') FROM bad_input.m$$);
+
+------------------------------------------------------------------------
+-- preprocess_fit, preprocess, preprocess_names
+------------------------------------------------------------------------
+SELECT outcome($$SELECT preprocess_fit(NULL)$$);
+SELECT outcome($$SELECT preprocess_fit(99999::oid::regclass)$$);
+SELECT outcome($$SELECT preprocess_fit(0::oid::regclass)$$);
+SELECT outcome($$SELECT preprocess_fit('bad_input.people', '{}')$$);
+SELECT outcome($$SELECT preprocess_fit('bad_input.people', '{nope}')$$);
+SELECT outcome($$SELECT preprocess_fit('bad_input.people', '{tenure,NULL}')$$);
+SELECT outcome($$SELECT preprocess_fit('bad_input.people', '{{tenure}}')$$);
+SELECT outcome($$SELECT preprocess_fit('bad_input.people', '{tenure,tenure}')$$);
+SELECT outcome($$SELECT preprocess_fit('bad_input.odd', '{day}')$$);
+SELECT outcome($$SELECT preprocess_fit('bad_input.odd', '{j}')$$);
+SELECT outcome($$SELECT preprocess_fit('bad_input.odd', '{y}')$$);
+SELECT outcome($$SELECT preprocess_fit('bad_input.odd', '{x,word}')$$);
+SELECT outcome($$SELECT preprocess_fit('bad_input.nobody')$$);
+SELECT outcome($$SELECT preprocess_fit('bad_input.nobody', '{tenure}')$$);
+SELECT outcome($$SELECT preprocess_fit('pg_class_oid_index')$$);
+SELECT outcome($$SELECT preprocess_fit('bad_input.a_row_type')$$);
+SELECT outcome($$SELECT preprocess_fit('bad_input.people_view', '{tenure}')$$);
+SELECT outcome($$SELECT preprocess(NULL, p) FROM bad_input.people p$$);
+SELECT outcome($$SELECT preprocess(scaler, p) FROM bad_input.m, bad_input.people p$$);
+SELECT outcome($$SELECT preprocess(kagg, p) FROM bad_input.m, bad_input.people p$$);
+SELECT outcome($$SELECT preprocess('\x00', p) FROM bad_input.people p$$);
+SELECT outcome($$SELECT preprocess(prep, r) FROM bad_input.m, (SELECT 1 AS tenure) r$$);
+SELECT outcome($$SELECT preprocess(prep, r) FROM bad_input.m, (SELECT 'x'::text AS monthly_spending, 1 AS tenure) r$$);
+SELECT outcome($$SELECT preprocess(prep, r) FROM bad_input.m, (SELECT 'NaN'::float8 AS monthly_spending, 1 AS tenure) r$$);
+SELECT outcome($$SELECT preprocess(prep, r) FROM bad_input.m, (SELECT '-Infinity'::float8 AS monthly_spending, 1 AS tenure) r$$);
+SELECT outcome($$SELECT preprocess(prep, r) FROM bad_input.m, (SELECT now() AS monthly_spending, 1 AS tenure) r$$);
+SELECT outcome($$SELECT preprocess(prep, ROW(1, 2)) FROM bad_input.m$$);
+SELECT outcome($$SELECT preprocess_names(NULL)$$);
+SELECT outcome($$SELECT preprocess_names(scaler) FROM bad_input.m$$);
+SELECT outcome($$SELECT preprocess_names(kagg) FROM bad_input.m$$);
+SELECT outcome($$SELECT preprocess_names(substr(prep, 1, 30)) FROM bad_input.m$$);
+
+------------------------------------------------------------------------
+-- smote_table
+------------------------------------------------------------------------
+SELECT outcome($$SELECT * FROM smote_table(NULL, 'customer_segment', 'bad_input.s1')$$);
+SELECT outcome($$SELECT * FROM smote_table('bad_input.people', NULL, 'bad_input.s1')$$);
+SELECT outcome($$SELECT * FROM smote_table('bad_input.people', 'customer_segment', NULL)$$);
+SELECT outcome($$SELECT * FROM smote_table('bad_input.people', 'customer_segment', 'bad_input.s1', k_neighbors => NULL)$$);
+SELECT outcome($$SELECT * FROM smote_table('bad_input.people', 'customer_segment', 'bad_input.s1', sampling_strategy => NULL)$$);
+SELECT outcome($$SELECT * FROM smote_table('bad_input.people', 'customer_segment', 'bad_input.s1', seed => NULL)$$);
+SELECT outcome($$SELECT * FROM smote_table(99999::oid::regclass, 'a', 'bad_input.s1')$$);
+SELECT outcome($$SELECT * FROM smote_table('bad_input.people', 'nope', 'bad_input.s1')$$);
+SELECT outcome($$SELECT * FROM smote_table('bad_input.people', 'customer_segment', 'bad_input.s1', features => '{customer_segment}')$$);
+SELECT outcome($$SELECT * FROM smote_table('bad_input.people', 'customer_segment', 'bad_input.s1', features => '{}')$$);
+SELECT outcome($$SELECT * FROM smote_table('bad_input.people', 'customer_segment', 'bad_input.s1', features => '{nope}')$$);
+SELECT outcome($$SELECT * FROM smote_table('bad_input.people', 'customer_segment', 'bad_input.s1', features => '{tenure,NULL}')$$);
+SELECT outcome($$SELECT * FROM smote_table('bad_input.people', 'customer_segment', 'bad_input.s1', k_neighbors => 0)$$);
+SELECT outcome($$SELECT * FROM smote_table('bad_input.people', 'customer_segment', 'bad_input.s1', k_neighbors => -5)$$);
+SELECT outcome($$SELECT * FROM smote_table('bad_input.people', 'customer_segment', 'bad_input.s1', k_neighbors => 2147483647)$$);
+SELECT outcome($$SELECT * FROM smote_table('bad_input.people', 'customer_segment', 'bad_input.s1', sampling_strategy => 'most')$$);
+SELECT outcome($$SELECT * FROM smote_table('bad_input.people', 'customer_segment', 'bad_input.s1', sampling_strategy => '0.5')$$);
+SELECT outcome($$SELECT * FROM smote_table('bad_input.people', 'customer_segment', 'bad_input.s1', sampling_strategy => 'NaN')$$);
+SELECT outcome($$SELECT * FROM smote_table('bad_input.people', 'customer_segment', 'bad_input.s1', sampling_strategy => '{"9": 500}')$$);
+SELECT outcome($$SELECT * FROM smote_table('bad_input.people', 'customer_segment', 'bad_input.s1', sampling_strategy => '{"2": -1}')$$);
+SELECT outcome($$SELECT * FROM smote_table('bad_input.people', 'customer_segment', 'bad_input.s1', sampling_strategy => '{"2": 10.5}')$$);
+SELECT outcome($$SELECT * FROM smote_table('bad_input.people', 'customer_segment', 'bad_input.s1', sampling_strategy => '{"2": 1}')$$);
+SELECT outcome($$SELECT * FROM smote_table('bad_input.people', 'customer_segment', 'bad_input.s1', sampling_strategy => '{"2": "many"}')$$);
+SELECT outcome($$SELECT * FROM smote_table('bad_input.people', 'customer_segment', 'bad_input.s1', sampling_strategy => '{"2": 1e300}')$$);
+SELECT outcome($$SELECT * FROM smote_table('bad_input.people', 'customer_segment', 'bad_input.s1', sampling_strategy => '{bad json')$$);
+SELECT outcome($$SELECT * FROM smote_table('bad_input.nobody', 'customer_segment', 'bad_input.s1')$$);
+SELECT outcome($$SELECT * FROM smote_table('bad_input.one_class', 'customer_segment', 'bad_input.s1')$$);
+SELECT outcome($$SELECT * FROM smote_table('bad_input.odd', 'label', 'bad_input.s1', features => '{x}')$$);
+SELECT outcome($$SELECT * FROM smote_table('bad_input.odd', 'id', 'bad_input.s1', features => '{y}')$$);
+SELECT outcome($$SELECT * FROM smote_table('bad_input.odd', 'id', 'bad_input.s1', features => '{day}')$$);
+SELECT outcome($$SELECT * FROM smote_table('bad_input.people', 'customer_segment', 'bad_input.taken')$$);
+SELECT outcome($$SELECT * FROM smote_table('bad_input.people', 'customer_segment', '')$$);
+SELECT outcome($$SELECT * FROM smote_table('pg_class_oid_index', 'oid', 'bad_input.s1')$$);
+SELECT outcome($$SELECT * FROM smote_table('bad_input.people', 'customer_segment', 'no_such_schema.s1')$$);
+
+------------------------------------------------------------------------
+-- simulate_customers
+------------------------------------------------------------------------
+SELECT outcome($$SELECT * FROM simulate_customers(-1)$$);
+SELECT outcome($$SELECT * FROM simulate_customers(NULL)$$);
+SELECT outcome($$SELECT * FROM simulate_customers(10, NULL)$$);
+SELECT outcome($$SELECT * FROM simulate_customers(2147483647)$$);
+
+------------------------------------------------------------------------
+-- kmeans_fit aggregate and its state functions
+------------------------------------------------------------------------
+SELECT outcome($$SELECT kmeans_fit(f, 2) FROM (VALUES ('{1,2}'::float8[]), (NULL)) t(f)$$);
+SELECT outcome($$SELECT kmeans_fit(f, NULL) FROM (VALUES ('{1,2}'::float8[])) t(f)$$);
+SELECT outcome($$SELECT kmeans_fit(f, 0) FROM (VALUES ('{1,2}'::float8[])) t(f)$$);
+SELECT outcome($$SELECT kmeans_fit(f, -3) FROM (VALUES ('{1,2}'::float8[])) t(f)$$);
+SELECT outcome($$SELECT kmeans_fit(f, 2147483647) FROM (VALUES ('{1,2}'::float8[])) t(f)$$);
+SELECT outcome($$SELECT kmeans_fit(f, 3) FROM (VALUES ('{1,2}'::float8[]), ('{3,4}')) t(f)$$);
+SELECT outcome($$SELECT kmeans_fit(f, 1) FROM (VALUES ('{}'::float8[])) t(f)$$);
+SELECT outcome($$SELECT kmeans_fit(f, 1) FROM (VALUES ('{1,NaN}'::float8[])) t(f)$$);
+SELECT outcome($$SELECT kmeans_fit(f, 1) FROM (VALUES ('{1,Infinity}'::float8[])) t(f)$$);
+SELECT outcome($$SELECT kmeans_fit(f, 1) FROM (VALUES ('{1,NULL}'::float8[])) t(f)$$);
+SELECT outcome($$SELECT kmeans_fit(f, 1) FROM (VALUES ('{{1,2},{3,4}}'::float8[])) t(f)$$);
+SELECT outcome($$SELECT kmeans_fit(f, 1) FROM (VALUES ('{1,2}'::float8[]), ('{1,2,3}')) t(f)$$);
+SELECT outcome($$SELECT kmeans_fit(f, k) FROM (VALUES ('{1,2}'::float8[], 1), ('{1,3}', 2)) t(f, k)$$);
+SELECT outcome($$SELECT kmeans_fit(f, 1) FROM (VALUES ('{1}'::float8[])) t(f) WHERE false$$);
+SELECT outcome($$SELECT kmeans_fit(f, 1, '[1]') FROM (VALUES ('{1}'::float8[])) t(f)$$);
+SELECT outcome($$SELECT kmeans_fit(f, 1, '{"n_inits": 2}') FROM (VALUES ('{1}'::float8[])) t(f)$$);
+SELECT outcome($$SELECT kmeans_fit(f, 1, '{"n_init": 0}') FROM (VALUES ('{1}'::float8[])) t(f)$$);
+SELECT outcome($$SELECT kmeans_fit(f, 1, '{"n_init": 1000000000}') FROM (VALUES ('{1}'::float8[])) t(f)$$);
+SELECT outcome($$SELECT kmeans_fit(f, 1, '{"n_init": 1e30}') FROM (VALUES ('{1}'::float8[])) t(f)$$);
+SELECT outcome($$SELECT kmeans_fit(f, 1, '{"n_init": 2.5}') FROM (VALUES ('{1}'::float8[])) t(f)$$);
+SELECT outcome($$SELECT kmeans_fit(f, 1, '{"n_init": "ten"}') FROM (VALUES ('{1}'::float8[])) t(f)$$);
+SELECT outcome($$SELECT kmeans_fit(f, 1, '{"max_iter": 0}') FROM (VALUES ('{1}'::float8[])) t(f)$$);
+SELECT outcome($$SELECT kmeans_fit(f, 1, '{"tol": -1}') FROM (VALUES ('{1}'::float8[])) t(f)$$);
+SELECT outcome($$SELECT kmeans_fit(f, 1, '{"seed": 1e12}') FROM (VALUES ('{1}'::float8[])) t(f)$$);
+SELECT outcome($$SELECT kmeans_fit(f, 2, '{"init": [[0]]}') FROM (VALUES ('{1}'::float8[])) t(f)$$);
+SELECT outcome($$SELECT kmeans_fit(f, 1, '{"init": [[0, 1]]}') FROM (VALUES ('{1}'::float8[])) t(f)$$);
+SELECT outcome($$SELECT kmeans_fit(f, 1, '{"init": 5}') FROM (VALUES ('{1}'::float8[])) t(f)$$);
+SELECT outcome($$SELECT kmeans_fit(f, 2147483647, '{"init": [[0]]}') FROM (VALUES ('{1}'::float8[])) t(f)$$);
+SELECT outcome($$SELECT kmeans_fit_accum(NULL, '{1}', 1)$$);
+SELECT outcome($$SELECT kmeans_fit_accum('{{0}}', '{1}', 1)$$);
+SELECT outcome($$SELECT kmeans_fit_accum('{NULL}', '{1}', 1)$$);
+SELECT outcome($$SELECT kmeans_fit_accum('{1,2}', '{1}', 1)$$);
+SELECT outcome($$SELECT kmeans_fit_accum('{1,1,5,10,300,0.0001,42,0,1}', '{1}', 1)$$);
+SELECT outcome($$SELECT kmeans_fit_combine('{1,1,0,10,300,0.0001,42,0}', '{2,1,0,10,300,0.0001,42,0}')$$);
+SELECT outcome($$SELECT kmeans_fit_final('{5}')$$);
+SELECT outcome($$SELECT kmeans_fit_final('{1,1,1,10,300,0.0001,42,0,NaN}')$$);
+
+------------------------------------------------------------------------
+-- kmeans_fit(name, relation, columns, ...)
+------------------------------------------------------------------------
+SELECT outcome($$SELECT * FROM kmeans_fit(NULL, 'bad_input.people', ARRAY['tenure'])$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('', 'bad_input.people', ARRAY['tenure'])$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', NULL, ARRAY['tenure'])$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 99999::oid::regclass, ARRAY['tenure'])$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', NULL)$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', NULL::text[])$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', '{}')$$);
+SELECT outcome($$SELECT k, chosen FROM kmeans_fit('bi_x', 'bad_input.people', 'tenure', k => '{2}')$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['nope'])$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', '{tenure,nope}')$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', 'nope')$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'pg_class_oid_index', ARRAY['oid'])$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure', NULL])$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure', 'tenure'])$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.odd', ARRAY['word'])$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.odd', ARRAY['day'])$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], k => NULL)$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], k => '{}')$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], k => '{0}')$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], k => '{2,NULL}')$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], k => '{{2},{3}}')$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], k => '{301}')$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], k => '{2147483647}')$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], n_init => NULL)$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], n_init => 0)$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], n_init => 1001)$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], n_init => 1000000000)$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], max_iter => 0)$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], tol => -1)$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], tol => 'NaN')$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], tol => 'Infinity')$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], seed => NULL)$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], silhouette_sample => -1)$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], k => '{2}', init => '{{1,2},{3,4}}')$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], k => '{2}', init => '{1,NaN}')$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], k => '{2}', init => '{1,NULL}')$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], k => '{3}', init => '{1,2}')$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], k => '{2}', init => '{}')$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.nobody', ARRAY['tenure'])$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.nobody', ARRAY['tenure'], streaming => true)$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.odd', ARRAY['x'], k => '{2}')$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.odd', ARRAY['y'], k => '{2}')$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.odd', ARRAY['y'], k => '{2}', streaming => true)$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people_view', ARRAY['tenure'], k => '{2}', streaming => true)$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.huge', ARRAY['monthly_spending'], k => '{2}', streaming => true)$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], k => '{301}', streaming => true)$$);
+
+------------------------------------------------------------------------
+-- kmeans_step and its state functions
+------------------------------------------------------------------------
+SELECT outcome($$SELECT kmeans_step(f, NULL) FROM (VALUES ('{1}'::float8[])) t(f)$$);
+SELECT outcome($$SELECT kmeans_step(f, '{1,2}') FROM (VALUES ('{1}'::float8[])) t(f)$$);
+SELECT outcome($$SELECT kmeans_step(f, '{{1},{NULL}}') FROM (VALUES ('{1}'::float8[])) t(f)$$);
+SELECT outcome($$SELECT kmeans_step(f, '{{1},{NaN}}') FROM (VALUES ('{1}'::float8[])) t(f)$$);
+SELECT outcome($$SELECT kmeans_step(f, '{{1,2},{3,4}}') FROM (VALUES ('{1}'::float8[])) t(f)$$);
+SELECT outcome($$SELECT kmeans_step(f, '{{1},{2}}') FROM (VALUES ('{NaN}'::float8[])) t(f)$$);
+SELECT outcome($$SELECT kmeans_step(f, '{{1},{2}}') FROM (VALUES (NULL::float8[])) t(f)$$);
+SELECT outcome($$SELECT kmeans_step(f, '{{1},{2}}', '{1,2}') FROM (VALUES ('{1}'::float8[])) t(f)$$);
+SELECT outcome($$SELECT kmeans_step(f, '{{1},{2}}', '{-1}') FROM (VALUES ('{1}'::float8[])) t(f)$$);
+SELECT outcome($$SELECT kmeans_step('{{1},{2}}', '{1}', x) FROM (VALUES (NULL::float8)) t(x)$$);
+SELECT outcome($$SELECT kmeans_step('{{1,1},{2,2}}', '{1,1}', x) FROM (VALUES (1::float8)) t(x)$$);
+SELECT outcome($$SELECT kmeans_step_accum(NULL, '{1}', '{{1}}')$$);
+SELECT outcome($$SELECT kmeans_step_accum('{{0}}', '{1}', '{{1}}')$$);
+SELECT outcome($$SELECT kmeans_step_accum('{2,1,0,0,0}', '{1}', '{{1}}')$$);
+SELECT outcome($$SELECT kmeans_step_combine('{1,1,1,0,0,1,1,-1,0,1}', '{0,0}')$$);
+
+------------------------------------------------------------------------
+-- centroids, profile
+------------------------------------------------------------------------
+SELECT outcome($$SELECT * FROM centroids('bi_nope')$$);
+SELECT outcome($$SELECT * FROM centroids(NULL::text)$$);
+SELECT outcome($$SELECT * FROM centroids('bi_cls')$$);
+SELECT outcome($$SELECT * FROM centroids('bi_scaler')$$);
+SELECT outcome($$SELECT c.* FROM bad_input.m, centroids(m.scaler) c$$);
+SELECT outcome($$SELECT c.* FROM bad_input.m, centroids(substr(m.kmeans, 1, 40)) c$$);
+SELECT outcome($$SELECT * FROM profile('bi_nope', 'bad_input.people')$$);
+SELECT outcome($$SELECT * FROM profile('bi_km', NULL)$$);
+SELECT outcome($$SELECT * FROM profile('bi_km', 99999::oid::regclass)$$);
+SELECT outcome($$SELECT * FROM profile('bi_km', 'bad_input.spend_text')$$);
+SELECT outcome($$SELECT * FROM profile('bi_km', 'bad_input.odd')$$);
+SELECT outcome($$SELECT * FROM profile('bi_km', 'bad_input.nobody')$$);
+SELECT outcome($$SELECT * FROM profile('bi_km', 'bad_input.a_row_type')$$);
+SELECT outcome($$SELECT * FROM profile('bi_kagg', 'bad_input.people')$$);
+SELECT outcome($$SELECT * FROM profile('bi_cls', 'bad_input.people')$$);
+
+------------------------------------------------------------------------
+-- segment_predict, segment_predict_proba
+------------------------------------------------------------------------
+SELECT outcome($$SELECT segment_predict('bi_nope', p) FROM bad_input.people p$$);
+SELECT outcome($$SELECT segment_predict('', p) FROM bad_input.people p$$);
+SELECT outcome($$SELECT segment_predict('bi_scaler', p) FROM bad_input.people p$$);
+SELECT outcome($$SELECT segment_predict('bi_km', r) FROM (SELECT 1 AS tenure) r$$);
+SELECT outcome($$SELECT segment_predict('bi_km', r) FROM (SELECT 'x'::text AS monthly_spending, 1 AS tenure) r$$);
+SELECT outcome($$SELECT segment_predict('bi_km', r) FROM (SELECT 'NaN'::float8 AS monthly_spending, 1 AS tenure) r$$);
+SELECT outcome($$SELECT segment_predict('bi_km', r) FROM (SELECT 'Infinity'::float8 AS monthly_spending, 1 AS tenure) r$$);
+SELECT outcome($$SELECT segment_predict('bi_km', r) FROM (SELECT 1e308::float8 AS monthly_spending, 1 AS tenure) r$$);
+SELECT outcome($$SELECT segment_predict('bi_km', r) FROM (SELECT NULL::float8 AS monthly_spending, NULL::int AS tenure) r$$);
+SELECT outcome($$SELECT segment_predict('bi_km', '{1}'::float8[])$$);
+SELECT outcome($$SELECT segment_predict('bi_km', '{1,NULL}'::float8[])$$);
+SELECT outcome($$SELECT segment_predict('bi_km', '{1,NaN}'::float8[])$$);
+SELECT outcome($$SELECT segment_predict('bi_km', '{{1,2}}'::float8[])$$);
+SELECT outcome($$SELECT segment_predict('bi_km', '{1e308,-1e308}'::float8[])$$);
+SELECT outcome($$SELECT segment_predict('bi_kagg', p) FROM bad_input.people p$$);
+SELECT outcome($$SELECT segment_predict('bi_cls', '{1,2}'::float8[])$$);
+SELECT outcome($$SELECT segment_predict(scaler, p) FROM bad_input.m, bad_input.people p$$);
+SELECT outcome($$SELECT segment_predict(substr(kmeans, 1, 30), p) FROM bad_input.m, bad_input.people p$$);
+SELECT outcome($$SELECT segment_predict(set_byte(cls, 40, get_byte(cls, 40) # 4), '{1,2,3,4,5,6}'::float8[]) FROM bad_input.m$$);
+SELECT outcome($$SELECT segment_predict(kagg, '{1,2,3}'::float8[]) FROM bad_input.m$$);
+SELECT outcome($$SELECT segment_predict(NULL::bytea, '{1,2}'::float8[])$$);
+SELECT outcome($$SELECT segment_predict_proba('bi_nope', p) FROM bad_input.people p$$);
+SELECT outcome($$SELECT segment_predict_proba('bi_km', r) FROM (SELECT 1e308::float8 AS monthly_spending, 1 AS tenure) r$$);
+SELECT outcome($$SELECT segment_predict_proba('bi_km', r) FROM (SELECT 1 AS monthly_spending) r$$);
+SELECT outcome($$SELECT segment_predict_proba('bi_scaler', p) FROM bad_input.people p$$);
+SELECT outcome($$SELECT segment_predict_proba('bi_kagg', p) FROM bad_input.people p$$);
+SELECT outcome($$SELECT models_changed()$$);
+
+------------------------------------------------------------------------
+-- registry: save_model, deploy, drop_model, model
+------------------------------------------------------------------------
+SELECT outcome($$SELECT save_model(NULL, '\x00')$$);
+SELECT outcome($$SELECT save_model('bi_y', NULL)$$);
+SELECT outcome($$SELECT save_model('bi_y', '\x5345474d')$$);
+SELECT outcome($$SELECT save_model('', scaler) FROM bad_input.m$$);
+SELECT outcome($$SELECT deploy('bi_nope', 1)$$);
+SELECT outcome($$SELECT deploy('bi_km', 99)$$);
+SELECT outcome($$SELECT drop_model('bi_nope')$$);
+SELECT outcome($$SELECT drop_model('bi_km', 99)$$);
+SELECT outcome($$SELECT model('bi_nope')$$);
+SELECT outcome($$SELECT model('bi_km', 99)$$);
+SELECT outcome($$SELECT model(NULL)$$);
+
+------------------------------------------------------------------------
+-- segment_train, retrain and the stored metrics
+------------------------------------------------------------------------
+SELECT outcome($$SELECT segment_train(NULL, 'bad_input.people', 'customer_segment')$$);
+SELECT outcome($$SELECT segment_train('bi_t', 99999::oid::regclass, 'customer_segment')$$);
+SELECT outcome($$SELECT segment_train('bi_t', 'bad_input.people', 'nope')$$);
+SELECT outcome($$SELECT segment_train('bi_t', 'bad_input.people', NULL)$$);
+SELECT outcome($$SELECT segment_train('bi_t', 'bad_input.people', 'customer_segment', hidden => '{0}')$$);
+SELECT outcome($$SELECT segment_train('bi_t', 'bad_input.people', 'customer_segment', hidden => '{1,2,3,4,5,6,7,8,9}')$$);
+SELECT outcome($$SELECT segment_train('bi_t', 'bad_input.people', 'customer_segment', epochs => 0)$$);
+SELECT outcome($$SELECT segment_train('bi_t', 'bad_input.people', 'customer_segment', test_size => 1.5)$$);
+SELECT outcome($$SELECT segment_train('bi_t', 'bad_input.people', 'customer_segment', learning_rate => 'NaN')$$);
+SELECT outcome($$SELECT segment_train('bi_t', 'bad_input.people', 'customer_segment', balance => 'oversample')$$);
+SELECT outcome($$SELECT segment_train('bi_t', 'bad_input.people', 'customer_segment', deploy => 'maybe')$$);
+SELECT outcome($$SELECT segment_train('bi_t', 'bad_input.nobody', 'customer_segment')$$);
+SELECT outcome($$SELECT segment_train('bi_t', 'bad_input.one_class', 'customer_segment')$$);
+SELECT outcome($$SELECT retrain('bi_nope')$$);
+SELECT outcome($$SELECT retrain('bi_km')$$);
+SELECT outcome($$SELECT model_metrics('bi_nope')$$);
+SELECT outcome($$SELECT model_metrics('bi_km')$$);
+SELECT outcome($$SELECT * FROM evaluate('bi_km')$$);
+SELECT outcome($$SELECT * FROM evaluate('bi_cls', 99)$$);
+SELECT outcome($$SELECT * FROM confusion_matrix('bi_scaler')$$);
+
+------------------------------------------------------------------------
+-- metric aggregates and their state functions, stratified_split
+------------------------------------------------------------------------
+SELECT outcome($$SELECT accuracy(a, p) FROM (VALUES (1, 'a')) v(a, p)$$);
+SELECT outcome($$SELECT accuracy(a, p) FROM (VALUES (point(1, 1), point(1, 1))) v(a, p)$$);
+SELECT outcome($$SELECT accuracy(a, p) FROM (VALUES ('{"a": 1}'::json, '{"a": 1}'::json)) v(a, p)$$);
+SELECT outcome($$SELECT accuracy(a, p) FROM (VALUES (1, 1)) v(a, p) WHERE false$$);
+SELECT outcome($$SELECT accuracy(a, p) FROM (VALUES (NULL::int, 1)) v(a, p)$$);
+SELECT outcome($$SELECT f1_score(a, p, NULL) FROM (VALUES (1, 1)) v(a, p)$$);
+SELECT outcome($$SELECT precision_score(a, p, 'x') FROM (VALUES (1, 1)) v(a, p)$$);
+SELECT outcome($$SELECT metric_accuracy_accum('{1,2,3}', 1, 1)$$);
+SELECT outcome($$SELECT metric_accuracy_accum('{{1,2}}', 1, 1)$$);
+SELECT outcome($$SELECT metric_accuracy_accum('{1,NULL}', 1, 1)$$);
+SELECT outcome($$SELECT metric_binary_accum('{1,2}', 1, 1, 1)$$);
+SELECT outcome($$SELECT metric_combine('{1,2}', '{1,2,3}')$$);
+SELECT outcome($$SELECT metric_combine('{1,NaN}', '{1,2}')$$);
+SELECT outcome($$SELECT metric_accuracy_final('{1}')$$);
+SELECT outcome($$SELECT metric_f1_final('{1,2,Infinity}')$$);
+SELECT outcome($$SELECT stratified_split('{a,NULL,b}')$$);
+SELECT outcome($$SELECT stratified_split('{}')$$);
+SELECT outcome($$SELECT stratified_split('{{a,b}}')$$);
+SELECT outcome($$SELECT stratified_split('{a,b}', test_size => 1.5)$$);
+SELECT outcome($$SELECT stratified_split('{a,b}', test_size => -0.1)$$);
+SELECT outcome($$SELECT stratified_split('{a,b}', validation_size => 'NaN')$$);
+SELECT outcome($$SELECT stratified_split('{a,b}', test_size => 0.6, validation_size => 0.5)$$);
+SELECT outcome($$SELECT stratified_split('{a,b}', seed => NULL)$$);
+
+\pset tuples_only off
+\pset format aligned
+
+-- the suite's own checks: enough distinct cases, and none ended in an
+-- internal error or an unexpected success of a damaged model
+SELECT count(*) >= 150 AS at_least_150, count(DISTINCT query) = count(*) AS all_distinct,
+	   count(*) FILTER (WHERE result ~ '^XX') AS internal_errors
+FROM cases;
+SELECT n, query, result FROM cases WHERE result ~ '^XX' ORDER BY n;
+
+-- leave the shared registry as it was
+SELECT count(*) AS dropped FROM (
+	SELECT drop_model(name) FROM (SELECT DISTINCT name FROM models WHERE name LIKE 'bi\_%') m) d;
+DROP SCHEMA bad_input CASCADE;

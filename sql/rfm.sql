@@ -102,6 +102,13 @@ SELECT amount_column,
 FROM unnest(ARRAY['m_domain', 'm_int2', 'm_int4', 'm_int8', 'm_float4', 'm_float8', 'm_money'])
 	 AS a(amount_column);
 
+-- Names that need quoting are just names.
+CREATE TABLE "RFM tx; --" ("Customer ID" uuid, "At" date, "a""b" numeric);
+INSERT INTO "RFM tx; --" VALUES ('00000000-0000-0000-0000-000000000001', '2024-01-01', 1),
+	('00000000-0000-0000-0000-000000000001', '2024-01-03', 2);
+SELECT customer_id, recency, frequency, monetary, inter_purchase_time
+FROM rfm('"RFM tx; --"', 'Customer ID', 'At', 'a"b', '2024-01-04');
+
 -- the segment map: rows R 5..1, columns FM 1..5 (F = M = FM)
 SELECT r AS r_score,
 	   string_agg(rfm_segment(r, fm, fm), ' | ' ORDER BY fm) AS "FM 1 | 2 | 3 | 4 | 5"
@@ -164,5 +171,5 @@ SELECT * FROM rfm_split('rfm_nan', 'customer', 'day', 'amount', '2024-01-02');
 INSERT INTO rfm_nan VALUES (2, '-infinity', 1);
 SELECT * FROM rfm('rfm_nan', 'customer', 'day', 'amount', '2024-01-01');
 
-DROP TABLE rfm_tx, rfm_empty, rfm_tie, rfm_ts, rfm_types, rfm_odd, rfm_nan CASCADE;
+DROP TABLE rfm_tx, rfm_empty, rfm_tie, rfm_ts, rfm_types, rfm_odd, rfm_nan, "RFM tx; --" CASCADE;
 DROP DOMAIN rfm_day, rfm_money;

@@ -10,7 +10,7 @@ MODULE_big = segment
 # harness link these alone).
 CORE_SRCS = src/bytes.c src/cluster_metrics.c src/kmeans.c src/kmeans_blocks.c \
 	src/kmeans_model.c src/knn.c src/lbfgs.c src/learner.c src/learner_logistic.c src/learner_mlp.c src/linalg.c src/metrics.c src/mlp.c src/mlp_train.c \
-	src/model.c src/params.c src/predictor.c src/preprocess.c src/rng.c src/scaler.c \
+	src/model.c src/params.c src/predictor.c src/preprocess.c src/rfm.c src/rng.c src/scaler.c \
 	src/importance.c src/search_space.c src/selection.c src/simulate.c src/smote.c src/split.c src/supervised_model.c \
 	src/evaluation.c src/fingerprint.c src/train.c
 # The PostgreSQL layer.
@@ -19,7 +19,7 @@ PG_SRCS = src/core_alloc_pg.c src/dataset.c src/pg_args.c src/pg_json.c src/pg_m
 	src/segment.c src/sql_kmeans.c src/sql_kmeans_agg.c \
 	src/sql_kmeans_report.c src/sql_kmeans_step.c src/sql_kmeans_stream.c \
 	src/sql_explain.c src/sql_importance.c src/sql_metrics.c src/sql_model.c src/sql_model_part.c \
-	src/sql_predict.c src/sql_preprocess.c \
+	src/sql_predict.c src/sql_preprocess.c src/sql_rfm.c src/rfm_query.c \
 	src/sql_registry.c src/sql_retrain.c src/sql_schedule.c \
 	src/sql_scaler.c src/sql_search.c src/sql_simulate.c src/sql_smote.c \
 	src/sql_split.c src/stored_split.c src/sql_train.c src/sql_train_args.c src/sql_train_data.c \

@@ -135,7 +135,7 @@ TrainRacing(const SegTrainSet *set, const SegTrialConfig *config, int64 seed,
 	ctx.seed = (uint64_t) seed;
 	ctx.hooks = segment_hooks();
 	ctx.progress_label = label;
-	ctx.memory_limit = segment_memory_limit_bytes();
+	ctx.memory_limit = segment_memory_available();	/* what the call's budget has left */
 	if (race != NULL && race->active)
 	{
 		race->best_score = -INFINITY;

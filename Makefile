@@ -8,7 +8,7 @@ MODULE_big = segment
 
 # The numeric core: plain C, no postgres.h (unit tests and the fuzz
 # harness link these alone).
-CORE_SRCS = src/bytes.c src/classifier_model.c src/cluster_metrics.c src/kmeans.c src/kmeans_blocks.c \
+CORE_SRCS = src/bytes.c src/classifier_model.c src/cluster_metrics.c src/kmeans.c src/kmeans_blocks.c src/kmeans_hamerly.c \
 	src/kmeans_model.c src/knn.c src/linalg.c src/metrics.c src/mlp.c src/mlp_train.c \
 	src/model.c src/predictor.c src/preprocess.c src/rng.c src/scaler.c \
 	src/search_space.c src/simulate.c src/smote.c src/split.c src/train.c
@@ -60,7 +60,7 @@ include $(PGXS)
 # let gcc vectorize them (its -O2 cost model does not), and vectorize sqrt
 # (nothing here reads errno).
 VECFLAGS = -fvect-cost-model=dynamic -fno-math-errno
-src/knn.o src/linalg.o src/mlp.o src/mlp_train.o: override CFLAGS += $(VECFLAGS)
+src/cluster_metrics.o src/kmeans_hamerly.o src/knn.o src/linalg.o src/mlp.o src/mlp_train.o: override CFLAGS += $(VECFLAGS)
 
 # ---- tests that run outside the server -------------------------------
 

@@ -26,6 +26,19 @@
 		(label) = (j_ & closer_) | ((label) & ~closer_); \
 	} while (0)
 
+/*
+ * Before KEEP_NEAREST of the same value: second becomes the smallest value
+ * other than best's (the old best when dist takes its place).
+ */
+#define KEEP_SECOND(dist, best, second) \
+	do { \
+		LaneInts	closer_ = (LaneInts) ((dist) < (best)); \
+		LaneInts	below_ = (LaneInts) ((dist) < (second)); \
+		LaneInts	other_ = (LaneInts) (dist) & below_ & ~closer_; \
+		(second) = (LaneDoubles) (((LaneInts) (best) & closer_) | other_ | \
+								  ((LaneInts) (second) & ~(closer_ | below_))); \
+	} while (0)
+
 /* blocks read ahead of the one computed: hides the memory latency of the stream */
 #define PREFETCH_BLOCKS 8
 /* blocks between interrupt checks (64k rows) */
@@ -126,15 +139,9 @@ LaneSqDistance(const double *blk, int l, const double *c, int d)
 }
 
 void
-kmeans_blocks_assign(const KMeansBlocks *b, const double *centers, int k,
-					 int *labels, double *min_sq_dist,
-					 double *sums, double *counts, const SegHooks *hooks)
+kmeans_blocks_centre_constants(const double *centers, int k, int d,
+							   double *m2c, double *c_norms)
 {
-	int			d = b->d;
-	/* -2 c and |c|^2: the per-centre constants of |c|^2 - 2 x.c */
-	double	   *m2c = seg_alloc(sizeof(double) * (size_t) k * d);
-	double	   *c_norms = seg_alloc(sizeof(double) * k);
-
 	for (int j = 0; j < k; j++)
 	{
 		const double *c = centers + (size_t) j * d;
@@ -147,6 +154,122 @@ kmeans_blocks_assign(const KMeansBlocks *b, const double *centers, int k,
 		}
 		c_norms[j] = s;
 	}
+}
+
+/*
+ * |c_j|^2 - 2 x.c_j for the eight lanes of a block and every centre: the
+ * nearest centre (the first on ties) and its value, and, when second is
+ * not NULL, the smallest value among the other centres.  Both the plain
+ * assignment and the bounded one (kmeans_hamerly.c) run this one inline
+ * kernel, so that a row gets the same values, hence the same label, from
+ * either; lanes are independent, so a block gathered from scattered rows
+ * gets them too.
+ */
+static inline __attribute__((always_inline)) void
+NearestLanes(const double *blk, int d, const double *m2c, const double *c_norms, int k,
+			 LaneDoubles *best_out, LaneInts *label_out, LaneDoubles *second_out)
+{
+	LaneDoubles best;
+	LaneDoubles second;
+	LaneInts	label;
+	int			j = 0;
+
+	SPLAT(best, INFINITY);
+	SPLAT(second, INFINITY);
+	SPLAT(label, 0);
+	/* four centres at a time: four independent multiply-add chains */
+	for (; j + 4 <= k; j += 4)
+	{
+		const double *w0 = m2c + (size_t) j * d;
+		const double *w1 = w0 + d;
+		const double *w2 = w1 + d;
+		const double *w3 = w2 + d;
+		LaneDoubles d0, d1, d2, d3;
+
+		SPLAT(d0, c_norms[j]);
+		SPLAT(d1, c_norms[j + 1]);
+		SPLAT(d2, c_norms[j + 2]);
+		SPLAT(d3, c_norms[j + 3]);
+		for (int t = 0; t < d; t++)
+		{
+			LaneDoubles xt;
+
+			LOAD_LANES(xt, blk + (size_t) t * KMEANS_LANES);
+			d0 += xt * w0[t];
+			d1 += xt * w1[t];
+			d2 += xt * w2[t];
+			d3 += xt * w3[t];
+		}
+		if (second_out != NULL)
+		{
+			KEEP_SECOND(d0, best, second);
+			KEEP_NEAREST(d0, best, label, j);
+			KEEP_SECOND(d1, best, second);
+			KEEP_NEAREST(d1, best, label, j + 1);
+			KEEP_SECOND(d2, best, second);
+			KEEP_NEAREST(d2, best, label, j + 2);
+			KEEP_SECOND(d3, best, second);
+			KEEP_NEAREST(d3, best, label, j + 3);
+		}
+		else
+		{
+			KEEP_NEAREST(d0, best, label, j);
+			KEEP_NEAREST(d1, best, label, j + 1);
+			KEEP_NEAREST(d2, best, label, j + 2);
+			KEEP_NEAREST(d3, best, label, j + 3);
+		}
+	}
+	for (; j < k; j++)
+	{
+		const double *w = m2c + (size_t) j * d;
+		LaneDoubles dist;
+
+		SPLAT(dist, c_norms[j]);
+		for (int t = 0; t < d; t++)
+		{
+			LaneDoubles xt;
+
+			LOAD_LANES(xt, blk + (size_t) t * KMEANS_LANES);
+			dist += xt * w[t];
+		}
+		if (second_out != NULL)
+			KEEP_SECOND(dist, best, second);
+		KEEP_NEAREST(dist, best, label, j);
+	}
+	*best_out = best;
+	*label_out = label;
+	if (second_out != NULL)
+		*second_out = second;
+}
+
+void
+kmeans_blocks_nearest2(const double *blk, int d, const double *m2c, const double *c_norms,
+					   int k, int *label, double *best, double *second)
+{
+	LaneDoubles b;
+	LaneDoubles s;
+	LaneInts	l;
+
+	NearestLanes(blk, d, m2c, c_norms, k, &b, &l, &s);
+	for (int i = 0; i < KMEANS_LANES; i++)
+	{
+		label[i] = (int) l[i];
+		best[i] = b[i];
+		second[i] = s[i];
+	}
+}
+
+void
+kmeans_blocks_assign(const KMeansBlocks *b, const double *centers, int k,
+					 int *labels, double *min_sq_dist,
+					 double *sums, double *counts, const SegHooks *hooks)
+{
+	int			d = b->d;
+	/* -2 c and |c|^2: the per-centre constants of |c|^2 - 2 x.c */
+	double	   *m2c = seg_alloc(sizeof(double) * (size_t) k * d);
+	double	   *c_norms = seg_alloc(sizeof(double) * k);
+
+	kmeans_blocks_centre_constants(centers, k, d, m2c, c_norms);
 	if (sums != NULL)
 	{
 		memset(sums, 0, sizeof(double) * (size_t) k * d);
@@ -159,55 +282,9 @@ kmeans_blocks_assign(const KMeansBlocks *b, const double *centers, int k,
 		int			valid = ValidLanes(b, block);
 		LaneDoubles best;
 		LaneInts	label;
-		int			j = 0;
 
 		PrefetchAhead(b, block);
-		SPLAT(best, INFINITY);
-		SPLAT(label, 0);
-		/* four centres at a time: four independent multiply-add chains */
-		for (; j + 4 <= k; j += 4)
-		{
-			const double *w0 = m2c + (size_t) j * d;
-			const double *w1 = w0 + d;
-			const double *w2 = w1 + d;
-			const double *w3 = w2 + d;
-			LaneDoubles d0, d1, d2, d3;
-
-			SPLAT(d0, c_norms[j]);
-			SPLAT(d1, c_norms[j + 1]);
-			SPLAT(d2, c_norms[j + 2]);
-			SPLAT(d3, c_norms[j + 3]);
-			for (int t = 0; t < d; t++)
-			{
-				LaneDoubles xt;
-
-				LOAD_LANES(xt, blk + (size_t) t * KMEANS_LANES);
-				d0 += xt * w0[t];
-				d1 += xt * w1[t];
-				d2 += xt * w2[t];
-				d3 += xt * w3[t];
-			}
-			KEEP_NEAREST(d0, best, label, j);
-			KEEP_NEAREST(d1, best, label, j + 1);
-			KEEP_NEAREST(d2, best, label, j + 2);
-			KEEP_NEAREST(d3, best, label, j + 3);
-		}
-		for (; j < k; j++)
-		{
-			const double *w = m2c + (size_t) j * d;
-			LaneDoubles dist;
-
-			SPLAT(dist, c_norms[j]);
-			for (int t = 0; t < d; t++)
-			{
-				LaneDoubles xt;
-
-				LOAD_LANES(xt, blk + (size_t) t * KMEANS_LANES);
-				dist += xt * w[t];
-			}
-			KEEP_NEAREST(dist, best, label, j);
-		}
-
+		NearestLanes(blk, d, m2c, c_norms, k, &best, &label, NULL);
 		for (int l = 0; l < valid; l++)
 		{
 			int			row = block * KMEANS_LANES + l;
@@ -216,20 +293,34 @@ kmeans_blocks_assign(const KMeansBlocks *b, const double *centers, int k,
 			labels[row] = c;
 			if (min_sq_dist != NULL)
 				min_sq_dist[row] = LaneSqDistance(blk, l, centers + (size_t) c * d, d);
-			if (sums != NULL)
-			{
-				double	   *s = sums + (size_t) c * d;
-
-				for (int t = 0; t < d; t++)
-					s[t] += blk[(size_t) t * KMEANS_LANES + l];
-				counts[c] += 1.0;
-			}
 		}
+		if (sums != NULL)
+			kmeans_blocks_add_rows(b, block, labels, sums, counts);
 		if (block % CHECK_EVERY_BLOCKS == CHECK_EVERY_BLOCKS - 1)
 			seg_check_interrupts(hooks);
 	}
 	seg_free(m2c);
 	seg_free(c_norms);
+}
+
+void
+kmeans_blocks_add_rows(const KMeansBlocks *b, int block, const int *labels,
+					   double *sums, double *counts)
+{
+	const double *blk = Block(b, block);
+	int			valid = ValidLanes(b, block);
+	int			d = b->d;
+
+	/* row by row, in row order: the order of the sums is part of the result */
+	for (int l = 0; l < valid; l++)
+	{
+		int			c = labels[block * KMEANS_LANES + l];
+		double	   *s = sums + (size_t) c * d;
+
+		for (int t = 0; t < d; t++)
+			s[t] += blk[(size_t) t * KMEANS_LANES + l];
+		counts[c] += 1.0;
+	}
 }
 
 /* -2 p and |p|^2 for m points: the constants of |x|^2 - 2 x.p + |p|^2 */

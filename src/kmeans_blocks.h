@@ -54,6 +54,28 @@ extern void kmeans_blocks_assign(const KMeansBlocks *b, const double *centers, i
 								 int *labels, double *min_sq_dist,
 								 double *sums, double *counts, const SegHooks *hooks);
 
+/* -2 c and |c|^2 of k centres (k x d): the constants of the assignment kernel. */
+extern void kmeans_blocks_centre_constants(const double *centers, int k, int d,
+										   double *m2c, double *c_norms);
+
+/*
+ * The assignment kernel on one block (d x KMEANS_LANES values, the layout
+ * of a block): for each lane, the nearest centre by |c|^2 - 2 x.c (the
+ * first on ties, exactly as kmeans_blocks_assign), that value (best) and
+ * the smallest value among the other centres (second; infinity when
+ * k = 1).  Each lane's results depend on that lane's values only.
+ */
+extern void kmeans_blocks_nearest2(const double *blk, int d, const double *m2c,
+								   const double *c_norms, int k, int *label,
+								   double *best, double *second);
+
+/*
+ * Adds the rows of one block to sums (k x d) and counts (k) by labels
+ * (indexed by row), in row order, as kmeans_blocks_assign adds them.
+ */
+extern void kmeans_blocks_add_rows(const KMeansBlocks *b, int block, const int *labels,
+								   double *sums, double *counts);
+
 /*
  * Squared distances max(0, |x|^2 - 2 x.p + |p|^2) from every row to the
  * point p: into out (n values), or, when lower, into out only where

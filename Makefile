@@ -61,6 +61,10 @@ include $(PGXS)
 # (nothing here reads errno).
 VECFLAGS = -fvect-cost-model=dynamic -fno-math-errno
 src/cluster_metrics.o src/kmeans_hamerly.o src/knn.o src/linalg.o src/mlp.o src/mlp_train.o: override CFLAGS += $(VECFLAGS)
+# The streaming k-means step computes its distances in vectors across
+# centres; without contraction each lane rounds as the scalar loop it
+# replaced (which gcc did not contract), so labels stay bit for bit.
+src/sql_kmeans_step.o: override CFLAGS += -ffp-contract=off
 
 # ---- tests that run outside the server -------------------------------
 

@@ -380,6 +380,25 @@ kmeans_step_accum(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(state);
 }
 
+/* Features given as separate float8 arguments from first on: not null, finite. */
+static inline void
+ReadFeatures(FunctionCallInfo fcinfo, int first, int d, double *x)
+{
+	for (int t = 0; t < d; t++)
+	{
+		if (PG_ARGISNULL(first + t))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("features must not be null"),
+					 errhint("Filter out or impute rows with missing features.")));
+		x[t] = PG_GETARG_FLOAT8(first + t);
+		if (!isfinite(x[t]))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("features must be finite")));
+	}
+}
+
 /*
  * kmeans_step_accum_args(state, centroids, weights, x1, ..., xd): the
  * same with the features as separate float8 arguments, which saves
@@ -388,6 +407,7 @@ kmeans_step_accum(PG_FUNCTION_ARGS)
 Datum
 kmeans_step_accum_args(PG_FUNCTION_ARGS)
 {
+	StepCentres *sc = (StepCentres *) fcinfo->flinfo->fn_extra;
 	ArrayType  *state;
 	double	   *c;
 	double		x[KSS_MAX_ARGS];
@@ -396,24 +416,32 @@ kmeans_step_accum_args(PG_FUNCTION_ARGS)
 	int			nx = PG_NARGS() - 3;
 	bool		first;
 
+	/*
+	 * The common case: a state of this cache's shape that the aggregate
+	 * owns, and centroids and weights that are constants or parameters,
+	 * validated on the first row.
+	 */
+	if (sc != NULL && sc->stable && !PG_ARGISNULL(0) && nx == sc->d &&
+		AggCheckCallContext(fcinfo, NULL))
+	{
+		state = PG_GETARG_ARRAYTYPE_P(0);
+		if (ARR_NDIM(state) == 1 && !ARR_HASNULL(state) &&
+			(size_t) ARR_DIMS(state)[0] == KSS_LEN(sc->k, sc->d) &&
+			((double *) ARR_DATA_PTR(state))[0] == sc->k &&
+			((double *) ARR_DATA_PTR(state))[1] == sc->d)
+		{
+			ReadFeatures(fcinfo, 3, sc->d, x);
+			StepAddRow((double *) ARR_DATA_PTR(state), sc, x);
+			PG_RETURN_ARRAYTYPE_P(state);
+		}
+	}
+
 	state = StepState(fcinfo, 1, &k, &d, &c, &first);
 	if (nx != d)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("%d features given for centroids of %d", nx, d)));
-	for (int t = 0; t < d; t++)
-	{
-		if (PG_ARGISNULL(3 + t))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("features must not be null"),
-					 errhint("Filter out or impute rows with missing features.")));
-		x[t] = PG_GETARG_FLOAT8(3 + t);
-		if (!isfinite(x[t]))
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("features must be finite")));
-	}
+	ReadFeatures(fcinfo, 3, d, x);
 	StepAddRow((double *) ARR_DATA_PTR(state),
 			   CachedCentres(fcinfo, c, k, d, StepWeights(fcinfo, 2, d, first), 0, 1), x);
 	PG_RETURN_ARRAYTYPE_P(state);

@@ -15,7 +15,7 @@ CORE_SRCS = src/bytes.c src/classifier_model.c src/cluster_metrics.c src/kmeans.
 # The PostgreSQL layer.
 PG_SRCS = src/core_alloc_pg.c src/dataset.c src/pg_json.c src/pg_model.c \
 	src/record_encoder.c src/segment.c src/sql_kmeans.c src/sql_kmeans_agg.c \
-	src/sql_kmeans_report.c src/sql_kmeans_step.c src/sql_kmeans_stream.c \
+	src/sql_kmeans_report.c src/sql_kmeans_scan.c src/sql_kmeans_step.c src/sql_kmeans_stream.c \
 	src/sql_metrics.c src/sql_model.c src/sql_predict.c src/sql_preprocess.c \
 	src/sql_scaler.c src/sql_search.c src/sql_simulate.c src/sql_smote.c \
 	src/sql_split.c src/sql_train.c src/sql_train_json.c src/sql_train_registry.c \

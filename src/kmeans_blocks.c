@@ -269,12 +269,11 @@ kmeans_blocks_assign(const KMeansBlocks *b, const double *centers, int k,
 	double	   *m2c = seg_alloc(sizeof(double) * (size_t) k * d);
 	double	   *c_norms = seg_alloc(sizeof(double) * k);
 
+	KMeansSums acc;
+
 	kmeans_blocks_centre_constants(centers, k, d, m2c, c_norms);
 	if (sums != NULL)
-	{
-		memset(sums, 0, sizeof(double) * (size_t) k * d);
-		memset(counts, 0, sizeof(double) * k);
-	}
+		kmeans_sums_init(&acc, k, d);
 
 	for (int block = 0; block < b->n_blocks; block++)
 	{
@@ -295,32 +294,120 @@ kmeans_blocks_assign(const KMeansBlocks *b, const double *centers, int k,
 				min_sq_dist[row] = LaneSqDistance(blk, l, centers + (size_t) c * d, d);
 		}
 		if (sums != NULL)
-			kmeans_blocks_add_rows(b, block, labels, sums, counts);
+			kmeans_sums_add_block(&acc, b, block, labels);
 		if (block % CHECK_EVERY_BLOCKS == CHECK_EVERY_BLOCKS - 1)
 			seg_check_interrupts(hooks);
 	}
+	if (sums != NULL)
+		kmeans_sums_finish(&acc, sums, counts);
 	seg_free(m2c);
 	seg_free(c_norms);
 }
 
 void
-kmeans_blocks_add_rows(const KMeansBlocks *b, int block, const int *labels,
-					   double *sums, double *counts)
+kmeans_sums_init(KMeansSums *acc, int k, int d)
+{
+	acc->k = k;
+	acc->d = d;
+	acc->width = d <= KMEANS_LANES ? KMEANS_LANES : d;
+	/* each centre's sum in a cache line of its own: whole-vector loads and stores */
+	acc->buffer = seg_alloc0(sizeof(double) * ((size_t) k * acc->width + KMEANS_LANES));
+	acc->acc = (double *) (((uintptr_t) acc->buffer + 63) & ~(uintptr_t) 63);
+	acc->counts = seg_alloc0(sizeof(double) * k);
+}
+
+/*
+ * The eight rows of a block as eight vectors of their features (an 8 x 8
+ * transpose in three rounds of two-vector shuffles; features past d are
+ * zero).
+ */
+static inline __attribute__((always_inline)) void
+BlockRows(const double *blk, int d, LaneDoubles *rows)
+{
+	LaneDoubles r[KMEANS_LANES];
+	LaneDoubles t[KMEANS_LANES];
+	LaneDoubles u[KMEANS_LANES];
+
+	for (int f = 0; f < KMEANS_LANES; f++)
+	{
+		if (f < d)
+			LOAD_LANES(r[f], blk + (size_t) f * KMEANS_LANES);
+		else
+			SPLAT(r[f], 0.0);
+	}
+	/* indices into the two vectors' 16 lanes (gcc 12 and clang) */
+	for (int f = 0; f < KMEANS_LANES; f += 2)
+	{
+		t[f] = __builtin_shufflevector(r[f], r[f + 1], 0, 8, 2, 10, 4, 12, 6, 14);
+		t[f + 1] = __builtin_shufflevector(r[f], r[f + 1], 1, 9, 3, 11, 5, 13, 7, 15);
+	}
+	for (int f = 0; f < KMEANS_LANES; f += 4)
+	{
+		u[f] = __builtin_shufflevector(t[f], t[f + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+		u[f + 1] = __builtin_shufflevector(t[f], t[f + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+		u[f + 2] = __builtin_shufflevector(t[f + 1], t[f + 3], 0, 1, 8, 9, 4, 5, 12, 13);
+		u[f + 3] = __builtin_shufflevector(t[f + 1], t[f + 3], 2, 3, 10, 11, 6, 7, 14, 15);
+	}
+	/* u[0]: rows 0 and 4, u[1]: 2 and 6, u[2]: 1 and 5, u[3]: 3 and 7 */
+	rows[0] = __builtin_shufflevector(u[0], u[4], 0, 1, 2, 3, 8, 9, 10, 11);
+	rows[4] = __builtin_shufflevector(u[0], u[4], 4, 5, 6, 7, 12, 13, 14, 15);
+	rows[2] = __builtin_shufflevector(u[1], u[5], 0, 1, 2, 3, 8, 9, 10, 11);
+	rows[6] = __builtin_shufflevector(u[1], u[5], 4, 5, 6, 7, 12, 13, 14, 15);
+	rows[1] = __builtin_shufflevector(u[2], u[6], 0, 1, 2, 3, 8, 9, 10, 11);
+	rows[5] = __builtin_shufflevector(u[2], u[6], 4, 5, 6, 7, 12, 13, 14, 15);
+	rows[3] = __builtin_shufflevector(u[3], u[7], 0, 1, 2, 3, 8, 9, 10, 11);
+	rows[7] = __builtin_shufflevector(u[3], u[7], 4, 5, 6, 7, 12, 13, 14, 15);
+}
+
+void
+kmeans_sums_add_block(KMeansSums *acc, const KMeansBlocks *b, int block, const int *labels)
 {
 	const double *blk = Block(b, block);
 	int			valid = ValidLanes(b, block);
 	int			d = b->d;
+	const int  *lab = labels + (size_t) block * KMEANS_LANES;
 
-	/* row by row, in row order: the order of the sums is part of the result */
+	/*
+	 * Row by row, in row order: the order of the sums is part of the
+	 * result.  Up to eight features a row is one vector, added to its
+	 * centre's padded sum: each lane adds what the scalar loop would.
+	 */
+	if (d <= KMEANS_LANES)
+	{
+		LaneDoubles rows[KMEANS_LANES];
+
+		BlockRows(blk, d, rows);
+		for (int l = 0; l < valid; l++)
+		{
+			double	   *s = acc->acc + (size_t) lab[l] * KMEANS_LANES;
+			LaneDoubles sum;
+
+			LOAD_LANES(sum, s);
+			sum += rows[l];
+			STORE_LANES(s, sum);
+			acc->counts[lab[l]] += 1.0;
+		}
+		return;
+	}
 	for (int l = 0; l < valid; l++)
 	{
-		int			c = labels[block * KMEANS_LANES + l];
-		double	   *s = sums + (size_t) c * d;
+		double	   *s = acc->acc + (size_t) lab[l] * d;
 
 		for (int t = 0; t < d; t++)
 			s[t] += blk[(size_t) t * KMEANS_LANES + l];
-		counts[c] += 1.0;
+		acc->counts[lab[l]] += 1.0;
 	}
+}
+
+void
+kmeans_sums_finish(KMeansSums *acc, double *sums, double *counts)
+{
+	for (int j = 0; j < acc->k; j++)
+		memcpy(sums + (size_t) j * acc->d, acc->acc + (size_t) j * acc->width,
+			   sizeof(double) * acc->d);
+	memcpy(counts, acc->counts, sizeof(double) * acc->k);
+	seg_free(acc->buffer);
+	seg_free(acc->counts);
 }
 
 /* -2 p and |p|^2 for m points: the constants of |x|^2 - 2 x.p + |p|^2 */

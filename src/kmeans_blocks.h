@@ -70,11 +70,26 @@ extern void kmeans_blocks_nearest2(const double *blk, int d, const double *m2c,
 								   double *best, double *second);
 
 /*
- * Adds the rows of one block to sums (k x d) and counts (k) by labels
- * (indexed by row), in row order, as kmeans_blocks_assign adds them.
+ * The centroid sums of a Lloyd step: each row added to its centre's sum,
+ * in row order (so that the sums are the same to the last bit however
+ * the labels were found).
  */
-extern void kmeans_blocks_add_rows(const KMeansBlocks *b, int block, const int *labels,
-								   double *sums, double *counts);
+typedef struct KMeansSums
+{
+	int			k;
+	int			d;
+	int			width;			/* values per centre: d padded to a vector */
+	double	   *acc;			/* k x width, 64-byte aligned in buffer */
+	void	   *buffer;
+	double	   *counts;			/* k */
+} KMeansSums;
+
+extern void kmeans_sums_init(KMeansSums *acc, int k, int d);
+/* Adds the rows of one block by labels (indexed by row); blocks in order. */
+extern void kmeans_sums_add_block(KMeansSums *acc, const KMeansBlocks *b, int block,
+								  const int *labels);
+/* Writes sums (k x d) and counts (k) and frees the accumulator. */
+extern void kmeans_sums_finish(KMeansSums *acc, double *sums, double *counts);
 
 /*
  * Squared distances max(0, |x|^2 - 2 x.p + |p|^2) from every row to the

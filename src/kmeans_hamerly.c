@@ -165,10 +165,10 @@ kmeans_bounds_first(KMeansBounds *bd, const KMeansBlocks *x, const double *cente
 					int *labels, double *sums, double *counts, const SegHooks *hooks)
 {
 	int64_t		changed = 0;
+	KMeansSums	acc;
 
 	SetCentres(bd, centers);
-	memset(sums, 0, sizeof(double) * (size_t) bd->k * bd->d);
-	memset(counts, 0, sizeof(double) * bd->k);
+	kmeans_sums_init(&acc, bd->k, bd->d);
 	for (int block = 0; block < x->n_blocks; block++)
 	{
 		int			rows[KMEANS_LANES];
@@ -182,10 +182,11 @@ kmeans_bounds_first(KMeansBounds *bd, const KMeansBlocks *x, const double *cente
 			labels[rows[l]] = -1;
 		}
 		KernelBounds(bd, BlockOf(x, block), rows, valid, labels, &changed);
-		kmeans_blocks_add_rows(x, block, labels, sums, counts);
+		kmeans_sums_add_block(&acc, x, block, labels);
 		if (block % CHUNK_BLOCKS == CHUNK_BLOCKS - 1)
 			seg_check_interrupts(hooks);
 	}
+	kmeans_sums_finish(&acc, sums, counts);
 }
 
 void
@@ -327,12 +328,10 @@ kmeans_bounds_pass(KMeansBounds *bd, const KMeansBlocks *x, int *labels,
 				   double *sums, double *counts, const SegHooks *hooks)
 {
 	int64_t		changed = 0;
+	KMeansSums	acc;
 
 	if (sums != NULL)
-	{
-		memset(sums, 0, sizeof(double) * (size_t) bd->k * bd->d);
-		memset(counts, 0, sizeof(double) * bd->k);
-	}
+		kmeans_sums_init(&acc, bd->k, bd->d);
 	for (int start = 0; start < x->n_blocks; start += CHUNK_BLOCKS)
 	{
 		int			end = start + CHUNK_BLOCKS < x->n_blocks ? start + CHUNK_BLOCKS : x->n_blocks;
@@ -342,8 +341,10 @@ kmeans_bounds_pass(KMeansBounds *bd, const KMeansBlocks *x, int *labels,
 		FlushPending(bd, x, labels, &changed);
 		if (sums != NULL)
 			for (int block = start; block < end; block++)
-				kmeans_blocks_add_rows(x, block, labels, sums, counts);
+				kmeans_sums_add_block(&acc, x, block, labels);
 		seg_check_interrupts(hooks);
 	}
+	if (sums != NULL)
+		kmeans_sums_finish(&acc, sums, counts);
 	return changed;
 }

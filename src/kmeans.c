@@ -167,17 +167,19 @@ kmeans_choose_method(int k, int d)
 {
 	/*
 	 * Measured (one core of this project's Xeon, AVX-512; 200,000 rows of
-	 * 7 Gaussian blobs, time per iteration over the iterations of a fit,
-	 * Hamerly / plain): d = 5: k = 3 1.95, k = 10 2.22; d = 8: k = 8 2.40
-	 * (uniform, 1M rows), k = 16 1.92, k = 32 1.55; d = 16: k = 16 1.75,
-	 * k = 32 1.41; d = 32, k = 32 1.37; d = 4, k = 64 0.90.  The blocked
+	 * 7 Gaussian blobs unless said, 30 to 100 iterations from k-means++;
+	 * time per iteration, Hamerly / plain): d = 2: k = 16 2.15, k = 64
+	 * 0.79; d = 4: k = 16 2.27, k = 32 1.67, k = 64 0.79, k = 128 1.11;
+	 * d = 5: k = 3 1.95, k = 10 2.22; d = 8: k = 8 2.40 (1M uniform rows),
+	 * k = 16 1.92, k = 32 1.55, k = 64 1.58, k = 128 1.25; d = 16: k = 16
+	 * 1.75, k = 32 1.41, k = 64 1.49; d = 32, k = 32 1.37.  The blocked
 	 * kernel computes the k distances of eight rows in a few dozen vector
-	 * instructions, about what the bounds' bookkeeping costs; and both
-	 * must stream every row for the centroid sums.  The bounds pay off
-	 * only with many centres.
+	 * instructions, about what the bounds' bookkeeping costs, and both
+	 * must add every row to the centroid sums; a single lower bound is
+	 * weak with many nearby centres.  The bounds pay off only with many
+	 * centres in few dimensions.
 	 */
-	(void) d;
-	return k >= 64 ? KMEANS_HAMERLY : KMEANS_PLAIN;
+	return k >= 64 && d <= 4 ? KMEANS_HAMERLY : KMEANS_PLAIN;
 }
 
 int

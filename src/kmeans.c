@@ -16,12 +16,16 @@
  *	  kept in kmeans_blocks.h's layout: for segmentation's few features
  *	  and centres this beats a GEMM per block of rows, which scikit-learn
  *	  uses), sums the rows per cluster, relocates empty clusters to the
- *	  points farthest from their centres, and averages;
+ *	  points farthest from their centres, and averages; with many centres
+ *	  in few dimensions Hamerly's bounds (kmeans_hamerly.c) spare most
+ *	  rows the distances, with the same labels to the last bit;
  *	- it stops when the labels stop changing (strict convergence) or when
  *	  the total squared centre shift is at most tol * mean feature
  *	  variance, then re-assigns the labels to the final centres;
  *	- the best of n_init runs by inertia (sum of squared distances) wins,
- *	  unless it is the same partition as the best so far.
+ *	  unless it is the same partition as the best so far;
+ *	- the centred blocks, norms and variance are prepared once
+ *	  (KMeansData) for all runs and, in the table form, for every k.
  *
  * IDENTIFICATION
  *	  src/kmeans.c

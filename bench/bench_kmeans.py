@@ -185,6 +185,7 @@ def segment_aggregate_fit(conn, table, max_iter):
 
 
 def main():
+    load_start = os.getloadavg()[0]
     conn = connect()
     conn.execute("SET client_min_messages = warning")
     conn.execute("SET segment.memory_limit = '4GB'")
@@ -339,6 +340,13 @@ def main():
         ]
     if SEARCH_ROWS:
         lines += search_benchmark(conn)
+    lines[1:1] = [
+        "",
+        f"Load average (1 min) when this benchmark started and ended: {load_start:.1f} and "
+        f"{os.getloadavg()[0]:.1f} on 2 cores (a shared machine: when the other core is busy, "
+        f"scikit-learn's two OpenMP threads slow down more than segment's single backend, which "
+        f"flatters segment's ratios; compare the runs listed below).",
+    ]
     write_section("kmeans", "\n".join(lines))
 
 

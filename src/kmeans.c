@@ -170,7 +170,7 @@ KMeansMethod
 kmeans_choose_method(int k, int d)
 {
 	/*
-	 * Measured (one core of this project's Xeon, AVX-512; 200,000 rows of
+	 * Measured (one core of this project's AMD EPYC, AVX-512; 200,000 rows of
 	 * 7 Gaussian blobs unless said, 30 to 100 iterations from k-means++;
 	 * time per iteration, Hamerly / plain): d = 2: k = 16 2.15, k = 64
 	 * 0.79; d = 4: k = 16 2.27, k = 32 1.67, k = 64 0.79, k = 128 1.11;

@@ -76,6 +76,7 @@ extern void kmeans_score_sample(const double *x, int n, int d, KFitRun *run,
 typedef struct KMeansScan
 {
 	int64		n_rows;			/* all rows */
+	bool		overflowed;		/* more sample rows than the limit: none kept */
 	const double *nulls;		/* d: NULLs per column */
 	const double *stats;		/* the scaler's statistics of the complete rows */
 	size_t		kept;			/* rows kept for the sample */

@@ -17,9 +17,11 @@
  * starting at block 0 returns them.
  *
  * The state is a float8[] (a concrete type, as every streaming
- * aggregate's): d, rows, NULL counts (d), the statistics (STATS_LEN(d)),
- * the capacity and the count of sample rows, then the sample rows of
- * 3 + d values (block, offset, hash, values).
+ * aggregate's): d, rows, the most sample rows to keep, whether more came
+ * (then none are kept: the caller takes its sample with TABLESAMPLE
+ * instead), NULL counts (d), the statistics (STATS_LEN(d)), the capacity
+ * and the count of sample rows, then the sample rows of 3 + d values
+ * (block, offset, hash, values).
  *
  * The percentage that TABLESAMPLE would use depends on the row count,
  * which this very pass counts; the driver passes a larger one from the
@@ -52,11 +54,13 @@
 PG_FUNCTION_INFO_V1(kmeans_scan_accum);
 PG_FUNCTION_INFO_V1(kmeans_scan_combine);
 
-/* the fixed arguments before the features: state, seed, percent, position */
-#define SCAN_FIXED_ARGS 4
+/* the fixed arguments before the features: state, seed, percent, max rows, position */
+#define SCAN_FIXED_ARGS 5
 
 /* Offsets in the state. */
-#define SCAN_NULLS 2
+#define SCAN_MAX_KEPT 2
+#define SCAN_OVERFLOW 3
+#define SCAN_NULLS 4
 #define SCAN_STATS(d) (SCAN_NULLS + (size_t) (d))
 #define SCAN_CAPACITY(d) (SCAN_STATS(d) + STATS_LEN(d))
 #define SCAN_SAMPLED(d) (SCAN_CAPACITY(d) + 1)
@@ -85,6 +89,7 @@ ScanStateFeatures(ArrayType *state, double **values)
 				 errmsg("invalid k-means scan state of %d elements", len)));
 	d = (int) s[0];
 	if ((size_t) len < SCAN_HEADER(d) ||
+		!(s[SCAN_MAX_KEPT] >= 0 && (s[SCAN_OVERFLOW] == 0 || s[SCAN_OVERFLOW] == 1)) ||
 		!(s[SCAN_CAPACITY(d)] >= 0 && s[SCAN_SAMPLED(d)] >= 0 &&
 		  s[SCAN_SAMPLED(d)] <= s[SCAN_CAPACITY(d)]) ||
 		(size_t) len != SCAN_LEN(d, (size_t) s[SCAN_CAPACITY(d)]))
@@ -94,9 +99,12 @@ ScanStateFeatures(ArrayType *state, double **values)
 	return d;
 }
 
-/* A state for d features with room for capacity sample rows, holding s's contents. */
+/*
+ * A state for d features with room for capacity sample rows, holding s's
+ * contents (or new, keeping at most max_kept rows).
+ */
 static ArrayType *
-GrowState(const double *s, int d, size_t capacity)
+GrowState(const double *s, int d, size_t capacity, int max_kept)
 {
 	size_t		len = SCAN_LEN(d, capacity);
 	ArrayType  *grown;
@@ -110,7 +118,10 @@ GrowState(const double *s, int d, size_t capacity)
 	if (s != NULL)
 		memcpy(g, s, sizeof(double) * SCAN_LEN(d, (size_t) s[SCAN_SAMPLED(d)]));
 	else
+	{
 		g[0] = d;
+		g[SCAN_MAX_KEPT] = max_kept;
+	}
 	g[SCAN_CAPACITY(d)] = (double) capacity;
 	grown = segment_build_float8_array(g, (int) len);
 	pfree(g);
@@ -144,8 +155,8 @@ typedef struct ScanCall
 } ScanCall;
 
 /*
- * kmeans_scan_accum(state, seed int, percent float4, position tid,
- *                   VARIADIC x float8): one row.
+ * kmeans_scan_accum(state, seed int, percent float4, max_rows int,
+ *                   position tid, VARIADIC x float8): one row.
  */
 Datum
 kmeans_scan_accum(PG_FUNCTION_ARGS)
@@ -159,10 +170,15 @@ kmeans_scan_accum(PG_FUNCTION_ARGS)
 	bool		complete = true;
 	uint32		hash;
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3) ||
+		PG_ARGISNULL(4))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("k-means scan needs a seed, a percentage and the row position")));
+				 errmsg("k-means scan needs a seed, a percentage, a row limit and the row position")));
+	if (PG_GETARG_INT32(3) < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("k-means scan row limit must not be negative")));
 	if (d < 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -196,7 +212,7 @@ kmeans_scan_accum(PG_FUNCTION_ARGS)
 	have = ScanStateFeatures(state, &s);
 	if (have < 0)
 	{
-		state = GrowState(NULL, d, 64);
+		state = GrowState(NULL, d, Min(64, PG_GETARG_INT32(3)), PG_GETARG_INT32(3));
 		s = (double *) ARR_DATA_PTR(state);
 	}
 	else if (have != d)
@@ -205,7 +221,7 @@ kmeans_scan_accum(PG_FUNCTION_ARGS)
 				 errmsg("%d features given to a k-means scan of %d", d, have)));
 	else if (!AggCheckCallContext(fcinfo, NULL))
 	{
-		state = GrowState(s, d, (size_t) s[SCAN_CAPACITY(d)]);
+		state = GrowState(s, d, (size_t) s[SCAN_CAPACITY(d)], 0);
 		s = (double *) ARR_DATA_PTR(state);
 	}
 
@@ -223,20 +239,27 @@ kmeans_scan_accum(PG_FUNCTION_ARGS)
 	if (!complete)
 		PG_RETURN_ARRAYTYPE_P(state);
 	stats_accum(s + SCAN_STATS(d), d, x);
-	hash = SampleHash(((ItemPointer) PG_GETARG_POINTER(3)), call->seed);
-	if (hash < call->cutoff)
+	hash = SampleHash((ItemPointer) PG_GETARG_POINTER(4), call->seed);
+	if (hash < call->cutoff && s[SCAN_OVERFLOW] == 0)
 	{
 		size_t		m = (size_t) s[SCAN_SAMPLED(d)];
 		double	   *row;
 
+		if (m == (size_t) s[SCAN_MAX_KEPT])
+		{
+			/* more than the caller can use: it samples with TABLESAMPLE */
+			s[SCAN_OVERFLOW] = 1;
+			s[SCAN_SAMPLED(d)] = 0;
+			PG_RETURN_ARRAYTYPE_P(state);
+		}
 		if (m == (size_t) s[SCAN_CAPACITY(d)])
 		{
-			state = GrowState(s, d, 2 * m);
+			state = GrowState(s, d, Min(2 * m, (size_t) s[SCAN_MAX_KEPT]), 0);
 			s = (double *) ARR_DATA_PTR(state);
 		}
 		row = s + SCAN_HEADER(d) + m * SCAN_ROW(d);
-		row[0] = ItemPointerGetBlockNumber(((ItemPointer) PG_GETARG_POINTER(3)));
-		row[1] = ItemPointerGetOffsetNumber(((ItemPointer) PG_GETARG_POINTER(3)));
+		row[0] = ItemPointerGetBlockNumber((ItemPointer) PG_GETARG_POINTER(4));
+		row[1] = ItemPointerGetOffsetNumber((ItemPointer) PG_GETARG_POINTER(4));
 		row[2] = hash;
 		memcpy(row + 3, x, sizeof(double) * d);
 		s[SCAN_SAMPLED(d)] = (double) (m + 1);
@@ -255,6 +278,7 @@ kmeans_scan_combine(PG_FUNCTION_ARGS)
 				d2;
 	size_t		m1,
 				m2;
+	bool		overflow;
 
 	if (PG_ARGISNULL(1))
 	{
@@ -265,31 +289,43 @@ kmeans_scan_combine(PG_FUNCTION_ARGS)
 	state2 = PG_GETARG_ARRAYTYPE_P(1);
 	d2 = ScanStateFeatures(state2, &s2);
 	if (PG_ARGISNULL(0))
-		PG_RETURN_ARRAYTYPE_P(d2 < 0 ? state2 : GrowState(s2, d2, (size_t) s2[SCAN_CAPACITY(d2)]));
+		PG_RETURN_ARRAYTYPE_P(d2 < 0 ? state2 : GrowState(s2, d2, (size_t) s2[SCAN_CAPACITY(d2)], 0));
 	state1 = PG_GETARG_ARRAYTYPE_P(0);
 	d1 = ScanStateFeatures(state1, &s1);
 	if (d2 < 0)
 		PG_RETURN_ARRAYTYPE_P(state1);
 	if (d1 < 0)
-		PG_RETURN_ARRAYTYPE_P(GrowState(s2, d2, (size_t) s2[SCAN_CAPACITY(d2)]));
+		PG_RETURN_ARRAYTYPE_P(GrowState(s2, d2, (size_t) s2[SCAN_CAPACITY(d2)], 0));
 	if (d1 != d2)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("cannot combine k-means scan states of %d and %d features", d1, d2)));
 	m1 = (size_t) s1[SCAN_SAMPLED(d1)];
 	m2 = (size_t) s2[SCAN_SAMPLED(d1)];
-	if (!AggCheckCallContext(fcinfo, NULL) || m1 + m2 > (size_t) s1[SCAN_CAPACITY(d1)])
+	overflow = s1[SCAN_OVERFLOW] != 0 || s2[SCAN_OVERFLOW] != 0 ||
+		m1 + m2 > (size_t) s1[SCAN_MAX_KEPT];
+	if (!AggCheckCallContext(fcinfo, NULL) ||
+		(!overflow && m1 + m2 > (size_t) s1[SCAN_CAPACITY(d1)]))
 	{
-		state1 = GrowState(s1, d1, Max(m1 + m2, (size_t) s1[SCAN_CAPACITY(d1)]));
+		state1 = GrowState(s1, d1, Max(overflow ? 0 : m1 + m2, (size_t) s1[SCAN_CAPACITY(d1)]), 0);
 		s1 = (double *) ARR_DATA_PTR(state1);
 	}
 	s1[1] += s2[1];
 	for (int t = 0; t < d1; t++)
 		s1[SCAN_NULLS + t] += s2[SCAN_NULLS + t];
 	stats_combine(s1 + SCAN_STATS(d1), s2 + SCAN_STATS(d1), d1);
-	memcpy(s1 + SCAN_HEADER(d1) + m1 * SCAN_ROW(d1), s2 + SCAN_HEADER(d1),
-		   sizeof(double) * m2 * SCAN_ROW(d1));
-	s1[SCAN_SAMPLED(d1)] = (double) (m1 + m2);
+	if (overflow)
+	{
+		/* more rows than the caller can use: none kept */
+		s1[SCAN_OVERFLOW] = 1;
+		s1[SCAN_SAMPLED(d1)] = 0;
+	}
+	else
+	{
+		memcpy(s1 + SCAN_HEADER(d1) + m1 * SCAN_ROW(d1), s2 + SCAN_HEADER(d1),
+			   sizeof(double) * m2 * SCAN_ROW(d1));
+		s1[SCAN_SAMPLED(d1)] = (double) (m1 + m2);
+	}
 	PG_RETURN_ARRAYTYPE_P(state1);
 }
 
@@ -315,6 +351,7 @@ kmeans_scan_result(ArrayType *state, int d, KMeansScan *out)
 	if (have != d)
 		elog(ERROR, "k-means scan state has %d features, not %d", have, d);
 	out->n_rows = (int64) s[1];
+	out->overflowed = s[SCAN_OVERFLOW] != 0;
 	out->nulls = s + SCAN_NULLS;
 	out->stats = s + SCAN_STATS(d);
 	out->kept = (size_t) s[SCAN_SAMPLED(d)];

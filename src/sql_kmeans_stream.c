@@ -9,8 +9,9 @@
  * (k-means++ seeding and the silhouette) all at once; one step per
  * iteration; and a last step for the inertia of the final centres unless
  * the iterations ended on a zero shift.  (Partitioned tables, tables the
- * planner has no row count for, and more than 96 columns take a second
- * pass for the sample: TABLESAMPLE BERNOULLI itself.)  Steps read the raw
+ * planner has no row count for or that grew well past it, and more than
+ * 96 columns take a second pass for the sample: TABLESAMPLE BERNOULLI
+ * itself.)  Steps read the raw
  * columns as separate float8 arguments and weight distances by
  * 1 / scale^2, which equals clustering the standardised columns without
  * per-row arithmetic.  Labels are not kept, so "labels unchanged" is
@@ -32,6 +33,7 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "lib/stringinfo.h"
+#include "storage/bufmgr.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
@@ -120,6 +122,16 @@ QueryTwoValues(const char *sql, Datum *first, Datum *second, bool *second_isnull
 	SPI_finish();
 }
 
+/* the fixed arguments of segment.kmeans_scan before the features */
+#define SCAN_ARGS 4
+/*
+ * The most rows segment.kmeans_scan keeps for a sample of target rows: it
+ * expects twice the target (its percentage is from half the planned
+ * rows); beyond four times that, the table outgrew its statistics and the
+ * sample comes from TABLESAMPLE instead.
+ */
+#define SCAN_MAX_ROWS(target) (8 * (target) + 1000)
+
 /* The percentage of rows TABLESAMPLE BERNOULLI draws for the seeding sample. */
 static double
 SamplePercent(const KFitRequest *req, int64 n_rows)
@@ -177,11 +189,14 @@ StreamStatistics(const KFitRequest *req, StreamSource *src, int64 *n_rows, doubl
 	*sample = NULL;
 	initStringInfo(&sql);
 	if (get_rel_relkind(req->relid) != RELKIND_PARTITIONED_TABLE &&
-		req->d <= FUNC_MAX_ARGS - 4)
+		req->d <= FUNC_MAX_ARGS - SCAN_ARGS)
 	{
 		Relation	rel = relation_open(req->relid, AccessShareLock);
 
+		/* as the planner: the analysed density times the current size */
 		planned = rel->rd_rel->reltuples;
+		if (planned > 0 && rel->rd_rel->relpages > 0)
+			planned *= (double) RelationGetNumberOfBlocks(rel) / rel->rd_rel->relpages;
 		relation_close(rel, AccessShareLock);
 	}
 	one_pass = planned >= 1;
@@ -192,8 +207,9 @@ StreamStatistics(const KFitRequest *req, StreamSource *src, int64 *n_rows, doubl
 		 * sample's rows, kept at the percentage for half the planned rows.
 		 */
 		kept_percent = SamplePercentFloat4(SamplePercent(req, (int64) ceil(planned / 2)));
-		appendStringInfo(&sql, "SELECT segment.kmeans_scan(%d, %s::float4, ctid, %s) FROM %s",
-						 req->seed, float8out_internal(kept_percent), src->raw_args,
+		appendStringInfo(&sql, "SELECT segment.kmeans_scan(%d, %s::float4, %d, ctid, %s) FROM %s",
+						 req->seed, float8out_internal(kept_percent),
+						 SCAN_MAX_ROWS(Max(req->silhouette_sample, 10000)), src->raw_args,
 						 src->relation);
 		result = QueryValue(sql.data, 0, NULL, NULL, &isnull, false, -1);
 		if (isnull || !kmeans_scan_result(DatumGetArrayTypeP(result), req->d, &scan))
@@ -294,7 +310,7 @@ StreamStatistics(const KFitRequest *req, StreamSource *src, int64 *n_rows, doubl
 	{
 		uint64		cutoff = kmeans_sample_cutoff(SamplePercentFloat4(SamplePercent(req, *n_rows)));
 
-		if (cutoff <= kmeans_sample_cutoff(kept_percent))
+		if (!scan.overflowed && cutoff <= kmeans_sample_cutoff(kept_percent))
 		{
 			double	   *x = MemoryContextAllocHuge(CurrentMemoryContext,
 												   sizeof(double) * Max(scan.kept, 1) * req->d);

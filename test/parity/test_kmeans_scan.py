@@ -28,11 +28,13 @@ def scan_state(conn, sql):
 
 
 def decode(state, d):
-    """The state's layout (src/sql_kmeans_scan.c): d, rows, NULLs, stats, capacity, kept, rows."""
+    """The state's layout (src/sql_kmeans_scan.c): d, rows, most kept, overflowed, NULLs,
+    stats, capacity, kept, rows."""
     assert state[0] == d
-    nulls = state[2:2 + d]
-    stats = state[2 + d:2 + d + 1 + 2 * d]
-    head = 2 + d + 1 + 2 * d
+    assert state[3] == 0, "overflowed"
+    nulls = state[4:4 + d]
+    stats = state[4 + d:4 + d + 1 + 2 * d]
+    head = 4 + d + 1 + 2 * d
     kept = int(state[head + 1])
     rows = state[head + 2:head + 2 + kept * (3 + d)].reshape(kept, 3 + d)
     return int(state[1]), nulls, stats, rows
@@ -48,8 +50,8 @@ def test_sample_is_tablesample_bernoulli(conn, holes, seed, percent, parallel):
     for k, v in PARALLEL.items():
         conn.execute(f"SET {k} = {v if parallel else 'DEFAULT'}")
     try:
-        state = scan_state(conn, f"SELECT segment.kmeans_scan({seed}, {percent}::float4, ctid, x, "
-                                 f"y::float8) FROM {holes}")
+        state = scan_state(conn, f"SELECT segment.kmeans_scan({seed}, {percent}::float4, 100000, "
+                                 f"ctid, x, y::float8) FROM {holes}")
     finally:
         for k in PARALLEL:
             conn.execute(f"RESET {k}")
@@ -73,7 +75,7 @@ def test_sample_is_tablesample_bernoulli(conn, holes, seed, percent, parallel):
 
 def test_nulls_counted_and_left_out(conn, holes):
     n, nulls, stats, rows = decode(scan_state(
-        conn, f"SELECT segment.kmeans_scan(5, 10::float4, ctid, x, z) FROM {holes}"), 2)
+        conn, f"SELECT segment.kmeans_scan(5, 10::float4, 100000, ctid, x, z) FROM {holes}"), 2)
     n_rows, n_null = conn.execute(
         f"SELECT count(*), count(*) FILTER (WHERE z IS NULL) FROM {holes}").fetchone()
     assert n == n_rows and nulls[0] == 0 and nulls[1] == n_null
@@ -81,12 +83,32 @@ def test_nulls_counted_and_left_out(conn, holes):
     assert not np.isnan(rows[:, 3:]).any()
 
 
+@pytest.mark.parametrize("parallel", [False, True])
+def test_too_many_sample_rows_keeps_none(conn, holes, parallel):
+    """Past max_rows the state keeps no row and says so; the statistics stay whole."""
+    for k, v in PARALLEL.items():
+        conn.execute(f"SET {k} = {v if parallel else 'DEFAULT'}")
+    try:
+        state = scan_state(conn, f"SELECT segment.kmeans_scan(5, 50::float4, 1000, ctid, x) "
+                                 f"FROM {holes}")
+    finally:
+        for k in PARALLEL:
+            conn.execute(f"RESET {k}")
+    n_rows = conn.execute(f"SELECT count(*) FROM {holes}").fetchone()[0]
+    assert state[3] == 1 and state[1] == n_rows
+    head = 4 + 1 + 1 + 2
+    assert state[4 + 1] == n_rows          # the statistics' row count
+    assert state[head + 1] == 0            # no row kept
+
+
 def test_scan_rejects_bad_arguments(conn, holes):
     import psycopg
     with pytest.raises(psycopg.errors.InvalidParameterValue):
-        conn.execute(f"SELECT segment.kmeans_scan(5, 101::float4, ctid, x) FROM {holes}")
+        conn.execute(f"SELECT segment.kmeans_scan(5, 101::float4, 10, ctid, x) FROM {holes}")
+    with pytest.raises(psycopg.errors.InvalidParameterValue):
+        conn.execute(f"SELECT segment.kmeans_scan(5, 10::float4, -1, ctid, x) FROM {holes}")
     with pytest.raises(psycopg.errors.DatatypeMismatch):
-        conn.execute(f"SELECT segment.kmeans_scan(5, 10::float4, ctid, y) FROM {holes}")
+        conn.execute(f"SELECT segment.kmeans_scan(5, 10::float4, 10, ctid, y) FROM {holes}")
 
 
 def test_one_pass_seeding_matches_tablesample_seeding(conn, holes):

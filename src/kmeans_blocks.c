@@ -375,17 +375,20 @@ kmeans_sums_add_block(KMeansSums *acc, const KMeansBlocks *b, int block, const i
 	if (d <= KMEANS_LANES)
 	{
 		LaneDoubles rows[KMEANS_LANES];
+		/* locals: the stores below cannot then alias them */
+		double	   *sums = acc->acc;
+		double	   *counts = acc->counts;
 
 		BlockRows(blk, d, rows);
 		for (int l = 0; l < valid; l++)
 		{
-			double	   *s = acc->acc + (size_t) lab[l] * KMEANS_LANES;
+			double	   *s = sums + (size_t) lab[l] * KMEANS_LANES;
 			LaneDoubles sum;
 
 			LOAD_LANES(sum, s);
 			sum += rows[l];
 			STORE_LANES(s, sum);
-			acc->counts[lab[l]] += 1.0;
+			counts[lab[l]] += 1.0;
 		}
 		return;
 	}

@@ -429,3 +429,39 @@ RETURNS text
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION segment.rfm_segment(integer, integer, integer) IS
 	'the RFM segment of 1-5 scores: champions, loyal_customers, potential_loyalists, new_customers, promising, need_attention, about_to_sleep, at_risk, cant_lose_them, hibernating or lost (docs/rfm.md)';
+
+------------------------------------------------------------------------
+-- k-means acceleration
+------------------------------------------------------------------------
+
+-- k-means: the first pass of streaming k-means in one scan: NULL counts, the
+-- standardisation statistics and the rows of a seeded Bernoulli sample
+-- (the rows TABLESAMPLE BERNOULLI (percent) REPEATABLE (seed) returns, or
+-- none when there are more than max_rows), given the row position (ctid)
+-- and the features as float8 arguments.
+CREATE FUNCTION segment.kmeans_scan_accum(state float8[], seed integer, percent float4,
+										  max_rows integer, row_position tid,
+										  VARIADIC features "any")
+RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'kmeans_scan_accum'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION segment.kmeans_scan_accum(float8[], integer, float4, integer, tid, "any") IS
+	'aggregate transition function';
+
+-- not strict: the first call of a combine function may see a NULL state
+CREATE FUNCTION segment.kmeans_scan_combine(state1 float8[], state2 float8[]) RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'kmeans_scan_combine'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION segment.kmeans_scan_combine(float8[], float8[]) IS
+	'aggregate combine function';
+
+CREATE AGGREGATE segment.kmeans_scan(seed integer, percent float4, max_rows integer,
+									 row_position tid, VARIADIC features "any") (
+	SFUNC = segment.kmeans_scan_accum,
+	STYPE = float8[],
+	COMBINEFUNC = segment.kmeans_scan_combine,
+	INITCOND = '{0}',
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE segment.kmeans_scan(integer, float4, integer, tid, "any") IS
+	'first pass of streaming k-means: NULL counts, statistics and the seeded Bernoulli sample in one scan';

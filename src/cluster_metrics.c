@@ -36,23 +36,47 @@ CountLabels(const int *labels, int n, int k, int *sizes)
 	return present;
 }
 
-static double
-ExactSilhouette(const double *x, int n, int d, const int *labels, int k,
-				size_t memory_limit, const SegHooks *hooks)
+/*
+ * Silhouettes of m labelings of the same rows (labels[c] with ks[c]
+ * clusters) into out[c]: each block of distances is computed once and
+ * serves every labeling.  Each labeling gets the same additions in the
+ * same order as when scored alone, so the same score to the last bit.
+ */
+static void
+ExactSilhouettes(const double *x, int n, int d, const int *const *labels, const int *ks, int m,
+				 size_t memory_limit, const SegHooks *hooks, double *out)
 {
-	int		   *sizes = seg_alloc(sizeof(int) * k);
-	double	   *norms = seg_alloc(sizeof(double) * (size_t) n);
-	double	   *sums;
+	int		  **sizes = seg_alloc(sizeof(int *) * m);
+	double	  **sums = seg_alloc(sizeof(double *) * m);
+	double	   *totals = seg_alloc0(sizeof(double) * m);
+	bool	   *scored = seg_alloc(sizeof(bool) * m);
+	int		   *live = seg_alloc(sizeof(int) * m);
+	int			n_live = 0;
+	double	   *norms;
 	double	   *dist;
 	int			block;
-	double		total = 0.0;
-	int			present = CountLabels(labels, n, k, sizes);
 
-	if (present < 2 || present > n - 1)
+	for (int c = 0; c < m; c++)
 	{
+		int			present;
+
+		sizes[c] = seg_alloc(sizeof(int) * ks[c]);
+		present = CountLabels(labels[c], n, ks[c], sizes[c]);
+		scored[c] = present >= 2 && present <= n - 1;
+		out[c] = NAN;
+		if (scored[c])
+			live[n_live++] = c;
+	}
+	if (n_live == 0)
+	{
+		for (int c = 0; c < m; c++)
+			seg_free(sizes[c]);
 		seg_free(sizes);
-		seg_free(norms);
-		return NAN;
+		seg_free(sums);
+		seg_free(totals);
+		seg_free(scored);
+		seg_free(live);
+		return;
 	}
 	/* rows per block so that the block's distances fit the memory limit */
 	block = (int) (memory_limit / 2 / sizeof(double) / (size_t) n);
@@ -62,8 +86,10 @@ ExactSilhouette(const double *x, int n, int d, const int *labels, int k,
 		block = n;
 	if (block > 4096)
 		block = 4096;
+	norms = seg_alloc(sizeof(double) * (size_t) n);
 	dist = seg_alloc(sizeof(double) * (size_t) block * n);
-	sums = seg_alloc(sizeof(double) * (size_t) block * k);
+	for (int c = 0; c < m; c++)
+		sums[c] = scored[c] ? seg_alloc(sizeof(double) * (size_t) block * ks[c]) : NULL;
 	linalg_row_sq_norms(x, n, d, norms);
 
 	for (int start = 0; start < n; start += block)
@@ -73,39 +99,119 @@ ExactSilhouette(const double *x, int n, int d, const int *labels, int k,
 		seg_check_interrupts(hooks);
 		linalg_gemm(false, true, rows, n, d, -2.0, x + (size_t) start * d, d, x, d,
 					0.0, dist, n);
-		memset(sums, 0, sizeof(double) * (size_t) rows * k);
+		for (int q = 0; q < n_live; q++)
+			memset(sums[live[q]], 0, sizeof(double) * (size_t) rows * ks[live[q]]);
 		for (int r = 0; r < rows; r++)
 		{
-			const double *drow = dist + (size_t) r * n;
-			double	   *srow = sums + (size_t) r * k;
+			double	   *drow = dist + (size_t) r * n;
 			double		xn = norms[start + r];
-			int			own = labels[start + r];
-			double		a;
-			double		b = INFINITY;
 
+			/* the distances once, in place, then each labeling's sums */
 			for (int i = 0; i < n; i++)
 			{
 				double		v = drow[i] + xn + norms[i];
 
-				if (i == start + r)
-					continue;	/* zero diagonal */
-				srow[labels[i]] += v > 0.0 ? sqrt(v) : 0.0;
+				drow[i] = v > 0.0 ? sqrt(v) : 0.0;
 			}
-			if (sizes[own] <= 1)
-				continue;		/* a lone row scores 0 */
-			a = srow[own] / (sizes[own] - 1);
-			for (int j = 0; j < k; j++)
-				if (j != own && sizes[j] > 0 && srow[j] / sizes[j] < b)
-					b = srow[j] / sizes[j];
-			if (fmax(a, b) > 0.0)
-				total += (b - a) / fmax(a, b);
+			drow[start + r] = 0.0;	/* zero diagonal: skipped below */
+			for (int q = 0; q < n_live; q++)
+			{
+				int			c = live[q];
+				const int  *lab = labels[c];
+				double	   *srow = sums[c] + (size_t) r * ks[c];
+				int			own = lab[start + r];
+				double		a;
+				double		b = INFINITY;
+
+				for (int i = 0; i < n; i++)
+				{
+					if (i == start + r)
+						continue;
+					srow[lab[i]] += drow[i];
+				}
+				if (sizes[c][own] <= 1)
+					continue;	/* a lone row scores 0 */
+				a = srow[own] / (sizes[c][own] - 1);
+				for (int j = 0; j < ks[c]; j++)
+					if (j != own && sizes[c][j] > 0 && srow[j] / sizes[c][j] < b)
+						b = srow[j] / sizes[c][j];
+				if (fmax(a, b) > 0.0)
+					totals[c] += (b - a) / fmax(a, b);
+			}
 		}
 	}
+	for (int q = 0; q < n_live; q++)
+		out[live[q]] = totals[live[q]] / n;
+	for (int c = 0; c < m; c++)
+	{
+		seg_free(sizes[c]);
+		if (sums[c] != NULL)
+			seg_free(sums[c]);
+	}
 	seg_free(sizes);
+	seg_free(sums);
+	seg_free(totals);
+	seg_free(scored);
+	seg_free(live);
 	seg_free(norms);
 	seg_free(dist);
-	seg_free(sums);
-	return total / n;
+}
+
+int
+silhouette_sample_rows(int n, int sample_size, uint64_t seed, int *rows)
+{
+	SegRng		rng;
+	int		   *order;
+
+	if (sample_size <= 0 || sample_size >= n)
+	{
+		for (int i = 0; i < n; i++)
+			rows[i] = i;
+		return n;
+	}
+	order = seg_alloc(sizeof(int) * (size_t) n);
+	for (int i = 0; i < n; i++)
+		order[i] = i;
+	rng_seed(&rng, seed);
+	rng_shuffle(&rng, order, n);
+	memcpy(rows, order, sizeof(int) * (size_t) sample_size);
+	seg_free(order);
+	return sample_size;
+}
+
+void
+silhouette_scores(const double *x, int n, int d, const int *const *labels, const int *ks,
+				  int m, int sample_size, uint64_t seed, size_t memory_limit,
+				  const SegHooks *hooks, double *out)
+{
+	int		   *rows;
+	int			n_rows;
+	double	   *xs;
+	int		  **ls;
+
+	if (sample_size <= 0 || sample_size >= n)
+	{
+		ExactSilhouettes(x, n, d, labels, ks, m, memory_limit, hooks, out);
+		return;
+	}
+	rows = seg_alloc(sizeof(int) * (size_t) sample_size);
+	n_rows = silhouette_sample_rows(n, sample_size, seed, rows);
+	xs = seg_alloc(sizeof(double) * (size_t) n_rows * d);
+	ls = seg_alloc(sizeof(int *) * m);
+	for (int c = 0; c < m; c++)
+		ls[c] = seg_alloc(sizeof(int) * (size_t) n_rows);
+	for (int s = 0; s < n_rows; s++)
+	{
+		memcpy(xs + (size_t) s * d, x + (size_t) rows[s] * d, sizeof(double) * d);
+		for (int c = 0; c < m; c++)
+			ls[c][s] = labels[c][rows[s]];
+	}
+	ExactSilhouettes(xs, n_rows, d, (const int *const *) ls, ks, m, memory_limit, hooks, out);
+	for (int c = 0; c < m; c++)
+		seg_free(ls[c]);
+	seg_free(ls);
+	seg_free(rows);
+	seg_free(xs);
 }
 
 double
@@ -113,31 +219,9 @@ silhouette_score(const double *x, int n, int d, const int *labels, int k,
 				 int sample_size, uint64_t seed, size_t memory_limit,
 				 const SegHooks *hooks)
 {
-	SegRng		rng;
-	int		   *order;
-	double	   *xs;
-	int		   *ls;
 	double		score;
 
-	if (sample_size <= 0 || sample_size >= n)
-		return ExactSilhouette(x, n, d, labels, k, memory_limit, hooks);
-
-	order = seg_alloc(sizeof(int) * (size_t) n);
-	for (int i = 0; i < n; i++)
-		order[i] = i;
-	rng_seed(&rng, seed);
-	rng_shuffle(&rng, order, n);
-	xs = seg_alloc(sizeof(double) * (size_t) sample_size * d);
-	ls = seg_alloc(sizeof(int) * (size_t) sample_size);
-	for (int s = 0; s < sample_size; s++)
-	{
-		memcpy(xs + (size_t) s * d, x + (size_t) order[s] * d, sizeof(double) * d);
-		ls[s] = labels[order[s]];
-	}
-	score = ExactSilhouette(xs, sample_size, d, ls, k, memory_limit, hooks);
-	seg_free(order);
-	seg_free(xs);
-	seg_free(ls);
+	silhouette_scores(x, n, d, &labels, &k, 1, sample_size, seed, memory_limit, hooks, &score);
 	return score;
 }
 

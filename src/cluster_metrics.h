@@ -32,6 +32,23 @@ extern double silhouette_score(const double *x, int n, int d, const int *labels,
 							   const SegHooks *hooks);
 
 /*
+ * silhouette_score of m labelings of the same rows at once (labels[c] in
+ * [0, ks[c])), into out[c]: one sample and one pass of distances for all,
+ * each score the same as silhouette_score's.
+ */
+extern void silhouette_scores(const double *x, int n, int d, const int *const *labels,
+							  const int *ks, int m, int sample_size, uint64_t seed,
+							  size_t memory_limit, const SegHooks *hooks, double *out);
+
+/*
+ * The rows silhouette_score scores for sample_size and seed (all n when
+ * sample_size is not in (0, n)): written to rows, their number returned.
+ * Scoring x restricted to them (in that order) with sample_size 0 gives
+ * silhouette_score's sampled result.
+ */
+extern int	silhouette_sample_rows(int n, int sample_size, uint64_t seed, int *rows);
+
+/*
  * Davies-Bouldin index (lower is better) of labels in [0, k); NaN with
  * fewer than 2 clusters present or no fewer clusters than rows.
  */

@@ -19,6 +19,14 @@
 #include "kmeans_blocks.h"
 #include "rng.h"
 
+/* how Lloyd iterations assign rows: all give the same result */
+typedef enum KMeansMethod
+{
+	KMEANS_AUTO = 0,			/* kmeans_choose_method() */
+	KMEANS_PLAIN,				/* every distance, every iteration */
+	KMEANS_HAMERLY				/* Hamerly's bounds (kmeans_hamerly.h) */
+} KMeansMethod;
+
 typedef struct KMeansOptions
 {
 	int			k;
@@ -29,6 +37,7 @@ typedef struct KMeansOptions
 	const double *init;			/* k x d initial centres, or NULL */
 	const SegHooks *hooks;
 	bool		progress_per_iteration; /* a progress message per Lloyd iteration */
+	KMeansMethod method;		/* KMEANS_AUTO unless testing */
 } KMeansOptions;
 
 typedef struct KMeansResult
@@ -53,6 +62,33 @@ extern SegStatus kmeans_fit(const double *x, int n, int d, const KMeansOptions *
 extern void kmeans_result_free(KMeansResult *r);
 
 /*
+ * The data prepared once for any number of fits (every k of a search, and
+ * every n_init run): centred on their mean, in blocks, with the rows'
+ * squared norms.  x must outlive it.  kmeans_fit_data on it gives exactly
+ * kmeans_fit's result.
+ */
+typedef struct KMeansData
+{
+	const double *x;			/* n x d, row-major, as given */
+	int			n;
+	int			d;
+	double	   *mean;			/* d: the centring shift */
+	KMeansBlocks xc;			/* x - mean */
+	double	   *x_norms;		/* n: |x_i - mean|^2 */
+	double		max_sq_norm;	/* largest of x_norms */
+	double		variance;		/* mean population variance of the columns */
+} KMeansData;
+
+extern SegStatus kmeans_data_init(KMeansData *data, const double *x, int n, int d,
+								  char *errmsg);
+extern void kmeans_data_free(KMeansData *data);
+extern SegStatus kmeans_fit_data(const KMeansData *data, const KMeansOptions *opt,
+								 KMeansResult *out, char *errmsg);
+
+/* The assignment method for k centres of d features (never KMEANS_AUTO). */
+extern KMeansMethod kmeans_choose_method(int k, int d);
+
+/*
  * Greedy k-means++ (Arthur and Vassilvitskii, 2007, with scikit-learn's
  * 2 + floor(ln k) local trials per centre): writes k rows of x (n x d,
  * row-major) into centers.
@@ -64,9 +100,12 @@ extern void kmeans_plusplus(const double *x, int n, int d, int k,
  * Lloyd iterations from centers (k x d, replaced by the result) with an
  * absolute tolerance on the total squared centre shift; labels (n) and
  * *inertia describe the returned centres.  Returns the iteration count.
+ * max_sq_norm is the largest squared norm of x's rows; method chooses how
+ * rows are assigned (every method gives the same result).
  */
-extern int	kmeans_lloyd(const KMeansBlocks *x, int k, double *centers, int max_iter, double tol_abs,
-						 const SegHooks *hooks, bool progress, int *labels, double *inertia);
+extern int	kmeans_lloyd(const KMeansBlocks *x, double max_sq_norm, KMeansMethod method, int k,
+						 double *centers, int max_iter, double tol_abs, const SegHooks *hooks,
+						 bool progress, int *labels, double *inertia);
 
 /* tol times the mean population variance of x's columns. */
 extern double kmeans_tolerance(const double *x, int n, int d, double tol);

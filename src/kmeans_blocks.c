@@ -26,6 +26,19 @@
 		(label) = (j_ & closer_) | ((label) & ~closer_); \
 	} while (0)
 
+/*
+ * Before KEEP_NEAREST of the same value: second becomes the smallest value
+ * other than best's (the old best when dist takes its place).
+ */
+#define KEEP_SECOND(dist, best, second) \
+	do { \
+		LaneInts	closer_ = (LaneInts) ((dist) < (best)); \
+		LaneInts	below_ = (LaneInts) ((dist) < (second)); \
+		LaneInts	other_ = (LaneInts) (dist) & below_ & ~closer_; \
+		(second) = (LaneDoubles) (((LaneInts) (best) & closer_) | other_ | \
+								  ((LaneInts) (second) & ~(closer_ | below_))); \
+	} while (0)
+
 /* blocks read ahead of the one computed: hides the memory latency of the stream */
 #define PREFETCH_BLOCKS 8
 /* blocks between interrupt checks (64k rows) */
@@ -126,15 +139,9 @@ LaneSqDistance(const double *blk, int l, const double *c, int d)
 }
 
 void
-kmeans_blocks_assign(const KMeansBlocks *b, const double *centers, int k,
-					 int *labels, double *min_sq_dist,
-					 double *sums, double *counts, const SegHooks *hooks)
+kmeans_blocks_centre_constants(const double *centers, int k, int d,
+							   double *m2c, double *c_norms)
 {
-	int			d = b->d;
-	/* -2 c and |c|^2: the per-centre constants of |c|^2 - 2 x.c */
-	double	   *m2c = seg_alloc(sizeof(double) * (size_t) k * d);
-	double	   *c_norms = seg_alloc(sizeof(double) * k);
-
 	for (int j = 0; j < k; j++)
 	{
 		const double *c = centers + (size_t) j * d;
@@ -147,11 +154,126 @@ kmeans_blocks_assign(const KMeansBlocks *b, const double *centers, int k,
 		}
 		c_norms[j] = s;
 	}
-	if (sums != NULL)
+}
+
+/*
+ * |c_j|^2 - 2 x.c_j for the eight lanes of a block and every centre: the
+ * nearest centre (the first on ties) and its value, and, when second is
+ * not NULL, the smallest value among the other centres.  Both the plain
+ * assignment and the bounded one (kmeans_hamerly.c) run this one inline
+ * kernel, so that a row gets the same values, hence the same label, from
+ * either; lanes are independent, so a block gathered from scattered rows
+ * gets them too.
+ */
+static inline __attribute__((always_inline)) void
+NearestLanes(const double *blk, int d, const double *m2c, const double *c_norms, int k,
+			 LaneDoubles *best_out, LaneInts *label_out, LaneDoubles *second_out)
+{
+	LaneDoubles best;
+	LaneDoubles second;
+	LaneInts	label;
+	int			j = 0;
+
+	SPLAT(best, INFINITY);
+	SPLAT(second, INFINITY);
+	SPLAT(label, 0);
+	/* four centres at a time: four independent multiply-add chains */
+	for (; j + 4 <= k; j += 4)
 	{
-		memset(sums, 0, sizeof(double) * (size_t) k * d);
-		memset(counts, 0, sizeof(double) * k);
+		const double *w0 = m2c + (size_t) j * d;
+		const double *w1 = w0 + d;
+		const double *w2 = w1 + d;
+		const double *w3 = w2 + d;
+		LaneDoubles d0, d1, d2, d3;
+
+		SPLAT(d0, c_norms[j]);
+		SPLAT(d1, c_norms[j + 1]);
+		SPLAT(d2, c_norms[j + 2]);
+		SPLAT(d3, c_norms[j + 3]);
+		for (int t = 0; t < d; t++)
+		{
+			LaneDoubles xt;
+
+			LOAD_LANES(xt, blk + (size_t) t * KMEANS_LANES);
+			d0 += xt * w0[t];
+			d1 += xt * w1[t];
+			d2 += xt * w2[t];
+			d3 += xt * w3[t];
+		}
+		if (second_out != NULL)
+		{
+			KEEP_SECOND(d0, best, second);
+			KEEP_NEAREST(d0, best, label, j);
+			KEEP_SECOND(d1, best, second);
+			KEEP_NEAREST(d1, best, label, j + 1);
+			KEEP_SECOND(d2, best, second);
+			KEEP_NEAREST(d2, best, label, j + 2);
+			KEEP_SECOND(d3, best, second);
+			KEEP_NEAREST(d3, best, label, j + 3);
+		}
+		else
+		{
+			KEEP_NEAREST(d0, best, label, j);
+			KEEP_NEAREST(d1, best, label, j + 1);
+			KEEP_NEAREST(d2, best, label, j + 2);
+			KEEP_NEAREST(d3, best, label, j + 3);
+		}
 	}
+	for (; j < k; j++)
+	{
+		const double *w = m2c + (size_t) j * d;
+		LaneDoubles dist;
+
+		SPLAT(dist, c_norms[j]);
+		for (int t = 0; t < d; t++)
+		{
+			LaneDoubles xt;
+
+			LOAD_LANES(xt, blk + (size_t) t * KMEANS_LANES);
+			dist += xt * w[t];
+		}
+		if (second_out != NULL)
+			KEEP_SECOND(dist, best, second);
+		KEEP_NEAREST(dist, best, label, j);
+	}
+	*best_out = best;
+	*label_out = label;
+	if (second_out != NULL)
+		*second_out = second;
+}
+
+void
+kmeans_blocks_nearest2(const double *blk, int d, const double *m2c, const double *c_norms,
+					   int k, int *label, double *best, double *second)
+{
+	LaneDoubles b;
+	LaneDoubles s;
+	LaneInts	l;
+
+	NearestLanes(blk, d, m2c, c_norms, k, &b, &l, &s);
+	for (int i = 0; i < KMEANS_LANES; i++)
+	{
+		label[i] = (int) l[i];
+		best[i] = b[i];
+		second[i] = s[i];
+	}
+}
+
+void
+kmeans_blocks_assign(const KMeansBlocks *b, const double *centers, int k,
+					 int *labels, double *min_sq_dist,
+					 double *sums, double *counts, const SegHooks *hooks)
+{
+	int			d = b->d;
+	/* -2 c and |c|^2: the per-centre constants of |c|^2 - 2 x.c */
+	double	   *m2c = seg_alloc(sizeof(double) * (size_t) k * d);
+	double	   *c_norms = seg_alloc(sizeof(double) * k);
+
+	KMeansSums acc;
+
+	kmeans_blocks_centre_constants(centers, k, d, m2c, c_norms);
+	if (sums != NULL)
+		kmeans_sums_init(&acc, k, d);
 
 	for (int block = 0; block < b->n_blocks; block++)
 	{
@@ -159,55 +281,9 @@ kmeans_blocks_assign(const KMeansBlocks *b, const double *centers, int k,
 		int			valid = ValidLanes(b, block);
 		LaneDoubles best;
 		LaneInts	label;
-		int			j = 0;
 
 		PrefetchAhead(b, block);
-		SPLAT(best, INFINITY);
-		SPLAT(label, 0);
-		/* four centres at a time: four independent multiply-add chains */
-		for (; j + 4 <= k; j += 4)
-		{
-			const double *w0 = m2c + (size_t) j * d;
-			const double *w1 = w0 + d;
-			const double *w2 = w1 + d;
-			const double *w3 = w2 + d;
-			LaneDoubles d0, d1, d2, d3;
-
-			SPLAT(d0, c_norms[j]);
-			SPLAT(d1, c_norms[j + 1]);
-			SPLAT(d2, c_norms[j + 2]);
-			SPLAT(d3, c_norms[j + 3]);
-			for (int t = 0; t < d; t++)
-			{
-				LaneDoubles xt;
-
-				LOAD_LANES(xt, blk + (size_t) t * KMEANS_LANES);
-				d0 += xt * w0[t];
-				d1 += xt * w1[t];
-				d2 += xt * w2[t];
-				d3 += xt * w3[t];
-			}
-			KEEP_NEAREST(d0, best, label, j);
-			KEEP_NEAREST(d1, best, label, j + 1);
-			KEEP_NEAREST(d2, best, label, j + 2);
-			KEEP_NEAREST(d3, best, label, j + 3);
-		}
-		for (; j < k; j++)
-		{
-			const double *w = m2c + (size_t) j * d;
-			LaneDoubles dist;
-
-			SPLAT(dist, c_norms[j]);
-			for (int t = 0; t < d; t++)
-			{
-				LaneDoubles xt;
-
-				LOAD_LANES(xt, blk + (size_t) t * KMEANS_LANES);
-				dist += xt * w[t];
-			}
-			KEEP_NEAREST(dist, best, label, j);
-		}
-
+		NearestLanes(blk, d, m2c, c_norms, k, &best, &label, NULL);
 		for (int l = 0; l < valid; l++)
 		{
 			int			row = block * KMEANS_LANES + l;
@@ -216,20 +292,125 @@ kmeans_blocks_assign(const KMeansBlocks *b, const double *centers, int k,
 			labels[row] = c;
 			if (min_sq_dist != NULL)
 				min_sq_dist[row] = LaneSqDistance(blk, l, centers + (size_t) c * d, d);
-			if (sums != NULL)
-			{
-				double	   *s = sums + (size_t) c * d;
-
-				for (int t = 0; t < d; t++)
-					s[t] += blk[(size_t) t * KMEANS_LANES + l];
-				counts[c] += 1.0;
-			}
 		}
+		if (sums != NULL)
+			kmeans_sums_add_block(&acc, b, block, labels);
 		if (block % CHECK_EVERY_BLOCKS == CHECK_EVERY_BLOCKS - 1)
 			seg_check_interrupts(hooks);
 	}
+	if (sums != NULL)
+		kmeans_sums_finish(&acc, sums, counts);
 	seg_free(m2c);
 	seg_free(c_norms);
+}
+
+void
+kmeans_sums_init(KMeansSums *acc, int k, int d)
+{
+	acc->k = k;
+	acc->d = d;
+	acc->width = d <= KMEANS_LANES ? KMEANS_LANES : d;
+	/* each centre's sum in a cache line of its own: whole-vector loads and stores */
+	acc->buffer = seg_alloc0(sizeof(double) * ((size_t) k * acc->width + KMEANS_LANES));
+	acc->acc = (double *) (((uintptr_t) acc->buffer + 63) & ~(uintptr_t) 63);
+	acc->counts = seg_alloc0(sizeof(double) * k);
+}
+
+/*
+ * The eight rows of a block as eight vectors of their features (an 8 x 8
+ * transpose in three rounds of two-vector shuffles; features past d are
+ * zero).
+ */
+static inline __attribute__((always_inline)) void
+BlockRows(const double *blk, int d, LaneDoubles *rows)
+{
+	LaneDoubles r[KMEANS_LANES];
+	LaneDoubles t[KMEANS_LANES];
+	LaneDoubles u[KMEANS_LANES];
+
+	for (int f = 0; f < KMEANS_LANES; f++)
+	{
+		if (f < d)
+			LOAD_LANES(r[f], blk + (size_t) f * KMEANS_LANES);
+		else
+			SPLAT(r[f], 0.0);
+	}
+	/* indices into the two vectors' 16 lanes (gcc 12 and clang) */
+	for (int f = 0; f < KMEANS_LANES; f += 2)
+	{
+		t[f] = __builtin_shufflevector(r[f], r[f + 1], 0, 8, 2, 10, 4, 12, 6, 14);
+		t[f + 1] = __builtin_shufflevector(r[f], r[f + 1], 1, 9, 3, 11, 5, 13, 7, 15);
+	}
+	for (int f = 0; f < KMEANS_LANES; f += 4)
+	{
+		u[f] = __builtin_shufflevector(t[f], t[f + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+		u[f + 1] = __builtin_shufflevector(t[f], t[f + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+		u[f + 2] = __builtin_shufflevector(t[f + 1], t[f + 3], 0, 1, 8, 9, 4, 5, 12, 13);
+		u[f + 3] = __builtin_shufflevector(t[f + 1], t[f + 3], 2, 3, 10, 11, 6, 7, 14, 15);
+	}
+	/* u[0]: rows 0 and 4, u[1]: 2 and 6, u[2]: 1 and 5, u[3]: 3 and 7 */
+	rows[0] = __builtin_shufflevector(u[0], u[4], 0, 1, 2, 3, 8, 9, 10, 11);
+	rows[4] = __builtin_shufflevector(u[0], u[4], 4, 5, 6, 7, 12, 13, 14, 15);
+	rows[2] = __builtin_shufflevector(u[1], u[5], 0, 1, 2, 3, 8, 9, 10, 11);
+	rows[6] = __builtin_shufflevector(u[1], u[5], 4, 5, 6, 7, 12, 13, 14, 15);
+	rows[1] = __builtin_shufflevector(u[2], u[6], 0, 1, 2, 3, 8, 9, 10, 11);
+	rows[5] = __builtin_shufflevector(u[2], u[6], 4, 5, 6, 7, 12, 13, 14, 15);
+	rows[3] = __builtin_shufflevector(u[3], u[7], 0, 1, 2, 3, 8, 9, 10, 11);
+	rows[7] = __builtin_shufflevector(u[3], u[7], 4, 5, 6, 7, 12, 13, 14, 15);
+}
+
+void
+kmeans_sums_add_block(KMeansSums *acc, const KMeansBlocks *b, int block, const int *labels)
+{
+	const double *blk = Block(b, block);
+	int			valid = ValidLanes(b, block);
+	int			d = b->d;
+	const int  *lab = labels + (size_t) block * KMEANS_LANES;
+
+	/*
+	 * Row by row, in row order: the order of the sums is part of the
+	 * result.  Up to eight features a row is one vector, added to its
+	 * centre's padded sum: each lane adds what the scalar loop would.
+	 */
+	if (d <= KMEANS_LANES)
+	{
+		LaneDoubles rows[KMEANS_LANES];
+		/* locals: the stores below cannot then alias them */
+		double	   *sums = acc->acc;
+		double	   *counts = acc->counts;
+
+		BlockRows(blk, d, rows);
+		for (int l = 0; l < valid; l++)
+		{
+			double	   *s = sums + (size_t) lab[l] * KMEANS_LANES;
+			LaneDoubles sum;
+
+			LOAD_LANES(sum, s);
+			sum += rows[l];
+			STORE_LANES(s, sum);
+			counts[lab[l]] += 1.0;
+		}
+		return;
+	}
+	for (int l = 0; l < valid; l++)
+	{
+		double	   *s = acc->acc + (size_t) lab[l] * d;
+
+		for (int t = 0; t < d; t++)
+			s[t] += blk[(size_t) t * KMEANS_LANES + l];
+		acc->counts[lab[l]] += 1.0;
+	}
+}
+
+void
+kmeans_sums_finish(KMeansSums *acc, double *sums, double *counts)
+{
+	for (int j = 0; j < acc->k; j++)
+		memcpy(sums + (size_t) j * acc->d, acc->acc + (size_t) j * acc->width,
+			   sizeof(double) * acc->d);
+	memcpy(counts, acc->counts, sizeof(double) * acc->k);
+	seg_free(acc->buffer);
+	seg_free(acc->counts);
 }
 
 /* -2 p and |p|^2 for m points: the constants of |x|^2 - 2 x.p + |p|^2 */

@@ -54,6 +54,43 @@ extern void kmeans_blocks_assign(const KMeansBlocks *b, const double *centers, i
 								 int *labels, double *min_sq_dist,
 								 double *sums, double *counts, const SegHooks *hooks);
 
+/* -2 c and |c|^2 of k centres (k x d): the constants of the assignment kernel. */
+extern void kmeans_blocks_centre_constants(const double *centers, int k, int d,
+										   double *m2c, double *c_norms);
+
+/*
+ * The assignment kernel on one block (d x KMEANS_LANES values, the layout
+ * of a block): for each lane, the nearest centre by |c|^2 - 2 x.c (the
+ * first on ties, exactly as kmeans_blocks_assign), that value (best) and
+ * the smallest value among the other centres (second; infinity when
+ * k = 1).  Each lane's results depend on that lane's values only.
+ */
+extern void kmeans_blocks_nearest2(const double *blk, int d, const double *m2c,
+								   const double *c_norms, int k, int *label,
+								   double *best, double *second);
+
+/*
+ * The centroid sums of a Lloyd step: each row added to its centre's sum,
+ * in row order (so that the sums are the same to the last bit however
+ * the labels were found).
+ */
+typedef struct KMeansSums
+{
+	int			k;
+	int			d;
+	int			width;			/* values per centre: d padded to a vector */
+	double	   *acc;			/* k x width, 64-byte aligned in buffer */
+	void	   *buffer;
+	double	   *counts;			/* k */
+} KMeansSums;
+
+extern void kmeans_sums_init(KMeansSums *acc, int k, int d);
+/* Adds the rows of one block by labels (indexed by row); blocks in order. */
+extern void kmeans_sums_add_block(KMeansSums *acc, const KMeansBlocks *b, int block,
+								  const int *labels);
+/* Writes sums (k x d) and counts (k) and frees the accumulator. */
+extern void kmeans_sums_finish(KMeansSums *acc, double *sums, double *counts);
+
 /*
  * Squared distances max(0, |x|^2 - 2 x.p + |p|^2) from every row to the
  * point p: into out (n values), or, when lower, into out only where

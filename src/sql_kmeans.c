@@ -249,6 +249,13 @@ StandardiseInit(const KFitRequest *req, const SegPreprocessor *prep)
 	return out;
 }
 
+/*
+ * Every k from one preparation of the data (loaded and standardised once,
+ * centred, blocked and normed once: kmeans_fit_data), and the silhouettes
+ * of all k from one pass of distances over one sample (silhouette_scores),
+ * which needs only the sampled rows' labels of each k.  Each k's result is
+ * the same as fitting and scoring it alone.
+ */
 static void
 FitInMemory(const KFitRequest *req, KFitRun *runs, SegPreprocessor **prep_out, int64 *n_rows)
 {
@@ -256,12 +263,23 @@ FitInMemory(const KFitRequest *req, KFitRun *runs, SegPreprocessor **prep_out, i
 	SegPreprocessor *prep;
 	double	   *x = LoadStandardised(req, &prep, &n);
 	double	   *init = req->init != NULL ? StandardiseInit(req, prep) : NULL;
+	KMeansData	data;
+	char		msg[SEG_ERRMSG_LEN];
+	int		   *rows = palloc_extended(sizeof(int) * (size_t) n, MCXT_ALLOC_HUGE);
+	int			n_sample = silhouette_sample_rows(n, req->silhouette_sample,
+												  (uint64_t) req->seed, rows);
+	double	   *xs = palloc_extended(sizeof(double) * (size_t) n_sample * req->d, MCXT_ALLOC_HUGE);
+	int		  **sample_labels = palloc(sizeof(int *) * req->n_k);
+	double	   *silhouettes = palloc(sizeof(double) * req->n_k);
 
+	for (int s = 0; s < n_sample; s++)
+		memcpy(xs + (size_t) s * req->d, x + (size_t) rows[s] * req->d,
+			   sizeof(double) * req->d);
+	segment_raise(kmeans_data_init(&data, x, n, req->d, msg), msg);
 	for (int r = 0; r < req->n_k; r++)
 	{
 		KMeansOptions opt;
 		KMeansResult result;
-		char		msg[SEG_ERRMSG_LEN];
 		KFitRun    *run = &runs[r];
 
 		memset(&opt, 0, sizeof(opt));
@@ -273,16 +291,26 @@ FitInMemory(const KFitRequest *req, KFitRun *runs, SegPreprocessor **prep_out, i
 		opt.init = init;
 		opt.hooks = segment_hooks();
 		opt.progress_per_iteration = n >= PROGRESS_ITERATION_ROWS;
-		segment_raise(kmeans_fit(x, n, req->d, &opt, &result, msg), msg);
-		kmeans_warn_distinct(result.n_distinct, opt.k);
+		segment_raise(kmeans_fit_data(&data, &opt, &result, msg), msg);
 		run->k = opt.k;
 		run->inertia = result.inertia;
 		run->n_iter = result.n_iter;
 		run->n_distinct = result.n_distinct;
 		run->centroids = result.centroids;
-		kmeans_score_sample(x, n, req->d, run, req->silhouette_sample, req->seed, result.labels);
+		run->davies_bouldin = davies_bouldin_score(x, n, req->d, result.labels, run->k);
+		sample_labels[r] = palloc(sizeof(int) * (size_t) Max(n_sample, 1));
+		for (int s = 0; s < n_sample; s++)
+			sample_labels[r][s] = result.labels[rows[s]];
 		pfree(result.labels);
-		kmeans_report_k(run);
+	}
+	kmeans_data_free(&data);
+	silhouette_scores(xs, n_sample, req->d, (const int *const *) sample_labels, req->ks, req->n_k,
+					  0, 0, segment_memory_limit_bytes(), segment_hooks(), silhouettes);
+	for (int r = 0; r < req->n_k; r++)
+	{
+		runs[r].silhouette = silhouettes[r];
+		kmeans_warn_distinct(runs[r].n_distinct, runs[r].k);
+		kmeans_report_k(&runs[r]);
 	}
 	*prep_out = prep;
 	*n_rows = n;

@@ -72,6 +72,31 @@ extern void kmeans_score_sample(const double *x, int n, int d, KFitRun *run,
 #define KSS_SLOT(d) (2 + (size_t) (d))
 #define KSS_LEN(k, d) (KSS_HEADER + (size_t) (k) + (size_t) (k) * (d) + (size_t) (k) * KSS_SLOT(d))
 
+/* sql_kmeans_scan.c: the first streaming pass, read from its state */
+typedef struct KMeansScan
+{
+	int64		n_rows;			/* all rows */
+	bool		overflowed;		/* more sample rows than the limit: none kept */
+	const double *nulls;		/* d: NULLs per column */
+	const double *max_abs;		/* d: the largest magnitude of complete rows (NaN if any) */
+	const double *stats;		/* the scaler's statistics of the complete rows */
+	size_t		kept;			/* rows kept for the sample */
+	double	   *rows;			/* kept x (3 + d): block, offset, hash, values */
+} KMeansScan;
+
+/* false for a state that saw no rows */
+extern bool kmeans_scan_result(ArrayType *state, int d, KMeansScan *out);
+
+/*
+ * The values (into out, at most kept x d) of the kept rows that
+ * TABLESAMPLE BERNOULLI with this cutoff keeps, in position order; returns
+ * their number.
+ */
+extern int	kmeans_scan_sample(KMeansScan *scan, int d, uint64 cutoff, double *out);
+
+/* tsm_bernoulli's cutoff of the 32-bit hash for a percentage */
+extern uint64 kmeans_sample_cutoff(float4 percent);
+
 /* sql_kmeans_step.c: a step state's k and d; false for the initial '{0}' */
 extern bool kmeans_step_shape(ArrayType *state, int *k, int *d);
 

@@ -22,8 +22,11 @@
 
 #include "catalog/pg_type.h"
 #include "fmgr.h"
+#include "nodes/primnodes.h"
+#include "nodes/pg_list.h"
 #include "utils/array.h"
 
+#include "lanes.h"
 #include "pg_args.h"
 #include "pg_core.h"
 #include "sql_kmeans.h"
@@ -179,32 +182,145 @@ StepState(FunctionCallInfo fcinfo, int centroids_arg, int *k, int *d, double **c
 }
 
 /*
- * Adds row x to the sums and count of its nearest centroid; distances are
- * weighted per feature when w is not NULL.
+ * Centroids as the per-row loop wants them: transposed in groups of
+ * SEG_LANES centres, so that one vector holds feature t of eight centres
+ * and the distances to eight centres take d vector steps.  Each lane does
+ * the very operations of the scalar loop (weight times difference times
+ * difference, added in feature order), so the distances, and hence the
+ * labels, are the same to the last bit; lanes past k hold infinity.
+ * Kept in fn_extra with a copy of the centroids and weights it was built
+ * from.  When the aggregate's centroids and weights are constants or
+ * query parameters (the streaming driver's $1 and $2), they cannot change
+ * during the query and the cache is used as it is; otherwise each row's
+ * are compared with the copy.
+ */
+typedef struct StepCentres
+{
+	bool		stable;			/* centroids and weights fixed for the query */
+	double	   *c;				/* k x d: the centroids the cache was built from */
+	int			k;
+	int			d;
+	int			n_groups;		/* ceil(k / SEG_LANES) */
+	double	   *ct;				/* n_groups x d x SEG_LANES */
+	double	   *w;				/* d weights, or NULL */
+} StepCentres;
+
+/* Is the aggregate's argument (0-based) a constant or a query parameter? */
+static bool
+AggArgStable(FunctionCallInfo fcinfo, int argno)
+{
+	Aggref	   *aggref = AggGetAggref(fcinfo);
+	TargetEntry *tle;
+
+	if (aggref == NULL || argno >= list_length(aggref->args))
+		return false;
+	tle = list_nth_node(TargetEntry, aggref->args, argno);
+	return IsA(tle->expr, Const) ||
+		(IsA(tle->expr, Param) && ((Param *) tle->expr)->paramkind == PARAM_EXTERN);
+}
+
+/*
+ * The cache for this row's centroids and weights; centroids_arg and
+ * weights_arg are their positions among the aggregate's arguments
+ * (weights_arg -1: none).
+ */
+static StepCentres *
+CachedCentres(FunctionCallInfo fcinfo, const double *c, int k, int d, const double *w,
+			  int centroids_arg, int weights_arg)
+{
+	StepCentres *sc = (StepCentres *) fcinfo->flinfo->fn_extra;
+
+	if (sc != NULL && sc->stable)
+		return sc;
+	if (sc != NULL && sc->k == k && sc->d == d && (sc->w == NULL) == (w == NULL) &&
+		memcmp(sc->c, c, sizeof(double) * k * d) == 0 &&
+		(w == NULL || memcmp(sc->w, w, sizeof(double) * d) == 0))
+		return sc;
+	if (sc == NULL)
+		sc = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(StepCentres));
+	else
+	{
+		pfree(sc->c);
+		pfree(sc->ct);
+		if (sc->w != NULL)
+			pfree(sc->w);
+	}
+	sc->c = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(double) * k * d);
+	memcpy(sc->c, c, sizeof(double) * k * d);
+	sc->k = k;
+	sc->d = d;
+	sc->n_groups = (k + SEG_LANES - 1) / SEG_LANES;
+	sc->ct = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt,
+								sizeof(double) * sc->n_groups * d * SEG_LANES);
+	for (int g = 0; g < sc->n_groups; g++)
+		for (int t = 0; t < d; t++)
+			for (int l = 0; l < SEG_LANES; l++)
+			{
+				int			j = g * SEG_LANES + l;
+
+				sc->ct[((size_t) g * d + t) * SEG_LANES + l] = j < k ? c[(size_t) j * d + t] : 0.0;
+			}
+	sc->w = NULL;
+	if (w != NULL)
+	{
+		sc->w = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(double) * d);
+		memcpy(sc->w, w, sizeof(double) * d);
+	}
+	sc->stable = AggArgStable(fcinfo, centroids_arg) &&
+		(weights_arg < 0 || AggArgStable(fcinfo, weights_arg));
+	fcinfo->flinfo->fn_extra = sc;
+	return sc;
+}
+
+/*
+ * Adds row x to the sums and count of its nearest centroid (the first on
+ * ties); distances are weighted per feature when the cache has weights.
  */
 static void
-StepAddRow(double *s, int k, int d, const double *c, const double *w, const double *x)
+StepAddRow(double *s, const StepCentres *sc, const double *x)
 {
+	int			k = sc->k;
+	int			d = sc->d;
 	int			best = 0;
 	double		best_dist = INFINITY;
 	double	   *sum;
 
-	for (int j = 0; j < k; j++)
+	for (int g = 0; g < sc->n_groups; g++)
 	{
-		const double *cj = c + (size_t) j * d;
-		double		dist = 0.0;
+		const double *cg = sc->ct + (size_t) g * d * SEG_LANES;
+		LaneDoubles dist;
+		int			lanes = k - g * SEG_LANES < SEG_LANES ? k - g * SEG_LANES : SEG_LANES;
 
-		/* Auto-vectorized */
-		if (w == NULL)
+		SPLAT(dist, 0.0);
+		if (sc->w == NULL)
 			for (int t = 0; t < d; t++)
-				dist += (x[t] - cj[t]) * (x[t] - cj[t]);
+			{
+				LaneDoubles ct;
+				LaneDoubles xt;
+
+				LOAD_LANES(ct, cg + (size_t) t * SEG_LANES);
+				SPLAT(xt, x[t]);
+				dist += (xt - ct) * (xt - ct);
+			}
 		else
 			for (int t = 0; t < d; t++)
-				dist += w[t] * (x[t] - cj[t]) * (x[t] - cj[t]);
-		if (dist < best_dist)
+			{
+				LaneDoubles ct;
+				LaneDoubles xt;
+				LaneDoubles wt;
+
+				LOAD_LANES(ct, cg + (size_t) t * SEG_LANES);
+				SPLAT(xt, x[t]);
+				SPLAT(wt, sc->w[t]);
+				dist += wt * (xt - ct) * (xt - ct);
+			}
+		/* in centre order with a strict comparison, as the scalar loop (without branches) */
+		for (int l = 0; l < lanes; l++)
 		{
-			best_dist = dist;
-			best = j;
+			bool		nearer = dist[l] < best_dist;
+
+			best_dist = nearer ? dist[l] : best_dist;
+			best = nearer ? g * SEG_LANES + l : best;
 		}
 	}
 	s[2] += 1;
@@ -244,6 +360,7 @@ kmeans_step_accum(PG_FUNCTION_ARGS)
 	ArrayType  *state;
 	double	   *c;
 	double	   *x;
+	const double *w;
 	int			k;
 	int			d;
 	int			n;
@@ -256,9 +373,29 @@ kmeans_step_accum(PG_FUNCTION_ARGS)
 				 errmsg("feature array must not be null"),
 				 errhint("Filter out or impute rows with missing features.")));
 	x = segment_float8_array(PG_GETARG_ARRAYTYPE_P(1), "feature array", d, &n);
-	StepAddRow((double *) ARR_DATA_PTR(state), k, d, c,
-			   PG_NARGS() > 3 ? StepWeights(fcinfo, 3, d, first) : NULL, x);
+	w = PG_NARGS() > 3 ? StepWeights(fcinfo, 3, d, first) : NULL;
+	StepAddRow((double *) ARR_DATA_PTR(state),
+			   CachedCentres(fcinfo, c, k, d, w, 1, w != NULL ? 2 : -1), x);
 	PG_RETURN_ARRAYTYPE_P(state);
+}
+
+/* Features given as separate float8 arguments from first on: not null, finite. */
+static inline void
+ReadFeatures(FunctionCallInfo fcinfo, int first, int d, double *x)
+{
+	for (int t = 0; t < d; t++)
+	{
+		if (PG_ARGISNULL(first + t))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("features must not be null"),
+					 errhint("Filter out or impute rows with missing features.")));
+		x[t] = PG_GETARG_FLOAT8(first + t);
+		if (!isfinite(x[t]))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("features must be finite")));
+	}
 }
 
 /*
@@ -269,6 +406,7 @@ kmeans_step_accum(PG_FUNCTION_ARGS)
 Datum
 kmeans_step_accum_args(PG_FUNCTION_ARGS)
 {
+	StepCentres *sc = (StepCentres *) fcinfo->flinfo->fn_extra;
 	ArrayType  *state;
 	double	   *c;
 	double		x[KSS_MAX_ARGS];
@@ -277,25 +415,34 @@ kmeans_step_accum_args(PG_FUNCTION_ARGS)
 	int			nx = PG_NARGS() - 3;
 	bool		first;
 
+	/*
+	 * The common case: a state of this cache's shape that the aggregate
+	 * owns, and centroids and weights that are constants or parameters,
+	 * validated on the first row.
+	 */
+	if (sc != NULL && sc->stable && !PG_ARGISNULL(0) && nx == sc->d &&
+		AggCheckCallContext(fcinfo, NULL))
+	{
+		state = PG_GETARG_ARRAYTYPE_P(0);
+		if (ARR_NDIM(state) == 1 && !ARR_HASNULL(state) &&
+			(size_t) ARR_DIMS(state)[0] == KSS_LEN(sc->k, sc->d) &&
+			((double *) ARR_DATA_PTR(state))[0] == sc->k &&
+			((double *) ARR_DATA_PTR(state))[1] == sc->d)
+		{
+			ReadFeatures(fcinfo, 3, sc->d, x);
+			StepAddRow((double *) ARR_DATA_PTR(state), sc, x);
+			PG_RETURN_ARRAYTYPE_P(state);
+		}
+	}
+
 	state = StepState(fcinfo, 1, &k, &d, &c, &first);
 	if (nx != d)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("%d features given for centroids of %d", nx, d)));
-	for (int t = 0; t < d; t++)
-	{
-		if (PG_ARGISNULL(3 + t))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("features must not be null"),
-					 errhint("Filter out or impute rows with missing features.")));
-		x[t] = PG_GETARG_FLOAT8(3 + t);
-		if (!isfinite(x[t]))
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("features must be finite")));
-	}
-	StepAddRow((double *) ARR_DATA_PTR(state), k, d, c, StepWeights(fcinfo, 2, d, first), x);
+	ReadFeatures(fcinfo, 3, d, x);
+	StepAddRow((double *) ARR_DATA_PTR(state),
+			   CachedCentres(fcinfo, c, k, d, StepWeights(fcinfo, 2, d, first), 0, 1), x);
 	PG_RETURN_ARRAYTYPE_P(state);
 }
 

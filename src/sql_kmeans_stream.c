@@ -4,10 +4,14 @@
  *	  Streaming k-means: the driver that runs each Lloyd iteration as one
  *	  parallel aggregate query (segment.kmeans_step) over the relation.
  *
- * Passes: NULL counts and standardisation statistics (one aggregate), a
- * seeded TABLESAMPLE for k-means++ seeding and the silhouette, one step
- * per iteration, and a last step for the inertia of the final centres
- * unless the iterations ended on a zero shift.  Steps read the raw
+ * Passes: one parallel segment.kmeans_scan for the NULL counts, the
+ * standardisation statistics and the rows of the seeded Bernoulli sample
+ * (k-means++ seeding and the silhouette) all at once; one step per
+ * iteration; and a last step for the inertia of the final centres unless
+ * the iterations ended on a zero shift.  (Partitioned tables, tables the
+ * planner has no row count for or that grew well past it, and more than
+ * 96 columns take a second pass for the sample: TABLESAMPLE BERNOULLI
+ * itself.)  Steps read the raw
  * columns as separate float8 arguments and weight distances by
  * 1 / scale^2, which equals clustering the standardised columns without
  * per-row arithmetic.  Labels are not kept, so "labels unchanged" is
@@ -22,18 +26,21 @@
 
 #include <math.h>
 
+#include "access/relation.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "lib/stringinfo.h"
+#include "storage/bufmgr.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/float.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
 
 #include "dataset.h"
 #include "pg_core.h"
@@ -125,13 +132,48 @@ QueryTwoValues(const char *sql, Datum *first, Datum *second, bool *second_isnull
 	segment_restore_search_path(search_path);
 }
 
+/* the fixed arguments of segment.kmeans_scan before the features */
+#define SCAN_ARGS 4
 /*
- * First pass: checks for NULLs, fits the standardisation with the
- * parallel scaler aggregate, and builds the preprocessor.
+ * The most rows segment.kmeans_scan keeps for a sample of target rows: it
+ * expects twice the target (its percentage is from half the planned
+ * rows); beyond four times that, the table outgrew its statistics and the
+ * sample comes from TABLESAMPLE instead.
+ */
+#define SCAN_MAX_ROWS(target) (8 * (target) + 1000)
+
+/* The percentage of rows TABLESAMPLE BERNOULLI draws for the seeding sample. */
+static double
+SamplePercent(const KFitRequest *req, int64 n_rows)
+{
+	int			target = Max(req->silhouette_sample, 10000);
+
+	return Min(100.0, 100.0 * target / (double) n_rows);
+}
+
+/* That percentage as TABLESAMPLE sees it: its SQL text coerced to float4. */
+static float4
+SamplePercentFloat4(double percent)
+{
+	return DatumGetFloat4(DirectFunctionCall1(float4in,
+											  CStringGetDatum(float8out_internal(percent))));
+}
+
+/*
+ * The first pass: checks for NULLs, fits the standardisation and builds
+ * the preprocessor; when it can, keeps the seeding sample's rows in the
+ * same scan (segment.kmeans_scan: the rows of TABLESAMPLE BERNOULLI at a
+ * percentage from half the planner's row count, at least the one the true
+ * count gives), and returns its standardised rows in *sample (else NULL).
  */
 static SegPreprocessor *
-StreamStatistics(const KFitRequest *req, StreamSource *src, int64 *n_rows, double *mean_var)
+StreamStatistics(const KFitRequest *req, StreamSource *src, int64 *n_rows, double *mean_var,
+				 double **sample, int *m_out)
 {
+	double		planned = -1;
+	float4		kept_percent = 0;
+	bool		one_pass;
+	KMeansScan	scan;
 	StringInfoData sql;
 	StringInfoData arr;
 	char	  **raw = palloc(sizeof(char *) * req->d);
@@ -153,31 +195,70 @@ StreamStatistics(const KFitRequest *req, StreamSource *src, int64 *n_rows, doubl
 	resetStringInfo(&arr);
 	appendStringInfo(&arr, "ARRAY[%s]", src->raw_args);
 
-	/*
-	 * One parallel pass: NULL counts per column and the row count, and the
-	 * standardisation statistics of the complete rows.
-	 */
+	*sample = NULL;
 	initStringInfo(&sql);
-	appendStringInfoString(&sql, "SELECT ARRAY[");
-	for (int j = 0; j < req->d; j++)
-		appendStringInfo(&sql, "count(*) FILTER (WHERE %s IS NULL), ",
-						 quote_identifier(req->columns[j]));
-	appendStringInfoString(&sql, "count(*)");
-	for (int j = 0; j < req->d; j++)
-		appendStringInfo(&sql, ", COALESCE(pg_catalog.max(pg_catalog.abs(%s)), 0)",
-						 raw[j]);
-	appendStringInfo(&sql, "]::float8[], segment.scaler_fit(%s) FILTER (WHERE true",
-					 arr.data);
-	/* rows the magnitude check below refuses stay out of the statistics */
-	for (int j = 0; j < req->d; j++)
-		appendStringInfo(&sql, " AND pg_catalog.abs(%s) OPERATOR(pg_catalog.<) %s",
-						 raw[j], float8out_internal(STREAM_MAX_MAGNITUDE));
-	appendStringInfo(&sql, ") FROM %s", src->relation);
-	QueryTwoValues(sql.data, &counts_datum, &result, &isnull);
-	counts = DatumGetArrayTypeP(counts_datum);
-	if (ARR_NDIM(counts) != 1 || ARR_DIMS(counts)[0] != 2 * req->d + 1 || ARR_HASNULL(counts))
-		elog(ERROR, "statistics query returned a malformed array");
-	cv = (double *) ARR_DATA_PTR(counts);
+	if (get_rel_relkind(req->relid) != RELKIND_PARTITIONED_TABLE &&
+		req->d <= FUNC_MAX_ARGS - SCAN_ARGS)
+	{
+		Relation	rel = relation_open(req->relid, AccessShareLock);
+
+		/* as the planner: the analysed density times the current size */
+		planned = rel->rd_rel->reltuples;
+		if (planned > 0 && rel->rd_rel->relpages > 0)
+			planned *= (double) RelationGetNumberOfBlocks(rel) / rel->rd_rel->relpages;
+		relation_close(rel, AccessShareLock);
+	}
+	one_pass = planned >= 1;
+	if (one_pass)
+	{
+		/*
+		 * One parallel pass: NULL counts, row count, statistics and the
+		 * sample's rows, kept at the percentage for half the planned rows.
+		 */
+		kept_percent = SamplePercentFloat4(SamplePercent(req, (int64) ceil(planned / 2)));
+		appendStringInfo(&sql, "SELECT segment.kmeans_scan(%d, %s::float4, %d, ctid, %s) FROM %s",
+						 req->seed, float8out_internal(kept_percent),
+						 SCAN_MAX_ROWS(Max(req->silhouette_sample, 10000)), src->raw_args,
+						 src->relation);
+		result = QueryValue(sql.data, 0, NULL, NULL, &isnull, false, -1);
+		if (isnull || !kmeans_scan_result(DatumGetArrayTypeP(result), req->d, &scan))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("relation \"%s\" has no rows", get_rel_name(req->relid))));
+		/* as the query below: NULL counts, the row count, the largest magnitudes */
+		cv = palloc(sizeof(double) * (2 * req->d + 1));
+		memcpy(cv, scan.nulls, sizeof(double) * req->d);
+		cv[req->d] = (double) scan.n_rows;
+		memcpy(cv + req->d + 1, scan.max_abs, sizeof(double) * req->d);
+		isnull = scan.stats[0] == 0.0;	/* no complete row */
+	}
+	else
+	{
+		/*
+		 * One parallel pass: NULL counts per column and the row count, and
+		 * the standardisation statistics of the complete rows.
+		 */
+		appendStringInfoString(&sql, "SELECT ARRAY[");
+		for (int j = 0; j < req->d; j++)
+			appendStringInfo(&sql, "count(*) FILTER (WHERE %s IS NULL), ",
+							 quote_identifier(req->columns[j]));
+		appendStringInfoString(&sql, "count(*)");
+		for (int j = 0; j < req->d; j++)
+			appendStringInfo(&sql, ", COALESCE(pg_catalog.max(pg_catalog.abs(%s)), 0)",
+							 raw[j]);
+		appendStringInfo(&sql, "]::float8[], segment.scaler_fit(%s) FILTER (WHERE true",
+						 arr.data);
+		/* rows the magnitude check below refuses stay out of the statistics */
+		for (int j = 0; j < req->d; j++)
+			appendStringInfo(&sql, " AND pg_catalog.abs(%s) OPERATOR(pg_catalog.<) %s",
+							 raw[j], float8out_internal(STREAM_MAX_MAGNITUDE));
+		appendStringInfo(&sql, ") FROM %s", src->relation);
+		QueryTwoValues(sql.data, &counts_datum, &result, &isnull);
+		counts = DatumGetArrayTypeP(counts_datum);
+		if (ARR_NDIM(counts) != 1 || ARR_DIMS(counts)[0] != 2 * req->d + 1 || ARR_HASNULL(counts))
+			elog(ERROR, "statistics query returned a malformed array");
+		cv = (double *) ARR_DATA_PTR(counts);
+	}
 	for (int j = 0; j < req->d; j++)
 		if (cv[j] > 0)
 			ereport(ERROR,
@@ -202,7 +283,9 @@ StreamStatistics(const KFitRequest *req, StreamSource *src, int64 *n_rows, doubl
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("relation \"%s\" has no rows", get_rel_name(req->relid))));
-	scaler = segment_decode_scaler(DatumGetByteaPP(result));
+	/* the scaler of the same statistics, as segment.scaler_fit builds it */
+	scaler = one_pass ? scaler_from_stats(scan.stats, req->d) :
+		segment_decode_scaler(DatumGetByteaPP(result));
 
 	prep = palloc0(sizeof(SegPreprocessor));
 	prep->n_columns = req->d;
@@ -253,6 +336,28 @@ StreamStatistics(const KFitRequest *req, StreamSource *src, int64 *n_rows, doubl
 		src->step_sql = psprintf("SELECT segment.kmeans_step(ARRAY[%s], $1, $2) FROM %s",
 								 src->raw_args, src->relation);
 	src->prep = prep;
+
+	/* the sample's rows from the scan when its percentage covers TABLESAMPLE's */
+	if (one_pass)
+	{
+		uint64		cutoff = kmeans_sample_cutoff(SamplePercentFloat4(SamplePercent(req, *n_rows)));
+
+		if (!scan.overflowed && cutoff <= kmeans_sample_cutoff(kept_percent))
+		{
+			double	   *x = MemoryContextAllocHuge(CurrentMemoryContext,
+												   sizeof(double) * Max(scan.kept, 1) * req->d);
+			int			m = kmeans_scan_sample(&scan, req->d, cutoff, x);
+
+			/* standardised as the sample query's (x - mean::float8) / scale::float8 */
+			for (int i = 0; i < m; i++)
+				for (int j = 0; j < req->d; j++)
+					x[(size_t) i * req->d + j] =
+						(x[(size_t) i * req->d + j] - prep->columns[j].mean) /
+						prep->columns[j].scale;
+			*sample = x;
+			*m_out = m;
+		}
+	}
 	return prep;
 }
 
@@ -260,8 +365,7 @@ StreamStatistics(const KFitRequest *req, StreamSource *src, int64 *n_rows, doubl
 static double *
 StreamSample(const KFitRequest *req, const StreamSource *src, int64 n_rows, int *m_out)
 {
-	int			target = Max(req->silhouette_sample, 10000);
-	double		percent = Min(100.0, 100.0 * target / (double) n_rows);
+	double		percent = SamplePercent(req, n_rows);
 	char	   *sql;
 	double	   *x;
 	int			m = 0;
@@ -441,8 +545,9 @@ kmeans_fit_streaming(const KFitRequest *req, KFitRun *runs, int64 *n_rows)
 	src.relation = quote_qualified_identifier(get_namespace_name(get_rel_namespace(req->relid)),
 											  get_rel_name(req->relid));
 	src.d = req->d;
-	prep = StreamStatistics(req, &src, n_rows, &mean_var);
-	sample = StreamSample(req, &src, *n_rows, &m);
+	prep = StreamStatistics(req, &src, n_rows, &mean_var, &sample, &m);
+	if (sample == NULL)
+		sample = StreamSample(req, &src, *n_rows, &m);
 
 	for (int r = 0; r < req->n_k; r++)
 	{

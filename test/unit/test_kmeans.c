@@ -9,6 +9,7 @@
 #include "cluster_metrics.h"
 #include "kmeans.h"
 #include "kmeans_blocks.h"
+#include "kmeans_hamerly.h"
 #include "linalg.h"
 #include "kmeans_model.h"
 #include "model.h"
@@ -314,7 +315,8 @@ TestBlockKernels(void)
 				for (int i = 0; i < n; i++)
 					if (labels[i] == j)
 						sum += x[(size_t) i * d + t];
-				sums_ok &= fabs(sums[(size_t) j * d + t] - sum) <= 1e-12 * (1.0 + fabs(sum));
+				/* the same additions in the same order: equal to the last bit */
+				sums_ok &= sums[(size_t) j * d + t] == sum;
 			}
 			for (int i = 0; i < n; i++)
 				cnt += labels[i] == j;
@@ -351,9 +353,309 @@ TestBlockKernels(void)
 	}
 	tap_ok(labels_ok, "block assignment picks the nearest centre, the first on ties");
 	tap_ok(dist_ok, "block assignment's squared distances match");
-	tap_ok(sums_ok, "block assignment's sums and counts match");
+	tap_ok(sums_ok, "block assignment's sums (in row order, exactly) and counts match");
 	tap_ok(pots_ok, "k-means++ potentials match");
 	tap_ok(rows_ok, "rows read back from blocks unchanged");
+}
+
+/*
+ * Data for the comparison of the bounded and the plain Lloyd: kind 0
+ * Gaussian blobs, 1 small integers (many duplicate points and exact
+ * ties), 2 uniform, 3 blobs far from the origin plus rows on the bisector
+ * of two blob centres (near-ties at large norms, where rounding decides),
+ * 4 every row the same point.
+ */
+static double *
+CompareData(int kind, int n, int d, uint64_t seed)
+{
+	double	   *x = malloc(sizeof(double) * n * d);
+	SegRng		rng;
+
+	rng_seed(&rng, seed);
+	for (int i = 0; i < n; i++)
+		for (int t = 0; t < d; t++)
+		{
+			double	   *v = x + (size_t) i * d + t;
+
+			switch (kind)
+			{
+				case 0:
+					*v = 4.0 * (i % 5 == t % 5) + rng_normal(&rng);
+					break;
+				case 1:
+					*v = (double) rng_below(&rng, 3);
+					break;
+				case 2:
+					*v = rng_uniform(&rng);
+					break;
+				case 3:
+					/* rows with i % 4 == 3 sit at +-1e-9 of the plane t0 = 0.5e6 */
+					if (i % 4 == 3)
+						*v = t == 0 ? 0.5e6 + 1e-9 * (rng_uniform(&rng) - 0.5) : 1e6 + rng_normal(&rng);
+					else
+						*v = (t == 0 ? 1e6 * (i % 2) : 1e6) + 1e-3 * rng_normal(&rng);
+					break;
+				default:
+					*v = 2.5;
+			}
+		}
+	return x;
+}
+
+/*
+ * Hamerly's bounds against plain Lloyd: the same labels, iteration count,
+ * inertia and centres, bit for bit, after every number of iterations
+ * (each max_iter runs that many iterations from the same seeds, then
+ * assigns to the final centres), and for whole fits with n_init and tol.
+ */
+static void
+TestBoundedEqualsPlain(void)
+{
+	static const int shapes[][3] = {
+		{1, 1, 1}, {9, 1, 2}, {17, 2, 3}, {100, 2, 5}, {257, 3, 4}, {300, 5, 7},
+		{1000, 8, 8}, {777, 5, 10}, {500, 2, 16}, {2000, 3, 3}, {64, 4, 13},
+	};
+	int			fits_same = 1;
+	int			steps_same = 1;
+	int			n_fits = 0;
+	char		msg[SEG_ERRMSG_LEN];
+
+	for (int kind = 0; kind < 5; kind++)
+		for (int s = 0; s < (int) (sizeof(shapes) / sizeof(shapes[0])); s++)
+			for (uint64_t seed = 1; seed <= 3; seed++)
+			{
+				int			n = shapes[s][0], d = shapes[s][1], k = shapes[s][2];
+				double	   *x = CompareData(kind, n, d, seed * 131 + kind);
+				KMeansOptions opt = {.k = k, .n_init = 2, .max_iter = 300, .seed = seed};
+				KMeansResult plain;
+				KMeansResult bounded;
+
+				for (int tol_case = 0; tol_case < 2; tol_case++)
+				{
+					opt.tol = tol_case == 0 ? 0.0 : 1e-4;
+					opt.method = KMEANS_PLAIN;
+					kmeans_fit(x, n, d, &opt, &plain, msg);
+					opt.method = KMEANS_HAMERLY;
+					kmeans_fit(x, n, d, &opt, &bounded, msg);
+					fits_same &= memcmp(plain.labels, bounded.labels, sizeof(int) * n) == 0 &&
+						memcmp(plain.centroids, bounded.centroids, sizeof(double) * k * d) == 0 &&
+						plain.inertia == bounded.inertia && plain.n_iter == bounded.n_iter &&
+						plain.n_distinct == bounded.n_distinct;
+					n_fits++;
+					kmeans_result_free(&plain);
+					kmeans_result_free(&bounded);
+				}
+				/* every iteration of one run (small shapes: quadratic in the iterations) */
+				if (n <= 1000)
+				{
+					opt.n_init = 1;
+					opt.tol = 0.0;
+					for (int m = 1; m <= 12; m++)
+					{
+						opt.max_iter = m;
+						opt.method = KMEANS_PLAIN;
+						kmeans_fit(x, n, d, &opt, &plain, msg);
+						opt.method = KMEANS_HAMERLY;
+						kmeans_fit(x, n, d, &opt, &bounded, msg);
+						steps_same &= memcmp(plain.labels, bounded.labels, sizeof(int) * n) == 0 &&
+							memcmp(plain.centroids, bounded.centroids,
+								   sizeof(double) * k * d) == 0 &&
+							plain.inertia == bounded.inertia && plain.n_iter == bounded.n_iter;
+						kmeans_result_free(&plain);
+						kmeans_result_free(&bounded);
+					}
+				}
+				free(x);
+			}
+	tap_ok(n_fits == 5 * 11 * 3 * 2, "bounded and plain Lloyd compared on every case");
+	tap_ok(fits_same, "Hamerly's bounds give plain Lloyd's labels, centres, inertia, iterations");
+	tap_ok(steps_same, "Hamerly's bounds give plain Lloyd's result after every iteration");
+}
+
+/*
+ * The shared preparation: fitting several k from one KMeansData gives
+ * kmeans_fit's results bit for bit.
+ */
+static void
+TestPreparedData(void)
+{
+	int			n = 600;
+	int			d = 4;
+	double	   *x = CompareData(0, n, d, 5);
+	KMeansData	data;
+	char		msg[SEG_ERRMSG_LEN];
+	int			same = 1;
+
+	tap_ok(kmeans_data_init(&data, x, n, d, msg) == SEG_OK, "data prepared");
+	for (int k = 2; k <= 6; k++)
+	{
+		KMeansOptions opt = {.k = k, .n_init = 3, .max_iter = 300, .tol = 1e-4, .seed = 9};
+		KMeansResult a;
+		KMeansResult b;
+
+		kmeans_fit(x, n, d, &opt, &a, msg);
+		kmeans_fit_data(&data, &opt, &b, msg);
+		same &= memcmp(a.labels, b.labels, sizeof(int) * n) == 0 &&
+			memcmp(a.centroids, b.centroids, sizeof(double) * k * d) == 0 &&
+			a.inertia == b.inertia && a.n_iter == b.n_iter;
+		kmeans_result_free(&a);
+		kmeans_result_free(&b);
+	}
+	tap_ok(same, "fits from prepared data equal kmeans_fit's");
+	kmeans_data_free(&data);
+	free(x);
+}
+
+/*
+ * The bounds at the scale of rounding: rows within a few units in the
+ * last place of the bisector of two or three centres far from the origin
+ * (where the kernel's |c|^2 - 2 x.c loses the most digits), centres then
+ * moved by a few units in the last place: the bounded pass must give
+ * exactly the kernel's labels.  Without the margin of kmeans_hamerly.c
+ * the bounds would claim labels that the kernel's rounding contradicts.
+ */
+static void
+TestBoundsAtRounding(void)
+{
+	int			same = 1;
+	int			skipped = 0;
+	SegRng		rng;
+
+	rng_seed(&rng, 77);
+	for (int trial = 0; trial < 400; trial++)
+	{
+		int			d = 1 + trial % 4;
+		int			k = 2 + trial % 2;
+		int			n = 64;
+		double		scale = trial % 3 == 0 ? 1e3 : trial % 3 == 1 ? 1e6 : 1.0;
+		double	   *c = malloc(sizeof(double) * k * d);
+		double	   *c2 = malloc(sizeof(double) * k * d);
+		double	   *x = malloc(sizeof(double) * n * d);
+		double	   *sums = malloc(sizeof(double) * k * d);
+		double	   *counts = malloc(sizeof(double) * k);
+		int		   *lb = malloc(sizeof(int) * n);
+		int		   *lp = malloc(sizeof(int) * n);
+		double		max_sq = 0.0;
+		KMeansBlocks b;
+		KMeansBounds bd;
+
+		for (int t = 0; t < d; t++)
+		{
+			double		base = scale * (1.0 + rng_uniform(&rng));
+
+			for (int j = 0; j < k; j++)
+				c[j * d + t] = base + rng_normal(&rng);
+		}
+		for (int i = 0; i < n; i++)
+		{
+			int			j = 1 + (int) rng_below(&rng, (uint64_t) (k - 1));
+			double		sq = 0.0;
+
+			for (int t = 0; t < d; t++)
+			{
+				double		v = 0.5 * (c[t] + c[j * d + t]);
+				int			steps = (int) rng_below(&rng, 7) - 3;
+
+				for (; steps > 0; steps--)
+					v = nextafter(v, INFINITY);
+				for (; steps < 0; steps++)
+					v = nextafter(v, -INFINITY);
+				x[i * d + t] = v;
+				sq += v * v;
+			}
+			if (sq > max_sq)
+				max_sq = sq;
+		}
+		kmeans_blocks_init(&b, x, n, d, NULL);
+		kmeans_bounds_init(&bd, &b, k, max_sq);
+		kmeans_bounds_first(&bd, &b, c, lb, sums, counts, NULL);
+		for (int pass = 0; pass < 4; pass++)
+		{
+			for (int j = 0; j < k * d; j++)
+			{
+				int			steps = (int) rng_below(&rng, 9) - 4;
+
+				c2[j] = c[j];
+				for (; steps > 0; steps--)
+					c2[j] = nextafter(c2[j], INFINITY);
+				for (; steps < 0; steps++)
+					c2[j] = nextafter(c2[j], -INFINITY);
+			}
+			kmeans_bounds_moved(&bd, c, c2);
+			skipped += n - (int) kmeans_bounds_pass(&bd, &b, lb, NULL, NULL, NULL);
+			kmeans_blocks_assign(&b, c2, k, lp, NULL, NULL, NULL, NULL);
+			same &= memcmp(lb, lp, sizeof(int) * n) == 0;
+			memcpy(c, c2, sizeof(double) * k * d);
+		}
+		kmeans_bounds_free(&bd);
+		kmeans_blocks_free(&b);
+		free(c);
+		free(c2);
+		free(x);
+		free(sums);
+		free(counts);
+		free(lb);
+		free(lp);
+	}
+	tap_ok(skipped > 0, "near-tie rows keep their labels");
+	tap_ok(same, "bounded pass gives the kernel's labels on rows within rounding of a tie");
+}
+
+/* silhouette_scores: several labelings at once, each as silhouette_score alone */
+static void
+TestSilhouettes(void)
+{
+	int			n = 900;
+	int			d = 3;
+	double	   *x = CompareData(0, n, d, 21);
+	int		   *labels[3];
+	int			ks[3] = {2, 5, 9};
+	double		together[3];
+	int			same = 1;
+	int		   *rows = malloc(sizeof(int) * n);
+	double	   *xs = malloc(sizeof(double) * 300 * d);
+	int		   *ls = malloc(sizeof(int) * 300);
+	int			n_rows;
+
+	for (int c = 0; c < 3; c++)
+	{
+		labels[c] = malloc(sizeof(int) * n);
+		for (int i = 0; i < n; i++)
+			labels[c][i] = (i * 7 + c) % ks[c];
+	}
+	labels[1][0] = 4;			/* a lone row in cluster 4 of the second labeling */
+	for (int i = 1; i < n; i++)
+		if (labels[1][i] == 4)
+			labels[1][i] = 3;
+	for (int sample = 0; sample <= 300; sample += 300)
+	{
+		silhouette_scores(x, n, d, (const int *const *) labels, ks, 3, sample, 5, 1 << 20, NULL,
+						  together);
+		for (int c = 0; c < 3; c++)
+		{
+			double		alone = silhouette_score(x, n, d, labels[c], ks[c], sample, 5, 1 << 20,
+												 NULL);
+
+			same &= memcmp(&alone, &together[c], sizeof(double)) == 0 && !isnan(alone);
+		}
+	}
+	/* the sample's rows, scored exactly, give the sampled score */
+	n_rows = silhouette_sample_rows(n, 300, 5, rows);
+	for (int s = 0; s < n_rows; s++)
+	{
+		memcpy(xs + s * d, x + rows[s] * d, sizeof(double) * d);
+		ls[s] = labels[2][rows[s]];
+	}
+	tap_ok(n_rows == 300, "sample rows drawn");
+	same &= silhouette_score(xs, 300, d, ls, 9, 0, 0, 1 << 20, NULL) ==
+		silhouette_score(x, n, d, labels[2], 9, 300, 5, 1 << 20, NULL);
+	tap_ok(same, "silhouettes of several labelings at once equal each alone, bit for bit");
+	for (int c = 0; c < 3; c++)
+		free(labels[c]);
+	free(rows);
+	free(xs);
+	free(ls);
+	free(x);
 }
 
 int
@@ -367,5 +669,9 @@ main(void)
 	TestMetrics();
 	TestModelCodec();
 	TestBlockKernels();
+	TestBoundedEqualsPlain();
+	TestBoundsAtRounding();
+	TestPreparedData();
+	TestSilhouettes();
 	return tap_done();
 }

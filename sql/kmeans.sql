@@ -113,6 +113,18 @@ FROM kmeans_fit('shop_store', 'shop', ARRAY['spend', 'visits', 'store'], k => '{
 				init => '{{0,20,1},{100,10,1},{200,0,1}}');
 RESET client_min_messages;
 
+-- the same rows in another physical order give the same model, byte for byte
+CREATE TABLE customers_a AS SELECT * FROM simulate_customers(3000);
+CREATE TABLE customers_b AS SELECT * FROM customers_a ORDER BY md5(customer_id::text);
+SET client_min_messages = warning;
+SELECT count(*) FROM kmeans_fit('order_a', 'customers_a', ARRAY['monthly_spending', 'tenure'],
+								k => '{2,3,4}', n_init => 3);
+SELECT count(*) FROM kmeans_fit('order_b', 'customers_b', ARRAY['monthly_spending', 'tenure'],
+								k => '{2,3,4}', n_init => 3);
+RESET client_min_messages;
+SELECT model('order_a') = model('order_b') AS same_model;
+SELECT drop_model('order_a') + drop_model('order_b') AS dropped;
+
 -- bad input: aggregate form
 SELECT kmeans_fit(ARRAY[spend, visits], 0) FROM shop;
 SELECT kmeans_fit(ARRAY[spend, visits], 61) FROM shop;

@@ -185,7 +185,7 @@ ShouldStream(Oid relid, int d)
 static double *
 LoadStandardised(const KFitRequest *req, SegPreprocessor **prep_out, int *n_out)
 {
-	SegFrame   *frame = dataset_load(req->relid, req->columns, req->d, -1);
+	SegFrame   *frame = dataset_load_canonical(req->relid, req->columns, req->d, -1);
 	SegPreprocessor *prep;
 	double	   *x;
 	bool	   *has_null;

@@ -345,15 +345,23 @@ kmeans_scan_combine(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(state1);
 }
 
+/*
+ * Rows by position, as a sample scan returns them; rows at the same
+ * position (a distributed table's shards each have a block 0) by their
+ * hash and values, so that the order does not depend on the order the
+ * states were combined in.
+ */
 static int
-CompareRowPosition(const void *a, const void *b)
+CompareRowPosition(const void *a, const void *b, void *arg)
 {
 	const double *x = (const double *) a;
 	const double *y = (const double *) b;
+	int			width = *(const int *) arg;
 
-	if (x[0] != y[0])
-		return x[0] < y[0] ? -1 : 1;
-	return (x[1] > y[1]) - (x[1] < y[1]);
+	for (int c = 0; c < width; c++)
+		if (x[c] != y[c])
+			return x[c] < y[c] ? -1 : 1;
+	return 0;
 }
 
 bool
@@ -380,9 +388,10 @@ int
 kmeans_scan_sample(KMeansScan *scan, int d, uint64 cutoff, double *out)
 {
 	int			m = 0;
+	int			width = (int) SCAN_ROW(d);
 
 	/* the rows in position order, as a sample scan from block 0 returns them */
-	qsort(scan->rows, scan->kept, sizeof(double) * SCAN_ROW(d), CompareRowPosition);
+	qsort_arg(scan->rows, scan->kept, sizeof(double) * SCAN_ROW(d), CompareRowPosition, &width);
 	for (size_t i = 0; i < scan->kept; i++)
 	{
 		const double *row = scan->rows + i * SCAN_ROW(d);

@@ -18,6 +18,7 @@ PG_SRCS = src/core_alloc_pg.c src/dataset.c src/pg_args.c src/pg_json.c src/pg_m
 	src/pg_search_path.c src/record_encoder.c src/registry.c src/registry_runs.c src/row_hash.c \
 	src/segment.c src/sql_kmeans.c src/sql_kmeans_agg.c \
 	src/sql_kmeans_report.c src/sql_kmeans_step.c src/sql_kmeans_stream.c \
+	src/sql_autoencoder.c src/sql_embed_data.c src/sql_pca.c src/sql_project.c \
 	src/sql_explain.c src/sql_importance.c src/sql_metrics.c src/sql_model.c src/sql_model_part.c \
 	src/sql_predict.c src/sql_preprocess.c src/sql_rfm.c src/rfm_query.c \
 	src/sql_registry.c src/sql_retrain.c src/sql_schedule.c \

@@ -273,10 +273,14 @@ segment_autoencoder_fit(PG_FUNCTION_ARGS)
 	int32		version;
 	char		msg[SEG_ERRMSG_LEN];
 	MemoryContext work;
+	instr_time	start;
+	double		load_ms;
+	double		fit_ms;
 	MemoryContext old;
 	Jsonb	   *result;
 
 	ReadArgs(fcinfo, &a);
+	INSTR_TIME_SET_CURRENT(start);
 	work = AllocSetContextCreate(CurrentMemoryContext, "segment autoencoder_fit",
 								 ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(work);
@@ -284,6 +288,7 @@ segment_autoencoder_fit(PG_FUNCTION_ARGS)
 	embed_read_source(fcinfo, "autoencoder_fit", &src);
 	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	embed_load_split(&src, a.key, a.test_size, a.validation_size, a.seed, &data);
+	load_ms = embed_elapsed_ms(start);
 	if (a.params.code_size > data.d)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -307,6 +312,7 @@ segment_autoencoder_fit(PG_FUNCTION_ARGS)
 								  data.x[SPLIT_VALIDATION], data.n[SPLIT_VALIDATION], data.d,
 								  &a.params, (uint64_t) a.seed, segment_hooks(),
 								  &e.autoencoder, &fit, msg), msg);
+	fit_ms = embed_elapsed_ms(start) - load_ms;
 
 	/* the same parts through a PCA of the code's size, fitted on the train part */
 	if (a.params.code_size <= data.n[SPLIT_TRAIN])
@@ -350,6 +356,7 @@ segment_autoencoder_fit(PG_FUNCTION_ARGS)
 	Settings(&report, &src, &a, &data, false);
 	Split(&report, &a, &data);
 	embed_json_features(&report, e.prep);
+	embed_json_timings(&report, load_ms, fit_ms, embed_elapsed_ms(start));
 	json_object_end(&report);
 	if (segment_progress_notices())
 		ereport(NOTICE,

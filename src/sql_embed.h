@@ -17,6 +17,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "portability/instr_time.h"
 #include "utils/array.h"
 #include "utils/jsonb.h"
 
@@ -80,6 +81,13 @@ extern void embed_check_variation(const EmbedSource *src, const EmbedData *data)
 
 /* Registers model as the next (deployed) version of name; returns it. */
 extern int32 embed_save(const char *name, bytea *model, Jsonb *spec, Jsonb *metrics);
+
+/* milliseconds since start */
+extern double embed_elapsed_ms(instr_time start);
+
+/* `"timings_ms": {"load": .., "fit": .., "total": ..}` into an open object */
+extern void embed_json_timings(struct JsonBuilder *b, double load_ms, double fit_ms,
+							   double total_ms);
 
 /* `"features": [...]`, the encoded features' names, into an open object */
 extern void embed_json_features(struct JsonBuilder *b, const SegPreprocessor *prep);

@@ -212,6 +212,27 @@ embed_save(const char *name, bytea *model, Jsonb *spec, Jsonb *metrics)
 	return registry_save(name, model, spec, metrics, true);
 }
 
+double
+embed_elapsed_ms(instr_time start)
+{
+	instr_time	now;
+
+	INSTR_TIME_SET_CURRENT(now);
+	INSTR_TIME_SUBTRACT(now, start);
+	return INSTR_TIME_GET_MILLISEC(now);
+}
+
+void
+embed_json_timings(JsonBuilder *b, double load_ms, double fit_ms, double total_ms)
+{
+	json_key(b, "timings_ms");
+	json_object_begin(b);
+	json_key_number(b, "load", load_ms);
+	json_key_number(b, "fit", fit_ms);
+	json_key_number(b, "total", total_ms);
+	json_object_end(b);
+}
+
 void
 embed_json_features(JsonBuilder *b, const SegPreprocessor *prep)
 {

@@ -124,6 +124,9 @@ segment_pca_fit(PG_FUNCTION_ARGS)
 	double		mse;
 	char		msg[SEG_ERRMSG_LEN];
 	MemoryContext work;
+	instr_time	start;
+	double		load_ms;
+	double		fit_ms;
 	MemoryContext old;
 	Jsonb	   *result;
 
@@ -134,12 +137,14 @@ segment_pca_fit(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("components must be at least 1, not %d", k)));
 
+	INSTR_TIME_SET_CURRENT(start);
 	work = AllocSetContextCreate(CurrentMemoryContext, "segment pca_fit", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(work);
 	segment_budget_begin(work, "pca_fit");
 	embed_read_source(fcinfo, "pca_fit", &src);
 	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	embed_load_all(&src, &data);
+	load_ms = embed_elapsed_ms(start);
 	CheckComponents(k, &data);
 	embed_check_variation(&src, &data);
 
@@ -150,6 +155,7 @@ segment_pca_fit(PG_FUNCTION_ARGS)
 	e.code_size = k;
 	segment_raise(pca_fit(data.x[SPLIT_TRAIN], data.n[SPLIT_TRAIN], data.d, k, segment_hooks(),
 						  &e.pca, msg), msg);
+	fit_ms = embed_elapsed_ms(start) - load_ms;
 	mse = pca_reconstruction_mse(e.pca, data.x[SPLIT_TRAIN], data.n[SPLIT_TRAIN],
 								 segment_hooks());
 
@@ -170,6 +176,7 @@ segment_pca_fit(PG_FUNCTION_ARGS)
 	json_key_string(&report, "relation", src.relation);
 	Figures(&report, e.pca, mse);
 	embed_json_features(&report, e.prep);
+	embed_json_timings(&report, load_ms, fit_ms, embed_elapsed_ms(start));
 	json_object_end(&report);
 	if (segment_progress_notices())
 	{

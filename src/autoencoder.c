@@ -143,6 +143,14 @@ autoencoder_reconstruct_row(const SegAutoencoder *a, const double *x, double *ou
 }
 
 void
+autoencoder_decode_row(const SegAutoencoder *a, const double *code, double *out,
+					   double *scratch)
+{
+	mlp_dense_forward_layers(a->dense, a->code_layer + 1, a->dense->n_layers, code, out,
+							 scratch);
+}
+
+void
 autoencoder_project(const SegAutoencoder *a, const double *x, int n, double *codes)
 {
 	mlp_dense_forward(a->dense, a->code_layer + 1, x, n, codes);

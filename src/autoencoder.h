@@ -81,6 +81,10 @@ extern void autoencoder_project_row(const SegAutoencoder *a, const double *x, do
 extern void autoencoder_reconstruct_row(const SegAutoencoder *a, const double *x, double *out,
 										double *scratch);
 
+/* the reconstruction (d) a code (code_size) decodes to; allocates nothing */
+extern void autoencoder_decode_row(const SegAutoencoder *a, const double *code, double *out,
+								   double *scratch);
+
 /* codes (n x code_size) of n rows, in blocks through GEMM */
 extern void autoencoder_project(const SegAutoencoder *a, const double *x, int n, double *codes);
 

@@ -144,6 +144,15 @@ embedding_reconstruct_row(const SegEmbedding *e, const double *x, double *out, d
 }
 
 void
+embedding_decode_row(const SegEmbedding *e, const double *code, double *out, double *scratch)
+{
+	if (e->kind == SEG_MODEL_PCA)
+		pca_reconstruct_code(e->pca, code, out);
+	else
+		autoencoder_decode_row(e->autoencoder, code, out, scratch);
+}
+
+void
 embedding_project(const SegEmbedding *e, const double *x, int n, double *codes)
 {
 	if (e->kind == SEG_MODEL_PCA)

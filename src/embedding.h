@@ -85,6 +85,15 @@ extern void embedding_project_row(const SegEmbedding *e, const double *x, double
 extern void embedding_reconstruct_row(const SegEmbedding *e, const double *x, double *out,
 									  double *scratch);
 
+/*
+ * The encoded row (n_inputs) a code (code_size) decodes to: k-means
+ * centroids in code space back in the encoded space, and from there in
+ * original units through the preprocessor's means and scales.  Allocates
+ * nothing.
+ */
+extern void embedding_decode_row(const SegEmbedding *e, const double *code, double *out,
+								 double *scratch);
+
 /* codes (n x code_size) of n encoded rows */
 extern void embedding_project(const SegEmbedding *e, const double *x, int n, double *codes);
 

@@ -346,12 +346,19 @@ void
 mlp_dense_forward_row(const MlpDense *d, int n_layers, const double *x, double *out,
 					  double *scratch)
 {
+	mlp_dense_forward_layers(d, 0, n_layers, x, out, scratch);
+}
+
+void
+mlp_dense_forward_layers(const MlpDense *d, int first, int end, const double *x, double *out,
+						 double *scratch)
+{
 	const double *a = x;
 	double	   *bufs[2] = {scratch, scratch + d->max_width};
 
-	for (int l = 0; l < n_layers; l++)
+	for (int l = first; l < end; l++)
 	{
-		bool		last = l == n_layers - 1;
+		bool		last = l == end - 1;
 		double	   *z = last ? out : bufs[l & 1];
 		int			n_out = d->n_out[l];
 

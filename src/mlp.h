@@ -153,6 +153,14 @@ extern void mlp_dense_predict(const MlpDense *d, const double *x, int n, double 
 extern void mlp_dense_forward_row(const MlpDense *d, int n_layers, const double *x,
 								  double *out, double *scratch);
 
+/*
+ * Layers first .. end - 1 of one row whose activations entering layer
+ * first are x (d->n_in[first] values): an autoencoder's decoder applied
+ * to a code.  Allocates nothing.
+ */
+extern void mlp_dense_forward_layers(const MlpDense *d, int first, int end, const double *x,
+									 double *out, double *scratch);
+
 /* The same for n rows (out: n x d->n_out[n_layers - 1]), in blocks through GEMM. */
 extern void mlp_dense_forward(const MlpDense *d, int n_layers, const double *x, int n,
 							  double *out);

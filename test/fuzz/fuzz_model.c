@@ -133,6 +133,7 @@ DecodeModel(const uint8_t *data, size_t size)
 
 			embedding_project_row(e, x, code, scratch);
 			embedding_reconstruct_row(e, x, back, scratch);
+			embedding_decode_row(e, code, back, scratch);
 			embedding_project(e, two, 2, codes);
 			(void) embedding_reconstruction_mse(e, two, 2, NULL);
 			free(x);

@@ -379,6 +379,15 @@ TestAutoencoder(void)
 			}
 		}
 		tap_close(sum / (100 * d), ae_mse, 1e-10, "row reconstructions give the block MSE");
+		{
+			double		decoded[6];
+			double		direct[6];
+
+			autoencoder_project_row(a, x + 333 * d, code, scratch);
+			autoencoder_decode_row(a, code, decoded, scratch);
+			autoencoder_reconstruct_row(a, x + 333 * d, direct, scratch);
+			tap_close(decoded[4], direct[4], 1e-12, "decoding a row's code reconstructs the row");
+		}
 		free(scratch);
 	}
 
@@ -499,6 +508,16 @@ TestEmbeddingModel(void)
 	scratch = calloc(pred.scratch_len, sizeof(double));
 	tap_ok(pred.predict_row(pred.estimator, encoded + 17 * e.n_inputs, scores, scratch) == 0 &&
 		   fabs(scores[1] - codes[17 * 2 + 1]) < 1e-12, "whose scores are the code");
+	{
+		double	   *decoded = calloc(e.n_inputs, sizeof(double));
+		double	   *direct = calloc(e.n_inputs, sizeof(double));
+
+		embedding_decode_row(&e, scores, decoded, scratch);
+		embedding_reconstruct_row(&e, encoded + 17 * e.n_inputs, direct, scratch);
+		tap_close(decoded[0], direct[0], 1e-12, "a code decodes to the row's reconstruction");
+		free(decoded);
+		free(direct);
+	}
 	free(scratch);
 	predictor_free(&pred);
 	for (size_t len = 0; len < w.len; len++)

@@ -60,7 +60,6 @@ BuildShape(int d, const AutoencoderParams *p, MlpShape *shape, char *errmsg)
 		shape->hidden[2 * m - l] = p->hidden[l];
 	}
 	shape->hidden[m] = p->code_size;
-	shape->linear_hidden = 1u << m;
 	return mlp_check_shape(shape, errmsg);
 }
 
@@ -83,7 +82,8 @@ autoencoder_fit(const double *train, int n_train, const double *val, int n_val, 
 	a->d = d;
 	a->code_size = p->code_size;
 	a->code_layer = p->n_hidden;
-	status = mlp_create(&shape, &a->mlp, errmsg);
+	/* the code layer is linear */
+	status = mlp_create_linear(&shape, 1u << p->n_hidden, &a->mlp, errmsg);
 	if (status != SEG_OK)
 	{
 		seg_free(a);

@@ -8,7 +8,7 @@
  * For inputs of width d, hidden {h1, .., hm} and code size c the network
  * is one Mlp of hidden layers {h1, .., hm, c, hm, .., h1} and d linear
  * outputs: ReLU after every hidden layer but the code layer, which is
- * linear (MlpShape.linear_hidden), so that codes are not cut at zero and
+ * linear (mlp_create_linear), so that codes are not cut at zero and
  * a network without hidden layers is a linear autoencoder.  Loss: the
  * squared error of each row summed over its d values, halved and averaged
  * over rows, plus scikit-learn's L2 penalty (mlp.h); Adam; early stopping

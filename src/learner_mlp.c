@@ -340,7 +340,6 @@ mlp_section_read(SegReader *r, int n_inputs_expected, MlpOutput output, int n_ou
 	if (r->failed || bn > 1)
 		return Corrupt(errmsg, "bad batch-norm flag");
 	shape.batch_norm = bn == 1;
-	shape.linear_hidden = linear_hidden;
 	if (mlp_check_shape(&shape, inner) != SEG_OK)
 		return Corrupt(errmsg, inner);
 
@@ -366,7 +365,7 @@ mlp_section_read(SegReader *r, int n_inputs_expected, MlpOutput output, int n_ou
 		if (!seg_mul_size(np + ns, sizeof(double), &need) || need > reader_remaining(r))
 			return Corrupt(errmsg, "parameters truncated");
 	}
-	if (mlp_create(&shape, &m, inner) != SEG_OK)
+	if (mlp_create_linear(&shape, linear_hidden, &m, inner) != SEG_OK)
 		return Corrupt(errmsg, inner);
 	params = reader_get_f64_array(r, m->n_params);
 	stats = m->n_stats > 0 ? reader_get_f64_array(r, m->n_stats) : NULL;

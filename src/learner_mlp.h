@@ -32,7 +32,7 @@ extern void mlp_section_write(SegWriter *w, const Mlp *mlp);
 
 /*
  * Reads a network section into a new network of the given output and
- * linear hidden layers (MlpShape.linear_hidden); validates every size
+ * linear hidden layers (mlp_create_linear); validates every size
  * against n_inputs and the bytes left, and every number.
  */
 extern SegStatus mlp_section_read(SegReader *r, int n_inputs, MlpOutput output, int n_outputs,

@@ -64,17 +64,17 @@ mlp_check_shape(const MlpShape *shape, char *errmsg)
 					 shape->hidden[l], MLP_MAX_WIDTH);
 			return SEG_ERR_INVALID;
 		}
-	if ((shape->linear_hidden >> shape->n_hidden) != 0)
-	{
-		snprintf(errmsg, SEG_ERRMSG_LEN, "linear layer mask 0x%x names a layer beyond the %d hidden",
-				 (unsigned) shape->linear_hidden, shape->n_hidden);
-		return SEG_ERR_INVALID;
-	}
 	return SEG_OK;
 }
 
 SegStatus
 mlp_create(const MlpShape *shape, Mlp **out, char *errmsg)
+{
+	return mlp_create_linear(shape, 0, out, errmsg);
+}
+
+SegStatus
+mlp_create_linear(const MlpShape *shape, uint32_t linear_hidden, Mlp **out, char *errmsg)
 {
 	SegStatus	status = mlp_check_shape(shape, errmsg);
 	Mlp		   *m;
@@ -84,10 +84,17 @@ mlp_create(const MlpShape *shape, Mlp **out, char *errmsg)
 
 	if (status != SEG_OK)
 		return status;
+	if ((linear_hidden >> shape->n_hidden) != 0)
+	{
+		snprintf(errmsg, SEG_ERRMSG_LEN, "linear layer mask 0x%x names a layer beyond the %d hidden",
+				 (unsigned) linear_hidden, shape->n_hidden);
+		return SEG_ERR_INVALID;
+	}
 	m = seg_alloc0(sizeof(Mlp));
 	if (m == NULL)
 		return SEG_ERR_NOMEM;
 	m->shape = *shape;
+	m->linear_hidden = linear_hidden;
 	m->n_layers = shape->n_hidden + 1;
 	m->max_width = shape->n_inputs;
 	for (int l = 0; l < m->n_layers; l++)
@@ -99,7 +106,7 @@ mlp_create(const MlpShape *shape, Mlp **out, char *errmsg)
 		L->n_in = n_in;
 		L->n_out = hidden ? shape->hidden[l] : shape->n_outputs;
 		L->hidden = hidden;
-		L->relu = hidden && (shape->linear_hidden & (1u << l)) == 0;
+		L->relu = hidden && (linear_hidden & (1u << l)) == 0;
 		/* widths are <= 65536, so n_in * n_out fits easily in a long */
 		L->w = np;
 		np += (long) L->n_in * L->n_out;

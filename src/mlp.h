@@ -26,9 +26,9 @@
  * gradient MLPRegressor follows: its reported loss_ divides that term by
  * k), so one output is exactly the regression loss.
  *
- * A hidden layer whose bit is set in linear_hidden has no ReLU: the code
- * layer of an autoencoder (autoencoder.h), which maps onto any real
- * values rather than a positive cone.  Initialisation is sklearn's Glorot uniform: weights and
+ * A hidden layer whose bit is set in Mlp.linear_hidden (mlp_create_linear)
+ * has no ReLU: the code layer of an autoencoder (autoencoder.h), which maps
+ * onto any real values rather than a positive cone.  Initialisation is sklearn's Glorot uniform: weights and
  * biases ~ U(-s, s), s = sqrt(6 / (n_in + n_out)); gamma = 1, beta = 0.
  * Adam: beta1 0.9, beta2 0.999, eps 1e-8, bias-corrected step size.
  *
@@ -66,8 +66,6 @@ typedef struct MlpShape
 	int			n_hidden;		/* hidden layers, 0 .. MLP_MAX_HIDDEN */
 	int			hidden[MLP_MAX_HIDDEN];
 	bool		batch_norm;
-	/* bit l: hidden layer l has no ReLU (0: every hidden layer has one) */
-	uint32_t	linear_hidden;
 } MlpShape;
 
 /* Offsets of one layer's pieces in the flat arrays; -1 when absent. */
@@ -82,12 +80,13 @@ typedef struct MlpLayer
 	long		running_mean;	/* stats: n_out */
 	long		running_var;	/* stats: n_out */
 	bool		hidden;			/* dropout (and normally ReLU) after it */
-	bool		relu;			/* a hidden layer's ReLU (not in linear_hidden) */
+	bool		relu;			/* a hidden layer's ReLU (not in Mlp.linear_hidden) */
 } MlpLayer;
 
 typedef struct Mlp
 {
 	MlpShape	shape;
+	uint32_t	linear_hidden;	/* bit l: hidden layer l has no ReLU */
 	int			n_layers;		/* hidden layers + the output layer */
 	MlpLayer	layers[MLP_MAX_HIDDEN + 1];
 	int			max_width;		/* widest of inputs and layer outputs */
@@ -102,6 +101,13 @@ extern SegStatus mlp_check_shape(const MlpShape *shape, char *errmsg);
 
 /* Allocates a network of this shape with zero parameters and unit running variances. */
 extern SegStatus mlp_create(const MlpShape *shape, Mlp **out, char *errmsg);
+
+/*
+ * The same, with the hidden layers whose bit is set in linear_hidden
+ * left without ReLU; SEG_ERR_INVALID when a bit names no hidden layer.
+ */
+extern SegStatus mlp_create_linear(const MlpShape *shape, uint32_t linear_hidden, Mlp **out,
+								   char *errmsg);
 
 /* Glorot-uniform initialisation from rng. */
 extern void mlp_init_params(Mlp *m, SegRng *rng);

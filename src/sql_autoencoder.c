@@ -285,7 +285,7 @@ segment_autoencoder_fit(PG_FUNCTION_ARGS)
 								 ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(work);
 	segment_budget_begin(work, "autoencoder_fit");
-	embed_read_source(fcinfo, "autoencoder_fit", &src);
+	embed_read_source(fcinfo, &src);
 	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	embed_load_split(&src, a.key, a.test_size, a.validation_size, a.seed, &data);
 	load_ms = embed_elapsed_ms(start);

@@ -60,8 +60,7 @@ typedef struct EmbedData
  * the relation (readable) and the columns (at least one, each existing)
  * of argument positions 0, 1 and 2.
  */
-extern void embed_read_source(FunctionCallInfo fcinfo, const char *function,
-							  EmbedSource *src);
+extern void embed_read_source(FunctionCallInfo fcinfo, EmbedSource *src);
 
 /* Every row in one part (SPLIT_TRAIN), preprocessor fitted on all of them. */
 extern void embed_load_all(const EmbedSource *src, EmbedData *data);

@@ -33,7 +33,7 @@
 #include "sql_embed.h"
 
 void
-embed_read_source(FunctionCallInfo fcinfo, const char *function, EmbedSource *src)
+embed_read_source(FunctionCallInfo fcinfo, EmbedSource *src)
 {
 	text	   *name;
 
@@ -66,7 +66,6 @@ embed_read_source(FunctionCallInfo fcinfo, const char *function, EmbedSource *sr
 						(errcode(ERRCODE_DUPLICATE_COLUMN),
 						 errmsg("column \"%s\" is named twice in columns", src->columns[j])));
 	}
-	(void) function;
 }
 
 static void

@@ -141,7 +141,7 @@ segment_pca_fit(PG_FUNCTION_ARGS)
 	work = AllocSetContextCreate(CurrentMemoryContext, "segment pca_fit", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(work);
 	segment_budget_begin(work, "pca_fit");
-	embed_read_source(fcinfo, "pca_fit", &src);
+	embed_read_source(fcinfo, &src);
 	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	embed_load_all(&src, &data);
 	load_ms = embed_elapsed_ms(start);

@@ -194,7 +194,7 @@ static void
 TestMultiOutputGradient(void)
 {
 	/* 4 inputs -> 5 (ReLU) -> 2 (linear code) -> 5 (ReLU) -> 4 linear outputs */
-	MlpShape	shape = {4, 4, MLP_OUTPUT_LINEAR, 3, {5, 2, 5}, false, 1u << 1};
+	MlpShape	shape = {4, 4, MLP_OUTPUT_LINEAR, 3, {5, 2, 5}, false};
 	Mlp		   *m;
 	MlpWork    *w;
 	SegRng		rng;
@@ -208,7 +208,8 @@ TestMultiOutputGradient(void)
 	MlpDense   *dense;
 	double		out[7 * 4];
 
-	tap_ok(mlp_create(&shape, &m, msg) == SEG_OK, "a network with a linear code layer and 4 linear outputs");
+	tap_ok(mlp_create_linear(&shape, 1u << 1, &m, msg) == SEG_OK,
+		   "a network with a linear code layer and 4 linear outputs");
 	tap_ok(m->layers[1].relu == false && m->layers[0].relu && m->layers[2].relu,
 		   "only the code layer is linear");
 	rng_seed(&rng, 5);
@@ -271,8 +272,8 @@ TestMultiOutputGradient(void)
 	free(other);
 	mlp_work_free(w);
 	mlp_free(m);
-	shape.linear_hidden = 1u << 3;
-	tap_ok(mlp_create(&shape, &m, msg) == SEG_ERR_INVALID, "a linear mask beyond the hidden layers is refused");
+	tap_ok(mlp_create_linear(&shape, 1u << 3, &m, msg) == SEG_ERR_INVALID,
+		   "a linear mask beyond the hidden layers is refused");
 }
 
 /* n rows of rank 2 in d dimensions (plus a little noise) */

@@ -164,6 +164,13 @@ SELECT r->'rows' AS rows, r->'reconstruction_mse'->'validation' AS validation,
 FROM (SELECT autoencoder_fit('emb_ae_all', 'people', '{spend,visits,mood}', code_size => 1,
 							 hidden => '{}', epochs => 5, test_size => 0, validation_size => 0) AS r) s;
 
+-- a code wider than the train part: no PCA of its size to compare with (null figures)
+CREATE TABLE few AS SELECT i AS id, i * 1.5 AS x, 'v' || i AS word FROM generate_series(1, 6) i;
+SELECT r->'rows' AS rows, r->'n_inputs' AS inputs, r->'pca_reconstruction_mse' AS pca,
+	   (r->'reconstruction_mse'->>'train')::float8 >= 0 AS measured
+FROM (SELECT autoencoder_fit('emb_few', 'few', '{x,word}', code_size => 5, hidden => '{}',
+							 epochs => 2) AS r) s;
+
 -- project is for embeddings only, and predictions are not for embeddings
 SELECT segment_predict('emb_people', t) FROM people t LIMIT 1;
 SELECT segment_predict(model('emb_people'), t) FROM people t LIMIT 1;

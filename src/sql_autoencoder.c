@@ -314,8 +314,14 @@ segment_autoencoder_fit(PG_FUNCTION_ARGS)
 								  &e.autoencoder, &fit, msg), msg);
 	fit_ms = embed_elapsed_ms(start) - load_ms;
 
-	/* the same parts through a PCA of the code's size, fitted on the train part */
-	if (a.params.code_size <= data.n[SPLIT_TRAIN])
+	/*
+	 * The same parts through a PCA of the code's size, fitted on the train
+	 * part; left out (null figures) when it could not be fitted or its
+	 * covariance and eigen-solver (about 3 d^2 doubles) would not fit in
+	 * what the memory budget has left: the baseline must not fail the fit.
+	 */
+	if (a.params.code_size <= data.n[SPLIT_TRAIN] && data.d <= PCA_MAX_WIDTH &&
+		3.0 * data.d * data.d * sizeof(double) < (double) segment_memory_available())
 		segment_raise(pca_fit(data.x[SPLIT_TRAIN], data.n[SPLIT_TRAIN], data.d,
 							  a.params.code_size, segment_hooks(), &pca, msg), msg);
 	for (int p = 0; p < 3; p++)

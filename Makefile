@@ -8,9 +8,9 @@ MODULE_big = segment
 
 # The numeric core: plain C, no postgres.h (unit tests and the fuzz
 # harness link these alone).
-CORE_SRCS = src/bytes.c src/cluster_metrics.c src/kmeans.c src/kmeans_blocks.c src/kmeans_hamerly.c \
+CORE_SRCS = src/autoencoder.c src/bytes.c src/cluster_metrics.c src/embedding.c src/kmeans.c src/kmeans_blocks.c src/kmeans_hamerly.c \
 	src/kmeans_model.c src/knn.c src/lbfgs.c src/learner.c src/learner_logistic.c src/learner_mlp.c src/linalg.c src/metrics.c src/mlp.c src/mlp_train.c \
-	src/model.c src/params.c src/predictor.c src/preprocess.c src/rfm.c src/rng.c src/scaler.c \
+	src/model.c src/params.c src/pca.c src/predictor.c src/preprocess.c src/rfm.c src/rng.c src/scaler.c \
 	src/importance.c src/search_space.c src/selection.c src/simulate.c src/smote.c src/split.c src/supervised_model.c \
 	src/assignment.c src/evaluation.c src/persona.c src/fingerprint.c src/train.c
 # The PostgreSQL layer.
@@ -18,6 +18,7 @@ PG_SRCS = src/core_alloc_pg.c src/dataset.c src/pg_args.c src/pg_json.c src/pg_m
 	src/pg_search_path.c src/record_encoder.c src/registry.c src/registry_runs.c src/row_hash.c \
 	src/segment.c src/sql_kmeans.c src/sql_kmeans_agg.c \
 	src/sql_kmeans_report.c src/sql_kmeans_scan.c src/sql_kmeans_step.c src/sql_kmeans_stream.c \
+	src/sql_autoencoder.c src/sql_embed_data.c src/sql_pca.c src/sql_project.c \
 	src/sql_explain.c src/sql_importance.c src/sql_metrics.c src/sql_model.c src/sql_model_part.c \
 	src/sql_predict.c src/sql_preprocess.c src/sql_rfm.c src/rfm_query.c \
 	src/sql_registry.c src/sql_retrain.c src/sql_schedule.c \

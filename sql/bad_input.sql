@@ -367,6 +367,107 @@ SELECT outcome($$SELECT segment_predict_proba('bi_kagg', p) FROM bad_input.peopl
 SELECT outcome($$SELECT models_changed()$$);
 
 ------------------------------------------------------------------------
+-- pca_fit, autoencoder_fit, project, reconstruction_error
+------------------------------------------------------------------------
+CREATE TABLE bad_input.three (x float8, y float8, z float8, w float8);
+INSERT INTO bad_input.three VALUES (1, 2, 3, 4), (2, 3, 5, 8), (4, 4, 4, 1);
+CREATE TABLE bad_input.flat AS SELECT 1.0::float8 AS x, 'a'::text AS c, i AS id FROM generate_series(1, 10) i;
+CREATE TABLE bad_input.inf_rows AS
+SELECT x::float8 AS x, CASE WHEN x = 3 THEN 'Infinity'::float8 ELSE x END AS y FROM generate_series(1, 5) x;
+SELECT (pca_fit('bi_pca', 'people', '{monthly_spending,tenure,engagement_score}', 2))->'version' AS version;
+SELECT (autoencoder_fit('bi_ae', 'people', '{monthly_spending,tenure,engagement_score}', code_size => 2,
+						hidden => '{4}', epochs => 2))->'version' AS version;
+ALTER TABLE m ADD COLUMN pca bytea, ADD COLUMN ae bytea;
+UPDATE m SET pca = model('bi_pca'), ae = model('bi_ae');
+SELECT outcome($$SELECT pca_fit(NULL, 'people', '{tenure}')$$);
+SELECT outcome($$SELECT pca_fit('', 'people', '{tenure}')$$);
+SELECT outcome($$SELECT pca_fit('bi_bad', NULL, '{tenure}')$$);
+SELECT outcome($$SELECT pca_fit('bi_bad', 'people', NULL)$$);
+SELECT outcome($$SELECT pca_fit('bi_bad', 'people', '{tenure,engagement_score}', NULL)$$);
+SELECT outcome($$SELECT pca_fit('bi_bad', 'people', '{}')$$);
+SELECT outcome($$SELECT pca_fit('bi_bad', 'people', '{tenure,NULL}')$$);
+SELECT outcome($$SELECT pca_fit('bi_bad', 'people', '{tenure,nope}')$$);
+SELECT outcome($$SELECT pca_fit('bi_bad', 'people', '{tenure,tenure}')$$);
+SELECT outcome($$SELECT pca_fit('bi_bad', 'people', '{{tenure},{engagement_score}}')$$);
+SELECT outcome($$SELECT pca_fit('bi_bad', 99999::oid::regclass, '{tenure}')$$);
+SELECT outcome($$SELECT pca_fit('bi_bad', 'a_row_type', '{tenure}')$$);
+SELECT outcome($$SELECT pca_fit('bi_bad', 'odd', '{x,day}', 1)$$);
+SELECT outcome($$SELECT pca_fit('bi_bad', 'people', '{tenure,engagement_score}', 0)$$);
+SELECT outcome($$SELECT pca_fit('bi_bad', 'people', '{tenure,engagement_score}', -1)$$);
+SELECT outcome($$SELECT pca_fit('bi_bad', 'people', '{tenure,engagement_score}', 3)$$);
+SELECT outcome($$SELECT pca_fit('bi_bad', 'people', '{tenure,engagement_score}', 2147483647)$$);
+SELECT outcome($$SELECT pca_fit('bi_bad', 'three', '{x,y,z,w}', 4)$$);
+SELECT outcome($$SELECT pca_fit('bi_bad', 'nobody', '{tenure,engagement_score}', 1)$$);
+SELECT outcome($$SELECT pca_fit('bi_bad', 'flat', '{x,c}', 1)$$);
+SELECT outcome($$SELECT pca_fit('bi_bad', 'odd', '{x,y}', 1)$$);
+SELECT outcome($$SELECT pca_fit('bi_bad', 'inf_rows', '{x,y}', 1)$$);
+SELECT outcome($$SELECT pca_fit('bi_huge', 'huge', '{monthly_spending,tenure}', 1)->'rows'$$);
+SELECT outcome($$SELECT autoencoder_fit('bi_bad', 'people', '{tenure,engagement_score}', code_size => NULL)$$);
+SELECT outcome($$SELECT autoencoder_fit('bi_bad', 'people', '{tenure,engagement_score}', code_size => 0)$$);
+SELECT outcome($$SELECT autoencoder_fit('bi_bad', 'people', '{tenure,engagement_score}', code_size => 3)$$);
+SELECT outcome($$SELECT autoencoder_fit('bi_bad', 'people', '{tenure,engagement_score}')$$);
+SELECT outcome($$SELECT autoencoder_fit('bi_bad', 'people', '{tenure,engagement_score}', code_size => 1, hidden => NULL)$$);
+SELECT outcome($$SELECT autoencoder_fit('bi_bad', 'people', '{tenure,engagement_score}', code_size => 1, hidden => '{4,NULL}')$$);
+SELECT outcome($$SELECT autoencoder_fit('bi_bad', 'people', '{tenure,engagement_score}', code_size => 1, hidden => '{4,0}')$$);
+SELECT outcome($$SELECT autoencoder_fit('bi_bad', 'people', '{tenure,engagement_score}', code_size => 1, hidden => '{8,4,2,1}')$$);
+SELECT outcome($$SELECT autoencoder_fit('bi_bad', 'people', '{tenure,engagement_score}', code_size => 1, hidden => '{{4},{2}}')$$);
+SELECT outcome($$SELECT autoencoder_fit('bi_bad', 'people', '{tenure,engagement_score}', code_size => 1, hidden => '{65536,65536}')$$);
+SELECT outcome($$SELECT autoencoder_fit('bi_bad', 'people', '{tenure,engagement_score}', code_size => 1, epochs => 0)$$);
+SELECT outcome($$SELECT autoencoder_fit('bi_bad', 'people', '{tenure,engagement_score}', code_size => 1, epochs => NULL)$$);
+SELECT outcome($$SELECT autoencoder_fit('bi_bad', 'people', '{tenure,engagement_score}', code_size => 1, batch_size => 0)$$);
+SELECT outcome($$SELECT autoencoder_fit('bi_bad', 'people', '{tenure,engagement_score}', code_size => 1, patience => 0)$$);
+SELECT outcome($$SELECT autoencoder_fit('bi_bad', 'people', '{tenure,engagement_score}', code_size => 1, learning_rate => 0)$$);
+SELECT outcome($$SELECT autoencoder_fit('bi_bad', 'people', '{tenure,engagement_score}', code_size => 1, learning_rate => 'NaN')$$);
+SELECT outcome($$SELECT autoencoder_fit('bi_bad', 'people', '{tenure,engagement_score}', code_size => 1, learning_rate => 'Infinity')$$);
+SELECT outcome($$SELECT autoencoder_fit('bi_bad', 'people', '{tenure,engagement_score}', code_size => 1, l2 => -1)$$);
+SELECT outcome($$SELECT autoencoder_fit('bi_bad', 'people', '{tenure,engagement_score}', code_size => 1, l2 => 'NaN')$$);
+SELECT outcome($$SELECT autoencoder_fit('bi_bad', 'people', '{tenure,engagement_score}', code_size => 1, test_size => 1)$$);
+SELECT outcome($$SELECT autoencoder_fit('bi_bad', 'people', '{tenure,engagement_score}', code_size => 1, test_size => 'NaN')$$);
+SELECT outcome($$SELECT autoencoder_fit('bi_bad', 'people', '{tenure,engagement_score}', code_size => 1, validation_size => -0.1)$$);
+SELECT outcome($$SELECT autoencoder_fit('bi_bad', 'people', '{tenure,engagement_score}', code_size => 1, test_size => 0.5, validation_size => 0.5)$$);
+SELECT outcome($$SELECT autoencoder_fit('bi_bad', 'people', '{tenure,engagement_score}', code_size => 1, seed => NULL)$$);
+SELECT outcome($$SELECT autoencoder_fit('bi_bad', 'people', '{tenure,engagement_score}', code_size => 1, key => '{}')$$);
+SELECT outcome($$SELECT autoencoder_fit('bi_bad', 'people', '{tenure,engagement_score}', code_size => 1, key => '{nope}')$$);
+SELECT outcome($$SELECT autoencoder_fit('bi_bad', 'people', '{tenure,engagement_score}', code_size => 1, key => '{customer_segment}')$$);
+SELECT outcome($$SELECT autoencoder_fit('bi_bad', 'three', '{x,y}', code_size => 1)$$);
+SELECT outcome($$SELECT autoencoder_fit('bi_bad', 'nobody', '{tenure,engagement_score}', code_size => 1)$$);
+SELECT outcome($$SELECT autoencoder_fit('bi_bad', 'flat', '{x,c}', code_size => 1, key => '{id}')$$);
+SELECT outcome($$SELECT autoencoder_fit('bi_bad', 'odd', '{x,y}', code_size => 1)$$);
+SELECT outcome($$SELECT autoencoder_fit('bi_bad', 'inf_rows', '{x,y}', code_size => 1)$$);
+SELECT outcome($$SELECT autoencoder_fit('bi_bad', 'people', NULL, code_size => 1)$$);
+SELECT outcome($$SELECT project('bi_nope', p) FROM bad_input.people p$$);
+SELECT outcome($$SELECT project('bi_km', p) FROM bad_input.people p$$);
+SELECT outcome($$SELECT project('bi_pca', r) FROM (SELECT 1 AS tenure) r$$);
+SELECT outcome($$SELECT project('bi_pca', r) FROM (SELECT 'x'::text AS monthly_spending, 1 AS tenure, 1 AS engagement_score) r$$);
+SELECT outcome($$SELECT project('bi_pca', r) FROM (SELECT 'NaN'::float8 AS monthly_spending, 1 AS tenure, 1 AS engagement_score) r$$);
+SELECT outcome($$SELECT project('bi_pca', r) FROM (SELECT 'Infinity'::float8 AS monthly_spending, 1 AS tenure, 1 AS engagement_score) r$$);
+SELECT outcome($$SELECT array_length(project('bi_pca', r), 1) FROM (SELECT NULL::float8 AS monthly_spending, NULL::int AS tenure, NULL::int AS engagement_score) r$$);
+SELECT outcome($$SELECT project(NULL::bytea, p) FROM bad_input.people p$$);
+SELECT outcome($$SELECT project(scaler, p) FROM bad_input.m, bad_input.people p$$);
+SELECT outcome($$SELECT project(cls, p) FROM bad_input.m, bad_input.people p$$);
+SELECT outcome($$SELECT project(substr(pca, 1, 30), p) FROM bad_input.m, bad_input.people p$$);
+SELECT outcome($$SELECT project(substr(ae, 1, length(ae) - 8), p) FROM bad_input.m, bad_input.people p$$);
+SELECT outcome($$SELECT project(set_byte(pca, 6, 7), p) FROM bad_input.m, bad_input.people p$$);
+SELECT outcome($$SELECT project(set_byte(ae, 6, 6), p) FROM bad_input.m, bad_input.people p$$);
+SELECT outcome($$SELECT project(set_byte(pca, 40, get_byte(pca, 40) # 4), p) FROM bad_input.m, bad_input.people p$$);
+SELECT outcome($$SELECT project(decode(repeat('00', 1000), 'hex'), p) FROM bad_input.people p$$);
+SELECT outcome($$SELECT reconstruction_error('bi_nope', p) FROM bad_input.people p$$);
+SELECT outcome($$SELECT reconstruction_error('bi_cls', p) FROM bad_input.people p$$);
+SELECT outcome($$SELECT reconstruction_error(kmeans, p) FROM bad_input.m, bad_input.people p$$);
+SELECT outcome($$SELECT reconstruction_error('bi_pca', r) FROM (SELECT 1e308::float8 AS monthly_spending, -1e308::float8 AS tenure, 1e308::float8 AS engagement_score) r$$);
+SELECT outcome($$SELECT model_info(substr(pca, 1, length(pca) - 1)) FROM bad_input.m$$);
+SELECT outcome($$SELECT model_info(substr(ae, 1, length(ae) - 1)) FROM bad_input.m$$);
+SELECT outcome($$SELECT model_info(set_byte(pca, 24, get_byte(pca, 24) # 1)) FROM bad_input.m$$);
+SELECT outcome($$SELECT model_info(set_byte(ae, 24, get_byte(ae, 24) # 1)) FROM bad_input.m$$);
+SELECT outcome($$SELECT segment_predict('bi_pca', p) FROM bad_input.people p$$);
+SELECT outcome($$SELECT segment_predict(ae, p) FROM bad_input.m, bad_input.people p$$);
+SELECT outcome($$SELECT segment_predict_proba('bi_ae', p) FROM bad_input.people p$$);
+SELECT outcome($$SELECT segment_predict_value('bi_pca', '{1,2,3}'::float8[])$$);
+SELECT outcome($$SELECT centroids(pca) FROM bad_input.m$$);
+SELECT outcome($$SELECT profile('bi_pca', 'people')$$);
+SELECT outcome($$SELECT retrain('bi_ae')$$);
+
+------------------------------------------------------------------------
 -- registry: save_model, deploy, drop_model, model
 ------------------------------------------------------------------------
 SELECT outcome($$SELECT save_model(NULL, '\x00')$$);

@@ -31,6 +31,7 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/relcache.h"
+#include "utils/typcache.h"
 
 #include "dataset.h"
 #include "pg_args.h"
@@ -505,6 +506,42 @@ SegFrame *
 dataset_load(Oid relid, char **columns, int n_columns, int label_index)
 {
 	return dataset_load_keyed(relid, columns, n_columns, label_index, NULL, NULL);
+}
+
+void
+dataset_split_key(Oid relid, ArrayType *key, DatasetKey *out, const char **source)
+{
+	char	  **all;
+	int			n_all;
+
+	if (key != NULL)
+	{
+		out->columns = dataset_text_array(key, "key", &out->n_columns);
+		if (out->n_columns == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("key must name at least one column")));
+		*source = "key argument";
+		return;
+	}
+	out->columns = dataset_primary_key(relid, &out->n_columns);
+	if (out->n_columns > 0)
+	{
+		*source = "primary key";
+		return;
+	}
+	all = dataset_default_columns(relid, NULL, NULL, 0, &n_all);
+	out->columns = palloc(sizeof(char *) * Max(n_all, 1));
+	out->n_columns = 0;
+	for (int j = 0; j < n_all; j++)
+	{
+		TypeCacheEntry *t = lookup_type_cache(dataset_column_type(relid, all[j]),
+											  TYPECACHE_HASH_EXTENDED_PROC);
+
+		if (OidIsValid(t->hash_extended_proc))
+			out->columns[out->n_columns++] = all[j];
+	}
+	*source = "every column";
 }
 
 char	  **

@@ -59,6 +59,15 @@ extern void dataset_canonical_order(const SegFrame *frame, const uint64 *hashes,
 extern SegFrame *dataset_load_canonical(Oid relid, char **columns, int n_columns,
 										int label_index);
 
+/*
+ * The columns whose values key each row of relid for a split: the key
+ * argument (a text[]) when not NULL, else relid's primary key, else every
+ * column of relid whose type can be hashed (columns a model leaves out
+ * included, so that an id tells apart rows that share every feature).
+ * *source says which: "key argument", "primary key" or "every column".
+ */
+extern void dataset_split_key(Oid relid, ArrayType *key, DatasetKey *out, const char **source);
+
 /* The names of relid's primary key columns (*n_out of them; 0 without one). */
 extern char **dataset_primary_key(Oid relid, int *n_out);
 

@@ -272,8 +272,8 @@ MlpPredictRow(const void *model, const double *x, double *out, double *scratch)
 }
 
 /* The network section (0.1.0's layout). */
-static void
-WriteSection(SegWriter *w, const Mlp *mlp)
+void
+mlp_section_write(SegWriter *w, const Mlp *mlp)
 {
 	writer_put_u32(w, (uint32_t) mlp->shape.n_inputs);
 	writer_put_u32(w, (uint32_t) mlp->shape.n_hidden);
@@ -291,7 +291,7 @@ MlpWrite(SegWriter *w, const void *model)
 
 	writer_put_u16(w, MLP_CODEC_VERSION);
 	writer_put_u8(w, (uint8_t) m->mlp->shape.output);
-	WriteSection(w, m->mlp);
+	mlp_section_write(w, m->mlp);
 	if (m->mlp->shape.output == MLP_OUTPUT_LINEAR)
 	{
 		writer_put_f64(w, m->target_mean);
@@ -306,10 +306,9 @@ Corrupt(char *errmsg, const char *what)
 	return SEG_ERR_CORRUPT;
 }
 
-/* Reads the network section into a new network with the given outputs. */
-static SegStatus
-ReadSection(SegReader *r, int n_inputs_expected, MlpOutput output, int n_outputs,
-			Mlp **out, char *errmsg)
+SegStatus
+mlp_section_read(SegReader *r, int n_inputs_expected, MlpOutput output, int n_outputs,
+				 uint32_t linear_hidden, Mlp **out, char *errmsg)
 {
 	MlpShape	shape;
 	uint32_t	n_inputs = reader_get_u32(r);
@@ -366,7 +365,7 @@ ReadSection(SegReader *r, int n_inputs_expected, MlpOutput output, int n_outputs
 		if (!seg_mul_size(np + ns, sizeof(double), &need) || need > reader_remaining(r))
 			return Corrupt(errmsg, "parameters truncated");
 	}
-	if (mlp_create(&shape, &m, inner) != SEG_OK)
+	if (mlp_create_linear(&shape, linear_hidden, &m, inner) != SEG_OK)
 		return Corrupt(errmsg, inner);
 	params = reader_get_f64_array(r, m->n_params);
 	stats = m->n_stats > 0 ? reader_get_f64_array(r, m->n_stats) : NULL;
@@ -410,7 +409,8 @@ mlp_learner_read_section(SegReader *r, int n_inputs, int n_classes, void **model
 						 char *errmsg)
 {
 	MlpModel   *m = seg_alloc0(sizeof(MlpModel));
-	SegStatus	status = ReadSection(r, n_inputs, MLP_OUTPUT_SOFTMAX, n_classes, &m->mlp, errmsg);
+	SegStatus	status = mlp_section_read(r, n_inputs, MLP_OUTPUT_SOFTMAX, n_classes, 0, &m->mlp,
+										  errmsg);
 
 	if (status != SEG_OK)
 	{
@@ -443,8 +443,8 @@ MlpRead(SegReader *r, const SegModelShape *shape, void **model, char *errmsg)
 	if (output != (uint8_t) expected)
 		return Corrupt(errmsg, "output kind does not match the task");
 	m = seg_alloc0(sizeof(MlpModel));
-	status = ReadSection(r, shape->schema->n_inputs, expected, shape->n_outputs, &m->mlp,
-						 errmsg);
+	status = mlp_section_read(r, shape->schema->n_inputs, expected, shape->n_outputs, 0,
+							  &m->mlp, errmsg);
 	if (status != SEG_OK)
 	{
 		seg_free(m);

@@ -1,12 +1,14 @@
 /*-------------------------------------------------------------------------
  *
  * linalg.c
- *	  Row-major BLAS wrappers (OpenBLAS through CBLAS).
+ *	  Row-major BLAS wrappers (OpenBLAS through CBLAS) and the one LAPACK
+ *	  routine the core needs (dsyevd, which OpenBLAS carries too).
  *
  * OpenBLAS is opened on the first BLAS call instead of being linked:
  * loading it costs a backend several milliseconds (thousands of symbol
  * relocations), which segment_predict, a connection's typical first and
- * only call, never needs.
+ * only call, never needs.  LAPACK's symbol is looked up on its first use,
+ * so a BLAS library without LAPACK still serves everything else.
  *
  * IDENTIFICATION
  *	  src/linalg.c
@@ -25,13 +27,26 @@
 #define SEGMENT_BLAS_LIBRARY "libopenblas.so.0"
 #endif
 
+/*
+ * LAPACK's symmetric eigensolver (Fortran calling convention: every
+ * argument by reference, and gfortran's hidden lengths of the two
+ * character arguments at the end).
+ */
+typedef void (*DsyevdFunc) (const char *jobz, const char *uplo, const int *n, double *a,
+							const int *lda, double *w, double *work, const int *lwork,
+							int *iwork, const int *liwork, int *info,
+							size_t jobz_len, size_t uplo_len);
+
 /* the functions used, with cblas.h's prototypes */
 static struct
 {
 	bool		loaded;
 	int			threads;		/* applied when the library is opened */
+	void	   *handle;
 	__typeof__(&cblas_dgemm) dgemm;
+	__typeof__(&cblas_dsyrk) dsyrk;
 	__typeof__(&openblas_set_num_threads) set_num_threads;
+	DsyevdFunc	dsyevd;
 }			blas = {.threads = 1};
 
 /* POSIX's way to store dlsym's result in a function pointer */
@@ -52,9 +67,25 @@ OpenBlas(void)
 		seg_fail("could not load " SEGMENT_BLAS_LIBRARY, dlerror(),
 				 "Install OpenBLAS (on Debian, the package libopenblas0).");
 	RESOLVE(handle, dgemm, "cblas_dgemm");
+	RESOLVE(handle, dsyrk, "cblas_dsyrk");
 	RESOLVE(handle, set_num_threads, "openblas_set_num_threads");
 	blas.set_num_threads(blas.threads);
+	blas.handle = handle;
 	blas.loaded = true;
+}
+
+static void
+OpenLapack(void)
+{
+	void	   *sym;
+
+	if (!blas.loaded)
+		OpenBlas();
+	sym = dlsym(blas.handle, "dsyevd_");
+	if (sym == NULL)
+		seg_fail("could not find dsyevd_ in " SEGMENT_BLAS_LIBRARY, NULL,
+				 "PCA needs LAPACK: use an OpenBLAS build that includes it (Debian's libopenblas0 does).");
+	memcpy(&blas.dsyevd, &sym, sizeof(sym));
 }
 
 void
@@ -71,6 +102,51 @@ linalg_gemm(bool trans_a, bool trans_b, int m, int n, int k,
 			   trans_a ? CblasTrans : CblasNoTrans,
 			   trans_b ? CblasTrans : CblasNoTrans,
 			   m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+void
+linalg_syrk_t(int n, int k, double alpha, const double *a, int lda, double beta,
+			  double *c, int ldc)
+{
+	if (n == 0)
+		return;
+	if (!blas.loaded)
+		OpenBlas();
+	blas.dsyrk(CblasRowMajor, CblasUpper, CblasTrans, n, k, alpha, a, lda, beta, c, ldc);
+}
+
+int
+linalg_symmetric_eigen(int n, double *a, double *w)
+{
+	int			lda = n > 1 ? n : 1;
+	int			lwork = -1;
+	int			liwork = -1;
+	int			iwork_query = 0;
+	double		work_query = 0.0;
+	int			info = 0;
+	double	   *work;
+	int		   *iwork;
+	size_t		lwork_bytes;
+
+	if (n == 0)
+		return 0;
+	if (blas.dsyevd == NULL)
+		OpenLapack();
+	/* a row-major upper triangle is a column-major lower one */
+	blas.dsyevd("V", "L", &n, a, &lda, w, &work_query, &lwork, &iwork_query, &liwork,
+				&info, 1, 1);
+	if (info != 0)
+		return info;
+	lwork = (int) work_query;
+	liwork = iwork_query;
+	if (!seg_mul_size((size_t) lwork, sizeof(double), &lwork_bytes))
+		return -1;
+	work = seg_alloc(lwork_bytes);
+	iwork = seg_alloc(sizeof(int) * (size_t) liwork);
+	blas.dsyevd("V", "L", &n, a, &lda, w, work, &lwork, iwork, &liwork, &info, 1, 1);
+	seg_free(work);
+	seg_free(iwork);
+	return info;
 }
 
 /* products up to this many multiply-adds take the loop path */

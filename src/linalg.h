@@ -34,6 +34,23 @@ extern void linalg_gemm_small(bool trans_a, bool trans_b, int m, int n, int k,
 							  const double *b, int ldb,
 							  double beta, double *c, int ldc);
 
+/*
+ * The upper triangle of C (n x n) = alpha * A^T A + beta * C for a
+ * row-major A of k rows and n columns (a Gram matrix, BLAS's dsyrk): the
+ * lower triangle is left as it was.
+ */
+extern void linalg_syrk_t(int n, int k, double alpha, const double *a, int lda,
+						  double beta, double *c, int ldc);
+
+/*
+ * Eigenvalues and eigenvectors of a symmetric n x n matrix whose upper
+ * triangle (row-major) is in a, by LAPACK's dsyevd: w receives the n
+ * eigenvalues in ascending order and row j of a the unit eigenvector of
+ * w[j].  Returns LAPACK's info (0: converged; > 0: it did not).
+ * Allocates dsyevd's workspace (about 2 n^2 doubles) with seg_alloc.
+ */
+extern int	linalg_symmetric_eigen(int n, double *a, double *w);
+
 /* out[i] = |row i of X|^2 for an n x d matrix. */
 extern void linalg_row_sq_norms(const double *x, int n, int d, double *out);
 

@@ -39,10 +39,11 @@ mlp_check_shape(const MlpShape *shape, char *errmsg)
 				 shape->n_outputs, MLP_MAX_WIDTH);
 		return SEG_ERR_INVALID;
 	}
-	if (shape->output == MLP_OUTPUT_LINEAR && shape->n_outputs != 1)
+	if (shape->output == MLP_OUTPUT_LINEAR &&
+		(shape->n_outputs < 1 || shape->n_outputs > MLP_MAX_WIDTH))
 	{
-		snprintf(errmsg, SEG_ERRMSG_LEN, "a linear output has 1 value, not %d",
-				 shape->n_outputs);
+		snprintf(errmsg, SEG_ERRMSG_LEN, "number of linear outputs %d is out of range 1 .. %d",
+				 shape->n_outputs, MLP_MAX_WIDTH);
 		return SEG_ERR_INVALID;
 	}
 	if (shape->output != MLP_OUTPUT_SOFTMAX && shape->output != MLP_OUTPUT_LINEAR)
@@ -69,6 +70,12 @@ mlp_check_shape(const MlpShape *shape, char *errmsg)
 SegStatus
 mlp_create(const MlpShape *shape, Mlp **out, char *errmsg)
 {
+	return mlp_create_linear(shape, 0, out, errmsg);
+}
+
+SegStatus
+mlp_create_linear(const MlpShape *shape, uint32_t linear_hidden, Mlp **out, char *errmsg)
+{
 	SegStatus	status = mlp_check_shape(shape, errmsg);
 	Mlp		   *m;
 	long		np = 0;
@@ -77,10 +84,17 @@ mlp_create(const MlpShape *shape, Mlp **out, char *errmsg)
 
 	if (status != SEG_OK)
 		return status;
+	if ((linear_hidden >> shape->n_hidden) != 0)
+	{
+		snprintf(errmsg, SEG_ERRMSG_LEN, "linear layer mask 0x%x names a layer beyond the %d hidden",
+				 (unsigned) linear_hidden, shape->n_hidden);
+		return SEG_ERR_INVALID;
+	}
 	m = seg_alloc0(sizeof(Mlp));
 	if (m == NULL)
 		return SEG_ERR_NOMEM;
 	m->shape = *shape;
+	m->linear_hidden = linear_hidden;
 	m->n_layers = shape->n_hidden + 1;
 	m->max_width = shape->n_inputs;
 	for (int l = 0; l < m->n_layers; l++)
@@ -92,6 +106,7 @@ mlp_create(const MlpShape *shape, Mlp **out, char *errmsg)
 		L->n_in = n_in;
 		L->n_out = hidden ? shape->hidden[l] : shape->n_outputs;
 		L->hidden = hidden;
+		L->relu = hidden && (linear_hidden & (1u << l)) == 0;
 		/* widths are <= 65536, so n_in * n_out fits easily in a long */
 		L->w = np;
 		np += (long) L->n_in * L->n_out;
@@ -190,6 +205,7 @@ mlp_dense_create(const Mlp *m)
 	{
 		d->n_in[l] = m->layers[l].n_in;
 		d->n_out[l] = m->layers[l].n_out;
+		d->relu[l] = m->layers[l].relu;
 		d->w[l] = seg_alloc(sizeof(double) * (size_t) d->n_in[l] * d->n_out[l]);
 		d->b[l] = seg_alloc(sizeof(double) * d->n_out[l]);
 	}
@@ -333,25 +349,39 @@ DenseLayerRow(const double *w, const double *a, int n_in, int n_out, double *z)
 	}
 }
 
-int
-mlp_dense_predict_row(const MlpDense *d, const double *x, double *out, double *scratch)
+void
+mlp_dense_forward_row(const MlpDense *d, int n_layers, const double *x, double *out,
+					  double *scratch)
+{
+	mlp_dense_forward_layers(d, 0, n_layers, x, out, scratch);
+}
+
+void
+mlp_dense_forward_layers(const MlpDense *d, int first, int end, const double *x, double *out,
+						 double *scratch)
 {
 	const double *a = x;
 	double	   *bufs[2] = {scratch, scratch + d->max_width};
 
-	for (int l = 0; l < d->n_layers; l++)
+	for (int l = first; l < end; l++)
 	{
-		bool		last = l == d->n_layers - 1;
+		bool		last = l == end - 1;
 		double	   *z = last ? out : bufs[l & 1];
 		int			n_out = d->n_out[l];
 
 		memcpy(z, d->b[l], sizeof(double) * n_out);
 		DenseLayerRow(d->w[l], a, d->n_in[l], n_out, z);
-		if (!last)
+		if (d->relu[l])
 			for (int j = 0; j < n_out; j++)
 				z[j] = z[j] > 0.0 ? z[j] : 0.0;
 		a = z;
 	}
+}
+
+int
+mlp_dense_predict_row(const MlpDense *d, const double *x, double *out, double *scratch)
+{
+	mlp_dense_forward_row(d, d->n_layers, x, out, scratch);
 	if (d->output == MLP_OUTPUT_LINEAR)
 		return 0;
 	mlp_softmax_rows(out, 1, d->n_outputs);
@@ -361,9 +391,10 @@ mlp_dense_predict_row(const MlpDense *d, const double *x, double *out, double *s
 #define DENSE_BLOCK 256
 
 void
-mlp_dense_predict(const MlpDense *d, const double *x, int n, double *out)
+mlp_dense_forward(const MlpDense *d, int n_layers, const double *x, int n, double *out)
 {
 	double	   *bufs[2];
+	int			width = d->n_out[n_layers - 1];
 
 	bufs[0] = seg_alloc(sizeof(double) * DENSE_BLOCK * d->max_width);
 	bufs[1] = seg_alloc(sizeof(double) * DENSE_BLOCK * d->max_width);
@@ -372,30 +403,71 @@ mlp_dense_predict(const MlpDense *d, const double *x, int n, double *out)
 		int			rows = n - start < DENSE_BLOCK ? n - start : DENSE_BLOCK;
 		const double *a = x + (size_t) start * d->n_in[0];
 
-		for (int l = 0; l < d->n_layers; l++)
+		for (int l = 0; l < n_layers; l++)
 		{
-			bool		last = l == d->n_layers - 1;
+			bool		last = l == n_layers - 1;
 			int			n_out = d->n_out[l];
-			double	   *z = last ? out + (size_t) start * n_out : bufs[l & 1];
+			double	   *z = last ? out + (size_t) start * width : bufs[l & 1];
 
 			for (int i = 0; i < rows; i++)
 				memcpy(z + (size_t) i * n_out, d->b[l], sizeof(double) * n_out);
 			linalg_gemm(false, false, rows, n_out, d->n_in[l], 1.0, a, d->n_in[l],
 						d->w[l], n_out, 1.0, z, n_out);
-			if (!last)
+			if (d->relu[l])
 				for (size_t k = 0; k < (size_t) rows * n_out; k++)
 					z[k] = z[k] > 0.0 ? z[k] : 0.0;
 			a = z;
 		}
-		if (d->output == MLP_OUTPUT_SOFTMAX)
-			mlp_softmax_rows(out + (size_t) start * d->n_outputs, rows, d->n_outputs);
 	}
 	seg_free(bufs[0]);
 	seg_free(bufs[1]);
 }
 
+void
+mlp_dense_predict(const MlpDense *d, const double *x, int n, double *out)
+{
+	mlp_dense_forward(d, d->n_layers, x, n, out);
+	if (d->output == MLP_OUTPUT_SOFTMAX)
+		mlp_softmax_rows(out, n, d->n_outputs);
+}
+
 /* smallest probability fed to log(), as sklearn's log_loss clipping */
 #define PROBA_FLOOR 1e-15
+
+/*
+ * Squared loss and mean R2 of n rows of c > 1 linear outputs: per output
+ * the residual and total sums of squares (as r2_score's uniform average,
+ * an output constant in y scoring 1 when fitted exactly, else 0).
+ */
+static void
+EvaluateOutputs(const double *y, const double *out, int n, int c, double *loss, double *score)
+{
+	double		sum = 0.0;
+	double		r2 = 0.0;
+
+	for (int j = 0; j < c; j++)
+	{
+		double		mean = 0.0;
+		double		res = 0.0;
+		double		total = 0.0;
+
+		for (int i = 0; i < n; i++)
+			mean += y[(size_t) i * c + j];
+		mean = n > 0 ? mean / n : 0.0;
+		for (int i = 0; i < n; i++)
+		{
+			double		yi = y[(size_t) i * c + j];
+			double		e = yi - out[(size_t) i * c + j];
+
+			res += e * e;
+			total += (yi - mean) * (yi - mean);
+		}
+		sum += res;
+		r2 += total > 0.0 ? 1.0 - res / total : (res == 0.0 ? 1.0 : 0.0);
+	}
+	*loss = n > 0 ? 0.5 * sum / n : 0.0;
+	*score = r2 / c;
+}
 
 void
 mlp_evaluate(const MlpDense *d, const double *x, MlpTargets t, int n,
@@ -406,6 +478,11 @@ mlp_evaluate(const MlpDense *d, const double *x, MlpTargets t, int n,
 	int			c = d->n_outputs;
 
 	mlp_dense_predict(d, x, n, out);
+	if (d->output == MLP_OUTPUT_LINEAR && c > 1)
+	{
+		EvaluateOutputs(t.value, out, n, c, loss, score);
+		return;
+	}
 	if (d->output == MLP_OUTPUT_LINEAR)
 	{
 		double		mean = 0.0;
@@ -629,9 +706,15 @@ ForwardTrain(Mlp *m, MlpWork *w, const double *x, int n, double dropout, SegRng 
 		else
 			for (size_t c = 0; c < cells; c++)
 				mask[c] = 1.0;
-		/* Auto-vectorized */
-		for (size_t c = 0; c < cells; c++)
-			act[c] = (z[c] > 0.0 ? z[c] : 0.0) * mask[c];
+		if (L->relu)
+		{
+			/* Auto-vectorized */
+			for (size_t c = 0; c < cells; c++)
+				act[c] = (z[c] > 0.0 ? z[c] : 0.0) * mask[c];
+		}
+		else
+			for (size_t c = 0; c < cells; c++)
+				act[c] = z[c] * mask[c];
 		a = act;
 	}
 	if (m->shape.output == MLP_OUTPUT_SOFTMAX)
@@ -655,8 +738,11 @@ mlp_loss_grad(Mlp *m, MlpWork *w, const double *x, MlpTargets t, int n,
 
 	if (m->shape.output == MLP_OUTPUT_LINEAR)
 	{
-		/* squared loss mean((z - y)^2) / 2: d loss / d z = (z - y) / n */
-		for (int i = 0; i < n; i++)
+		/*
+		 * squared loss sum((z - y)^2) / (2 n), summed over the c outputs of
+		 * a row: d loss / d z = (z - y) / n
+		 */
+		for (size_t i = 0; i < (size_t) n * c; i++)
 		{
 			double		e = out[i] - t.value[i];
 
@@ -723,9 +809,15 @@ mlp_loss_grad(Mlp *m, MlpWork *w, const double *x, MlpTargets t, int n,
 			const double *restrict mask = w->mask[l - 1];
 
 			linalg_gemm_small(false, true, n, kp, k, 1.0, dz, k, W, k, 0.0, da, kp);
-			/* Auto-vectorized */
-			for (size_t cc = 0; cc < (size_t) n * kp; cc++)
-				da[cc] = pre[cc] > 0.0 ? da[cc] * mask[cc] : 0.0;
+			if (P->relu)
+			{
+				/* Auto-vectorized */
+				for (size_t cc = 0; cc < (size_t) n * kp; cc++)
+					da[cc] = pre[cc] > 0.0 ? da[cc] * mask[cc] : 0.0;
+			}
+			else
+				for (size_t cc = 0; cc < (size_t) n * kp; cc++)
+					da[cc] = da[cc] * mask[cc];
 			if (P->gamma < 0)
 			{
 				memcpy(w->dz, da, sizeof(double) * (size_t) n * kp);

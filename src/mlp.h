@@ -3,8 +3,9 @@
  * mlp.h
  *	  A multilayer perceptron on plain matrices: dense ReLU layers with
  *	  optional batch normalisation and inverted dropout, and either a
- *	  softmax output with cross-entropy loss (classification) or one linear
- *	  output with squared error (regression); Adam, early stopping.
+ *	  softmax output with cross-entropy loss (classification) or linear
+ *	  outputs with squared error (one for regression, one per input for an
+ *	  autoencoder); Adam, early stopping.
  *
  * Hidden layer l computes, for a minibatch A (B x n_in):
  *	Z = A W (+ b)                  W is n_in x n_out, row-major
@@ -20,7 +21,14 @@
  * the minibatch plus (l2 / 2) * sum(W^2) / B over every weight matrix
  * (biases, gamma and beta are not penalised), so `l2` is sklearn's
  * `alpha`.  A linear output uses MLPRegressor's squared loss,
- * mean((y - z)^2) / 2, with the same penalty.  Initialisation is sklearn's Glorot uniform: weights and
+ * mean((y - z)^2) / 2, with the same penalty; with k outputs the squared
+ * errors of a row are summed before the mean over rows (the loss whose
+ * gradient MLPRegressor follows: its reported loss_ divides that term by
+ * k), so one output is exactly the regression loss.
+ *
+ * A hidden layer whose bit is set in Mlp.linear_hidden (mlp_create_linear)
+ * has no ReLU: the code layer of an autoencoder (autoencoder.h), which maps
+ * onto any real values rather than a positive cone.  Initialisation is sklearn's Glorot uniform: weights and
  * biases ~ U(-s, s), s = sqrt(6 / (n_in + n_out)); gamma = 1, beta = 0.
  * Adam: beta1 0.9, beta2 0.999, eps 1e-8, bias-corrected step size.
  *
@@ -47,13 +55,13 @@
 typedef enum MlpOutput
 {
 	MLP_OUTPUT_SOFTMAX,			/* class probabilities, cross-entropy */
-	MLP_OUTPUT_LINEAR			/* one value, squared error */
+	MLP_OUTPUT_LINEAR			/* values (1 .. MLP_MAX_WIDTH), squared error */
 } MlpOutput;
 
 typedef struct MlpShape
 {
 	int			n_inputs;
-	int			n_outputs;		/* classes (>= 2), or 1 for a linear output */
+	int			n_outputs;		/* classes (>= 2), or the values of a linear output */
 	MlpOutput	output;
 	int			n_hidden;		/* hidden layers, 0 .. MLP_MAX_HIDDEN */
 	int			hidden[MLP_MAX_HIDDEN];
@@ -71,12 +79,14 @@ typedef struct MlpLayer
 	long		beta;			/* params: n_out */
 	long		running_mean;	/* stats: n_out */
 	long		running_var;	/* stats: n_out */
-	bool		hidden;			/* ReLU (and dropout) after it */
+	bool		hidden;			/* dropout (and normally ReLU) after it */
+	bool		relu;			/* a hidden layer's ReLU (not in Mlp.linear_hidden) */
 } MlpLayer;
 
 typedef struct Mlp
 {
 	MlpShape	shape;
+	uint32_t	linear_hidden;	/* bit l: hidden layer l has no ReLU */
 	int			n_layers;		/* hidden layers + the output layer */
 	MlpLayer	layers[MLP_MAX_HIDDEN + 1];
 	int			max_width;		/* widest of inputs and layer outputs */
@@ -91,6 +101,13 @@ extern SegStatus mlp_check_shape(const MlpShape *shape, char *errmsg);
 
 /* Allocates a network of this shape with zero parameters and unit running variances. */
 extern SegStatus mlp_create(const MlpShape *shape, Mlp **out, char *errmsg);
+
+/*
+ * The same, with the hidden layers whose bit is set in linear_hidden
+ * left without ReLU; SEG_ERR_INVALID when a bit names no hidden layer.
+ */
+extern SegStatus mlp_create_linear(const MlpShape *shape, uint32_t linear_hidden, Mlp **out,
+								   char *errmsg);
 
 /* Glorot-uniform initialisation from rng. */
 extern void mlp_init_params(Mlp *m, SegRng *rng);
@@ -108,6 +125,7 @@ typedef struct MlpDense
 	int			n_out[MLP_MAX_HIDDEN + 1];
 	double	   *w[MLP_MAX_HIDDEN + 1];
 	double	   *b[MLP_MAX_HIDDEN + 1];
+	bool		relu[MLP_MAX_HIDDEN + 1];	/* ReLU after layer l */
 	int			n_outputs;
 	MlpOutput	output;
 	int			max_width;
@@ -132,6 +150,27 @@ extern int	mlp_dense_predict_row(const MlpDense *d, const double *x, double *out
 /* Outputs of n rows (n x n_outputs), in blocks through GEMM. */
 extern void mlp_dense_predict(const MlpDense *d, const double *x, int n, double *out);
 
+/*
+ * The activations after the first n_layers layers (1 .. d->n_layers) of
+ * one row into out (d->n_out[n_layers - 1] values; no softmax), in the
+ * scratch of mlp_dense_predict_row; allocates nothing.  An autoencoder's
+ * code is the output of its code layer.
+ */
+extern void mlp_dense_forward_row(const MlpDense *d, int n_layers, const double *x,
+								  double *out, double *scratch);
+
+/*
+ * Layers first .. end - 1 of one row whose activations entering layer
+ * first are x (d->n_in[first] values): an autoencoder's decoder applied
+ * to a code.  Allocates nothing.
+ */
+extern void mlp_dense_forward_layers(const MlpDense *d, int first, int end, const double *x,
+									 double *out, double *scratch);
+
+/* The same for n rows (out: n x d->n_out[n_layers - 1]), in blocks through GEMM. */
+extern void mlp_dense_forward(const MlpDense *d, int n_layers, const double *x, int n,
+							  double *out);
+
 /* in-place softmax of each of n rows of width c */
 extern void mlp_softmax_rows(double *z, int n, int c);
 
@@ -146,7 +185,10 @@ typedef struct MlpWork MlpWork;
 extern MlpWork *mlp_work_create(const Mlp *m, int max_batch);
 extern void mlp_work_free(MlpWork *w);
 
-/* Targets of n rows: classes for a softmax output, values for a linear one. */
+/*
+ * Targets of n rows: classes for a softmax output, values for a linear one
+ * (n x n_outputs, row-major).
+ */
 typedef struct MlpTargets
 {
 	const int  *y;
@@ -165,8 +207,9 @@ extern double mlp_loss_grad(Mlp *m, MlpWork *w, const double *x, MlpTargets t, i
 							SegRng *rng, bool update_stats, double *grad);
 
 /*
- * Eval-mode loss (mean cross-entropy, unweighted, or half the mean
- * squared error) and score (accuracy, or R2) of n rows; out (n x
+ * Eval-mode loss (mean cross-entropy, unweighted, or the squared loss
+ * without penalty) and score (accuracy, or R2: with several outputs the
+ * mean of each output's, as sklearn's r2_score) of n rows; out (n x
  * n_outputs) receives the outputs.
  */
 extern void mlp_evaluate(const MlpDense *d, const double *x, MlpTargets t, int n,

@@ -96,7 +96,11 @@ CheckTrainParams(const Mlp *m, const MlpData *train, const MlpData *val,
 	{
 		const MlpData *data = part == 0 ? train : val;
 
-		for (int i = 0; i < data->n; i++)
+		/* a linear output's targets: n_outputs values a row */
+		size_t		n_targets = m->shape.output == MLP_OUTPUT_LINEAR ?
+			(size_t) data->n * m->shape.n_outputs : (size_t) data->n;
+
+		for (size_t i = 0; i < n_targets; i++)
 			if (m->shape.output == MLP_OUTPUT_LINEAR ? !isfinite(data->t.value[i]) :
 				data->t.y[i] < 0 || data->t.y[i] >= m->shape.n_outputs)
 			{
@@ -140,7 +144,7 @@ mlp_fit(Mlp *m, const MlpData *train, const MlpData *val, const MlpTrainParams *
 	order = seg_alloc(sizeof(int) * train->n);
 	xb = seg_alloc(sizeof(double) * (size_t) max_batch * d);
 	if (linear)
-		vb = seg_alloc(sizeof(double) * max_batch);
+		vb = seg_alloc(sizeof(double) * (size_t) max_batch * m->shape.n_outputs);
 	else
 		yb = seg_alloc(sizeof(int) * max_batch);
 	tb.y = yb;
@@ -184,7 +188,9 @@ mlp_fit(Mlp *m, const MlpData *train, const MlpData *val, const MlpTrainParams *
 
 				memcpy(xb + (size_t) i * d, train->x + (size_t) r * d, sizeof(double) * d);
 				if (linear)
-					vb[i] = train->t.value[r];
+					memcpy(vb + (size_t) i * m->shape.n_outputs,
+						   train->t.value + (size_t) r * m->shape.n_outputs,
+						   sizeof(double) * m->shape.n_outputs);
 				else
 					yb[i] = train->t.y[r];
 			}

@@ -19,6 +19,8 @@ static const char *const kind_names[] = {
 	[SEG_MODEL_KMEANS] = "kmeans",
 	[SEG_MODEL_CLASSIFIER] = "classifier",
 	[SEG_MODEL_REGRESSOR] = "regressor",
+	[SEG_MODEL_PCA] = "pca",
+	[SEG_MODEL_AUTOENCODER] = "autoencoder",
 };
 
 const char *

@@ -41,10 +41,12 @@ typedef enum SegModelKind
 	SEG_MODEL_PREPROCESSOR = 2,
 	SEG_MODEL_KMEANS = 3,
 	SEG_MODEL_CLASSIFIER = 4,
-	SEG_MODEL_REGRESSOR = 5
+	SEG_MODEL_REGRESSOR = 5,
+	SEG_MODEL_PCA = 6,			/* embeddings (embedding.h) */
+	SEG_MODEL_AUTOENCODER = 7
 } SegModelKind;
 
-#define SEG_MODEL_KIND_MAX SEG_MODEL_REGRESSOR
+#define SEG_MODEL_KIND_MAX SEG_MODEL_AUTOENCODER
 
 typedef struct SegModelHeader
 {

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "embedding.h"
 #include "kmeans_model.h"
 #include "model.h"
 #include "predictor.h"
@@ -38,6 +39,9 @@ predictor_read_payload(int kind, SegReader *payload, SegPredictor *out, char *er
 		case SEG_MODEL_CLASSIFIER:
 		case SEG_MODEL_REGRESSOR:
 			return supervised_predictor_read(kind, payload, out, errmsg);
+		case SEG_MODEL_PCA:
+		case SEG_MODEL_AUTOENCODER:
+			return embedding_predictor_read(kind, payload, out, errmsg);
 		default:
 			snprintf(errmsg, SEG_ERRMSG_LEN, "models of kind %s do not predict",
 					 model_kind_name(kind));
@@ -60,6 +64,10 @@ predictor_free(SegPredictor *p)
 		case SEG_MODEL_CLASSIFIER:
 		case SEG_MODEL_REGRESSOR:
 			supervised_free((SegSupervised *) p->estimator);
+			break;
+		case SEG_MODEL_PCA:
+		case SEG_MODEL_AUTOENCODER:
+			embedding_free((SegEmbedding *) p->estimator);
 			break;
 	}
 	p->estimator = NULL;

@@ -1,10 +1,11 @@
 /*-------------------------------------------------------------------------
  *
  * predictor.h
- *	  A decoded model that maps one row to a class or a value: the common
- *	  shape of k-means models (class = cluster), classifiers and
- *	  regressors, so that segment_predict() serves all of them through one
- *	  cache and one hot path.
+ *	  A decoded model that maps one row to a class, a value or a code: the
+ *	  common shape of k-means models (class = cluster), classifiers,
+ *	  regressors and embeddings (PCA, autoencoders), so that
+ *	  segment_predict() and segment.project() serve all of them through
+ *	  one cache and one hot path.
  *
  * A predictor optionally owns a preprocessor: with one, rows are encoded
  * from named columns (segment_predict(model, record)) into the model's
@@ -32,20 +33,24 @@ struct SegPreprocessor;
 
 typedef struct SegPredictor
 {
-	int			kind;			/* SEG_MODEL_KMEANS, _CLASSIFIER or _REGRESSOR */
+	int			kind;			/* SEG_MODEL_KMEANS, _CLASSIFIER, _REGRESSOR, _PCA
+								 * or _AUTOENCODER */
 	struct SegPreprocessor *prep;	/* NULL: features come as an array */
 	SegInputForm input;			/* the form rows are encoded into */
 	int			n_features;		/* width of the input vector */
-	int			n_classes;		/* clusters or classes; 1 for a regressor */
+	int			n_classes;		/* clusters or classes; 1 for a regressor; the
+								 * code size for an embedding */
 	char	  **class_names;	/* text of each class: the label's spelling, or the
-								 * cluster number; NULL for a regressor */
+								 * cluster number; NULL for a regressor or an
+								 * embedding */
 	const void *estimator;		/* the kind's own decoded model */
 
 	/*
 	 * Writes one score per class into scores (probabilities for a
 	 * classifier, negated squared distances for k-means; the value for a
-	 * regressor) and returns the index of the predicted class (0 for a
-	 * regressor).  scratch holds scratch_len doubles.
+	 * regressor; the code for an embedding) and returns the index of the
+	 * predicted class (0 for a regressor or an embedding).  scratch holds
+	 * scratch_len doubles.
 	 */
 	int			(*predict_row) (const void *estimator, const double *features,
 								double *scores, double *scratch);

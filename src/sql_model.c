@@ -20,6 +20,7 @@
 #include "utils/json.h"
 #include "utils/jsonb.h"
 
+#include "embedding.h"
 #include "kmeans_model.h"
 #include "pg_core.h"
 #include "pg_json.h"
@@ -93,6 +94,54 @@ DescribeKMeans(StringInfo buf, SegReader *payload)
 		appendStringInfoChar(buf, '}');
 	}
 	kmeans_model_free(m);
+}
+
+static void
+DescribeEmbedding(StringInfo buf, int kind, SegReader *payload)
+{
+	SegEmbedding *e;
+	char		msg[SEG_ERRMSG_LEN];
+
+	segment_raise(embedding_read_payload(kind, payload, &e, msg), msg);
+	appendStringInfo(buf, ", \"n_inputs\": %d, \"n_outputs\": %d, \"code_size\": %d",
+					 e->prep->n_columns, e->n_inputs, e->code_size);
+	if (kind == SEG_MODEL_PCA)
+	{
+		const SegPca *p = e->pca;
+		double	   *ratio = palloc(sizeof(double) * p->k);
+
+		for (int j = 0; j < p->k; j++)
+			ratio[j] = p->explained_variance[j] / p->total_variance;
+		appendStringInfo(buf, ", \"n_samples\": %s, \"total_variance\": %s, \"noise_variance\": %s",
+						 float8out_internal(p->n_samples), float8out_internal(p->total_variance),
+						 float8out_internal(p->noise_variance));
+		json_append_float8_array(buf, "explained_variance", p->explained_variance, p->k);
+		json_append_float8_array(buf, "explained_variance_ratio", ratio, p->k);
+		json_append_float8_array(buf, "mean", p->mean, p->d);
+		appendStringInfoString(buf, ", \"components\": [");
+		for (int j = 0; j < p->k; j++)
+		{
+			appendStringInfoString(buf, j > 0 ? ", [" : "[");
+			for (int t = 0; t < p->d; t++)
+				appendStringInfo(buf, "%s%s", t > 0 ? ", " : "",
+								 float8out_internal(p->components[(size_t) j * p->d + t]));
+			appendStringInfoChar(buf, ']');
+		}
+		appendStringInfoChar(buf, ']');
+	}
+	else
+	{
+		const SegAutoencoder *a = e->autoencoder;
+
+		appendStringInfo(buf, ", \"layers\": [%d", e->n_inputs);
+		for (int l = 0; l < a->mlp->shape.n_hidden; l++)
+			appendStringInfo(buf, ", %d", a->mlp->shape.hidden[l]);
+		appendStringInfo(buf, ", %d], \"code_layer\": %d, \"parameters\": %zu",
+						 e->n_inputs, a->code_layer + 1, a->mlp->n_params);
+	}
+	appendStringInfoString(buf, ", ");
+	json_append_preprocessor(buf, e->prep);
+	embedding_free(e);
 }
 
 /* Appends `, "key": ` to buf. */
@@ -207,6 +256,10 @@ model_info(PG_FUNCTION_ARGS)
 			break;
 		case SEG_MODEL_KMEANS:
 			DescribeKMeans(&buf, &payload);
+			break;
+		case SEG_MODEL_PCA:
+		case SEG_MODEL_AUTOENCODER:
+			DescribeEmbedding(&buf, header.kind, &payload);
 			break;
 		default:
 			ereport(ERROR,

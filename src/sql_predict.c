@@ -45,11 +45,13 @@
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 
+#include "embedding.h"
 #include "model.h"
 #include "pg_core.h"
 #include "predictor.h"
 #include "record_encoder.h"
 #include "registry.h"
+#include "sql_predict.h"
 
 PG_FUNCTION_INFO_V1(segment_predict_name_row);
 PG_FUNCTION_INFO_V1(segment_predict_name_features);
@@ -91,7 +93,7 @@ typedef struct ConfirmedSnapshot
 } ConfirmedSnapshot;
 
 /* A decoded model with its encoder and buffers, in a context of its own. */
-typedef struct PredictEntry
+struct PredictEntry
 {
 	struct PredictEntry *next;
 	MemoryContext cxt;
@@ -105,7 +107,7 @@ typedef struct PredictEntry
 	/* the role last allowed to predict with it, and when */
 	Oid			allowed_role;
 	uint64		allowed_generation;
-} PredictEntry;
+};
 
 /* the backend's cache of named models, most recently loaded first */
 static PredictEntry *named_entries = NULL;
@@ -339,6 +341,68 @@ EntryByBytes(FunctionCallInfo fcinfo)
 	return cc->entry;
 }
 
+PredictEntry *
+predict_entry_by_name(FunctionCallInfo fcinfo)
+{
+	return EntryByName(fcinfo);
+}
+
+PredictEntry *
+predict_entry_by_bytes(FunctionCallInfo fcinfo)
+{
+	return EntryByBytes(fcinfo);
+}
+
+const SegPredictor *
+predict_entry_predictor(const PredictEntry *e)
+{
+	return &e->pred;
+}
+
+const char *
+predict_entry_name(const PredictEntry *e)
+{
+	return e->name;
+}
+
+double *
+predict_entry_scores(PredictEntry *e)
+{
+	return e->scores;
+}
+
+double *
+predict_entry_scratch(PredictEntry *e)
+{
+	return e->scratch;
+}
+
+static const double *EncodeRow(PredictEntry *e, HeapTupleHeader row);
+
+const double *
+predict_entry_encode(PredictEntry *e, HeapTupleHeader row)
+{
+	return EncodeRow(e, row);
+}
+
+/*
+ * ERROR for an embedding (PCA, autoencoder): it maps rows to codes, and
+ * has neither classes nor a value.
+ */
+static void
+RefuseEmbedding(const PredictEntry *e)
+{
+	if (unlikely(embedding_kind(e->pred.kind)))
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 e->name != NULL ?
+				 errmsg("model \"%s\" is an embedding (%s): it maps rows to codes and predicts nothing",
+						e->name, model_kind_name(e->pred.kind)) :
+				 errmsg("the model is an embedding (%s): it maps rows to codes and predicts nothing",
+						model_kind_name(e->pred.kind)),
+				 errhint("Use segment.project(model, row) for a row's code.")));
+}
+
 /*
  * ERROR when score j is not a number: a row far beyond the training data
  * (1e308, say) overflows the distances or the network, and any label or
@@ -357,12 +421,10 @@ CheckScore(const PredictEntry *e, int j)
 				 errhint("Check the row's values against the data the model was trained on.")));
 }
 
-static int
-PredictRow(PredictEntry *e, HeapTupleHeader row)
+/* The row in the model's input form (the encoder's buffer). */
+static const double *
+EncodeRow(PredictEntry *e, HeapTupleHeader row)
 {
-	const double *features;
-	int			label;
-
 	if (e->encoder == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
@@ -370,7 +432,17 @@ PredictRow(PredictEntry *e, HeapTupleHeader row)
 				 errmsg("model \"%s\" takes a feature array, not a row", e->name) :
 				 errmsg("the model takes a feature array, not a row"),
 				 errhint("It was trained on feature arrays; call segment_predict(model, features float8[]).")));
-	features = record_encoder_encode(e->encoder, row);
+	return record_encoder_encode(e->encoder, row);
+}
+
+static int
+PredictRow(PredictEntry *e, HeapTupleHeader row)
+{
+	const double *features;
+	int			label;
+
+	RefuseEmbedding(e);
+	features = EncodeRow(e, row);
 	label = e->pred.predict_row(e->pred.estimator, features, e->scores, e->scratch);
 	CheckScore(e, label);
 	return label;
@@ -380,10 +452,14 @@ static int
 PredictFeatures(PredictEntry *e, ArrayType *features)
 {
 	int			n;
+	double	   *x;
+	int			label;
+
+	RefuseEmbedding(e);
 	/* a model of the RAW form reads NaN as a missing value */
-	double	   *x = segment_float8_array_missing(features, "feature array", e->pred.n_features,
-												 e->pred.input == SEG_INPUT_RAW, &n);
-	int			label = e->pred.predict_row(e->pred.estimator, x, e->scores, e->scratch);
+	x = segment_float8_array_missing(features, "feature array", e->pred.n_features,
+									 e->pred.input == SEG_INPUT_RAW, &n);
+	label = e->pred.predict_row(e->pred.estimator, x, e->scores, e->scratch);
 
 	CheckScore(e, label);
 	return label;
@@ -501,6 +577,7 @@ segment_predict_proba_name_row(PG_FUNCTION_ARGS)
 	PredictEntry *e = EntryByName(fcinfo);
 	StringInfoData buf;
 
+	RefuseEmbedding(e);
 	if (e->pred.kind == SEG_MODEL_REGRESSOR)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),

@@ -22,7 +22,6 @@
 #include "catalog/pg_type.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
-#include "utils/typcache.h"
 
 #include "dataset.h"
 #include "fingerprint.h"
@@ -180,46 +179,15 @@ CheckConstantFeatures(const SegFrame *feat, const int *rows, int n)
 				 errhint("Choose features that vary between customers.")));
 }
 
-/*
- * The columns whose values key each row for the split: the key argument,
- * else the relation's primary key, else every column of the relation
- * whose type can be hashed (columns left out of the features included,
- * so that an id told apart rows that share every feature).
- */
+/* The columns whose values key each row for the split (dataset_split_key). */
 static void
 ResolveKey(const TrainArgs *a, TrainData *e)
 {
-	char	  **all;
-	int			n_all;
+	DatasetKey	key;
 
-	if (a->key != NULL)
-	{
-		e->key_columns = dataset_text_array(a->key, "key", &e->n_key);
-		if (e->n_key == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("key must name at least one column")));
-		e->key_source = "key argument";
-		return;
-	}
-	e->key_columns = dataset_primary_key(a->relid, &e->n_key);
-	if (e->n_key > 0)
-	{
-		e->key_source = "primary key";
-		return;
-	}
-	all = dataset_default_columns(a->relid, NULL, NULL, 0, &n_all);
-	e->key_columns = palloc(sizeof(char *) * Max(n_all, 1));
-	e->n_key = 0;
-	for (int j = 0; j < n_all; j++)
-	{
-		TypeCacheEntry *t = lookup_type_cache(dataset_column_type(a->relid, all[j]),
-											  TYPECACHE_HASH_EXTENDED_PROC);
-
-		if (OidIsValid(t->hash_extended_proc))
-			e->key_columns[e->n_key++] = all[j];
-	}
-	e->key_source = "every column";
+	dataset_split_key(a->relid, a->key, &key, &e->key_source);
+	e->key_columns = key.columns;
+	e->n_key = key.n_columns;
 }
 
 /*

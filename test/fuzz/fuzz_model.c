@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "embedding.h"
 #include "kmeans_model.h"
 #include "model.h"
 #include "predictor.h"
@@ -116,6 +117,33 @@ DecodeModel(const uint8_t *data, size_t size)
 
 		if (kmeans_model_read(&payload, &m, msg) == SEG_OK)
 			kmeans_model_free(m);
+	}
+	else if (embedding_kind(header.kind))
+	{
+		SegEmbedding *e;
+
+		if (embedding_read_payload(header.kind, &payload, &e, msg) == SEG_OK)
+		{
+			double	   *x = calloc(e->n_inputs, sizeof(double));
+			double	   *back = calloc(e->n_inputs, sizeof(double));
+			double	   *code = calloc(e->code_size, sizeof(double));
+			double	   *codes = calloc((size_t) 2 * e->code_size, sizeof(double));
+			double	   *two = calloc((size_t) 2 * e->n_inputs, sizeof(double));
+			double	   *scratch = calloc(embedding_row_scratch(e) + 1, sizeof(double));
+
+			embedding_project_row(e, x, code, scratch);
+			embedding_reconstruct_row(e, x, back, scratch);
+			embedding_decode_row(e, code, back, scratch);
+			embedding_project(e, two, 2, codes);
+			(void) embedding_reconstruction_mse(e, two, 2, NULL);
+			free(x);
+			free(back);
+			free(code);
+			free(codes);
+			free(two);
+			free(scratch);
+			embedding_free(e);
+		}
 	}
 }
 

@@ -158,6 +158,9 @@ SELECT (autoencoder_fit('emb_ae', 'people', '{spend,visits,mood,member,region}',
 						learning_rate => 0.01, key => '{id}', seed => 7))->'version' AS version;
 SELECT (SELECT model FROM models WHERE name = 'emb_ae' AND version = 1)
 	   <> (SELECT model FROM models WHERE name = 'emb_ae' AND version = 3) AS other_seed_other_bytes;
+-- every fit is a run in the model's history
+SELECT function, status, version, deployed, relation, relation_rows > 0 AS rows_counted
+FROM training_history('emb_ae') ORDER BY run;
 -- no validation part: stopped by the training loss; no test part: no held-out figures
 SELECT r->'rows' AS rows, r->'reconstruction_mse'->'validation' AS validation,
 	   r->'reconstruction_mse'->'test' AS test, r->>'validation_loss' AS validation_loss

@@ -25,6 +25,7 @@
 #include "catalog/pg_type.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 
 #include "pg_core.h"
 #include "pg_json.h"
@@ -274,6 +275,7 @@ segment_autoencoder_fit(PG_FUNCTION_ARGS)
 	char		msg[SEG_ERRMSG_LEN];
 	MemoryContext work;
 	instr_time	start;
+	TimestampTz started = GetCurrentTimestamp();
 	double		load_ms;
 	double		fit_ms;
 	MemoryContext old;
@@ -348,7 +350,7 @@ segment_autoencoder_fit(PG_FUNCTION_ARGS)
 
 	writer_init(&w, 1024 + sizeof(double) * e.autoencoder->mlp->n_params);
 	embedding_write(&w, &e);
-	version = embed_save(name, segment_writer_to_bytea(&w), json_finish(&spec),
+	version = embed_save(name, "autoencoder_fit", &src, &data, started, segment_writer_to_bytea(&w), json_finish(&spec),
 						 json_finish(&metrics));
 
 	json_begin(&report);

@@ -22,6 +22,7 @@
 #include "utils/jsonb.h"
 
 #include "embedding.h"
+#include "datatype/timestamp.h"
 #include "split.h"
 
 struct JsonBuilder;
@@ -79,7 +80,13 @@ extern void embed_load_split(const EmbedSource *src, ArrayType *key, double test
 extern void embed_check_variation(const EmbedSource *src, const EmbedData *data);
 
 /* Registers model as the next (deployed) version of name; returns it. */
-extern int32 embed_save(const char *name, bytea *model, Jsonb *spec, Jsonb *metrics);
+/*
+ * Saves the fitted model as the next (deployed) version of name and
+ * records the run in segment.training_runs.
+ */
+extern int32 embed_save(const char *name, const char *function, const EmbedSource *src,
+						const EmbedData *data, TimestampTz started, bytea *model, Jsonb *spec,
+						Jsonb *metrics);
 
 /* milliseconds since start */
 extern double embed_elapsed_ms(instr_time start);

@@ -206,9 +206,23 @@ embed_load_split(const EmbedSource *src, ArrayType *key_array, double test_size,
 }
 
 int32
-embed_save(const char *name, bytea *model, Jsonb *spec, Jsonb *metrics)
+embed_save(const char *name, const char *function, const EmbedSource *src,
+		   const EmbedData *data, TimestampTz started, bytea *model, Jsonb *spec,
+		   Jsonb *metrics)
 {
-	return registry_save(name, model, spec, metrics, true);
+	int32		version = registry_save(name, model, spec, metrics, true);
+	TrainingRun run;
+
+	registry_run_init(&run, name, function);
+	run.started = started;
+	run.relation = src->relation;
+	run.relation_rows = data->n_rows;
+	run.status = "trained";
+	run.version = version;
+	run.deployed = true;
+	run.reason = "a fit deploys its version";
+	registry_record_run(&run);
+	return version;
 }
 
 double

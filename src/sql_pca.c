@@ -22,6 +22,7 @@
 
 #include "utils/builtins.h"
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 
 #include "pg_core.h"
 #include "pg_json.h"
@@ -125,6 +126,7 @@ segment_pca_fit(PG_FUNCTION_ARGS)
 	char		msg[SEG_ERRMSG_LEN];
 	MemoryContext work;
 	instr_time	start;
+	TimestampTz started = GetCurrentTimestamp();
 	double		load_ms;
 	double		fit_ms;
 	MemoryContext old;
@@ -166,7 +168,7 @@ segment_pca_fit(PG_FUNCTION_ARGS)
 
 	writer_init(&w, 1024 + sizeof(double) * (size_t) (k + 1) * data.d);
 	embedding_write(&w, &e);
-	version = embed_save(name, segment_writer_to_bytea(&w), Spec(&src, k), json_finish(&metrics));
+	version = embed_save(name, "pca_fit", &src, &data, started, segment_writer_to_bytea(&w), Spec(&src, k), json_finish(&metrics));
 
 	json_begin(&report);
 	json_object_begin(&report);

@@ -23,7 +23,8 @@ PG_SRCS = src/core_alloc_pg.c src/dataset.c src/pg_args.c src/pg_json.c src/pg_m
 	src/sql_registry.c src/sql_retrain.c src/sql_schedule.c \
 	src/sql_scaler.c src/sql_search.c src/sql_simulate.c src/sql_smote.c \
 	src/sql_split.c src/stored_split.c src/sql_train.c src/sql_train_args.c src/sql_train_data.c \
-	src/sql_train_registry.c src/sql_train_report.c \
+	src/sql_train_registry.c src/sql_train_report.c src/report_model.c src/report_plots.c \
+	src/report_html.c src/sql_report.c \
 	src/sql_trials.c src/synthetic_writer.c
 
 OBJS = $(CORE_SRCS:.c=.o) $(PG_SRCS:.c=.o)

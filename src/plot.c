@@ -31,8 +31,6 @@
 
 /* longest category label drawn before it is shortened */
 #define MAX_LABEL_CHARS 28
-/* longest legend entry */
-#define MAX_LEGEND_CHARS 60
 
 /* The plotting frame of a panel and its axes' ticks. */
 typedef struct Frame
@@ -101,13 +99,17 @@ Title(SvgBuf *b, PlotRect a, const char *title)
 	return a.y + 30;
 }
 
+/* The longest a legend entry's text may be: a row of the panel. */
 static double
-LegendItemWidth(const LegendItem *it)
+LegendTextRoom(PlotRect a)
 {
-	double		text = svg_text_width(it->name, TICK_SIZE);
-	double		cap = svg_text_width("M", TICK_SIZE) * (MAX_LEGEND_CHARS * 0.62);
+	return a.w - 26 - 30 - 18;
+}
 
-	return 24 + 6 + (text < cap ? text : cap) + 18;
+static double
+LegendItemWidth(PlotRect a, const LegendItem *it)
+{
+	return 24 + 6 + fmin(svg_text_width(it->name, TICK_SIZE), LegendTextRoom(a)) + 18;
 }
 
 /* Draws or (draw = false) measures a legend in rows; returns the y below it. */
@@ -124,7 +126,7 @@ Legend(SvgBuf *b, PlotRect a, double y, const LegendItem *items, int n, bool dra
 	for (int i = 0; i < n; i++)
 	{
 		const LegendItem *it = &items[i];
-		double		w = LegendItemWidth(it);
+		double		w = LegendItemWidth(a, it);
 		const char *colour = svg_category_colour(it->colour);
 
 		if (x > left && x + w > right)
@@ -142,7 +144,7 @@ Legend(SvgBuf *b, PlotRect a, double y, const LegendItem *items, int n, bool dra
 			if (!it->line && !it->marker)
 				svg_rect(b, x + 4, row_y - 11, 16, 12, colour, NULL, NULL);
 			svg_text(b, x + 30, row_y, SVG_START, TICK_SIZE, 0, TEXT_COLOUR, 0, it->name,
-					 MAX_LEGEND_CHARS);
+					 svg_chars_fitting(it->name, LegendTextRoom(a), TICK_SIZE));
 		}
 		x += w;
 	}
@@ -728,7 +730,7 @@ plot_scatter(SvgBuf *b, PlotRect a, const PlotScatter *p)
 
 	top = Title(b, a, p->title);
 	top = Legend(b, a, top, items, n_items, true);
-	svg_nice_ticks(ylo, yhi, 7, &yt);
+	svg_nice_ticks(ylo, yhi, (int) Clamp((a.y + a.h - top) / 55, 4, 10), &yt);
 	PlaceFrame(&f, a, top, &yt, 50);
 	if (p->diagonal)
 		f.xt = f.yt;

@@ -357,20 +357,7 @@ svg_format_value(char *out, size_t size, double v, int digits)
 
 /* ---- ticks --------------------------------------------------------- */
 
-/* A nice number near x: 1, 2, 5 or 10 times a power of ten. */
-static double
-NiceNumber(double x, bool round_it)
-{
-	double		e = floor(log10(x));
-	double		f = x / pow(10, e);
-	double		nf;
-
-	if (round_it)
-		nf = f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10;
-	else
-		nf = f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10;
-	return nf * pow(10, e);
-}
+#define lengthof_multiples(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Decimals that show every multiple of step exactly (at most 10). */
 static int
@@ -430,10 +417,13 @@ FillTicks(SvgTicks *t, double lo, double step, double hi)
 void
 svg_nice_ticks(double lo, double hi, int max_ticks, SvgTicks *out)
 {
-	double		range;
-	double		step;
-	double		first;
-	double		last;
+	/* steps of 1, 2 or 5 times a power of ten, the finest that fits */
+	static const double multiples[] = {1, 2, 5, 10, 20, 50, 100};
+	double		raw;
+	double		magnitude;
+	double		step = 0;
+	double		first = 0;
+	double		last = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (!isfinite(lo) || !isfinite(hi))
@@ -458,18 +448,15 @@ svg_nice_ticks(double lo, double hi, int max_ticks, SvgTicks *out)
 		max_ticks = 3;
 	if (max_ticks > SVG_MAX_TICKS)
 		max_ticks = SVG_MAX_TICKS;
-	range = NiceNumber(hi - lo, false);
-	step = NiceNumber(range / (max_ticks - 1), true);
-	if (!isfinite(step) || step <= 0)
-		step = (hi - lo) / (max_ticks - 1);
-	first = floor(lo / step) * step;
-	last = ceil(hi / step) * step;
-	/* rounding may still ask for more ticks than there is room for */
-	for (int tries = 0; tries < 8 && (last - first) / step + 1 > max_ticks + 0.5; tries++)
+	raw = (hi - lo) / (max_ticks - 1);
+	magnitude = pow(10, floor(log10(raw)));
+	for (int i = 0; i < (int) lengthof_multiples(multiples); i++)
 	{
-		step = NiceNumber(step * 1.5, true);
+		step = multiples[i] * magnitude;
 		first = floor(lo / step) * step;
 		last = ceil(hi / step) * step;
+		if ((last - first) / step + 1 <= max_ticks + 0.5)
+			break;
 	}
 	FillTicks(out, first, step, last);
 }

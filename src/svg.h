@@ -75,9 +75,10 @@ extern void svg_format_value(char *out, size_t size, double v, int digits);
 #define SVG_MAX_TICKS 16
 
 /*
- * Round tick values covering [lo, hi] (Heckbert, "Nice numbers for graph
- * labels", Graphics Gems, 1990): steps of 1, 2 or 5 times a power of ten,
- * at most max_ticks of them; lo and hi widen to the outer ticks.
+ * Round tick values covering [lo, hi], as Heckbert's "Nice numbers for
+ * graph labels" (Graphics Gems, 1990): steps of 1, 2 or 5 times a power of
+ * ten, the finest giving at most max_ticks ticks; lo and hi widen to the
+ * outer ticks.
  */
 typedef struct SvgTicks
 {

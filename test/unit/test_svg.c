@@ -191,9 +191,13 @@ test_numbers(void)
 	tap_ok(t.step == 10000 && strcmp(s, "10k") == 0, "ticks of tens of thousands read 10k");
 	svg_nice_ticks(0, 2.5e6, 6, &t);
 	svg_tick_label(&t, t.v[1], s, sizeof(s));
-	tap_ok(strcmp(s, "1M") == 0 && t.hi == 3e6, "millions read 1M, up to 3M");
+	tap_ok(strcmp(s, "0.5M") == 0 && t.hi == 2.5e6, "millions read 0.5M, up to 2.5M");
 	svg_nice_ticks(-3.7, 2.2, 7, &t);
 	tap_ok(t.lo <= -3.7 && t.hi >= 2.2 && t.n <= 7 && t.v[0] == -4, "negative ranges: from -4");
+	svg_nice_ticks(-4.6, 6.5, 8, &t);
+	tap_ok(t.lo == -6 && t.hi == 8 && t.step == 2, "the finest step that fits: -6 to 8 by 2");
+	svg_nice_ticks(-4.6, 6.5, 7, &t);
+	tap_ok(t.lo == -5 && t.hi == 10 && t.step == 5, "else the next: -5 to 10 by 5");
 	svg_nice_ticks(5, 5, 6, &t);
 	tap_ok(t.lo < 5 && t.hi > 5, "a single value gets a range around it");
 	svg_nice_ticks(NAN, INFINITY, 6, &t);

@@ -313,6 +313,13 @@ plot_lines(SvgBuf *b, PlotRect a, const PlotLines *p)
 		svg_integer_ticks(xlo, xhi, (int) Clamp(f.w / 60, 2, 12), &f.xt);
 	else
 		svg_nice_ticks(xlo, xhi, (int) Clamp(f.w / 70, 2, 10), &f.xt);
+	/* a little room at both ends, so that markers on the first and last x are whole */
+	{
+		double		pad = (f.xt.hi - f.xt.lo) * 0.02;
+
+		f.xt.lo -= pad;
+		f.xt.hi += pad;
+	}
 	YAxis(b, a, &f, p->y_label);
 	XAxis(b, &f, p->x_label);
 	VLine(b, &f, p->vline, p->vline_label);
@@ -856,9 +863,20 @@ plot_histogram(SvgBuf *b, PlotRect a, const PlotHistogram *p)
 	top = Title(b, a, p->title);
 	svg_integer_ticks(0, most > 0 ? most : 1, 6, &yt);
 	PlaceFrame(&f, a, top, &yt, 50);
-	svg_nice_ticks(fmin(edges[0], isfinite(p->vline) ? p->vline : edges[0]),
-				   fmax(edges[bins], isfinite(p->vline) ? p->vline : edges[bins]),
-				   (int) Clamp(f.w / 80, 2, 10), &f.xt);
+	{
+		/* the axis spans the bins (and the marked value), ticks inside it only */
+		double		lo = fmin(edges[0], isfinite(p->vline) ? p->vline : edges[0]);
+		double		hi = fmax(edges[bins], isfinite(p->vline) ? p->vline : edges[bins]);
+		int			kept = 0;
+
+		svg_nice_ticks(lo, hi, (int) Clamp(f.w / 80, 2, 10), &f.xt);
+		for (int i = 0; i < f.xt.n; i++)
+			if (f.xt.v[i] >= lo - 1e-9 * (hi - lo) && f.xt.v[i] <= hi + 1e-9 * (hi - lo))
+				f.xt.v[kept++] = f.xt.v[i];
+		f.xt.n = kept;
+		f.xt.lo = lo;
+		f.xt.hi = hi;
+	}
 	YAxis(b, a, &f, p->y_label);
 	for (int k = 0; k < bins; k++)
 	{

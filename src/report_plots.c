@@ -680,7 +680,7 @@ Silhouette(ReportModel *m, SvgBuf *b, char **why)
 		if (ks[i] == chosen)
 			bars.highlight = i;
 	}
-	bars.title = "Mean silhouette per number of clusters (the chosen k outlined)";
+	bars.title = "Mean silhouette per number of clusters (the chosen k in orange)";
 	bars.x_label = "k (clusters)";
 	bars.y_label = "silhouette (higher: better separated)";
 	bars.n_categories = n;

@@ -44,7 +44,7 @@ MODELS = {
 # the pictures docs/report.md shows, rendered here
 RENDERED = [("value_tier", "plot_confusion_matrix"), ("value_tier", "plot_training_curve"),
             ("value_tier", "plot_class_balance"), ("value_tier", "plot_importance"),
-            ("spend", "plot_actual_vs_predicted"), ("spend", "plot_residuals"),
+            ("spend", "plot_residuals"),
             ("personas", "plot_elbow"), ("personas", "plot_clusters")]
 
 

@@ -29,6 +29,8 @@
 #define GRID_COLOUR "#e4e4e4"
 #define NOTE_COLOUR "#555555"
 
+/* legend entries drawn; the rest are counted */
+#define MAX_LEGEND_ITEMS 24
 /* longest category label drawn before it is shortened */
 #define MAX_LABEL_CHARS 28
 
@@ -123,7 +125,7 @@ Legend(SvgBuf *b, PlotRect a, double y, const LegendItem *items, int n, bool dra
 
 	if (n == 0)
 		return y;
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n && i < MAX_LEGEND_ITEMS; i++)
 	{
 		const LegendItem *it = &items[i];
 		double		w = LegendItemWidth(a, it);
@@ -147,6 +149,19 @@ Legend(SvgBuf *b, PlotRect a, double y, const LegendItem *items, int n, bool dra
 					 svg_chars_fitting(it->name, LegendTextRoom(a), TICK_SIZE));
 		}
 		x += w;
+	}
+	if (n > MAX_LEGEND_ITEMS)
+	{
+		char		more[64];
+
+		snprintf(more, sizeof(more), "and %d more", n - MAX_LEGEND_ITEMS);
+		if (x > left && x + svg_text_width(more, TICK_SIZE) > right)
+		{
+			x = left;
+			row_y += 18;
+		}
+		if (draw)
+			svg_text(b, x + 4, row_y, SVG_START, TICK_SIZE, 0, NOTE_COLOUR, 0, more, 0);
 	}
 	return row_y + 10;
 }
@@ -715,12 +730,13 @@ plot_scatter(SvgBuf *b, PlotRect a, const PlotScatter *p)
 	double		radius = p->n > 1500 ? 2.2 : p->n > 300 ? 2.8 : 3.5;
 	double		opacity = p->n > 1500 ? 0.5 : p->n > 300 ? 0.65 : 0.8;
 
+	/* the centroids' entry first: a long legend is cut after MAX_LEGEND_ITEMS */
+	if (p->n_big > 0 && p->big_name != NULL)
+		items[n_items++] = Item(p->big_name, 6, SVG_CIRCLE, true, false, NULL, true);
 	if (p->group_names != NULL)
 		for (int g = 0; g < p->n_groups; g++)
 			items[n_items++] = Item(p->group_names[g], g, GroupShape(g), true, false, NULL,
 									false);
-	if (p->n_big > 0 && p->big_name != NULL)
-		items[n_items++] = Item(p->big_name, 6, SVG_CIRCLE, true, false, NULL, true);
 	Range(p->x, p->n, &xlo, &xhi);
 	Range(p->y, p->n, &ylo, &yhi);
 	Range(p->big_x, p->n_big, &xlo, &xhi);

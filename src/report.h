@@ -49,6 +49,10 @@
 #define REPORT_MAX_POINTS 2000
 /* bars and rows drawn before the rest is summarised */
 #define REPORT_MAX_BARS 40
+/* classes of the largest confusion matrix drawn */
+#define REPORT_MAX_MATRIX 60
+/* rows of the page's tables (trials, k, clusters) */
+#define REPORT_MAX_ROWS 200
 
 /* The pictures, by SQL function. */
 typedef enum ReportPlot

@@ -471,7 +471,7 @@ Training(StringInfo out, ReportModel *m)
 		appendStringInfoString(out, ".</p>\n");
 		appendStringInfo(out, "<table>\n<tr><th class=\"n\">trial</th><th>settings</th><th class=\"n\">validation %s</th><th class=\"n\">validation loss</th><th class=\"n\">epochs run</th><th class=\"n\">epoch kept</th></tr>\n",
 						 classification ? "macro-F1" : "R2");
-		for (int t = 0; t < Min(n, 200); t++)
+		for (int t = 0; t < Min(n, REPORT_MAX_ROWS); t++)
 		{
 			JsonbContainer *trial = json_elem_container(trials, t);
 
@@ -586,7 +586,7 @@ ChoiceOfK(StringInfo out, ReportModel *m)
 	if (per_k != NULL && n > 0)
 	{
 		appendStringInfoString(out, "<table>\n<tr><th class=\"n\">k</th><th class=\"n\">inertia</th><th class=\"n\">silhouette</th><th class=\"n\">Davies-Bouldin</th><th class=\"n\">iterations</th></tr>\n");
-		for (int i = 0; i < Min(n, 200); i++)
+		for (int i = 0; i < Min(n, REPORT_MAX_ROWS); i++)
 		{
 			JsonbContainer *entry = json_elem_container(per_k, i);
 			double		k = NAN;
@@ -641,7 +641,7 @@ Segments(StringInfo out, ReportModel *m)
 		appendStringInfoString(out, "</th>");
 	}
 	appendStringInfoString(out, "</tr>\n");
-	for (int j = 0; j < m->kmeans->k; j++)
+	for (int j = 0; j < Min(m->kmeans->k, REPORT_MAX_ROWS); j++)
 	{
 		appendStringInfo(out, "<tr><td class=\"n\">%d</td><td class=\"n\">", j);
 		Num(out, (double) c->sizes[j], 15);

@@ -160,6 +160,12 @@ ConfusionMatrix(ReportModel *m, SvgBuf *b, char **why)
 		*why = StoresNo(m, "confusion matrix of its classes");
 		return false;
 	}
+	if (k > REPORT_MAX_MATRIX)
+	{
+		*why = psprintf("a confusion matrix of %d classes is too large to draw (at most %d); segment.confusion_matrix(name, version) lists it",
+						k, REPORT_MAX_MATRIX);
+		return false;
+	}
 	counts = palloc0(sizeof(double) * (size_t) k * k);
 	for (int a = 0; a < k; a++)
 	{
@@ -584,7 +590,7 @@ PerK(ReportModel *m, const char *key, double **ks, double **values)
 	int			n;
 	JsonbContainer *per_k = json_get_array(m->metrics, "per_k", &n);
 
-	n = Min(n, 200);
+	n = Min(n, REPORT_MAX_ROWS);
 	*ks = palloc(sizeof(double) * Max(n, 1));
 	*values = palloc(sizeof(double) * Max(n, 1));
 	for (int i = 0; i < n; i++)

@@ -196,7 +196,7 @@ Picture(StringInfo out, ReportModel *m, ReportPlot p, const char *unread)
 {
 	SvgBuf		b;
 	char	   *why = NULL;
-	char	   *title = (char *) report_plot_title(p);
+	const char *title = report_plot_title(p);
 
 	svg_buf_init(&b);
 	if (unread != NULL)
@@ -264,13 +264,14 @@ Header(StringInfo out, ReportModel *m)
 			appendStringInfo(&rows, "%s%.0f test", rows.len > 0 ? ", " : "", v);
 		Fact(out, "rows", rows.len > 0 ? rows.data : NULL);
 		if (split != NULL)
-			Fact(out, "split", psprintf("seeded %s by %s (%s)",
-										json_get_text(split, "seed") != NULL ?
-										json_get_text(split, "seed") : "?",
-										JoinStrings(split, "key") != NULL ?
-										JoinStrings(split, "key") : "?",
-										json_get_string(split, "key_source") != NULL ?
-										json_get_string(split, "key_source") : "?"));
+		{
+			char	   *seed = json_get_text(split, "seed");
+			char	   *key = JoinStrings(split, "key");
+			char	   *source = json_get_string(split, "key_source");
+
+			Fact(out, "split", psprintf("seeded %s by %s (%s)", seed != NULL ? seed : "?",
+										key != NULL ? key : "?", source != NULL ? source : "?"));
+		}
 		Fact(out, "learner", m->supervised->learner->name);
 		Fact(out, "settings", Settings(json_get_object(args, "params"), NULL));
 		{

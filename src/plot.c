@@ -490,7 +490,8 @@ plot_bars(SvgBuf *b, PlotRect a, const PlotBars *p)
 					 p->n_groups > 1 ? ", " : "", p->n_groups > 1 ? p->group_names[g] : "", text);
 			svg_rect(b, x, y1, bar - 1, y0 - y1, svg_category_colour(colour),
 					 c == p->highlight ? "#000000" : NULL, tip);
-			if (p->value_digits > 0 && svg_text_width(text, 11) <= bar + 6)
+			/* a value label no wider than its bar cannot touch its neighbours' */
+			if (p->value_digits > 0 && svg_text_width(text, 11) <= bar)
 				svg_text(b, x + bar / 2, y1 - 4, SVG_MIDDLE, 11, 0, TEXT_COLOUR, 0, text, 0);
 		}
 	CategoryAxis(b, &f, p->categories, p->n_categories, &cl, p->highlight, p->x_label);

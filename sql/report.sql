@@ -77,8 +77,11 @@ SELECT b->'classes' = (SELECT jsonb_agg(c->'class')
 			FROM (SELECT tier, count(*)::int AS cnt FROM tiers t
 				  WHERE split_part('<b>"tier"</b>', t) = 'train' GROUP BY tier) s) AS train_rows_by_split,
 	   (SELECT bool_and(n::int = (SELECT max(m::int) FROM jsonb_array_elements_text(b->'train_rows') m))
-		FROM jsonb_array_elements_text(b->'balanced_rows') n) AS smote_to_the_majority
-FROM (SELECT model_metrics('<b>"tier"</b>')->'balance' AS b) s;
+		FROM jsonb_array_elements_text(b->'balanced_rows') n) AS smote_to_the_majority,
+	   (SELECT sum(n::int) FROM jsonb_array_elements_text(b->'balanced_rows') n)
+		 = (trial->>'train_rows')::int AS rows_the_learner_trained_on
+FROM (SELECT model_metrics('<b>"tier"</b>')->'balance' AS b,
+			 model_metrics('<b>"tier"</b>')->'trials'->0 AS trial) s;
 -- class weights: every class weighs n / k rows
 SELECT segment_train('<b>"tier"</b>', 'tiers', 'tier', exclude => '{id}', hidden => '{16}',
 					 epochs => 5, balance => 'class_weight', deploy => 'never')->>'version' AS version;

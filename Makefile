@@ -12,7 +12,8 @@ CORE_SRCS = src/autoencoder.c src/bytes.c src/cluster_metrics.c src/embedding.c 
 	src/kmeans_model.c src/knn.c src/lbfgs.c src/learner.c src/learner_logistic.c src/learner_mlp.c src/linalg.c src/metrics.c src/mlp.c src/mlp_train.c \
 	src/model.c src/params.c src/pca.c src/predictor.c src/preprocess.c src/rfm.c src/rng.c src/scaler.c \
 	src/importance.c src/search_space.c src/selection.c src/simulate.c src/smote.c src/split.c src/supervised_model.c \
-	src/assignment.c src/evaluation.c src/persona.c src/fingerprint.c src/train.c
+	src/assignment.c src/evaluation.c src/persona.c src/fingerprint.c src/train.c src/svg.c src/plot.c \
+	src/projection.c
 # The PostgreSQL layer.
 PG_SRCS = src/core_alloc_pg.c src/dataset.c src/pg_args.c src/pg_json.c src/pg_model.c \
 	src/pg_search_path.c src/record_encoder.c src/registry.c src/registry_runs.c src/row_hash.c \
@@ -24,7 +25,8 @@ PG_SRCS = src/core_alloc_pg.c src/dataset.c src/pg_args.c src/pg_json.c src/pg_m
 	src/sql_registry.c src/sql_retrain.c src/sql_schedule.c \
 	src/sql_scaler.c src/sql_search.c src/sql_simulate.c src/sql_smote.c \
 	src/sql_split.c src/stored_split.c src/sql_train.c src/sql_train_args.c src/sql_train_data.c \
-	src/sql_train_registry.c src/sql_train_report.c \
+	src/sql_train_registry.c src/sql_train_report.c src/report_model.c src/report_plots.c \
+	src/report_html.c src/sql_report.c \
 	src/sql_trials.c src/synthetic_writer.c
 
 OBJS = $(CORE_SRCS:.c=.o) $(PG_SRCS:.c=.o)

@@ -79,7 +79,15 @@ SELECT segment_predict('value_tier', c) AS predicted_segment, count(*) AS custom
 FROM customers c GROUP BY 1 ORDER BY 1;
 \timing off
 
-\echo '== 9. Personas: k-means++ over standardised features, k chosen by silhouette =='
+\echo '== 9. A regressor: monthly spending from the other columns (R2, MAE on the test split) =='
+SET client_min_messages = warning;
+SELECT r->>'version' AS version, r->>'task' AS task, r->'rows' AS rows,
+       round((r->'test'->>'r2')::numeric, 4) AS test_r2, round((r->'test'->>'mae')::numeric, 2) AS test_mae,
+       round((r->'test'->'baseline'->>'mae')::numeric, 2) AS baseline_mae
+FROM segment_train('spend', 'customers', 'monthly_spending', exclude => '{customer_id}') r;
+RESET client_min_messages;
+
+\echo '== 10. Personas: k-means++ over standardised features, k chosen by silhouette =='
 SET client_min_messages = warning;
 SELECT k, round(inertia::numeric, 1) AS inertia, round(silhouette::numeric, 4) AS silhouette, chosen
 FROM kmeans_fit('personas', 'customers',
@@ -90,7 +98,7 @@ SELECT cluster, size, round(share::numeric, 3) AS share, persona,
        (SELECT jsonb_object_agg(key, round(value::numeric, 2)) FROM jsonb_each_text(means)) AS means
 FROM profile('personas', 'customers') ORDER BY cluster;
 
-\echo '== 10. Balancing the training split with SMOTE (rare tiers up to the majority) =='
+\echo '== 11. Balancing the training split with SMOTE (rare tiers up to the majority) =='
 SET client_min_messages = warning;
 DROP TABLE IF EXISTS customers_train_balanced;
 RESET client_min_messages;
@@ -98,5 +106,5 @@ SELECT class AS segment, rows_before, rows_after
 FROM smote_table('customers_train', 'customer_segment', 'public.customers_train_balanced',
                  features => '{monthly_spending,engagement_score,complaint_count,purchase_frequency,discount_usage}');
 
-\echo '== 11. Model registry =='
+\echo '== 12. Model registry =='
 SELECT name, version, kind, deployed, created_by, length(model) AS bytes FROM segment.models ORDER BY name, version;

@@ -3,8 +3,9 @@
 # core unit tests (TAP), the model-decoder fuzzer (bounded), pg_regress
 # (plain and with force_parallel_mode), pgTAP via pg_prove, the upgrade
 # from the last release, predictions under concurrent deploys (pgbench,
-# bounded), scheduled retraining on pg_cron and the reference-parity tests
-# against scikit-learn and imbalanced-learn.  Exits non-zero when any suite
+# bounded), scheduled retraining on pg_cron, the reference-parity tests
+# against scikit-learn and imbalanced-learn, and the demo's model reports
+# rendered by a headless Chromium.  Exits non-zero when any suite
 # fails; the cluster is stopped whatever happens.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +35,7 @@ run_suite "predictions under concurrent deploys (pgbench)" \
   /usr/bin/python3 -m pytest -q -s -p no:cacheprovider test/concurrency
 run_suite "scheduled retraining (pg_cron)" /usr/bin/python3 -m pytest -q -p no:cacheprovider test/operations
 run_suite "reference parity (scikit-learn)" /usr/bin/python3 -m pytest -q -p no:cacheprovider test/parity
+run_suite "model reports (headless Chromium)" /usr/bin/python3 -m pytest -q -p no:cacheprovider test/report
 
 if [ ${#failed[@]} -gt 0 ]; then
   printf '==> FAILED suites: %s\n' "${failed[*]}" >&2

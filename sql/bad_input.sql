@@ -507,6 +507,34 @@ SELECT outcome($$SELECT * FROM evaluate('bi_cls', 99)$$);
 SELECT outcome($$SELECT * FROM confusion_matrix('bi_scaler')$$);
 
 ------------------------------------------------------------------------
+-- report and the plot_* pictures
+------------------------------------------------------------------------
+SELECT outcome($$SELECT report(NULL)$$);
+SELECT outcome($$SELECT report('bi_nope')$$);
+SELECT outcome($$SELECT report('bi_cls', 0)$$);
+SELECT outcome($$SELECT report('bi_cls', 99)$$);
+SELECT outcome($$SELECT report('bi_scaler')$$);
+SELECT outcome($$SELECT left(report('bi_kagg'), 15)$$);
+SELECT outcome($$SELECT plot_confusion_matrix(NULL)$$);
+SELECT outcome($$SELECT plot_confusion_matrix('bi_km')$$);
+SELECT outcome($$SELECT plot_confusion_matrix('bi_cls', -1)$$);
+SELECT outcome($$SELECT plot_class_scores('bi_scaler')$$);
+SELECT outcome($$SELECT plot_class_balance('bi_km')$$);
+SELECT outcome($$SELECT plot_training_curve('bi_nope', 1)$$);
+SELECT outcome($$SELECT plot_trials('bi_kagg')$$);
+SELECT outcome($$SELECT plot_importance('bi_cls', NULL, 0)$$);
+SELECT outcome($$SELECT plot_importance('bi_cls', NULL, NULL)$$);
+SELECT outcome($$SELECT plot_importance('bi_cls', NULL, 1001)$$);
+SELECT outcome($$SELECT plot_importance('bi_km')$$);
+SELECT outcome($$SELECT plot_actual_vs_predicted('bi_cls')$$);
+SELECT outcome($$SELECT plot_residuals('bi_km')$$);
+SELECT outcome($$SELECT plot_elbow('bi_cls')$$);
+SELECT outcome($$SELECT plot_elbow('bi_kagg')$$);
+SELECT outcome($$SELECT plot_silhouette('bi_kagg')$$);
+SELECT outcome($$SELECT plot_cluster_sizes('bi_scaler')$$);
+SELECT outcome($$SELECT plot_clusters('bi_kagg')$$);
+
+------------------------------------------------------------------------
 -- metric aggregates and their state functions, stratified_split
 ------------------------------------------------------------------------
 SELECT outcome($$SELECT accuracy(a, p) FROM (VALUES (1, 'a')) v(a, p)$$);
@@ -538,7 +566,7 @@ SELECT outcome($$SELECT stratified_split('{a,b}', seed => NULL)$$);
 
 -- the suite's own checks: enough distinct cases, and none ended in an
 -- internal error or an unexpected success of a damaged model
-SELECT count(*) >= 150 AS at_least_150, count(DISTINCT query) = count(*) AS all_distinct,
+SELECT count(*) >= 150 AS at_least_150, count(*) AS cases, count(DISTINCT query) = count(*) AS all_distinct,
 	   count(*) FILTER (WHERE result ~ '^XX') AS internal_errors
 FROM cases;
 SELECT n, query, result FROM cases WHERE result ~ '^XX' ORDER BY n;

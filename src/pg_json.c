@@ -214,6 +214,143 @@ json_key_bool(JsonBuilder *b, const char *key, bool v)
 	json_bool(b, v);
 }
 
+/* ---- reading --------------------------------------------------------- */
+
+static bool
+Get(JsonbContainer *c, const char *key, JsonbValue *v)
+{
+	if (c == NULL || !JsonContainerIsObject(c))
+		return false;
+	return getKeyJsonValueFromContainer(c, key, strlen(key), v) != NULL;
+}
+
+static bool
+NumberOf(const JsonbValue *v, double *out)
+{
+	if (v->type != jbvNumeric)
+		return false;
+	*out = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
+											  NumericGetDatum(v->val.numeric)));
+	return true;
+}
+
+static JsonbContainer *
+ContainerOf(const JsonbValue *v)
+{
+	return v->type == jbvBinary ? v->val.binary.data : NULL;
+}
+
+bool
+json_get_number(JsonbContainer *c, const char *key, double *out)
+{
+	JsonbValue	v;
+
+	return Get(c, key, &v) && NumberOf(&v, out);
+}
+
+char *
+json_get_string(JsonbContainer *c, const char *key)
+{
+	JsonbValue	v;
+
+	if (!Get(c, key, &v) || v.type != jbvString)
+		return NULL;
+	return pnstrdup(v.val.string.val, v.val.string.len);
+}
+
+bool
+json_get_bool(JsonbContainer *c, const char *key, bool *out)
+{
+	JsonbValue	v;
+
+	if (!Get(c, key, &v) || v.type != jbvBool)
+		return false;
+	*out = v.val.boolean;
+	return true;
+}
+
+JsonbContainer *
+json_get_object(JsonbContainer *c, const char *key)
+{
+	JsonbValue	v;
+	JsonbContainer *inner;
+
+	if (!Get(c, key, &v) || (inner = ContainerOf(&v)) == NULL || !JsonContainerIsObject(inner))
+		return NULL;
+	return inner;
+}
+
+JsonbContainer *
+json_get_array(JsonbContainer *c, const char *key, int *n)
+{
+	JsonbValue	v;
+	JsonbContainer *inner;
+
+	*n = 0;
+	if (!Get(c, key, &v) || (inner = ContainerOf(&v)) == NULL || !JsonContainerIsArray(inner))
+		return NULL;
+	*n = JsonContainerSize(inner);
+	return inner;
+}
+
+int
+json_array_size(JsonbContainer *c)
+{
+	return c != NULL && JsonContainerIsArray(c) ? JsonContainerSize(c) : 0;
+}
+
+JsonbContainer *
+json_elem_container(JsonbContainer *c, int i)
+{
+	JsonbValue *v;
+
+	if (i < 0 || i >= json_array_size(c) ||
+		(v = getIthJsonbValueFromContainer(c, (uint32) i)) == NULL)
+		return NULL;
+	return ContainerOf(v);
+}
+
+bool
+json_elem_number(JsonbContainer *c, int i, double *out)
+{
+	JsonbValue *v;
+
+	if (i < 0 || i >= json_array_size(c) ||
+		(v = getIthJsonbValueFromContainer(c, (uint32) i)) == NULL)
+		return false;
+	return NumberOf(v, out);
+}
+
+char *
+json_elem_string(JsonbContainer *c, int i)
+{
+	JsonbValue *v;
+
+	if (i < 0 || i >= json_array_size(c) ||
+		(v = getIthJsonbValueFromContainer(c, (uint32) i)) == NULL || v->type != jbvString)
+		return NULL;
+	return pnstrdup(v->val.string.val, v->val.string.len);
+}
+
+char *
+json_get_text(JsonbContainer *c, const char *key)
+{
+	JsonbValue	v;
+
+	if (!Get(c, key, &v))
+		return NULL;
+	if (v.type == jbvString)
+		return pnstrdup(v.val.string.val, v.val.string.len);
+	if (v.type == jbvBinary)
+		return JsonbToCString(NULL, v.val.binary.data, v.val.binary.len);
+	{
+		/* a scalar: through a one-element array's text */
+		Jsonb	   *j = JsonbValueToJsonb(&v);
+
+		return JsonbToCString(NULL, &j->root, VARSIZE(j));
+	}
+}
+
 void
 json_append_float8_array(StringInfo buf, const char *key, const double *values, int n)
 {

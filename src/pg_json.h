@@ -55,6 +55,23 @@ extern void json_key_number(JsonBuilder *b, const char *key, double v);
 extern void json_key_integer(JsonBuilder *b, const char *key, int64 v);
 extern void json_key_bool(JsonBuilder *b, const char *key, bool v);
 
+/*
+ * Reading stored JSON (metrics, specs) without trusting its shape: each
+ * getter returns false / NULL when the container is not an object (or
+ * array), the key or element is missing, or the value has another type.
+ */
+extern bool json_get_number(JsonbContainer *c, const char *key, double *out);
+extern char *json_get_string(JsonbContainer *c, const char *key);	/* palloc'd */
+extern bool json_get_bool(JsonbContainer *c, const char *key, bool *out);
+extern JsonbContainer *json_get_object(JsonbContainer *c, const char *key);
+extern JsonbContainer *json_get_array(JsonbContainer *c, const char *key, int *n);
+extern int	json_array_size(JsonbContainer *c);	/* 0 unless an array */
+extern JsonbContainer *json_elem_container(JsonbContainer *c, int i);	/* object or array */
+extern bool json_elem_number(JsonbContainer *c, int i, double *out);
+extern char *json_elem_string(JsonbContainer *c, int i);
+/* A scalar or container as JSON text (for settings shown as they are stored). */
+extern char *json_get_text(JsonbContainer *c, const char *key);
+
 /* Appends `, "key": [v0, v1, ...]`. */
 extern void json_append_float8_array(StringInfo buf, const char *key,
 									 const double *values, int n);

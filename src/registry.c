@@ -74,6 +74,9 @@ typedef struct RegistryRelations
 	AttrNumber	m_model;
 	AttrNumber	m_deployed;
 	AttrNumber	m_owner;
+	AttrNumber	m_kind;
+	AttrNumber	m_created;
+	AttrNumber	m_created_by;
 	AttrNumber	g_name;
 	AttrNumber	g_grantee;
 } RegistryRelations;
@@ -95,11 +98,15 @@ typedef struct VersionRow
 	bytea	   *model;
 	Jsonb	   *spec;
 	Jsonb	   *metrics;
+	char	   *kind;
+	TimestampTz created;
+	char	   *created_by;
 } VersionRow;
 
 #define FETCH_MODEL		0x01
 #define FETCH_SPEC		0x02
 #define FETCH_METRICS	0x04
+#define FETCH_HEADER	0x08	/* kind, created, created_by */
 
 
 /*
@@ -182,6 +189,9 @@ Resolve(void)
 	reg.m_model = Column(reg.models, "model");
 	reg.m_deployed = Column(reg.models, "deployed");
 	reg.m_owner = get_attnum(reg.models, "owner");
+	reg.m_kind = Column(reg.models, "kind");
+	reg.m_created = Column(reg.models, "created");
+	reg.m_created_by = Column(reg.models, "created_by");
 	reg.legacy = reg.m_owner == InvalidAttrNumber || !OidIsValid(reg.grants) ||
 		!OidIsValid(reg.grants_pkey);
 	if (!reg.legacy)
@@ -345,6 +355,13 @@ ReadRow(Relation rel, HeapTuple tuple, int fetch, VersionRow *row)
 		row->spec = DatumGetJsonbPCopy(heap_getattr(tuple, reg.m_spec, desc, &isnull));
 	if (fetch & FETCH_METRICS)
 		row->metrics = DatumGetJsonbPCopy(heap_getattr(tuple, reg.m_metrics, desc, &isnull));
+	if (fetch & FETCH_HEADER)
+	{
+		row->kind = TextDatumGetCString(heap_getattr(tuple, reg.m_kind, desc, &isnull));
+		row->created = DatumGetTimestampTz(heap_getattr(tuple, reg.m_created, desc, &isnull));
+		row->created_by = pstrdup(NameStr(*DatumGetName(heap_getattr(tuple, reg.m_created_by,
+																	  desc, &isnull))));
+	}
 }
 
 /* The row of (name, version), or of name's deployed version when version is 0. */
@@ -520,6 +537,25 @@ registry_spec(const char *name, int32 version, RegistryRight right)
 
 	ReadVersion(name, version, right, FETCH_SPEC, &row);
 	return row.spec;
+}
+
+void
+registry_read_version(const char *name, int32 version, RegistryRight right,
+					  RegistryVersion *out)
+{
+	VersionRow	row;
+
+	ReadVersion(name, version, right, FETCH_MODEL | FETCH_SPEC | FETCH_METRICS | FETCH_HEADER,
+				&row);
+	out->version = row.version;
+	out->deployed = row.deployed;
+	out->owner = row.owner;
+	out->kind = row.kind;
+	out->created = row.created;
+	out->created_by = row.created_by;
+	out->model = row.model;
+	out->spec = row.spec;
+	out->metrics = row.metrics;
 }
 
 /*

@@ -57,6 +57,24 @@ extern bytea *registry_model(const char *name, int32 version, RegistryRight righ
 extern Jsonb *registry_metrics(const char *name, int32 version);
 extern Jsonb *registry_spec(const char *name, int32 version, RegistryRight right);
 
+/* A whole version's row, as a report shows it. */
+typedef struct RegistryVersion
+{
+	int32		version;
+	bool		deployed;
+	Oid			owner;			/* InvalidOid in a 0.1.0 registry */
+	char	   *kind;
+	TimestampTz created;
+	char	   *created_by;
+	bytea	   *model;
+	Jsonb	   *spec;
+	Jsonb	   *metrics;
+} RegistryVersion;
+
+/* Version (0: the deployed one) of name, for a caller with the right. */
+extern void registry_read_version(const char *name, int32 version, RegistryRight right,
+								  RegistryVersion *out);
+
 /*
  * For a caller about to add a version: the deployed version of name (its
  * number and bytes), the name locked for the rest of the transaction;

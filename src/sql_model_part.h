@@ -13,6 +13,7 @@
 
 #include "postgres.h"
 
+#include "importance.h"
 #include "split.h"
 #include "stored_split.h"
 #include "supervised_model.h"
@@ -42,5 +43,25 @@ extern void segment_model_part(const char *name, int32 version, SegSplitPart par
  */
 extern void segment_model_part_of(bytea *bytes, const char *name, const StoredSplit *split,
 								  SegSplitPart part, ModelPart *out);
+
+/* Permutation importance of a part's model on the part's rows (sql_importance.c). */
+
+/* most shuffles per column a call may ask for */
+#define IMPORTANCE_MAX_REPEATS 1000
+
+typedef struct PartImportance
+{
+	ImportanceResult result;	/* per column, in the model's column order */
+	double	   *split_gain;		/* per column; meaningful when has_gain */
+	bool		has_gain;
+	int		   *order;			/* columns, the most important first */
+} PartImportance;
+
+/*
+ * feature_importance's figures: repeats seeded shuffles per column (the
+ * split's seed), ERROR when the part has no rows.
+ */
+extern void segment_part_importance(const char *name, const ModelPart *part, int repeats,
+									PartImportance *out);
 
 #endif							/* SEGMENT_SQL_MODEL_PART_H */

@@ -473,14 +473,14 @@ segment_train(PG_FUNCTION_ARGS)
 		ev.test.regression.r2;
 	model = ModelBytes(&e, &run.model);
 	segment_train_decide(&a, &e, features, n_features, model, test_score, &o.deployment);
-	metrics = segment_train_metrics(&e, &run, &ev, &o.deployment);
+	o.balance_reason = balance_reason != NULL ? balance_reason :
+		BalanceReason(&a, &run, smote_skipped);
+	metrics = segment_train_metrics(&a, &e, &run, &ev, &o);
 	o.evaluate_ms = ElapsedMs(start) - o.load_ms - o.train_ms;
 	o.version = registry_save(a.name, model,
 							  segment_train_spec(&a, &e, features, n_features, fingerprint),
 							  metrics, o.deployment.deployed);
 	o.run = segment_train_record(&a, &e, started, "trained", o.version, &o.deployment);
-	o.balance_reason = balance_reason != NULL ? balance_reason :
-		BalanceReason(&a, &run, smote_skipped);
 	o.total_ms = ElapsedMs(start);
 
 	result = segment_train_report(&a, &e, &run, &ev, &o, n_features);

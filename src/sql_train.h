@@ -245,9 +245,14 @@ typedef struct TrainOutcome
 struct JsonBuilder;
 extern void report_settings(struct JsonBuilder *b, const SegLearner *l, const void *params);
 
-/* The metrics stored with the model: the test part's, and the others'. */
-extern Jsonb *segment_train_metrics(const TrainData *e, const TrialRun *run,
-									const TrainEvaluation *ev, const Deployment *d);
+/*
+ * The metrics stored with the model: the test part's, and the others';
+ * the training history, the balance chosen (with the train part's class
+ * counts before and after balancing) and the candidates tried, for the
+ * report (o: its deployment and balance_reason).
+ */
+extern Jsonb *segment_train_metrics(const TrainArgs *a, const TrainData *e, const TrialRun *run,
+									const TrainEvaluation *ev, const TrainOutcome *o);
 
 /*
  * The stored spec: every argument by name, enough to call segment_train

@@ -163,14 +163,13 @@ Deploy(JsonBuilder *b, const Deployment *d)
 	json_object_end(b);
 }
 
-/* The test figures, as stored with the model and shown in the report. */
+/* The test figures' keys, as stored with the model and shown in the report. */
 static void
-TestMetrics(JsonBuilder *b, const TrainData *e, const TrialRun *run,
-			const TrainEvaluation *ev, const Deployment *d)
+TestMetricsKeys(JsonBuilder *b, const TrainData *e, const TrialRun *run,
+				const TrainEvaluation *ev, const Deployment *d)
 {
 	const PartScores *t = &ev->test;
 
-	json_object_begin(b);
 	json_key_string(b, "task", e->task == SEG_TASK_CLASSIFICATION ? "classification" :
 					"regression");
 	if (e->task == SEG_TASK_CLASSIFICATION)
@@ -242,17 +241,92 @@ TestMetrics(JsonBuilder *b, const TrainData *e, const TrialRun *run,
 		json_key(b, "deployment");
 		Deploy(b, d);
 	}
+}
+
+static void
+TestMetrics(JsonBuilder *b, const TrainData *e, const TrialRun *run,
+			const TrainEvaluation *ev, const Deployment *d)
+{
+	json_object_begin(b);
+	TestMetricsKeys(b, e, run, ev, d);
+	json_object_end(b);
+}
+
+static void Trials(JsonBuilder *b, const TrialRun *run, bool classification,
+				   bool several_models, bool timings);
+static void Choice(JsonBuilder *b, const TrialRun *run, bool search);
+
+/*
+ * The balance: mode asked for, mode chosen and why, and the train part's
+ * rows per class before and after balancing (SMOTE brings every class to
+ * the majority's count; class weights make each class weigh n / k rows).
+ */
+static void
+Balance(JsonBuilder *b, const TrainArgs *a, const TrainData *e, const TrialRun *run,
+		const char *reason)
+{
+	int			k = e->n_classes;
+	int			n = e->n[SPLIT_TRAIN];
+	int		   *counts = palloc0(sizeof(int) * Max(k, 1));
+	double	   *weights = palloc0(sizeof(double) * Max(k, 1));
+	int			chosen = run->model.config.balance;
+	int			largest = 0;
+
+	for (int i = 0; i < n; i++)
+		counts[e->y[SPLIT_TRAIN][i]]++;
+	for (int c = 0; c < k; c++)
+		largest = Max(largest, counts[c]);
+	balanced_class_weights(e->y[SPLIT_TRAIN], n, k, weights);
+
+	json_object_begin(b);
+	json_key_string(b, "mode", a->balance_auto ? "auto" : balance_name(a->base.balance));
+	json_key_string(b, "chosen", balance_name(chosen));
+	json_key_string(b, "reason", reason);
+	json_key(b, "classes");
+	json_strings(b, e->class_names, k);
+	json_key(b, "train_rows");
+	json_array_begin(b);
+	for (int c = 0; c < k; c++)
+		json_integer(b, counts[c]);
+	json_array_end(b);
+	json_key_string(b, "balanced_as", chosen == BALANCE_CLASS_WEIGHT ? "weighted rows" : "rows");
+	json_key(b, "balanced_rows");
+	json_array_begin(b);
+	for (int c = 0; c < k; c++)
+	{
+		if (chosen == BALANCE_SMOTE && counts[c] > 0)
+			json_integer(b, largest);
+		else if (chosen == BALANCE_CLASS_WEIGHT)
+			json_number(b, counts[c] * weights[c]);
+		else
+			json_integer(b, counts[c]);
+	}
+	json_array_end(b);
 	json_object_end(b);
 }
 
 Jsonb *
-segment_train_metrics(const TrainData *e, const TrialRun *run, const TrainEvaluation *ev,
-					  const Deployment *d)
+segment_train_metrics(const TrainArgs *a, const TrainData *e, const TrialRun *run,
+					  const TrainEvaluation *ev, const TrainOutcome *o)
 {
 	JsonBuilder b;
+	bool		classification = e->task == SEG_TASK_CLASSIFICATION;
 
 	json_begin(&b);
-	TestMetrics(&b, e, run, ev, d);
+	json_object_begin(&b);
+	TestMetricsKeys(&b, e, run, ev, &o->deployment);
+	json_key_integer(&b, "iterations", run->model.fit.iterations);
+	json_key_integer(&b, "best_iteration", run->model.fit.best_iteration);
+	if (classification)
+	{
+		json_key(&b, "balance");
+		Balance(&b, a, e, run, o->balance_reason);
+	}
+	json_key(&b, "choice");
+	Choice(&b, run, a->search != NULL);
+	json_key(&b, "trials");
+	Trials(&b, run, classification, a->auto_model, false);
+	json_object_end(&b);
 	return json_finish(&b);
 }
 
@@ -391,6 +465,77 @@ segment_train_spec(const TrainArgs *a, const TrainData *e, char **features, int 
 	return json_finish(&b);
 }
 
+/*
+ * The candidates: settings, validation figures, epochs; their training
+ * times only in the report (the stored metrics stay the same for the
+ * same call).
+ */
+static void
+Trials(JsonBuilder *b, const TrialRun *run, bool classification, bool several_models,
+	   bool timings)
+{
+	json_array_begin(b);
+	for (int t = 0; t < run->n; t++)
+	{
+		const TrialResult *r = &run->trials[t];
+
+		json_object_begin(b);
+		json_key_integer(b, "trial", t + 1);
+		json_key(b, "config");
+		Config(b, &r->config, several_models);
+		json_key_number(b, classification ? "validation_macro_f1" : "validation_r2", r->score);
+		if (classification)
+			json_key_number(b, "validation_accuracy", r->accuracy);
+		json_key_number(b, "validation_loss", r->loss);
+		if (run->errors != NULL && t != run->best)
+			json_key_number(b, "standard_error_to_best", run->errors[t]);
+		if (r->raced_out_at > 0)
+			json_key_integer(b, "stopped_by_race_at", r->raced_out_at);
+		if (run->cv > 1)
+		{
+			json_key_integer(b, "cv_folds", run->cv);
+			json_key_number(b, "cv_std", r->cv_std);
+		}
+		json_key_integer(b, "epochs_run", r->iterations);
+		json_key_integer(b, "best_epoch", r->best_iteration);
+		json_key_integer(b, "train_rows", r->train_rows);
+		json_key(b, "rungs");
+		json_array_begin(b);
+		for (int g = 0; g < r->n_rungs; g++)
+		{
+			json_object_begin(b);
+			if (r->rung_iterations[g] > 0)
+				json_key_integer(b, "epochs", r->rung_iterations[g]);
+			json_key_number(b, classification ? "validation_macro_f1" : "validation_r2",
+							r->rung_score[g]);
+			json_object_end(b);
+		}
+		json_array_end(b);
+		if (timings)
+			json_key_number(b, "ms", rint(r->ms * 10) / 10);
+		json_object_end(b);
+	}
+	json_array_end(b);
+}
+
+static char *ChoiceReason(const TrialRun *run, bool search);
+
+/* Which candidate was kept, and why. */
+static void
+Choice(JsonBuilder *b, const TrialRun *run, bool search)
+{
+	json_object_begin(b);
+	json_key_string(b, "reason", ChoiceReason(run, search));
+	json_key_integer(b, "chosen_trial", run->chosen + 1);
+	json_key_integer(b, "best_trial", run->best + 1);
+	if (run->by_rule)
+	{
+		json_key_number(b, "margin", run->margin);
+		json_key_number(b, "standard_error", run->standard_error);
+	}
+	json_object_end(b);
+}
+
 /* Why the kept candidate was kept. */
 static char *
 ChoiceReason(const TrialRun *run, bool search)
@@ -467,16 +612,7 @@ segment_train_report(const TrainArgs *a, const TrainData *e, const TrialRun *run
 		json_object_end(&b);
 	}
 	json_key(&b, "choice");
-	json_object_begin(&b);
-	json_key_string(&b, "reason", ChoiceReason(run, a->search != NULL));
-	json_key_integer(&b, "chosen_trial", run->chosen + 1);
-	json_key_integer(&b, "best_trial", run->best + 1);
-	if (run->by_rule)
-	{
-		json_key_number(&b, "margin", run->margin);
-		json_key_number(&b, "standard_error", run->standard_error);
-	}
-	json_object_end(&b);
+	Choice(&b, run, a->search != NULL);
 	json_key_string(&b, "schedule", run->schedule);
 	json_key(&b, "hyperparameters");
 	Config(&b, &m->config, false);
@@ -489,47 +625,7 @@ segment_train_report(const TrainArgs *a, const TrainData *e, const TrialRun *run
 	json_key(&b, "test");
 	TestMetrics(&b, e, run, ev, NULL);
 	json_key(&b, "trials");
-	json_array_begin(&b);
-	for (int t = 0; t < run->n; t++)
-	{
-		const TrialResult *r = &run->trials[t];
-
-		json_object_begin(&b);
-		json_key_integer(&b, "trial", t + 1);
-		json_key(&b, "config");
-		Config(&b, &r->config, several_models);
-		json_key_number(&b, classification ? "validation_macro_f1" : "validation_r2", r->score);
-		if (classification)
-			json_key_number(&b, "validation_accuracy", r->accuracy);
-		json_key_number(&b, "validation_loss", r->loss);
-		if (run->errors != NULL && t != run->best)
-			json_key_number(&b, "standard_error_to_best", run->errors[t]);
-		if (r->raced_out_at > 0)
-			json_key_integer(&b, "stopped_by_race_at", r->raced_out_at);
-		if (run->cv > 1)
-		{
-			json_key_integer(&b, "cv_folds", run->cv);
-			json_key_number(&b, "cv_std", r->cv_std);
-		}
-		json_key_integer(&b, "epochs_run", r->iterations);
-		json_key_integer(&b, "best_epoch", r->best_iteration);
-		json_key_integer(&b, "train_rows", r->train_rows);
-		json_key(&b, "rungs");
-		json_array_begin(&b);
-		for (int g = 0; g < r->n_rungs; g++)
-		{
-			json_object_begin(&b);
-			if (r->rung_iterations[g] > 0)
-				json_key_integer(&b, "epochs", r->rung_iterations[g]);
-			json_key_number(&b, classification ? "validation_macro_f1" : "validation_r2",
-							r->rung_score[g]);
-			json_object_end(&b);
-		}
-		json_array_end(&b);
-		json_key_number(&b, "ms", rint(r->ms * 10) / 10);
-		json_object_end(&b);
-	}
-	json_array_end(&b);
+	Trials(&b, run, classification, several_models, true);
 	json_key(&b, "warnings");
 	json_strings(&b, o->warnings, o->n_warnings);
 	json_key(&b, "timings_ms");

@@ -734,23 +734,31 @@ mlp_loss_grad(Mlp *m, MlpWork *w, const double *x, MlpTargets t, int n,
 		if (l2 > 0.0)
 		{
 			double		per_row = l2 / n;
-			double		sq[4] = {0.0, 0.0, 0.0, 0.0};
+			double		sq = 0.0;
+			LaneDoubles sq0 = {0},
+						sq1 = {0};
 			size_t		i = 0;
 
 			/* Auto-vectorized */
 			for (size_t j = 0; j < nw; j++)
 				gw[j] += per_row * W[j];
-			/* four partial sums: one chain of additions would wait on each one */
-			for (; i + 4 <= nw; i += 4)
+			/* two vectors of partial sums: one chain of additions would wait on each one */
+			for (; i + 2 * SEG_LANES <= nw; i += 2 * SEG_LANES)
 			{
-				sq[0] += W[i] * W[i];
-				sq[1] += W[i + 1] * W[i + 1];
-				sq[2] += W[i + 2] * W[i + 2];
-				sq[3] += W[i + 3] * W[i + 3];
+				LaneDoubles w0,
+							w1;
+
+				LOAD_LANES(w0, W + i);
+				LOAD_LANES(w1, W + i + SEG_LANES);
+				sq0 += w0 * w0;
+				sq1 += w1 * w1;
 			}
+			sq0 += sq1;
+			for (int l = 0; l < SEG_LANES; l++)
+				sq += sq0[l];
 			for (; i < nw; i++)
-				sq[0] += W[i] * W[i];
-			penalty += 0.5 * per_row * ((sq[0] + sq[1]) + (sq[2] + sq[3]));
+				sq += W[i] * W[i];
+			penalty += 0.5 * per_row * sq;
 		}
 		if (L->b >= 0)
 		{

@@ -189,6 +189,12 @@ mlp_fit(Mlp *m, const MlpData *train, const MlpData *val, const MlpTrainParams *
 			if (train->n - start - size == 1)
 				size++;
 			seg_check_interrupts(hooks);
+			/*
+			 * The next minibatch's rows, scattered over a matrix larger
+			 * than the caches, are fetched while this one trains.
+			 */
+			for (int i = start + size; i < start + 2 * size && i < train->n; i++)
+				__builtin_prefetch(train->x + (size_t) order[i] * d);
 			for (int i = 0; i < size; i++)
 			{
 				int			r = order[start + i];

@@ -245,6 +245,7 @@ def end_to_end(conn):
     ms_per_row_epoch = trials_ms / row_epochs
     leader = typical["trials"][0]
     leader_epoch_ms = leader["ms"] / leader["epochs_run"]
+    cpu_share = typical["cpu_seconds"] / (t["total"] / 1000)
     pairs = [a / b for a, b in zip(seg_s, ref_s)]
     seg_cpu = [r["cpu_seconds"] for _, r in seg]
     auto_cpu = [r["cpu_seconds"] for _, r in auto]
@@ -280,10 +281,14 @@ Where segment's time goes (the median run): load, split and preprocess {t['load'
 candidates {trials_ms / 1000:.2f} s, evaluation and registration
 {(t['total'] - t['load'] - t['train']) / 1000:.2f} s; the candidates:
 {'; '.join(trial_line(tr) for tr in typical['trials'])}.
-Measured floor of this workload: {epochs} epochs over {row_epochs / epochs:,.0f} rows on average
-at {ms_per_row_epoch * 1e6:.0f} ns a row ({leader_epoch_ms:.0f} ms an epoch of the first
-candidate) make {trials_ms / 1000:.2f} s; the time is the epochs early stopping needs times the
-cost of one epoch, plus the load.
+What dominates: {epochs} epochs over {row_epochs / epochs:,.0f} rows on average, {leader['epochs_run']}
+of them the first candidate's (trained in full: its best epoch {leader['best_epoch']}, then
+early stopping's patience); in that run's CPU time (its wall time scaled by the run's CPU / wall,
+{typical['cpu_seconds']:.2f} s / {t['total'] / 1000:.2f} s) an epoch of the first candidate costs
+{leader_epoch_ms * cpu_share:.0f} ms and a training row {ms_per_row_epoch * cpu_share * 1e6:.0f} ns,
+so the epochs make {trials_ms * cpu_share / 1000:.2f} s of CPU and load, split, preprocessing,
+evaluation and registration the other {(t['total'] - trials_ms) * cpu_share / 1000:.2f} s.  The
+floor of this workload is the epochs early stopping needs times the cost of one epoch.
 
 model => 'auto' tried (the median run): {'; '.join(trial_line(tr) for tr in typical_auto['trials'])};
 kept {typical_auto['model']} (balance {typical_auto['balance']['chosen']}).

@@ -121,7 +121,16 @@ fuzz: $(FUZZ_BIN)
 	$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -print_final_stats=1 \
 		test/fuzz/corpus test/fuzz/seeds
 
+# The cost of one training epoch of the core, outside the server (bench/mlp_epoch.c).
+EPOCH_BENCH = bench/bin/mlp_epoch
+$(EPOCH_BENCH): bench/mlp_epoch.c test/unit/core_alloc_libc.c $(CORE_SRCS) $(SEGMENT_HEADERS)
+	@mkdir -p bench/bin
+	$(CC) $(UNIT_CFLAGS) -o $@ $< test/unit/core_alloc_libc.c $(CORE_SRCS) $(BLAS_LIBS) -lm
+
+.PHONY: bench-epoch
+bench-epoch: $(EPOCH_BENCH)
+
 sql/$(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PARTS)
 	awk 'FNR == 1 && NR != 1 { print "" } { print }' $^ > $@
 
-EXTRA_CLEAN = $(EXTENSION).map test/unit/bin test/fuzz/bin results regression.diffs regression.out
+EXTRA_CLEAN = $(EXTENSION).map test/unit/bin test/fuzz/bin bench/bin results regression.diffs regression.out

@@ -178,11 +178,15 @@ Objective(const double *theta, double *grad, void *arg)
 
 			for (int k = 1; k < mm; k++)
 				mx = fmax(mx, fit->z[k]);
+			/* each exponential once: they are most of the objective's time */
 			for (int k = 0; k < mm; k++)
-				sum += exp(fit->z[k] - mx);
+			{
+				fit->proba[k] = exp(fit->z[k] - mx);
+				sum += fit->proba[k];
+			}
 			loss += w * (mx + log(sum) - fit->z[y]);
 			for (int k = 0; k < mm; k++)
-				fit->proba[k] = w * (exp(fit->z[k] - mx) / sum - (k == y ? 1.0 : 0.0));
+				fit->proba[k] = w * (fit->proba[k] / sum - (k == y ? 1.0 : 0.0));
 		}
 		/* the residuals in fit->proba: accumulate x^T r and r */
 		for (int j = 0; j < d; j++)

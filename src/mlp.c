@@ -16,6 +16,7 @@
  *-------------------------------------------------------------------------
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -133,12 +134,21 @@ mlp_create_linear(const MlpShape *shape, uint32_t linear_hidden, Mlp **out, char
 	}
 	m->n_params = (size_t) np;
 	m->n_stats = (size_t) ns;
-	m->params = seg_alloc0(sizeof(double) * (m->n_params > 0 ? m->n_params : 1));
-	m->stats = seg_alloc0(sizeof(double) * (m->n_stats > 0 ? m->n_stats : 1));
-	if (m->params == NULL || m->stats == NULL)
 	{
-		mlp_free(m);
-		return SEG_ERR_NOMEM;
+		MlpCarver	c = {NULL, 0};
+
+		(void) mlp_carve(&c, m->n_params > 0 ? m->n_params : 1);
+		(void) mlp_carve(&c, m->n_stats > 0 ? m->n_stats : 1);
+		c.base = mlp_carve_block(c.size, &m->block);
+		if (c.base == NULL)
+		{
+			mlp_free(m);
+			return SEG_ERR_NOMEM;
+		}
+		memset(c.base, 0, c.size);
+		c.size = 0;
+		m->params = mlp_carve(&c, m->n_params > 0 ? m->n_params : 1);
+		m->stats = mlp_carve(&c, m->n_stats > 0 ? m->n_stats : 1);
 	}
 	for (int l = 0; l < m->n_layers; l++)
 	{
@@ -185,9 +195,28 @@ mlp_free(Mlp *m)
 {
 	if (m == NULL)
 		return;
-	seg_free(m->params);
-	seg_free(m->stats);
+	seg_free(m->block);
 	seg_free(m);
+}
+
+double *
+mlp_carve(MlpCarver *c, size_t n)
+{
+	double	   *p = c->base != NULL ? (double *) (c->base + c->size) : NULL;
+
+	c->size += (sizeof(double) * n + MLP_ALIGN - 1) & ~(size_t) (MLP_ALIGN - 1);
+	return p;
+}
+
+char *
+mlp_carve_block(size_t size, void **block)
+{
+	char	   *p = seg_alloc(size + MLP_ALIGN);
+
+	*block = p;
+	if (p == NULL)
+		return NULL;
+	return (char *) (((uintptr_t) p + MLP_ALIGN - 1) & ~(uintptr_t) (MLP_ALIGN - 1));
 }
 
 /* ---- prediction ---------------------------------------------------- */
@@ -520,6 +549,7 @@ mlp_evaluate(const MlpDense *d, const double *x, MlpTargets t, int n,
 
 struct MlpWork
 {
+	void	   *block;			/* every array below is carved from it */
 	int			max_batch;
 	double	   *pre[MLP_MAX_HIDDEN + 1];	/* layer output before ReLU (after BN) */
 	double	   *zhat[MLP_MAX_HIDDEN];	/* normalised pre-activations (BN) */
@@ -531,32 +561,47 @@ struct MlpWork
 	double	   *da;
 	double	   *col_a;			/* max_width column sums */
 	double	   *col_b;
+	uint64_t   *draws;			/* a dropout mask's random draws */
 };
+
+/* Carves the work arrays (or, with c->base NULL, counts their size). */
+static void
+WorkLayout(const Mlp *m, int max_batch, MlpWork *w, MlpCarver *c)
+{
+	size_t		big = (size_t) max_batch * m->max_width;
+
+	for (int l = 0; l < m->n_layers; l++)
+	{
+		size_t		cells = (size_t) max_batch * m->layers[l].n_out;
+
+		w->pre[l] = mlp_carve(c, cells);
+		if (!m->layers[l].hidden)
+			continue;
+		w->zhat[l] = mlp_carve(c, cells);
+		w->act[l] = mlp_carve(c, cells);
+		w->mask[l] = mlp_carve(c, cells);
+		w->mean[l] = mlp_carve(c, m->layers[l].n_out);
+		w->inv_std[l] = mlp_carve(c, m->layers[l].n_out);
+	}
+	w->dz = mlp_carve(c, big);
+	w->da = mlp_carve(c, big);
+	w->col_a = mlp_carve(c, m->max_width);
+	w->col_b = mlp_carve(c, m->max_width);
+	/* four 16-bit draws in each 64-bit value, carved as doubles of the same size */
+	w->draws = (uint64_t *) mlp_carve(c, (big + 3) / 4);
+}
 
 MlpWork *
 mlp_work_create(const Mlp *m, int max_batch)
 {
 	MlpWork    *w = seg_alloc0(sizeof(MlpWork));
-	size_t		big = (size_t) max_batch * m->max_width;
+	MlpCarver	c = {NULL, 0};
 
 	w->max_batch = max_batch;
-	for (int l = 0; l < m->n_layers; l++)
-	{
-		size_t		cells = (size_t) max_batch * m->layers[l].n_out;
-
-		w->pre[l] = seg_alloc(sizeof(double) * cells);
-		if (!m->layers[l].hidden)
-			continue;
-		w->zhat[l] = seg_alloc(sizeof(double) * cells);
-		w->act[l] = seg_alloc(sizeof(double) * cells);
-		w->mask[l] = seg_alloc(sizeof(double) * cells);
-		w->mean[l] = seg_alloc(sizeof(double) * m->layers[l].n_out);
-		w->inv_std[l] = seg_alloc(sizeof(double) * m->layers[l].n_out);
-	}
-	w->dz = seg_alloc(sizeof(double) * big);
-	w->da = seg_alloc(sizeof(double) * big);
-	w->col_a = seg_alloc(sizeof(double) * m->max_width);
-	w->col_b = seg_alloc(sizeof(double) * m->max_width);
+	WorkLayout(m, max_batch, w, &c);
+	c.base = mlp_carve_block(c.size, &w->block);
+	c.size = 0;
+	WorkLayout(m, max_batch, w, &c);
 	return w;
 }
 
@@ -565,22 +610,7 @@ mlp_work_free(MlpWork *w)
 {
 	if (w == NULL)
 		return;
-	for (int l = 0; l <= MLP_MAX_HIDDEN; l++)
-	{
-		seg_free(w->pre[l]);
-		if (l < MLP_MAX_HIDDEN)
-		{
-			seg_free(w->zhat[l]);
-			seg_free(w->act[l]);
-			seg_free(w->mask[l]);
-			seg_free(w->mean[l]);
-			seg_free(w->inv_std[l]);
-		}
-	}
-	seg_free(w->dz);
-	seg_free(w->da);
-	seg_free(w->col_a);
-	seg_free(w->col_b);
+	seg_free(w->block);
 	seg_free(w);
 }
 
@@ -649,29 +679,32 @@ BatchNormForward(Mlp *m, MlpWork *w, int l, int n, bool update_stats)
 
 /*
  * Inverted dropout masks: 0 with probability p, else 1 / (1 - p).  Each
- * 64-bit draw gives four 16-bit uniforms, so p is resolved to 2^-16.
+ * 64-bit draw gives four 16-bit uniforms, so p is resolved to 2^-16.  The
+ * draws are made first (rng_fill) and then turned into masks by a loop
+ * the compiler vectorizes.
  */
 static void
-DropoutMask(double *restrict mask, size_t cells, double dropout, SegRng *rng)
+DropoutMask(double *restrict mask, size_t cells, double dropout, SegRng *rng,
+			uint64_t *restrict draws)
 {
 	double		keep = 1.0 / (1.0 - dropout);
 	uint64_t	threshold = (uint64_t) (dropout * 65536.0);
+	size_t		n_draws = (cells + 3) / 4;
 	size_t		c = 0;
 
-	for (; c + 4 <= cells; c += 4)
+	rng_fill(rng, draws, n_draws);
+	/* Auto-vectorized */
+	for (size_t d = 0; d < cells / 4; d++)
 	{
-		uint64_t	r = rng_next(rng);
+		uint64_t	r = draws[d];
 
-		for (int q = 0; q < 4; q++)
-			mask[c + q] = ((r >> (16 * q)) & 0xffff) >= threshold ? keep : 0.0;
+		mask[4 * d] = (r & 0xffff) >= threshold ? keep : 0.0;
+		mask[4 * d + 1] = ((r >> 16) & 0xffff) >= threshold ? keep : 0.0;
+		mask[4 * d + 2] = ((r >> 32) & 0xffff) >= threshold ? keep : 0.0;
+		mask[4 * d + 3] = (r >> 48) >= threshold ? keep : 0.0;
 	}
-	if (c < cells)
-	{
-		uint64_t	r = rng_next(rng);
-
-		for (int q = 0; c < cells; c++, q++)
-			mask[c] = ((r >> (16 * q)) & 0xffff) >= threshold ? keep : 0.0;
-	}
+	for (c = cells / 4 * 4; c < cells; c++)
+		mask[c] = ((draws[c / 4] >> (16 * (c % 4))) & 0xffff) >= threshold ? keep : 0.0;
 }
 
 /* Forward pass in training mode; leaves the outputs in w->pre[last]. */
@@ -691,8 +724,14 @@ ForwardTrain(Mlp *m, MlpWork *w, const double *x, int n, double dropout, SegRng 
 		double	   *restrict mask;
 
 		if (L->b >= 0)
+		{
+			const double *restrict bias = m->params + L->b;
+
+			/* a loop, not a memcpy per row: rows are a few dozen values */
 			for (int i = 0; i < n; i++)
-				memcpy(z + (size_t) i * k, m->params + L->b, sizeof(double) * k);
+				for (int j = 0; j < k; j++)
+					z[(size_t) i * k + j] = bias[j];
+		}
 		linalg_gemm_small(false, false, n, k, L->n_in, 1.0, a, L->n_in, m->params + L->w, k,
 						  L->b >= 0 ? 1.0 : 0.0, z, k);
 		if (!L->hidden)
@@ -702,7 +741,7 @@ ForwardTrain(Mlp *m, MlpWork *w, const double *x, int n, double dropout, SegRng 
 		act = w->act[l];
 		mask = w->mask[l];
 		if (dropout > 0.0)
-			DropoutMask(mask, cells, dropout, rng);
+			DropoutMask(mask, cells, dropout, rng, w->draws);
 		else
 			for (size_t c = 0; c < cells; c++)
 				mask[c] = 1.0;
@@ -732,6 +771,7 @@ mlp_loss_grad(Mlp *m, MlpWork *w, const double *x, MlpTargets t, int n,
 	double		loss = 0.0;
 	double		penalty = 0.0;
 	double	   *dz = w->dz;
+	double	   *spare = w->da;	/* the other gradient buffer */
 
 	ForwardTrain(m, w, x, n, dropout, rng, update_stats);
 	out = w->pre[last];
@@ -779,14 +819,32 @@ mlp_loss_grad(Mlp *m, MlpWork *w, const double *x, MlpTargets t, int n,
 		/* sklearn's L2: (alpha / 2) * sum(W^2) / n, gradient alpha * W / n */
 		if (l2 > 0.0)
 		{
+			double		per_row = l2 / n;
 			double		sq = 0.0;
+			LaneDoubles sq0 = {0},
+						sq1 = {0};
+			size_t		i = 0;
 
-			for (size_t i = 0; i < nw; i++)
+			/* Auto-vectorized */
+			for (size_t j = 0; j < nw; j++)
+				gw[j] += per_row * W[j];
+			/* two vectors of partial sums: one chain of additions would wait on each one */
+			for (; i + 2 * SEG_LANES <= nw; i += 2 * SEG_LANES)
 			{
-				sq += W[i] * W[i];
-				gw[i] += l2 * W[i] / n;
+				LaneDoubles w0,
+							w1;
+
+				LOAD_LANES(w0, W + i);
+				LOAD_LANES(w1, W + i + SEG_LANES);
+				sq0 += w0 * w0;
+				sq1 += w1 * w1;
 			}
-			penalty += 0.5 * l2 * sq / n;
+			sq0 += sq1;
+			for (int l = 0; l < SEG_LANES; l++)
+				sq += sq0[l];
+			for (; i < nw; i++)
+				sq += W[i] * W[i];
+			penalty += 0.5 * per_row * sq;
 		}
 		if (L->b >= 0)
 		{
@@ -804,7 +862,7 @@ mlp_loss_grad(Mlp *m, MlpWork *w, const double *x, MlpTargets t, int n,
 		{
 			const MlpLayer *P = &m->layers[l - 1];
 			int			kp = P->n_out;
-			double	   *restrict da = w->da;
+			double	   *restrict da = spare;
 			const double *restrict pre = w->pre[l - 1];
 			const double *restrict mask = w->mask[l - 1];
 
@@ -820,7 +878,9 @@ mlp_loss_grad(Mlp *m, MlpWork *w, const double *x, MlpTargets t, int n,
 					da[cc] = da[cc] * mask[cc];
 			if (P->gamma < 0)
 			{
-				memcpy(w->dz, da, sizeof(double) * (size_t) n * kp);
+				/* da is the previous layer's dz: swap the buffers */
+				spare = dz;
+				dz = da;
 			}
 			else
 			{
@@ -829,7 +889,7 @@ mlp_loss_grad(Mlp *m, MlpWork *w, const double *x, MlpTargets t, int n,
 				const double *restrict gamma = m->params + P->gamma;
 				double	   *restrict gg = grad + P->gamma;
 				double	   *restrict gbeta = grad + P->beta;
-				double	   *restrict dzp = w->dz;
+				double	   *restrict dzp = dz; /* this layer's dz is used up */
 
 				/*
 				 * d gamma = sum(dy zhat), d beta = sum(dy); then

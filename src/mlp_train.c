@@ -125,6 +125,7 @@ mlp_fit(Mlp *m, const MlpData *train, const MlpData *val, const MlpTrainParams *
 	double	   *vb = NULL;
 	MlpTargets	tb;
 	double	   *grad;
+	void	   *aligned_block;
 	double	   *best_params;
 	double	   *best_stats;
 	double	   *val_out;
@@ -149,13 +150,23 @@ mlp_fit(Mlp *m, const MlpData *train, const MlpData *val, const MlpTrainParams *
 		yb = seg_alloc(sizeof(int) * max_batch);
 	tb.y = yb;
 	tb.value = vb;
-	grad = seg_alloc0(sizeof(double) * m->n_params);
+	/* the gradient and Adam's moments, each on a cache line */
+	{
+		MlpCarver	c = {NULL, 0};
+
+		for (int i = 0; i < 3; i++)
+			(void) mlp_carve(&c, m->n_params);
+		c.base = mlp_carve_block(c.size, &aligned_block);
+		memset(c.base, 0, c.size);
+		c.size = 0;
+		grad = mlp_carve(&c, m->n_params);
+		adam.m = mlp_carve(&c, m->n_params);
+		adam.v = mlp_carve(&c, m->n_params);
+	}
 	best_params = seg_alloc(sizeof(double) * m->n_params);
 	best_stats = seg_alloc(sizeof(double) * (m->n_stats > 0 ? m->n_stats : 1));
 	val_out = seg_alloc(sizeof(double) * (size_t) (val->n > 0 ? val->n : 1) * m->shape.n_outputs);
 	val_pred = seg_alloc(sizeof(int) * (val->n > 0 ? val->n : 1));
-	adam.m = seg_alloc0(sizeof(double) * m->n_params);
-	adam.v = seg_alloc0(sizeof(double) * m->n_params);
 	adam.beta1_t = adam.beta2_t = 1.0;
 	work = mlp_work_create(m, max_batch);
 	dense = mlp_dense_create(m);
@@ -182,11 +193,18 @@ mlp_fit(Mlp *m, const MlpData *train, const MlpData *val, const MlpTrainParams *
 			if (train->n - start - size == 1)
 				size++;
 			seg_check_interrupts(hooks);
+			/*
+			 * The next minibatch's rows, scattered over a matrix larger
+			 * than the caches, are fetched while this one trains.
+			 */
+			for (int i = start + size; i < start + 2 * size && i < train->n; i++)
+				__builtin_prefetch(train->x + (size_t) order[i] * d);
 			for (int i = 0; i < size; i++)
 			{
 				int			r = order[start + i];
 
-				memcpy(xb + (size_t) i * d, train->x + (size_t) r * d, sizeof(double) * d);
+				for (int j = 0; j < d; j++)
+					xb[(size_t) i * d + j] = train->x[(size_t) r * d + j];
 				if (linear)
 					memcpy(vb + (size_t) i * m->shape.n_outputs,
 						   train->t.value + (size_t) r * m->shape.n_outputs,
@@ -281,13 +299,11 @@ mlp_fit(Mlp *m, const MlpData *train, const MlpData *val, const MlpTrainParams *
 
 	mlp_dense_free(dense);
 	mlp_work_free(work);
-	seg_free(adam.m);
-	seg_free(adam.v);
+	seg_free(aligned_block);
 	seg_free(val_out);
 	seg_free(val_pred);
 	seg_free(best_stats);
 	seg_free(best_params);
-	seg_free(grad);
 	seg_free(yb);
 	seg_free(vb);
 	seg_free(xb);

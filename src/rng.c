@@ -55,6 +55,32 @@ rng_next(SegRng *rng)
 	return result;
 }
 
+void
+rng_fill(SegRng *rng, uint64_t *out, size_t n)
+{
+	uint64_t	s0 = rng->s[0];
+	uint64_t	s1 = rng->s[1];
+	uint64_t	s2 = rng->s[2];
+	uint64_t	s3 = rng->s[3];
+
+	for (size_t i = 0; i < n; i++)
+	{
+		uint64_t	t = s1 << 17;
+
+		out[i] = Rotl(s1 * 5, 7) * 9;
+		s2 ^= s0;
+		s3 ^= s1;
+		s1 ^= s2;
+		s0 ^= s3;
+		s2 ^= t;
+		s3 = Rotl(s3, 45);
+	}
+	rng->s[0] = s0;
+	rng->s[1] = s1;
+	rng->s[2] = s2;
+	rng->s[3] = s3;
+}
+
 double
 rng_uniform(SegRng *rng)
 {

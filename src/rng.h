@@ -16,6 +16,7 @@
 #ifndef SEGMENT_RNG_H
 #define SEGMENT_RNG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct SegRng
@@ -27,6 +28,8 @@ typedef struct SegRng
 
 extern void rng_seed(SegRng *rng, uint64_t seed);
 extern uint64_t rng_next(SegRng *rng);
+/* out[0 .. n) = the next n values of rng_next, with the state in registers */
+extern void rng_fill(SegRng *rng, uint64_t *out, size_t n);
 extern double rng_uniform(SegRng *rng);	/* [0, 1) with 53 random bits */
 extern uint64_t rng_below(SegRng *rng, uint64_t n);	/* uniform in [0, n) */
 extern double rng_normal(SegRng *rng);	/* standard normal */

@@ -90,13 +90,22 @@ WithBudget(const SegTrialConfig *config, int budget)
 
 /*
  * The race between kept candidates: once one has trained in full, a
- * richer candidate is stopped as soon as, after RACE_MIN_EPOCHS, its best
- * validation score so far trails the leader's by more than one standard
- * error of the leader's score (a bootstrap over the validation rows).
+ * richer candidate is stopped as soon as it trails the leader by more
+ * than one standard error of the leader's score (a bootstrap over the
+ * validation rows), by either of two measures:
+ *	- from RACE_EQUAL_EPOCHS on, its best validation score so far against
+ *	  the leader's best after as much training: the leader's epochs that
+ *	  had seen as many training rows (a SMOTE candidate's epoch holds the
+ *	  synthetic rows too), when both are the same learner.  Learning
+ *	  curves of one learner on one data set rarely cross by more than
+ *	  their noise: a candidate behind at equal budget stays behind;
+ *	- from RACE_MIN_EPOCHS on, its best so far against the leader's final
+ *	  score.
  * Such a candidate could not be kept: the one-standard-error rule keeps a
  * richer candidate only when it beats the simpler one.  A candidate the
  * race stops still counts as trained, with its best epoch so far.
  */
+#define RACE_EQUAL_EPOCHS 2
 #define RACE_MIN_EPOCHS 5
 
 typedef struct Race
@@ -104,7 +113,13 @@ typedef struct Race
 	bool		active;			/* a leader exists */
 	double		leader_score;
 	double		leader_se;
-	double		best_score;		/* of the candidate running */
+	const SegLearner *leader_learner;
+	int			leader_rows;	/* its training rows (after balancing) */
+	int			leader_epochs;	/* iterations in leader_best */
+	double	   *leader_best;	/* [e]: its best score in its first e iterations */
+	/* of the candidate running */
+	double		best_score;
+	double		rows_ratio;		/* its training rows over the leader's, or 0: not comparable */
 	int			stopped_at;		/* epoch the race stopped it at, or 0 */
 } Race;
 
@@ -115,6 +130,18 @@ RaceKeepGoing(void *arg, int iteration, const SegFitPoint *point)
 
 	if (!isnan(point->val_score) && !(point->val_score <= race->best_score))
 		race->best_score = point->val_score;
+	if (race->rows_ratio > 0.0 && iteration >= RACE_EQUAL_EPOCHS)
+	{
+		/* the leader's epochs that had seen as many rows */
+		double		e = floor(iteration * race->rows_ratio);
+		int			same = e < 1.0 ? 1 : e > race->leader_epochs ? race->leader_epochs : (int) e;
+
+		if (race->best_score + race->leader_se < race->leader_best[same])
+		{
+			race->stopped_at = iteration;
+			return false;
+		}
+	}
 	if (iteration >= RACE_MIN_EPOCHS &&
 		race->best_score + race->leader_se < race->leader_score)
 	{
@@ -140,6 +167,8 @@ TrainRacing(const SegTrainSet *set, const SegTrialConfig *config, int64 seed,
 	{
 		race->best_score = -INFINITY;
 		race->stopped_at = 0;
+		race->rows_ratio = race->leader_best != NULL && config->learner == race->leader_learner ?
+			(double) balanced_train_rows(set, config->balance) / race->leader_rows : 0.0;
 		ctx.keep_going = RaceKeepGoing;
 		ctx.keep_going_arg = race;
 	}
@@ -183,6 +212,25 @@ Lead(Race *race, const SegTrainSet *set, const SegCandidate *c, int64 seed)
 	race->active = set->val.n > 1 && !isnan(c->val_score);
 	race->leader_score = c->val_score;
 	race->leader_se = selection_standard_error(&in, 0);
+	race->leader_learner = c->config.learner;
+	race->leader_rows = c->n_train_rows;
+	race->leader_best = NULL;
+	race->leader_epochs = c->fit.n_history;
+	if (c->fit.history != NULL && c->fit.n_history > 0 && c->n_train_rows > 0)
+	{
+		double		best = -INFINITY;
+
+		race->leader_best = palloc(sizeof(double) * (c->fit.n_history + 1));
+		race->leader_best[0] = -INFINITY;
+		for (int e = 0; e < c->fit.n_history; e++)
+		{
+			double		v = c->fit.history[e].val_score;
+
+			if (!isnan(v) && v > best)
+				best = v;
+			race->leader_best[e + 1] = best;
+		}
+	}
 }
 
 /* Copies the rows of the train and validation parts whose fold is in `want` into a set. */

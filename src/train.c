@@ -36,6 +36,27 @@ balanced_class_weights(const int *y, int n, int n_classes, double *weights)
 	seg_free(counts);
 }
 
+int
+balanced_train_rows(const SegTrainSet *set, int balance)
+{
+	int		   *counts;
+	int		   *n_new;
+	int			rows = set->train.n;
+
+	if (set->task != SEG_TASK_CLASSIFICATION || balance != BALANCE_SMOTE)
+		return rows;
+	counts = seg_alloc0(sizeof(int) * set->n_classes);
+	n_new = seg_alloc0(sizeof(int) * set->n_classes);
+	for (int i = 0; i < set->train.n; i++)
+		counts[set->train.y_class[i]]++;
+	smote_targets_by_strategy(SMOTE_NOT_MAJORITY, counts, set->n_classes, n_new);
+	for (int c = 0; c < set->n_classes; c++)
+		rows += n_new[c];
+	seg_free(counts);
+	seg_free(n_new);
+	return rows;
+}
+
 /*
  * Appends SMOTE's synthetic rows to the training rows: *x / *y / *n get
  * new arrays holding the original rows followed by the synthetic ones.

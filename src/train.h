@@ -71,6 +71,9 @@ extern SegStatus train_candidate(const SegTrainSet *set, const SegTrialConfig *c
 
 extern void train_candidate_free(SegCandidate *c);
 
+/* The rows a candidate with this balance mode trains on (SMOTE adds rows). */
+extern int	balanced_train_rows(const SegTrainSet *set, int balance);
+
 /* Per-class weights n / (k * count), 0 for a class without rows. */
 extern void balanced_class_weights(const int *y, int n, int n_classes, double *weights);
 

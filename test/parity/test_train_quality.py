@@ -19,7 +19,9 @@ arguments; 5,000 of them, because with the classic 1,560 the test split
 holds only 20 high-value customers and the figure moves between 0.94 and
 0.96 with the seed.  segment trains
 with its defaults (200 epochs at most, early stopping with patience 10,
-balance auto), so the suite stays within about a minute.
+balance auto), so the suite stays within about a minute.  The race
+between balance modes stops the candidates that trail the leader at
+equal training early, and never keeps them.
 """
 import time
 import warnings
@@ -139,6 +141,30 @@ def test_simulated_customers_accuracy(conn):
     print(f"\nsimulated customers: test accuracy {report['test']['accuracy']:.4f}, "
           f"macro-F1 {report['test']['macro_f1']:.4f}")
     assert report["test"]["accuracy"] >= 0.95
+
+
+def test_race_stops_trailing_candidates_at_equal_training(conn):
+    """On 20,000 simulated customers balance none leads; class_weight and
+    smote trail it from their first epochs, at equal training, by more
+    than its standard error: the race stops them before the fifth epoch
+    (where the comparison with its final score would), and neither is
+    kept."""
+    conn.execute("DROP TABLE IF EXISTS sim_race")
+    conn.execute("CREATE TABLE sim_race AS SELECT * FROM simulate_customers(20000)")
+    conn.execute("ALTER TABLE sim_race ADD PRIMARY KEY (customer_id)")
+    (report,) = conn.execute(
+        "SELECT segment_train('sim_race', 'sim_race', 'customer_segment', "
+        "exclude => '{customer_id}', deploy => 'never')").fetchone()
+    trials = {t["config"]["balance"]: t for t in report["trials"]}
+    print("\nrace on 20,000 simulated customers: " + "; ".join(
+        f"{b} {t['epochs_run']} epochs ({t['validation_macro_f1']:.4f})" for b, t in trials.items()))
+    assert report["balance"]["chosen"] == "none"
+    assert "stopped_by_race_at" not in trials["none"]
+    for balance in ("class_weight", "smote"):
+        t = trials[balance]
+        assert t["stopped_by_race_at"] == t["epochs_run"]
+        assert 2 <= t["epochs_run"] < 5
+        assert t["validation_macro_f1"] < trials["none"]["validation_macro_f1"]
 
 
 def test_progress_notice_per_epoch(conn):

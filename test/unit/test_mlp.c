@@ -632,6 +632,46 @@ TestSmallGemm(void)
 			worst = fmax(worst, fabs(c1[i] - c2[i]) / (1.0 + fabs(c1[i])));
 	}
 	tap_ok(worst < 1e-12, "small-product GEMM matches BLAS (all transposes, ragged sizes, beta 0 / 0.5)");
+
+	/*
+	 * Every element is one sum over p in order, whichever block (4 rows,
+	 * a single row, a narrow product computed as its transpose) computes
+	 * it; with FMA, bit for bit the in-order fma() sum.
+	 */
+	{
+		int			differ = 0;
+
+		for (int trial = 0; trial < 400; trial++)
+		{
+			bool		ta = trial & 1,
+						tb = (trial >> 1) & 1;
+			int			m = 1 + (int) rng_below(&rng, 40);
+			int			n = 1 + (int) rng_below(&rng, trial % 5 == 0 ? 7 : 40);
+			int			k = 1 + (int) rng_below(&rng, 40);
+			int			lda = ta ? m : k;
+			int			ldb = tb ? k : n;
+
+			for (int i = 0; i < m; i++)
+				for (int j = 0; j < n; j++)
+				{
+					double		s = 0.0;
+
+					for (int p = 0; p < k; p++)
+#ifdef __FMA__
+						s = fma(ta ? a[p * lda + i] : a[i * lda + p],
+								tb ? b[j * ldb + p] : b[p * ldb + j], s);
+#else
+						s += (ta ? a[p * lda + i] : a[i * lda + p]) *
+							(tb ? b[j * ldb + p] : b[p * ldb + j]);
+#endif
+					c1[i * n + j] = s;
+				}
+			linalg_gemm_small(ta, tb, m, n, k, 1.0, a, lda, b, ldb, 0.0, c2, n);
+			for (int i = 0; i < m * n; i++)
+				differ += memcmp(&c1[i], &c2[i], sizeof(double)) != 0;
+		}
+		tap_ok(differ == 0, "small-product GEMM: each element is the in-order sum whatever block computes it");
+	}
 	free(a);
 	free(b);
 	free(c1);

@@ -22,6 +22,7 @@
 #include "model.h"
 
 /* segment.c */
+extern void segment_init(void);
 extern int	segment_memory_limit_kb;
 extern size_t segment_memory_limit_bytes(void);
 extern const SegHooks *segment_hooks(void);

@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * segment.c
- *	  Module entry point: GUCs and the hooks the numeric core calls.
+ *	  Module set-up (GUCs) and the hooks the numeric core calls; the
+ *	  module's entry point, _PG_init, is in cpu_check.c.
  *
  * IDENTIFICATION
  *	  src/segment.c
@@ -22,7 +23,6 @@
 
 PG_MODULE_MAGIC;
 
-void		_PG_init(void);
 
 /*
  * OpenBLAS threads per backend.  Parallelism comes from PostgreSQL's
@@ -117,8 +117,9 @@ segment_memory_limit_bytes(void)
 	return (size_t) segment_memory_limit_kb * 1024;
 }
 
+/* Called by _PG_init (cpu_check.c) once the CPU is known to run this code. */
 void
-_PG_init(void)
+segment_init(void)
 {
 	DefineCustomIntVariable("segment.blas_threads",
 							"Sets the number of OpenBLAS threads a backend may use.",

@@ -12,6 +12,10 @@ CORE_SRCS = src/bytes.c src/classifier_model.c src/cluster_metrics.c src/kmeans.
 	src/kmeans_model.c src/knn.c src/learner.c src/linalg.c src/metrics.c src/mlp.c src/mlp_train.c \
 	src/model.c src/params.c src/predictor.c src/preprocess.c src/rng.c src/scaler.c \
 	src/search_space.c src/simulate.c src/smote.c src/split.c src/train.c
+# The tree learners (gbdt, random_forest, decision_tree) on their shared core.
+CORE_SRCS += src/learner_forest.c src/learner_gbdt.c src/tree_bins.c src/tree_codec.c \
+	src/tree_grow.c src/tree_hist.c src/tree_learn.c src/tree_loss.c src/tree_model.c \
+	src/tree_predict.c src/tree_rules.c src/tree_shap.c src/tree_split.c
 # The PostgreSQL layer.
 PG_SRCS = src/core_alloc_pg.c src/dataset.c src/pg_json.c src/pg_model.c \
 	src/record_encoder.c src/segment.c src/sql_kmeans.c src/sql_kmeans_agg.c \
@@ -61,6 +65,9 @@ include $(PGXS)
 # (nothing here reads errno).
 VECFLAGS = -fvect-cost-model=dynamic -fno-math-errno
 src/knn.o src/linalg.o src/mlp.o src/mlp_train.o: override CFLAGS += $(VECFLAGS)
+# The boosting gradients (an exponential per row and class) and histogram
+# subtraction run over rows in vector lanes.
+src/tree_hist.o src/tree_loss.o: override CFLAGS += $(VECFLAGS)
 
 # ---- tests that run outside the server -------------------------------
 
@@ -91,4 +98,15 @@ fuzz: $(FUZZ_BIN)
 sql/$(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PARTS)
 	awk 'FNR == 1 && NR != 1 { print "" } { print }' $^ > $@
 
-EXTRA_CLEAN = test/unit/bin test/fuzz/bin results regression.diffs regression.out
+EXTRA_CLEAN = test/unit/bin test/fuzz/bin test/trees/bin results regression.diffs regression.out
+
+# The tree learners' harness for the reference-parity tests and the core
+# benchmark (test/trees/tree_harness.c), linked with the core only.
+TREE_HARNESS = test/trees/bin/tree_harness
+$(TREE_HARNESS): test/trees/tree_harness.c test/unit/core_alloc_libc.c $(CORE_SRCS) $(HEADERS)
+	@mkdir -p test/trees/bin
+	$(CC) $(UNIT_CFLAGS) -o $@ test/trees/tree_harness.c test/unit/core_alloc_libc.c \
+		$(CORE_SRCS) $(BLAS_LIBS) -lm
+
+.PHONY: tree-harness
+tree-harness: $(TREE_HARNESS)

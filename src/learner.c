@@ -13,6 +13,9 @@
 #include "learner.h"
 
 static const SegLearner *const learners[] = {
+	&seg_learner_gbdt,
+	&seg_learner_random_forest,
+	&seg_learner_decision_tree,
 	NULL						/* end of the list */
 };
 

@@ -3,8 +3,9 @@
 # core unit tests (TAP), the model-decoder fuzzer (bounded), pg_regress
 # (plain and with force_parallel_mode), pgTAP via pg_prove, the upgrade
 # from the last release, and the reference-parity tests against
-# scikit-learn and imbalanced-learn.  Exits non-zero when any
-# suite fails; the cluster is stopped whatever happens.
+# scikit-learn and imbalanced-learn, and the tree learners' core against
+# scikit-learn and XGBoost (through test/trees/tree_harness.c).  Exits
+# non-zero when any suite fails; the cluster is stopped whatever happens.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -30,6 +31,8 @@ run_suite "pgTAP" bash -c 'psql -X -q -c "DROP DATABASE IF EXISTS segment_tap" -
   PGDATABASE=segment_tap pg_prove --ext .sql -v test/pgtap/'
 run_suite "upgrade from 0.1.0" /usr/bin/python3 -m pytest -q -p no:cacheprovider test/upgrade
 run_suite "reference parity (scikit-learn)" /usr/bin/python3 -m pytest -q -p no:cacheprovider test/parity
+run_suite "tree learners vs scikit-learn and XGBoost (core harness)" bash -c \
+  'make -s PG_CONFIG="$PG_CONFIG" tree-harness && /usr/bin/python3 -m pytest -q -p no:cacheprovider test/trees'
 
 if [ ${#failed[@]} -gt 0 ]; then
   printf '==> FAILED suites: %s\n' "${failed[*]}" >&2

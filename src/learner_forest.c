@@ -227,6 +227,7 @@ FitForest(const SegLearnProblem *pb, const TreeParams *tp, int n_estimators, boo
 	cfg.max_features = FeaturesPerSplit(tp->max_features, pb->task, d);
 	cfg.until_valid = true;
 	cfg.stop_when_pure = true;
+	cfg.mean_values = true;
 	cfg.shrinkage = 1.0;
 
 	w = seg_alloc(sizeof(double) * (size_t) n);

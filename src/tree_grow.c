@@ -158,7 +158,8 @@ Reserve(TreeGrower *g, int n)
 }
 
 static int
-NewNode(TreeGrower *g, int depth, int start, int count, const double *sums, double l2)
+NewNode(TreeGrower *g, int depth, int start, int count, const double *sums,
+		const TreeGrowConfig *cfg)
 {
 	int			i = g->n_nodes++;
 	int			w = g->M + 2;
@@ -173,7 +174,15 @@ NewNode(TreeGrower *g, int depth, int start, int count, const double *sums, doub
 	node->hessian = sums[g->M];
 	memcpy(g->sums + (size_t) i * w, sums, sizeof(double) * w);
 	for (int m = 0; m < g->M; m++)
-		g->values[(size_t) i * g->M + m] = tree_node_value(sums[m], sums[g->M], l2);
+	{
+		double		h = sums[g->M];
+
+		if (cfg->mean_values)
+			/* + 0.0: a class with no rows gets 0, not -0 */
+			g->values[(size_t) i * g->M + m] = h > 0 ? -sums[m] / h + 0.0 : 0.0;
+		else
+			g->values[(size_t) i * g->M + m] = tree_node_value(sums[m], h, cfg->split.l2);
+	}
 	g->slot[i] = -1;
 	return i;
 }
@@ -420,7 +429,7 @@ tree_grow(TreeGrower *g, const TreeRowStats *s, const uint32_t *rows, int n,
 		for (int i = 0; i < n; i++)
 			g->part[i] = (uint32_t) i;
 	tree_stats_totals(s, g->M, rows, n, sums);
-	root = NewNode(g, 0, 0, n, sums, cfg->split.l2);
+	root = NewNode(g, 0, 0, n, sums, cfg);
 	if (MaySplit(g, root, cfg, s))
 	{
 		g->slot[root] = TakeSlot(g);
@@ -454,8 +463,8 @@ tree_grow(TreeGrower *g, const TreeRowStats *s, const uint32_t *rows, int n,
 		nl = Partition(g, node, split);
 		for (int k = 0; k < w; k++)
 			sums[k] = g->sums[(size_t) p * w + k] - split->left[k];
-		c = NewNode(g, node->depth + 1, node->start, nl, split->left, cfg->split.l2);
-		NewNode(g, node->depth + 1, node->start + nl, node->count - nl, sums, cfg->split.l2);
+		c = NewNode(g, node->depth + 1, node->start, nl, split->left, cfg);
+		NewNode(g, node->depth + 1, node->start + nl, node->count - nl, sums, cfg);
 		n_leaves++;
 
 		node->feature = split->feature;

@@ -41,6 +41,8 @@ typedef struct TreeGrowConfig
 								 * (scikit-learn's decision trees) */
 	bool		stop_when_pure; /* a node whose rows share one target is a
 								 * leaf (one class, or one value) */
+	bool		mean_values;	/* node values -G / H exactly (class shares,
+								 * means), not boosting's -G / (H + l2) */
 	double		shrinkage;		/* leaf values are multiplied by it */
 } TreeGrowConfig;
 

@@ -352,7 +352,8 @@ EdgesBelow(const double *t, int n, double v)
 	{
 		int			half = n >> 1;
 
-		base = base[half - 1] < v ? base + half : base;
+		/* a mask, not a ternary: the compiler would branch on the data */
+		base += half & -(int) (base[half - 1] < v);
 		n -= half;
 	}
 	return (int) (base - t) + (*base < v);

@@ -428,18 +428,25 @@ tree_grow(TreeGrower *g, const TreeRowStats *s, const uint32_t *rows, int n,
 	else
 		for (int i = 0; i < n; i++)
 			g->part[i] = (uint32_t) i;
-	tree_stats_totals(s, g->M, rows, n, sums);
-	root = NewNode(g, 0, 0, n, sums, cfg);
-	if (MaySplit(g, root, cfg, s))
+	/* the root's histogram gives its sums too, unless it is too small to split */
+	if (n >= 2 * cfg->split.min_samples_leaf && n >= 2)
 	{
-		g->slot[root] = TakeSlot(g);
-		tree_hist_build(g->hist[g->slot[root]], &g->L, g->X, rows != NULL ? g->part : NULL,
-						n, s);
-		if (FindSplit(g, root, cfg, rng))
-			PushOpen(g, root, heap);
-		else
-			GiveSlot(g, root);
+		int			slot = TakeSlot(g);
+
+		tree_hist_build(g->hist[slot], &g->L, g->X, rows != NULL ? g->part : NULL, n, s,
+						sums);
+		root = NewNode(g, 0, 0, n, sums, cfg);
+		g->slot[root] = slot;
 	}
+	else
+	{
+		tree_stats_totals(s, g->M, rows, n, sums);
+		root = NewNode(g, 0, 0, n, sums, cfg);
+	}
+	if (g->slot[root] >= 0 && MaySplit(g, root, cfg, s) && FindSplit(g, root, cfg, rng))
+		PushOpen(g, root, heap);
+	else
+		GiveSlot(g, root);
 
 	while (g->n_open > 0)
 	{
@@ -490,7 +497,7 @@ tree_grow(TreeGrower *g, const TreeRowStats *s, const uint32_t *rows, int n,
 
 			g->slot[small] = TakeSlot(g);
 			tree_hist_build(g->hist[g->slot[small]], &g->L, g->X,
-							g->part + g->nodes[small].start, g->nodes[small].count, s);
+							g->part + g->nodes[small].start, g->nodes[small].count, s, NULL);
 			if (open_large)
 			{
 				g->slot[large] = g->slot[p];

@@ -80,6 +80,7 @@ tree_hist_layout_free(TreeHistLayout *L)
 		Quad		add = {A(r), B(r), 1.0, 0.0}; \
 		int			j = 0; \
 		\
+		total += add; \
 		PREFETCH(i); \
 		for (; j + 8 <= d; j += 8) \
 		{ \
@@ -116,8 +117,9 @@ tree_hist_layout_free(TreeHistLayout *L)
 
 static void
 BuildQuad(double *hist, const TreeHistLayout *L, const uint8_t *X, const uint32_t *rows,
-		  int n, const TreeRowStats *s)
+		  int n, const TreeRowStats *s, double *totals)
 {
+	Quad		total = {0, 0, 0, 0};
 	int			d = L->n_inputs;
 	size_t	   *off = seg_alloc(sizeof(size_t) * (size_t) (d > 0 ? d : 1));
 	const float *gh = s->gh;
@@ -162,16 +164,25 @@ BuildQuad(double *hist, const TreeHistLayout *L, const uint8_t *X, const uint32_
 	(void) pf_base;
 	(void) pf_width;
 	seg_free(off);
+	if (totals != NULL)
+	{
+		totals[0] = total[0];
+		totals[1] = s->kind == TREE_STATS_G ? n : total[1];
+		totals[2] = n;
+	}
 }
 
 /* One-hot class targets: bin entry [w per class, sum w, n]. */
 static void
 BuildClass(double *hist, const TreeHistLayout *L, const uint8_t *X, const uint32_t *rows,
-		   int n, const TreeRowStats *s)
+		   int n, const TreeRowStats *s, double *totals)
 {
 	int			d = L->n_inputs;
 	int			stride = L->stride;
 	int			hpos = TREE_HIST_H(L);
+
+	if (totals != NULL)
+		tree_stats_totals(s, L->n_outputs, rows, n, totals);
 
 	for (int i = 0; i < n; i++)
 	{
@@ -193,13 +204,13 @@ BuildClass(double *hist, const TreeHistLayout *L, const uint8_t *X, const uint32
 
 void
 tree_hist_build(double *hist, const TreeHistLayout *L, const uint8_t *X,
-				const uint32_t *rows, int n, const TreeRowStats *s)
+				const uint32_t *rows, int n, const TreeRowStats *s, double *totals)
 {
 	memset(hist, 0, sizeof(double) * L->size);
 	if (s->kind == TREE_STATS_CLASS)
-		BuildClass(hist, L, X, rows, n, s);
+		BuildClass(hist, L, X, rows, n, s, totals);
 	else
-		BuildQuad(hist, L, X, rows, n, s);
+		BuildQuad(hist, L, X, rows, n, s, totals);
 }
 
 void

@@ -73,10 +73,13 @@ extern void tree_hist_layout_free(TreeHistLayout *L);
 
 /*
  * Builds the histogram of n rows (rows[i], or 0 .. n-1 when rows is NULL)
- * of the binned matrix X (row-major, L->n_inputs bytes a row).
+ * of the binned matrix X (row-major, L->n_inputs bytes a row).  When
+ * totals is not NULL it also gets the rows' sums (as tree_stats_totals,
+ * in row order), saving the root a pass over the gradients.
  */
 extern void tree_hist_build(double *hist, const TreeHistLayout *L, const uint8_t *X,
-							const uint32_t *rows, int n, const TreeRowStats *s);
+							const uint32_t *rows, int n, const TreeRowStats *s,
+							double *totals);
 
 /* out = parent - child (out may be parent) */
 extern void tree_hist_subtract(double *out, const double *parent, const double *child,

@@ -165,3 +165,17 @@ def test_settings_follow_scikit_learn():
     worst = np.abs(predictions(lines) - ref.predict_proba(X)).max()
     print(f"\nmax |ours - scikit-learn| = {worst:.3g}")
     assert worst < 1e-9
+
+
+def test_class_weights_are_scikit_learns():
+    """Class weights multiply gradients and hessians (scikit-learn 1.2's
+    class_weight on HistGradientBoostingClassifier)."""
+    X, y, kinds = make_data(3000, 5, 3)
+    weights = {0: 1.0, 1: 4.0, 2: 0.5}
+    ref = HistGradientBoostingClassifier(max_iter=30, early_stopping=False,
+                                         categorical_features=[4], class_weight=weights).fit(X, y)
+    lines, _ = run("gbdt", to_csv(X, kinds, y), "max_iter=30", "early_stopping=false",
+                   "--class-weight", "1,4,0.5")
+    worst = np.abs(predictions(lines) - ref.predict_proba(X)).max()
+    print(f"\nclass weights: max |ours - scikit-learn| = {worst:.3g}")
+    assert worst < 1e-9

@@ -381,7 +381,7 @@ HistSplit(const TreeBinMapper *bm, const uint8_t *X, int n, const float *gh,
 
 	tree_hist_layout(bm, 1, &L);
 	hist = malloc(sizeof(double) * L.size);
-	tree_hist_build(hist, &L, X, NULL, n, &s);
+	tree_hist_build(hist, &L, X, NULL, n, &s, NULL);
 	tree_stats_totals(&s, 1, NULL, n, totals);
 	memset(&best, 0, sizeof(best));
 	best.gain = -1;
@@ -588,9 +588,9 @@ TestHistogramSubtraction(void)
 	parent = malloc(sizeof(double) * L.size);
 	child = malloc(sizeof(double) * L.size);
 	direct = malloc(sizeof(double) * L.size);
-	tree_hist_build(parent, &L, X, NULL, t->n, &s);
-	tree_hist_build(child, &L, X, a, na, &s);
-	tree_hist_build(direct, &L, X, b, nb, &s);
+	tree_hist_build(parent, &L, X, NULL, t->n, &s, NULL);
+	tree_hist_build(child, &L, X, a, na, &s, NULL);
+	tree_hist_build(direct, &L, X, b, nb, &s, NULL);
 	tree_hist_subtract(parent, parent, child, L.size);
 	for (size_t k = 0; k < L.size; k++)
 	{
@@ -1087,6 +1087,74 @@ TestDeterminismAndBadInput(void)
 	FreeTable(t);
 }
 
+static int	n_progress = 0;
+
+static void
+CountProgress(const char *msg)
+{
+	(void) msg;
+	n_progress++;
+}
+
+static void
+TestEarlyStoppingAndWeights(void)
+{
+	Table	   *t = MakeTable(3000, 4, 3, 3, 61);
+	const SegLearner *gbdt = learner_find("gbdt");
+	void	   *p = Params(gbdt);
+	SegLearnProblem pb = Problem(t, SEG_TASK_CLASSIFICATION, 3, 2400);
+	SegHooks	hooks = {NULL, CountProgress};
+	SegLearnContext ctx = {1, &hooks, "gbdt", 0};
+	SegFitInfo	info;
+	void	   *model;
+	char		msg[SEG_ERRMSG_LEN];
+	TreeModel  *m;
+	double		w[3] = {1, 8, 1};
+	double		plain = 0,
+				weighted = 0;
+	double	   *out = malloc(sizeof(double) * 3 * t->n);
+
+	Set(gbdt, p, "max_iter", 500);
+	Set(gbdt, p, "learning_rate", 0.5);
+	Set(gbdt, p, "n_iter_no_change", 5);
+	tap_ok(gbdt->fit(&pb, p, &ctx, &model, &info, msg) == SEG_OK, "gbdt fits with early stopping");
+	m = model;
+	tap_ok(info.iterations < 500 && info.best_iteration >= 1 &&
+		   info.best_iteration <= info.iterations - 5 &&
+		   m->n_trees == 3 * info.best_iteration && m->iterations == info.best_iteration &&
+		   info.n_history == info.iterations,
+		   "early stopping ends the fit and keeps the iterations up to the best validation loss");
+	{
+		bool		best = true;
+
+		for (int i = 0; i < info.n_history; i++)
+			best = best && info.history[i].val_loss >= info.history[info.best_iteration - 1].val_loss;
+		tap_ok(best && info.val_loss == info.history[info.best_iteration - 1].val_loss,
+			   "the kept iteration has the lowest validation loss of the history");
+	}
+	tap_ok(n_progress >= info.iterations / 10, "progress lines every ten iterations");
+	printf("# stopped after %d iterations, kept %d\n", info.iterations, info.best_iteration);
+	fit_info_free(&info);
+	gbdt->predict(model, t->x, t->n, out);
+	for (int i = 0; i < t->n; i++)
+		plain += out[3 * i + 1];
+	gbdt->free(model);
+
+	pb.class_weight = w;
+	Set(gbdt, p, "early_stopping", 0);
+	Set(gbdt, p, "max_iter", 20);
+	model = Fit(gbdt, &pb, p, 1);
+	gbdt->predict(model, t->x, t->n, out);
+	for (int i = 0; i < t->n; i++)
+		weighted += out[3 * i + 1];
+	printf("# class 1 share: %.3f unweighted, %.3f weighted\n", plain / t->n, weighted / t->n);
+	tap_ok(weighted > plain, "a class weight raises its class's predicted share (test/trees compares the weighted fit with scikit-learn's)");
+	gbdt->free(model);
+	free(out);
+	free(p);
+	FreeTable(t);
+}
+
 static void
 TestParams(void)
 {
@@ -1222,6 +1290,7 @@ main(void)
 	TestCodec();
 	TestCodecStructure();
 	TestDeterminismAndBadInput();
+	TestEarlyStoppingAndWeights();
 	TestParams();
 	TestPredictionLayouts();
 	TestRulesAndImportances();

@@ -126,17 +126,17 @@ FeaturesPerSplit(double max_features, SegTask task, int d)
 	return k < 1 ? 1 : k;
 }
 
-/* Mean validation loss (log loss, half squared error) and score (accuracy, R^2). */
-static void
-ValidationFigures(const TreeModel *m, const SegLearnProblem *pb, SegFitInfo *info)
+/*
+ * The validation part's mean loss (log loss, or half squared error as
+ * gbdt's), for the report; a forest has no per-iteration history.
+ */
+static double
+ValidationLoss(const TreeModel *m, const SegLearnProblem *pb)
 {
 	const SegLearnSet *v = &pb->val;
 	int			n_out = tree_model_n_outputs(m);
 	double	   *out = seg_alloc(sizeof(double) * (size_t) n_out * v->n);
-	double		loss = 0,
-				good = 0,
-				mean = 0,
-				ss_tot = 0;
+	double		loss = 0;
 
 	tree_model_predict(m, v->x, v->n, out);
 	for (int i = 0; i < v->n; i++)
@@ -144,37 +144,12 @@ ValidationFigures(const TreeModel *m, const SegLearnProblem *pb, SegFitInfo *inf
 		const double *o = out + (size_t) i * n_out;
 
 		if (pb->task == SEG_TASK_CLASSIFICATION)
-		{
-			int			best = 0;
-
-			for (int k = 1; k < n_out; k++)
-				if (o[k] > o[best])
-					best = k;
-			good += best == v->y_class[i];
 			loss -= log(fmax(o[v->y_class[i]], 1e-15));
-		}
 		else
-		{
 			loss += 0.5 * (v->y_value[i] - o[0]) * (v->y_value[i] - o[0]);
-			mean += v->y_value[i];
-		}
 	}
-	if (pb->task == SEG_TASK_REGRESSION)
-	{
-		mean /= v->n;
-		for (int i = 0; i < v->n; i++)
-			ss_tot += (v->y_value[i] - mean) * (v->y_value[i] - mean);
-		good = ss_tot > 0 ? 1 - 2 * loss / ss_tot : 0.0;
-	}
-	else
-		good /= v->n;
-	info->val_loss = loss / v->n;
-	info->history = seg_alloc(sizeof(SegFitPoint));
-	info->history[0].train_loss = NAN;
-	info->history[0].val_loss = info->val_loss;
-	info->history[0].val_score = good;
-	info->n_history = 1;
 	seg_free(out);
+	return loss / v->n;
 }
 
 static SegStatus
@@ -269,7 +244,7 @@ FitForest(const SegLearnProblem *pb, const TreeParams *tp, int n_estimators, boo
 	info->iterations = n_estimators;
 	tree_model_finish(m);
 	if (pb->val.n > 0)
-		ValidationFigures(m, pb, info);
+		info->val_loss = ValidationLoss(m, pb);
 	seg_free(w);
 	seg_free(rows);
 	seg_free(counts);

@@ -373,10 +373,12 @@ Pure(const TreeGrower *g, int node, const TreeRowStats *s)
 
 	if (s->kind == TREE_STATS_CLASS)
 	{
+		/* a child's sums are its parent's minus its sibling's: round-off is no class */
+		double		eps = 1e-9 * sums[g->M];
 		int			classes = 0;
 
 		for (int m = 0; m < g->M; m++)
-			classes += sums[m] != 0;
+			classes += -sums[m] > eps;
 		return classes <= 1;
 	}
 	if (s->kind == TREE_STATS_WY)

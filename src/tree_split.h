@@ -8,7 +8,10 @@
  *
  *	gain = G v - G_L v_L - G_R v_R = G_L^2/(H_L + l2) + G_R^2/(H_R + l2) - G^2/(H + l2)
  *
- * summed over the M outputs.  With one-hot targets, g = -w y and h = w
+ * summed over the M outputs.  (At the root scikit-learn leaves out the
+ * parent's term, the same for every candidate there: the same split wins,
+ * and the gain kept for importances is the full one.)  With one-hot
+ * targets, g = -w y and h = w
  * this is the decrease of the weighted Gini impurity (or of the squared
  * error for a numeric target), which is how the forests use it.
  *

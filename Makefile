@@ -14,6 +14,10 @@ CORE_SRCS = src/autoencoder.c src/bytes.c src/cluster_metrics.c src/embedding.c 
 	src/importance.c src/search_space.c src/selection.c src/simulate.c src/smote.c src/split.c src/supervised_model.c \
 	src/assignment.c src/evaluation.c src/persona.c src/fingerprint.c src/train.c src/svg.c src/plot.c \
 	src/projection.c
+# The tree learners (gbdt, random_forest, decision_tree) on their shared core.
+CORE_SRCS += src/learner_forest.c src/learner_gbdt.c src/tree_bins.c src/tree_codec.c \
+	src/tree_grow.c src/tree_hist.c src/tree_learn.c src/tree_loss.c src/tree_model.c \
+	src/tree_predict.c src/tree_rules.c src/tree_shap.c src/tree_split.c
 # The PostgreSQL layer.
 PG_SRCS = src/core_alloc_pg.c src/cpu_check.c src/dataset.c src/pg_args.c src/pg_json.c src/pg_model.c \
 	src/pg_search_path.c src/record_encoder.c src/registry.c src/registry_runs.c src/row_hash.c \
@@ -110,6 +114,14 @@ src/sql_kmeans_step.o: override CFLAGS += -ffp-contract=off
 ifeq ($(shell uname -m),x86_64)
 src/cpu_check.o: override CFLAGS += -march=x86-64
 endif
+# The boosting gradients (an exponential per row and class) and histogram
+# subtraction run over rows in vector lanes.
+src/tree_hist.o src/tree_loss.o: override CFLAGS += $(VECFLAGS)
+# The tree learners round every operation on its own (no fused multiply-add):
+# their trees are scikit-learn's node for node (test/trees), and the same
+# on every instruction set the library is built for.
+TREE_OBJS = $(patsubst %.c,%.o,$(filter src/tree_%.c src/learner_gbdt.c src/learner_forest.c,$(CORE_SRCS)))
+$(TREE_OBJS): override CFLAGS += -ffp-contract=off
 
 # ---- tests that run outside the server -------------------------------
 
@@ -149,4 +161,15 @@ bench-epoch: $(EPOCH_BENCH)
 sql/$(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PARTS)
 	awk 'FNR == 1 && NR != 1 { print "" } { print }' $^ > $@
 
-EXTRA_CLEAN = $(EXTENSION).map test/unit/bin test/fuzz/bin bench/bin results regression.diffs regression.out
+EXTRA_CLEAN = $(EXTENSION).map test/unit/bin test/fuzz/bin test/trees/bin bench/bin results regression.diffs regression.out
+
+# The tree learners' harness for the reference-parity tests and the core
+# benchmark (test/trees/tree_harness.c), linked with the core only.
+TREE_HARNESS = test/trees/bin/tree_harness
+$(TREE_HARNESS): test/trees/tree_harness.c test/unit/core_alloc_libc.c $(CORE_SRCS) $(SEGMENT_HEADERS)
+	@mkdir -p test/trees/bin
+	$(CC) $(UNIT_CFLAGS) -ffp-contract=off -o $@ test/trees/tree_harness.c test/unit/core_alloc_libc.c \
+		$(CORE_SRCS) $(BLAS_LIBS) -lm
+
+.PHONY: tree-harness
+tree-harness: $(TREE_HARNESS)

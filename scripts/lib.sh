@@ -11,7 +11,8 @@ export PG_CONFIG
 APT_PACKAGES="build-essential pkg-config postgresql-15 postgresql-server-dev-15 libopenblas-dev
   postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl postgresql-15-cron
   python3-numpy python3-sklearn python3-imblearn python3-pandas python3-psycopg python3-pytest
-  postgresql-plpython3-15 clang libclang-rt-14-dev chromium fonts-dejavu-core"
+  postgresql-plpython3-15 clang libclang-rt-14-dev chromium fonts-dejavu-core
+  python3-xgboost"
 
 log() { printf '==> %s\n' "$*" >&2; }
 

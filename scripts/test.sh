@@ -4,9 +4,10 @@
 # (plain and with force_parallel_mode), pgTAP via pg_prove, the upgrade
 # from the last release, predictions under concurrent deploys (pgbench,
 # bounded), scheduled retraining on pg_cron, the reference-parity tests
-# against scikit-learn and imbalanced-learn, and the demo's model reports
-# rendered by a headless Chromium.  Exits non-zero when any suite
-# fails; the cluster is stopped whatever happens.
+# against scikit-learn and imbalanced-learn, the tree learners' core against
+# scikit-learn and XGBoost (through test/trees/tree_harness.c), and the
+# demo's model reports rendered by a headless Chromium.  Exits non-zero
+# when any suite fails; the cluster is stopped whatever happens.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -35,6 +36,8 @@ run_suite "predictions under concurrent deploys (pgbench)" \
   /usr/bin/python3 -m pytest -q -s -p no:cacheprovider test/concurrency
 run_suite "scheduled retraining (pg_cron)" /usr/bin/python3 -m pytest -q -p no:cacheprovider test/operations
 run_suite "reference parity (scikit-learn)" /usr/bin/python3 -m pytest -q -p no:cacheprovider test/parity
+run_suite "tree learners vs scikit-learn and XGBoost (core harness)" bash -c \
+  'make -s PG_CONFIG="$PG_CONFIG" tree-harness && /usr/bin/python3 -m pytest -q -p no:cacheprovider test/trees'
 run_suite "model reports (headless Chromium)" /usr/bin/python3 -m pytest -q -p no:cacheprovider test/report
 
 if [ ${#failed[@]} -gt 0 ]; then

@@ -15,6 +15,9 @@
 static const SegLearner *const learners[] = {
 	&seg_learner_mlp,
 	&seg_learner_logistic,
+	&seg_learner_gbdt,
+	&seg_learner_random_forest,
+	&seg_learner_decision_tree,
 	NULL						/* end of the list */
 };
 

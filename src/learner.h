@@ -220,5 +220,8 @@ extern void fit_info_free(SegFitInfo *info);
 /* The learners (one per file) */
 extern const SegLearner seg_learner_mlp;
 extern const SegLearner seg_learner_logistic;
+extern const SegLearner seg_learner_gbdt;
+extern const SegLearner seg_learner_random_forest;
+extern const SegLearner seg_learner_decision_tree;
 
 #endif							/* SEGMENT_LEARNER_H */

@@ -7,8 +7,11 @@
  * for the kind named by its first byte (exercising every section codec
  * past the checksum, which random bytes would otherwise never pass).
  * Every input also goes through predictor_read(), and a predictor that
- * decodes predicts one row.  The decoder must reject or accept without
- * reading out of bounds, leaking or crashing; ASan and UBSan watch.
+ * decodes predicts one row.  The bytes after the first also go to every
+ * registered learner's read() as its payload, for a shape the first byte
+ * picks; a learner model that decodes predicts, explains and describes
+ * rows.  The decoder must reject or accept without reading out of bounds,
+ * leaking or crashing; ASan and UBSan watch.
  */
 #include <math.h>
 #include <stddef.h>
@@ -18,11 +21,14 @@
 
 #include "embedding.h"
 #include "kmeans_model.h"
+#include "learner.h"
 #include "model.h"
 #include "predictor.h"
 #include "preprocess.h"
 #include "scaler.h"
 #include "supervised_model.h"
+#include "tree_learn.h"
+#include "tree_model.h"
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -147,12 +153,116 @@ DecodeModel(const uint8_t *data, size_t size)
 	}
 }
 
+static void
+IgnoreNumber(void *ctx, const char *key, double v)
+{
+	(void) ctx;
+	(void) key;
+	(void) v;
+}
+
+static void
+IgnoreText(void *ctx, const char *key, const char *v)
+{
+	(void) ctx;
+	(void) key;
+	(void) v;
+}
+
+static void
+IgnoreNumbers(void *ctx, const char *key, const double *v, int n)
+{
+	(void) ctx;
+	(void) key;
+	(void) v;
+	(void) n;
+}
+
+/* Uses a learner model that decoded: rows of zeros and of NULLs. */
+static void
+ExerciseLearner(const SegLearner *l, void *model, const SegModelShape *shape)
+{
+	int			d = shape->schema->n_inputs;
+	double	   *x = calloc(d, sizeof(double));
+	double	   *y = malloc(sizeof(double) * d);
+	double	   *out = calloc(shape->n_outputs + 1, sizeof(double));
+	double	   *scratch = calloc(l->row_scratch(model) + 1, sizeof(double));
+	SegInfoSink sink = {NULL, IgnoreNumber, IgnoreText, IgnoreNumbers};
+
+	for (int j = 0; j < d; j++)
+		y[j] = NAN;
+	l->predict_row(model, x, out, scratch);
+	l->predict_row(model, y, out, scratch);
+	l->predict(model, y, 1, out);
+	l->describe(model, &sink);
+	if (l->contributions != NULL)
+	{
+		int			M = l->n_margins(model);
+		double	   *phi = calloc((size_t) (d + 1) * M, sizeof(double));
+		double	   *imp = calloc(d + 1, sizeof(double));
+
+		l->contributions(model, x, phi);
+		l->contributions(model, y, phi);
+		l->margin_row(model, y, phi, scratch);
+		l->importances(model, imp);
+		free(phi);
+		free(imp);
+	}
+	if (l->free == tree_learn_free && ((TreeModel *) model)->n_trees > 0)
+	{
+		TreeRule   *rules;
+		int			n = tree_model_rules(model, 0, shape->schema, NULL, &rules);
+
+		tree_rules_free(rules, n);
+	}
+	free(x);
+	free(y);
+	free(out);
+	free(scratch);
+}
+
+/* Feeds a payload to every learner's reader, as a model of a shape picked by selector. */
+static void
+DecodeLearnerPayloads(uint8_t selector, const uint8_t *data, size_t size)
+{
+	static const SegInputColumn raw_cols[3] = {
+		{"n", SEG_COL_NUMERIC, 0, 0}, {"b", SEG_COL_BOOLEAN, 0, 1},
+		{"c", SEG_COL_CATEGORICAL, 70, 2}
+	};
+	static const SegInputColumn encoded_cols[3] = {
+		{"n", SEG_COL_NUMERIC, 0, 0}, {"b", SEG_COL_NUMERIC, 0, 1},
+		{"c=x", SEG_COL_NUMERIC, 0, 2}
+	};
+
+	for (int i = 0; i < learner_count(); i++)
+	{
+		const SegLearner *l = learner_at(i);
+		SegInputSchema schema = {l->input, 3, l->input == SEG_INPUT_RAW ? raw_cols : encoded_cols, 3};
+		SegModelShape shape;
+		SegReader	r;
+		void	   *model;
+		char		msg[SEG_ERRMSG_LEN];
+
+		shape.task = (selector & 1) ? SEG_TASK_REGRESSION : SEG_TASK_CLASSIFICATION;
+		shape.n_outputs = shape.task == SEG_TASK_REGRESSION ? 1 : 2 + ((selector >> 1) & 1);
+		shape.schema = &schema;
+		reader_init(&r, data, size);
+		if (l->read(&r, &shape, &model, msg) == SEG_OK)
+		{
+			ExerciseLearner(l, model, &shape);
+			l->free(model);
+		}
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	SegWriter	w;
 
 	DecodeModel(data, size);
+	if (size >= 1)
+		DecodeLearnerPayloads(data[0], data + 1, size - 1);
 	if (size < 1)
 		return 0;
 	writer_init(&w, size + SEG_MODEL_HEADER_SIZE);

@@ -12,7 +12,7 @@ CORE_SRCS = src/bytes.c src/cluster_metrics.c src/kmeans.c src/kmeans_blocks.c s
 	src/kmeans_model.c src/knn.c src/lbfgs.c src/learner.c src/learner_logistic.c src/learner_mlp.c src/linalg.c src/metrics.c src/mlp.c src/mlp_train.c \
 	src/model.c src/params.c src/predictor.c src/preprocess.c src/rfm.c src/rng.c src/scaler.c \
 	src/importance.c src/search_space.c src/selection.c src/simulate.c src/smote.c src/split.c src/supervised_model.c \
-	src/assignment.c src/evaluation.c src/persona.c src/fingerprint.c src/train.c
+	src/assignment.c src/evaluation.c src/kmeans_persona.c src/persona.c src/fingerprint.c src/train.c
 # The PostgreSQL layer.
 PG_SRCS = src/core_alloc_pg.c src/dataset.c src/pg_args.c src/pg_json.c src/pg_model.c \
 	src/pg_search_path.c src/record_encoder.c src/registry.c src/registry_runs.c src/row_hash.c \

@@ -108,7 +108,7 @@ kmeans_centroids(PG_FUNCTION_ARGS)
 			Datum		values[3];
 			bool		nulls[3] = {false, false, false};
 
-			values[0] = Int32GetDatum(j);
+			values[0] = Int32GetDatum((int32) m->numbers[j]);
 			values[1] = CStringGetTextDatum(FeatureName(m->prep, t));
 			values[2] = Float8GetDatum(OriginalUnits(m->prep, t, m->centroids[(size_t) j * m->d + t]));
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
@@ -246,7 +246,7 @@ kmeans_profile(PG_FUNCTION_ARGS)
 				appendStringInfoString(&means, "null");
 		}
 		appendStringInfoChar(&means, '}');
-		values[0] = Int32GetDatum(j);
+		values[0] = Int32GetDatum((int32) m->numbers[j]);
 		values[1] = Int64GetDatum(sizes[j]);
 		values[2] = Float8GetDatum(frame->n_rows > 0 ? (double) sizes[j] / frame->n_rows : 0.0);
 		nulls[2] = frame->n_rows == 0;

@@ -16,11 +16,12 @@ CORE_SRCS = src/bytes.c src/cluster_metrics.c src/kmeans.c src/kmeans_blocks.c s
 # The PostgreSQL layer.
 PG_SRCS = src/core_alloc_pg.c src/dataset.c src/pg_args.c src/pg_json.c src/pg_model.c \
 	src/pg_search_path.c src/record_encoder.c src/registry.c src/registry_runs.c src/row_hash.c \
-	src/segment.c src/sql_kmeans.c src/sql_kmeans_agg.c \
+	src/segment.c src/sql_kmeans.c src/sql_kmeans_agg.c src/sql_kmeans_args.c src/sql_kmeans_identity.c \
+	src/sql_kmeans_registry.c \
 	src/sql_kmeans_report.c src/sql_kmeans_scan.c src/sql_kmeans_step.c src/sql_kmeans_stream.c \
 	src/sql_explain.c src/sql_importance.c src/sql_metrics.c src/sql_model.c src/sql_model_part.c \
-	src/sql_predict.c src/sql_preprocess.c src/sql_rfm.c src/rfm_query.c \
-	src/sql_registry.c src/sql_retrain.c src/sql_schedule.c \
+	src/sql_persona.c src/sql_predict.c src/sql_preprocess.c src/sql_rfm.c src/rfm_query.c \
+	src/sql_registry.c src/sql_retrain.c src/sql_schedule.c src/sql_segment_view.c \
 	src/sql_scaler.c src/sql_search.c src/sql_simulate.c src/sql_smote.c \
 	src/sql_split.c src/stored_split.c src/sql_train.c src/sql_train_args.c src/sql_train_data.c \
 	src/sql_train_registry.c src/sql_train_report.c \

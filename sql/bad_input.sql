@@ -264,7 +264,8 @@ SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', 'nope')$$)
 SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'pg_class_oid_index', ARRAY['oid'])$$);
 SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure', NULL])$$);
 SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure', 'tenure'])$$);
-SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.odd', ARRAY['word'])$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.odd', ARRAY['word'], preprocess => false)$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.odd', ARRAY['word'], streaming => true)$$);
 SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.odd', ARRAY['day'])$$);
 SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], k => NULL)$$);
 SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], k => '{}')$$);
@@ -290,7 +291,7 @@ SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['ten
 SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], k => '{2}', init => '{}')$$);
 SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.nobody', ARRAY['tenure'])$$);
 SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.nobody', ARRAY['tenure'], streaming => true)$$);
-SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.odd', ARRAY['x'], k => '{2}')$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.odd', ARRAY['x'], k => '{2}', preprocess => false)$$);
 SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.odd', ARRAY['y'], k => '{2}')$$);
 SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.odd', ARRAY['y'], k => '{2}', streaming => true)$$);
 SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people_view', ARRAY['tenure'], k => '{2}', streaming => true)$$);
@@ -398,7 +399,7 @@ SELECT outcome($$SELECT segment_train('bi_t', 'bad_input.people', 'customer_segm
 SELECT outcome($$SELECT segment_train('bi_t', 'bad_input.nobody', 'customer_segment')$$);
 SELECT outcome($$SELECT segment_train('bi_t', 'bad_input.one_class', 'customer_segment')$$);
 SELECT outcome($$SELECT retrain('bi_nope')$$);
-SELECT outcome($$SELECT retrain('bi_km')$$);
+SELECT outcome($$SELECT retrain('bi_kagg')$$);
 SELECT outcome($$SELECT model_metrics('bi_nope')$$);
 SELECT outcome($$SELECT model_metrics('bi_km')$$);
 SELECT outcome($$SELECT * FROM evaluate('bi_km')$$);

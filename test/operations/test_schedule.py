@@ -186,9 +186,10 @@ def test_bad_schedules(admin):
             a.execute("SELECT segment.schedule_retrain('churn', NULL)")
         with pytest.raises(psycopg.errors.InvalidParameterValue, match="invalid schedule"):
             a.execute("SELECT segment.schedule_retrain('churn', 'not a schedule')")
-        a.execute("SELECT count(*) FROM segment.kmeans_fit('churn_km', 'cron_churn', '{x,y}', k => '{2}')")
-        with pytest.raises(psycopg.errors.UndefinedObject, match="has no version trained by segment_train"):
-            a.execute("SELECT segment.schedule_retrain('churn_km', '* * * * *')")
+        a.execute("SELECT segment.save_model('churn_scaler', segment.scaler_fit(ARRAY[x, y])) FROM cron_churn")
+        with pytest.raises(psycopg.errors.UndefinedObject,
+                           match="has no version trained by segment_train or kmeans_fit"):
+            a.execute("SELECT segment.schedule_retrain('churn_scaler', '* * * * *')")
     # another role may not schedule the analyst's model
     admin.execute("DROP ROLE IF EXISTS regress_cron_other")
     admin.execute("CREATE ROLE regress_cron_other LOGIN")

@@ -216,10 +216,32 @@ Deployment(JsonBuilder *b, const KFitDeployment *d)
 	json_object_end(b);
 }
 
+/* The model's cluster indexes by cluster number. */
+static int *
+ByNumber(const KMeansModel *model)
+{
+	int		   *order = palloc(sizeof(int) * model->k);
+
+	for (int j = 0; j < model->k; j++)
+	{
+		int			at = j;
+
+		while (at > 0 && model->numbers[order[at - 1]] > model->numbers[j])
+		{
+			order[at] = order[at - 1];
+			at--;
+		}
+		order[at] = j;
+	}
+	return order;
+}
+
 /* Which clusters kept the deployed version's numbers, and which are new. */
 static void
 Identity(JsonBuilder *b, const KMeansModel *model, const KFitIdentity *id)
 {
+	int		   *order = ByNumber(model);
+
 	json_object_begin(b);
 	json_key(b, "against_version");
 	if (id->against_version > 0)
@@ -228,7 +250,10 @@ Identity(JsonBuilder *b, const KMeansModel *model, const KFitIdentity *id)
 		json_null(b);
 	json_key(b, "pairs");
 	json_array_begin(b);
-	for (int i = 0; i < model->k; i++)
+	for (int r = 0; r < model->k; r++)
+	{
+		int			i = order[r];
+
 		if (id->match[i] >= 0)
 		{
 			json_object_begin(b);
@@ -236,10 +261,14 @@ Identity(JsonBuilder *b, const KMeansModel *model, const KFitIdentity *id)
 			json_key_number(b, "distance", id->distance[i]);
 			json_object_end(b);
 		}
+	}
 	json_array_end(b);
 	json_key(b, "new_clusters");
 	json_array_begin(b);
-	for (int i = 0; i < model->k; i++)
+	for (int r = 0; r < model->k; r++)
+	{
+		int			i = order[r];
+
 		if (id->match[i] < 0)
 		{
 			json_object_begin(b);
@@ -248,21 +277,38 @@ Identity(JsonBuilder *b, const KMeansModel *model, const KFitIdentity *id)
 				json_key_number(b, "nearest_distance", id->distance[i]);
 			json_object_end(b);
 		}
+	}
 	json_array_end(b);
 	if (id->old_numbers != NULL)
 	{
 		/* the deployed version's clusters nothing was paired with */
-		json_key(b, "retired_clusters");
-		json_array_begin(b);
+		uint32	   *retired = palloc(sizeof(uint32) * id->n_old);
+		int			n_retired = 0;
+
 		for (int j = 0; j < id->n_old; j++)
 		{
 			bool		paired = false;
+			int			at = n_retired++;
 
 			for (int i = 0; i < model->k; i++)
 				paired |= id->match[i] == j;
-			if (!paired)
-				json_integer(b, id->old_numbers[j]);
+			if (paired)
+			{
+				n_retired--;
+				continue;
+			}
+			/* in order of number */
+			while (at > 0 && retired[at - 1] > id->old_numbers[j])
+			{
+				retired[at] = retired[at - 1];
+				at--;
+			}
+			retired[at] = id->old_numbers[j];
 		}
+		json_key(b, "retired_clusters");
+		json_array_begin(b);
+		for (int r = 0; r < n_retired; r++)
+			json_integer(b, retired[r]);
 		json_array_end(b);
 	}
 	json_key_string(b, "reason", id->reason);
@@ -273,9 +319,12 @@ Identity(JsonBuilder *b, const KMeansModel *model, const KFitIdentity *id)
 void
 kmeans_clusters_json(JsonBuilder *b, const KMeansModel *model)
 {
+	int		   *order = ByNumber(model);
+
 	json_array_begin(b);
-	for (int j = 0; j < model->k; j++)
+	for (int r = 0; r < model->k; r++)
 	{
+		int			j = order[r];
 		const KMeansPersona *p = &model->personas[j];
 
 		json_object_begin(b);

@@ -105,7 +105,8 @@ Means(const KMeansModel *m, int j)
 			if (col != NULL && col->kind != SEG_COL_CATEGORICAL)
 				v = v * col->scale + col->mean;
 		}
-		json_key(&b, m->prep != NULL ? prep_output_name(m->prep, t, name, sizeof(name)) :
+		/* the builder keeps the key's pointer: a copy of each name */
+		json_key(&b, m->prep != NULL ? pstrdup(prep_output_name(m->prep, t, name, sizeof(name))) :
 				 psprintf("f%d", t + 1));
 		json_number(&b, v);
 	}

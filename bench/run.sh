@@ -12,7 +12,7 @@ coretype=$(openblas_coretype)
 [ -z "$coretype" ] || export OPENBLAS_CORETYPE=$coretype
 
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(smote kmeans train predict rfm)
+[ ${#names[@]} -gt 0 ] || names=(smote kmeans train predict rfm views)
 for n in "${names[@]}"; do
   if [ -f "bench/bench_$n.py" ]; then
     log "benchmark: $n"

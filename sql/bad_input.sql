@@ -407,6 +407,47 @@ SELECT outcome($$SELECT * FROM evaluate('bi_cls', 99)$$);
 SELECT outcome($$SELECT * FROM confusion_matrix('bi_scaler')$$);
 
 ------------------------------------------------------------------------
+-- personas and segment views
+------------------------------------------------------------------------
+SELECT outcome($$SELECT persona('bi_nope', p) FROM bad_input.people p$$);
+SELECT outcome($$SELECT persona('bi_cls', p) FROM bad_input.people p$$);
+SELECT outcome($$SELECT persona('bi_kagg', p) FROM bad_input.people p$$);
+SELECT outcome($$SELECT persona(substr(kmeans, 1, 30), p) FROM bad_input.m, bad_input.people p$$);
+SELECT outcome($$SELECT persona('bi_km', r) FROM (SELECT 'x'::text AS monthly_spending, 1 AS tenure) r$$);
+SELECT outcome($$SELECT persona('bi_km', r) FROM (SELECT 1e308::float8 AS monthly_spending, 1 AS tenure) r$$);
+SELECT outcome($$SELECT * FROM personas('bi_nope')$$);
+SELECT outcome($$SELECT * FROM personas('bi_km', 99)$$);
+SELECT outcome($$SELECT * FROM personas('bi_scaler')$$);
+SELECT outcome($$SELECT p.* FROM bad_input.m, personas(set_byte(m.kmeans, 30, 255)) p$$);
+SELECT outcome($$SELECT set_persona('bi_nope', 0, 'x')$$);
+SELECT outcome($$SELECT set_persona('bi_km', 99, 'x')$$);
+SELECT outcome($$SELECT set_persona('bi_km', NULL, 'x')$$);
+SELECT outcome($$SELECT set_persona('bi_km', 0, NULL, NULL)$$);
+SELECT outcome($$SELECT set_persona('bi_km', 0, '')$$);
+SELECT outcome($$SELECT set_persona('bi_km', 0, repeat('x', 300))$$);
+SELECT outcome($$SELECT set_persona('bi_km', 0, 'x', repeat('y', 300))$$);
+SELECT outcome($$SELECT set_persona('bi_km', 0, E'a\tb')$$);
+SELECT outcome($$SELECT set_persona('bi_cls', 0, 'x')$$);
+SELECT outcome($$SELECT set_persona('bi_kagg', 0, 'x')$$);
+SELECT outcome($$SELECT set_persona('bi_km', 0, 'x', version => 99)$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], roles => '{"rfm": "tenure"}')$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], labels => '{"nope": "x"}')$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], choose => 'gap')$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], deploy => 'maybe')$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], preprocess => NULL)$$);
+SELECT outcome($$SELECT create_segment_view(NULL, 'bad_input.people', 'bi_km')$$);
+SELECT outcome($$SELECT create_segment_view('bad_input.v', 99999::oid::regclass, 'bi_km')$$);
+SELECT outcome($$SELECT create_segment_view('bad_input.v', 'bad_input.people', 'bi_nope')$$);
+SELECT outcome($$SELECT create_segment_view('bad_input.v', 'bad_input.people', 'bi_scaler')$$);
+SELECT outcome($$SELECT create_segment_view('bad_input.v', 'bad_input.people', 'bi_kagg')$$);
+SELECT outcome($$SELECT create_segment_view('bad_input.v', 'bad_input.taken', 'bi_km')$$);
+SELECT outcome($$SELECT create_segment_view('bad_input.v', 'bad_input.people', 'bi_km', key => 'nope')$$);
+SELECT outcome($$SELECT create_segment_view('bad_input.v', 'bad_input.people', 'bi_km', refresh => '* * * * *')$$);
+SELECT outcome($$SELECT create_segment_view('bad_input.v', 'bad_input.people', 'bi_km', materialized => NULL)$$);
+SELECT outcome($$SELECT create_segment_view('bad_input.people', 'bad_input.people', 'bi_km')$$);
+SELECT outcome($$SELECT create_segment_view('bad_input.v', 'bad_input.a_row_type', 'bi_km')$$);
+
+------------------------------------------------------------------------
 -- metric aggregates and their state functions, stratified_split
 ------------------------------------------------------------------------
 SELECT outcome($$SELECT accuracy(a, p) FROM (VALUES (1, 'a')) v(a, p)$$);

@@ -34,6 +34,14 @@ QUERIES = {
                             "FROM bench_view_customers c",
     "persona through a profile() join (before)": "SELECT * FROM bench_view_profiled",
 }
+# per-row cost of the functions, without sending rows
+PER_ROW = {
+    "scan": "SELECT count(*) FROM bench_view_customers c WHERE (c.*) IS NOT NULL",
+    "segment_predict": "SELECT count(segment.segment_predict('bench_view_model', c)) "
+                       "FROM bench_view_customers c",
+    "persona": "SELECT count((segment.persona('bench_view_model', c)).label) "
+               "FROM bench_view_customers c",
+}
 LOOKUPS = {
     "plain table": "SELECT * FROM bench_view_customers WHERE customer_id = :id",
     "segment view": "SELECT * FROM bench_view_scored WHERE customer_id = :id",
@@ -63,16 +71,16 @@ def setup(conn):
                  "ON p.cluster = s.segment")
 
 
-def full_reads():
+def timed(queries):
     """{label: [ms, ...]}: every query RUNS times, interleaved, in one psql session."""
     script = ["\\timing on", "\\o /dev/null"]
     for _ in range(RUNS):
-        for q in QUERIES.values():
+        for q in queries.values():
             script.append(q + ";")
     out = subprocess.run(["psql", "-X", "-q", "-d", DB], input="\n".join(script) + "\n",
                          capture_output=True, text=True, check=True).stdout
     times = [float(t) for t in re.findall(r"^Time: ([0-9.]+) ms", out, re.M)]
-    labels = list(QUERIES)
+    labels = list(queries)
     return {label: times[i::len(labels)] for i, label in enumerate(labels)}
 
 
@@ -91,8 +99,9 @@ def main():
     conn = connect(DB)
     setup(conn)
     # warm up: buffers, the library, the model's decoding
-    full_reads()
-    reads = full_reads()
+    timed(QUERIES)
+    reads = timed(QUERIES)
+    per_row = {label: statistics.median(v) for label, v in timed(PER_ROW).items()}
     lookups = {label: [] for label in LOOKUPS}
     for _ in range(LOOKUP_RUNS):
         for label, q in LOOKUPS.items():
@@ -129,6 +138,10 @@ table on every query (the issue's workaround).
 
 Segment view / plain table: **{ratio:.2f}x** (target <= 3x: {"met" if ratio <= 3 else "NOT met"};
 per interleaved pair: {', '.join(f'{r:.2f}' for r in pair_ratios)}).
+
+Per row, in one backend (`SELECT count(f(...)) FROM t`, no rows sent; median of {RUNS}): the scan
+{per_row["scan"] * 1000 / N_ROWS:.2f} us, `segment_predict` {(per_row["segment_predict"] - per_row["scan"]) * 1000 / N_ROWS:.2f} us
+more, `segment.persona` (cluster, label and action) {(per_row["persona"] - per_row["scan"]) * 1000 / N_ROWS:.2f} us more.
 
 One customer by primary key, pgbench, 1 client, prepared protocol, 5 s per run,
 {LOOKUP_RUNS} interleaved runs; average latency:

@@ -119,3 +119,42 @@ def test_preprocessed_kmeans_matches_sklearn_pipeline(conn, train, k, seed):
             assert means[feature] == pytest.approx(value, rel=TOL, abs=TOL), (cluster, feature)
     print(f"k={k}: ARI 1.0, {ref.n_iter_} iterations, inertia {inertia:.6f} "
           f"(sklearn {ref.inertia_:.6f}), silhouette {silhouette:.6f}")
+
+
+CHURN_NUM = ["female", "senior_citizen", "partner", "dependents", "tenure", "phone_service",
+             "paperless_billing", "monthly_charges", "total_charges"]
+CHURN_CAT = ["multiple_lines", "internet_service", "online_security", "online_backup",
+             "device_protection", "tech_support", "streaming_tv", "streaming_movies", "contract",
+             "payment_method"]
+
+
+def test_churn_has_no_cluster_structure_and_says_so(conn):
+    """The telco churn table (7,043 customers, every column but churn,
+    text columns one-hot encoded, NULL total charges imputed): no k has a
+    silhouette above 0.25, so kmeans_fit warns and its report says
+    "structure": "none"; the silhouette it reports is scikit-learn's on the
+    same rows and labels."""
+    rows = read_csv("wa_churn.csv")
+    cols = [(c, "float8") for c in CHURN_NUM] + [(c, "text") for c in CHURN_CAT]
+    load_table(conn, "km_churn", cols, [tuple(r[c] for c in CHURN_NUM + CHURN_CAT) for r in rows])
+    warnings = []
+    conn.add_notice_handler(lambda d: warnings.append(d.message_primary)
+                            if d.severity == "WARNING" else None)
+    columns = "'{" + ",".join(CHURN_NUM + CHURN_CAT) + "}'"
+    conn.execute("SET client_min_messages = warning")
+    try:
+        per_k = conn.execute(f"SELECT k, silhouette, chosen, report FROM kmeans_fit('km_churn', 'km_churn', "
+                             f"{columns}, k => '{{2,3,4,5}}', silhouette_sample => 0)").fetchall()
+    finally:
+        conn.execute("RESET client_min_messages")
+    assert max(s for _, s, _, _ in per_k) <= 0.25
+    k, silhouette, _, report = next(r for r in per_k if r[2])
+    assert report["structure"] == "none" and len(report["warnings"]) == 1
+    assert any("no substantial cluster structure" in w for w in warnings), warnings
+    (model,) = conn.execute("SELECT model('km_churn')").fetchone()
+    X = np.array([r[0] for r in conn.execute(
+        "SELECT preprocess(%s, t) FROM km_churn t ORDER BY row_no", (model,))])
+    labels = np.array([int(r[0]) for r in conn.execute(
+        "SELECT segment_predict('km_churn', t) FROM km_churn t ORDER BY row_no")])
+    assert abs(silhouette - silhouette_score(X, labels)) <= TOL
+    print(f"churn: best silhouette {silhouette:.3f} at k = {k}: structure none, warned")

@@ -95,7 +95,12 @@ def lookup_latency(query):
     return float(re.search(r"latency average = ([0-9.]+) ms", out).group(1))
 
 
+def load_average():
+    return os.getloadavg()[0]
+
+
 def main():
+    load_start = load_average()
     conn = connect(DB)
     setup(conn)
     # warm up: buffers, the library, the model's decoding
@@ -106,6 +111,7 @@ def main():
     for _ in range(LOOKUP_RUNS):
         for label, q in LOOKUPS.items():
             lookups[label].append(lookup_latency(q))
+    load_end = load_average()
     med = {label: statistics.median(v) for label, v in reads.items()}
     plain = med["plain table"]
     ratio = med["segment view (create_segment_view)"] / plain
@@ -121,6 +127,9 @@ def main():
         for label in LOOKUPS)
     body = f"""
 Machine: {machine_line()}
+
+Load average (1 min) when this benchmark started and ended: {load_start:.1f} and {load_end:.1f}
+on {os.cpu_count()} cores (a shared machine: the runs below show the noise).
 
 Data: {N_ROWS:,} simulated customers (8 columns, primary key customer_id); a k-means model
 of 4 personas (kmeans_fit on 4 columns, monetary and frequency roles). The segment view is

@@ -96,6 +96,10 @@ SELECT count(*) AS centroids, max(abs(a.value - b.value)) < 1e-9 AS same
 FROM centroids('shop_stream') a JOIN centroids('shop_init') b USING (cluster, feature);
 SELECT (metrics -> 'per_k' -> 0 ->> 'n_iter')::int AS n_iter, spec -> 'arguments' ->> 'streaming' AS streaming
 FROM models WHERE name = 'shop_stream';
+-- and the same personas: sizes from the last step's counts, means from its sums
+SELECT a.cluster, a.size = b.size AS same_size, a.label = b.label AS same_label, a.label,
+	   abs((a.means->>'spend')::float8 - (b.means->>'spend')::float8) < 1e-9 AS same_spend
+FROM personas('shop_stream') a JOIN personas('shop_init') b USING (cluster) ORDER BY 1;
 
 -- fewer distinct points than k: a warning and a result, as scikit-learn
 CREATE TABLE twins (x float8, y float8);

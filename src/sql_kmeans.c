@@ -183,8 +183,12 @@ LoadFrame(const KFitRequest *req)
 					 errmsg("column \"%s\" contains NULL values", req->columns[j]),
 					 errhint("With preprocess => true (the default) kmeans_fit imputes them with the column's mean, as segment_train does.")));
 	for (int j = 0; j < req->d; j++)
-		/* a text column with NULLs has a second category: them */
-		if (!varies[j] && !(has_null[j] && frame->columns[j].kind == SEG_COL_CATEGORICAL))
+		/*
+		 * NULLs of a number become its mean, which a constant column
+		 * already has; NULLs of a text column are a category of their own
+		 */
+		if (!varies[j] && !(has_null[j] && !isnan(first[j]) &&
+							frame->columns[j].kind == SEG_COL_CATEGORICAL))
 			ereport(WARNING,
 					(errcode(ERRCODE_WARNING),
 					 errmsg("column \"%s\" has zero variance and does not affect the clustering",

@@ -12,7 +12,7 @@ CORE_SRCS = src/autoencoder.c src/bytes.c src/cluster_metrics.c src/embedding.c 
 	src/kmeans_model.c src/knn.c src/lbfgs.c src/learner.c src/learner_logistic.c src/learner_mlp.c src/linalg.c src/metrics.c src/mlp.c src/mlp_train.c \
 	src/model.c src/params.c src/pca.c src/predictor.c src/preprocess.c src/rfm.c src/rng.c src/scaler.c \
 	src/importance.c src/search_space.c src/selection.c src/simulate.c src/smote.c src/split.c src/supervised_model.c \
-	src/assignment.c src/evaluation.c src/persona.c src/fingerprint.c src/train.c src/svg.c src/plot.c \
+	src/assignment.c src/evaluation.c src/kmeans_persona.c src/persona.c src/fingerprint.c src/train.c src/svg.c src/plot.c \
 	src/projection.c
 # The tree learners (gbdt, random_forest, decision_tree) on their shared core.
 CORE_SRCS += src/learner_forest.c src/learner_gbdt.c src/tree_bins.c src/tree_codec.c \
@@ -21,12 +21,13 @@ CORE_SRCS += src/learner_forest.c src/learner_gbdt.c src/tree_bins.c src/tree_co
 # The PostgreSQL layer.
 PG_SRCS = src/core_alloc_pg.c src/cpu_check.c src/dataset.c src/pg_args.c src/pg_json.c src/pg_model.c \
 	src/pg_search_path.c src/record_encoder.c src/registry.c src/registry_runs.c src/row_hash.c \
-	src/segment.c src/sql_kmeans.c src/sql_kmeans_agg.c \
+	src/segment.c src/sql_kmeans.c src/sql_kmeans_agg.c src/sql_kmeans_args.c src/sql_kmeans_identity.c \
+	src/sql_kmeans_registry.c \
 	src/sql_kmeans_report.c src/sql_kmeans_scan.c src/sql_kmeans_step.c src/sql_kmeans_stream.c \
 	src/sql_autoencoder.c src/sql_embed_data.c src/sql_pca.c src/sql_project.c \
 	src/sql_explain.c src/sql_importance.c src/sql_metrics.c src/sql_model.c src/sql_model_part.c \
-	src/sql_predict.c src/sql_preprocess.c src/sql_rfm.c src/rfm_query.c \
-	src/sql_registry.c src/sql_retrain.c src/sql_schedule.c \
+	src/sql_persona.c src/sql_predict.c src/sql_preprocess.c src/sql_rfm.c src/rfm_query.c \
+	src/sql_registry.c src/sql_retrain.c src/sql_schedule.c src/sql_segment_view.c \
 	src/sql_scaler.c src/sql_search.c src/sql_simulate.c src/sql_smote.c \
 	src/sql_split.c src/stored_split.c src/sql_train.c src/sql_train_args.c src/sql_train_data.c \
 	src/sql_train_registry.c src/sql_train_report.c src/report_model.c src/report_plots.c \

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the benchmarks (all, or those named: smote kmeans train predict rfm embed report)
+# Runs the benchmarks (all, or those named: smote kmeans train predict rfm embed report views)
 # against a throwaway PostgreSQL 15 and writes bench/RESULTS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +12,7 @@ coretype=$(openblas_coretype)
 [ -z "$coretype" ] || export OPENBLAS_CORETYPE=$coretype
 
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(smote kmeans train predict rfm embed report)
+[ ${#names[@]} -gt 0 ] || names=(smote kmeans train predict rfm embed report views)
 for n in "${names[@]}"; do
   if [ -f "bench/bench_$n.py" ]; then
     log "benchmark: $n"

@@ -92,11 +92,17 @@ SET client_min_messages = warning;
 SELECT k, round(inertia::numeric, 1) AS inertia, round(silhouette::numeric, 4) AS silhouette, chosen
 FROM kmeans_fit('personas', 'customers',
                 ARRAY['monthly_spending', 'engagement_score', 'purchase_frequency', 'discount_usage'],
-                k => '{2,3,4,5,6}');
+                k => '{2,3,4,5,6}',
+                roles => '{"monetary": "monthly_spending", "frequency": "purchase_frequency"}');
 RESET client_min_messages;
-SELECT cluster, size, round(share::numeric, 3) AS share, persona,
+-- the profile stored with the model: a label and a suggested action per cluster
+SELECT cluster, size, round(share::numeric, 3) AS share, label, action,
        (SELECT jsonb_object_agg(key, round(value::numeric, 2)) FROM jsonb_each_text(means)) AS means
-FROM profile('personas', 'customers') ORDER BY cluster;
+FROM personas('personas') ORDER BY cluster;
+-- per customer, and as a view a BI tool reads like a table
+SELECT customer_id, (persona('personas', c)).* FROM customers c WHERE customer_id <= 5;
+SELECT create_segment_view('public.customers_personas', 'customers', 'personas');
+SELECT segment, persona, action, count(*) FROM public.customers_personas GROUP BY 1, 2, 3 ORDER BY 1;
 
 \echo '== 11. Balancing the training split with SMOTE (rare tiers up to the majority) =='
 SET client_min_messages = warning;

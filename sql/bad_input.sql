@@ -264,7 +264,8 @@ SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', 'nope')$$)
 SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'pg_class_oid_index', ARRAY['oid'])$$);
 SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure', NULL])$$);
 SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure', 'tenure'])$$);
-SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.odd', ARRAY['word'])$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.odd', ARRAY['word'], preprocess => false)$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.odd', ARRAY['word'], streaming => true)$$);
 SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.odd', ARRAY['day'])$$);
 SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], k => NULL)$$);
 SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], k => '{}')$$);
@@ -290,7 +291,7 @@ SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['ten
 SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], k => '{2}', init => '{}')$$);
 SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.nobody', ARRAY['tenure'])$$);
 SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.nobody', ARRAY['tenure'], streaming => true)$$);
-SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.odd', ARRAY['x'], k => '{2}')$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.odd', ARRAY['x'], k => '{2}', preprocess => false)$$);
 SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.odd', ARRAY['y'], k => '{2}')$$);
 SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.odd', ARRAY['y'], k => '{2}', streaming => true)$$);
 SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people_view', ARRAY['tenure'], k => '{2}', streaming => true)$$);
@@ -499,7 +500,7 @@ SELECT outcome($$SELECT segment_train('bi_t', 'bad_input.people', 'customer_segm
 SELECT outcome($$SELECT segment_train('bi_t', 'bad_input.nobody', 'customer_segment')$$);
 SELECT outcome($$SELECT segment_train('bi_t', 'bad_input.one_class', 'customer_segment')$$);
 SELECT outcome($$SELECT retrain('bi_nope')$$);
-SELECT outcome($$SELECT retrain('bi_km')$$);
+SELECT outcome($$SELECT retrain('bi_kagg')$$);
 SELECT outcome($$SELECT model_metrics('bi_nope')$$);
 SELECT outcome($$SELECT model_metrics('bi_km')$$);
 SELECT outcome($$SELECT * FROM evaluate('bi_km')$$);
@@ -533,6 +534,47 @@ SELECT outcome($$SELECT plot_elbow('bi_kagg')$$);
 SELECT outcome($$SELECT plot_silhouette('bi_kagg')$$);
 SELECT outcome($$SELECT plot_cluster_sizes('bi_scaler')$$);
 SELECT outcome($$SELECT plot_clusters('bi_kagg')$$);
+
+------------------------------------------------------------------------
+-- personas and segment views
+------------------------------------------------------------------------
+SELECT outcome($$SELECT persona('bi_nope', p) FROM bad_input.people p$$);
+SELECT outcome($$SELECT persona('bi_cls', p) FROM bad_input.people p$$);
+SELECT outcome($$SELECT persona('bi_kagg', p) FROM bad_input.people p$$);
+SELECT outcome($$SELECT persona(substr(kmeans, 1, 30), p) FROM bad_input.m, bad_input.people p$$);
+SELECT outcome($$SELECT persona('bi_km', r) FROM (SELECT 'x'::text AS monthly_spending, 1 AS tenure) r$$);
+SELECT outcome($$SELECT persona('bi_km', r) FROM (SELECT 1e308::float8 AS monthly_spending, 1 AS tenure) r$$);
+SELECT outcome($$SELECT * FROM personas('bi_nope')$$);
+SELECT outcome($$SELECT * FROM personas('bi_km', 99)$$);
+SELECT outcome($$SELECT * FROM personas('bi_scaler')$$);
+SELECT outcome($$SELECT p.* FROM bad_input.m, personas(set_byte(m.kmeans, 30, 255)) p$$);
+SELECT outcome($$SELECT set_persona('bi_nope', 0, 'x')$$);
+SELECT outcome($$SELECT set_persona('bi_km', 99, 'x')$$);
+SELECT outcome($$SELECT set_persona('bi_km', NULL, 'x')$$);
+SELECT outcome($$SELECT set_persona('bi_km', 0, NULL, NULL)$$);
+SELECT outcome($$SELECT set_persona('bi_km', 0, '')$$);
+SELECT outcome($$SELECT set_persona('bi_km', 0, repeat('x', 300))$$);
+SELECT outcome($$SELECT set_persona('bi_km', 0, 'x', repeat('y', 300))$$);
+SELECT outcome($$SELECT set_persona('bi_km', 0, E'a\tb')$$);
+SELECT outcome($$SELECT set_persona('bi_cls', 0, 'x')$$);
+SELECT outcome($$SELECT set_persona('bi_kagg', 0, 'x')$$);
+SELECT outcome($$SELECT set_persona('bi_km', 0, 'x', version => 99)$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], roles => '{"rfm": "tenure"}')$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], labels => '{"nope": "x"}')$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], choose => 'gap')$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], deploy => 'maybe')$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], preprocess => NULL)$$);
+SELECT outcome($$SELECT create_segment_view(NULL, 'bad_input.people', 'bi_km')$$);
+SELECT outcome($$SELECT create_segment_view('bad_input.v', 99999::oid::regclass, 'bi_km')$$);
+SELECT outcome($$SELECT create_segment_view('bad_input.v', 'bad_input.people', 'bi_nope')$$);
+SELECT outcome($$SELECT create_segment_view('bad_input.v', 'bad_input.people', 'bi_scaler')$$);
+SELECT outcome($$SELECT create_segment_view('bad_input.v', 'bad_input.people', 'bi_kagg')$$);
+SELECT outcome($$SELECT create_segment_view('bad_input.v', 'bad_input.taken', 'bi_km')$$);
+SELECT outcome($$SELECT create_segment_view('bad_input.v', 'bad_input.people', 'bi_km', key => 'nope')$$);
+SELECT outcome($$SELECT create_segment_view('bad_input.v', 'bad_input.people', 'bi_km', refresh => '* * * * *')$$);
+SELECT outcome($$SELECT create_segment_view('bad_input.v', 'bad_input.people', 'bi_km', materialized => NULL)$$);
+SELECT outcome($$SELECT create_segment_view('bad_input.people', 'bad_input.people', 'bi_km')$$);
+SELECT outcome($$SELECT create_segment_view('bad_input.v', 'bad_input.a_row_type', 'bi_km')$$);
 
 ------------------------------------------------------------------------
 -- metric aggregates and their state functions, stratified_split

@@ -43,7 +43,7 @@ FROM kmeans_fit('shop_segments', 'shop', ARRAY['spend', 'visits'], k => '{1,2,3,
 RESET client_min_messages;
 SELECT name, version, kind, deployed, metrics ->> 'rule' AS rule, (metrics ->> 'k')::int AS k,
 	   (metrics ->> 'elbow_k')::int AS elbow_k, jsonb_array_length(metrics -> 'per_k') AS ks,
-	   spec -> 'columns' AS columns
+	   spec -> 'arguments' -> 'columns' AS columns
 FROM models WHERE name = 'shop_segments';
 SELECT cluster, feature, round(value::numeric, 4) AS value
 FROM centroids('shop_segments') ORDER BY cluster, feature;
@@ -94,8 +94,12 @@ RESET max_parallel_workers_per_gather;
 -- the same centroids as in memory from the same initial centres
 SELECT count(*) AS centroids, max(abs(a.value - b.value)) < 1e-9 AS same
 FROM centroids('shop_stream') a JOIN centroids('shop_init') b USING (cluster, feature);
-SELECT (metrics -> 'per_k' -> 0 ->> 'n_iter')::int AS n_iter, spec ->> 'streaming' AS streaming
+SELECT (metrics -> 'per_k' -> 0 ->> 'n_iter')::int AS n_iter, spec -> 'arguments' ->> 'streaming' AS streaming
 FROM models WHERE name = 'shop_stream';
+-- and the same personas: sizes from the last step's counts, means from its sums
+SELECT a.cluster, a.size = b.size AS same_size, a.label = b.label AS same_label, a.label,
+	   abs((a.means->>'spend')::float8 - (b.means->>'spend')::float8) < 1e-9 AS same_spend
+FROM personas('shop_stream') a JOIN personas('shop_init') b USING (cluster) ORDER BY 1;
 
 -- fewer distinct points than k: a warning and a result, as scikit-learn
 CREATE TABLE twins (x float8, y float8);
@@ -166,11 +170,13 @@ SELECT * FROM kmeans_fit('bad', 'shop', ARRAY['spend', 'visits'], k => '{2}', in
 SELECT * FROM kmeans_fit('bad', 'shop', ARRAY['spend', 'visits'], k => '{1}', init => '{{1,NaN}}');
 CREATE TABLE labelled (spend float8, city text, joined date);
 INSERT INTO labelled VALUES (1, 'Oslo', '2020-01-01'), (2, 'Bergen', '2021-01-01');
-SELECT * FROM kmeans_fit('bad', 'labelled', ARRAY['spend', 'city'], k => '{2}');
+-- without preprocessing, text columns and NULLs are refused (sql/kmeans_personas.sql fits them)
+SELECT * FROM kmeans_fit('bad', 'labelled', ARRAY['spend', 'city'], k => '{2}', preprocess => false);
+SELECT * FROM kmeans_fit('bad', 'labelled', ARRAY['spend', 'city'], k => '{2}', streaming => true);
 SELECT * FROM kmeans_fit('bad', 'labelled', ARRAY['spend', 'joined'], k => '{2}');
 CREATE TABLE holes (x float8, y float8);
 INSERT INTO holes VALUES (1, 1), (2, NULL), (3, 3);
-SELECT * FROM kmeans_fit('bad', 'holes', ARRAY['x', 'y'], k => '{2}');
+SELECT * FROM kmeans_fit('bad', 'holes', ARRAY['x', 'y'], k => '{2}', preprocess => false);
 SELECT * FROM kmeans_fit('bad', 'holes', ARRAY['x', 'y'], k => '{2}', streaming => true);
 UPDATE holes SET y = 'NaN' WHERE y IS NULL;
 SELECT * FROM kmeans_fit('bad', 'holes', ARRAY['x', 'y'], k => '{2}');
@@ -204,7 +210,7 @@ SELECT cluster, feature, round(value::numeric, 4) AS value FROM centroids('agg')
 SELECT * FROM profile('agg', 'shop');
 SELECT * FROM profile('shop_segments', 'labelled');
 -- profiles of other relations with the model's columns; NULLs are imputed
-SELECT * FROM kmeans_fit('holes_model', 'holes', ARRAY['x'], k => '{2}') WHERE chosen;
+SELECT k, inertia, silhouette, chosen FROM kmeans_fit('holes_model', 'holes', ARRAY['x'], k => '{2}') WHERE chosen;
 INSERT INTO holes VALUES (NULL, 5);
 SELECT cluster, size, share, means, persona FROM profile('holes_model', 'holes') ORDER BY cluster;
 SELECT * FROM profile('no_such_model', 'shop');

@@ -215,6 +215,33 @@ SELECT save_model('priv_tier', model('priv_tier', 1),
 RESET ROLE;
 SELECT retrain('priv_tier');
 
+-- the same rules for a k-means model: retrain repeats kmeans_fit as its owner
+SET client_min_messages = warning;
+SET ROLE regress_seg_owner;
+SELECT r->'version' AS version, r->'deployed' AS deployed
+FROM retrain('priv_km', skip_if_unchanged => false) r;
+RESET ROLE;
+SET ROLE regress_seg_analyst;
+SELECT pg_temp.attempt($$SELECT retrain('priv_km')$$);
+SELECT pg_temp.attempt($$SELECT set_persona('priv_km', 0, 'mine')$$);
+SELECT pg_temp.attempt($$SELECT * FROM personas('priv_km')$$);
+RESET ROLE;
+RESET client_min_messages;
+-- a kmeans_fit spec pointing at the secret table: the superuser's retrain reads as the owner
+SET ROLE regress_seg_owner;
+SELECT save_model('priv_km', model('priv_km'),
+				  jsonb_set(spec, '{arguments,relation}', '"priv.secret"'), deploy => false)
+FROM models WHERE name = 'priv_km' AND deployed;
+RESET ROLE;
+SELECT pg_temp.attempt_in_context($$SELECT retrain('priv_km')$$);
+-- and an argument kmeans_fit does not have is refused
+SET ROLE regress_seg_owner;
+SELECT save_model('priv_km', model('priv_km'),
+				  '{"function": "kmeans_fit", "arguments": {"relation": "priv.customers", "columns": ["tenure"], "sql": "x"}}',
+				  deploy => false);
+RESET ROLE;
+SELECT retrain('priv_km');
+
 -- a model given to another role: the new owner's members change it, the old owner's do not
 SELECT set_model_owner('priv_tier', 'regress_seg_analyst');
 SET ROLE regress_seg_owner;

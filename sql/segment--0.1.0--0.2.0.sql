@@ -632,3 +632,148 @@ RETURNS text
 	LANGUAGE C STABLE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION segment.plot_clusters(text, integer) IS
 	'SVG: a seeded sample of a k-means model''s relation on its first two principal components, coloured by segment, with the centroids and personas';
+
+------------------------------------------------------------------------
+-- k-means operations: kmeans_fit preprocesses like segment_train,
+-- chooses by silhouette or elbow, stores personas, keeps cluster numbers
+-- across refits, deploys by a policy and returns its report
+------------------------------------------------------------------------
+
+DROP FUNCTION segment.kmeans_fit(text, regclass, text, integer[], integer, integer, float8, integer, float8[], boolean, integer);
+DROP FUNCTION segment.kmeans_fit(text, regclass, text[], integer[], integer, integer, float8, integer, float8[], boolean, integer);
+-- Table form: preprocesses the columns, tries each k, registers the chosen
+-- model with its personas (cluster numbers kept from the deployed version)
+-- and reports every k; the chosen k's row carries the report.
+CREATE FUNCTION segment.kmeans_fit(name text, relation regclass, columns text[],
+								   k integer[] DEFAULT '{2,3,4,5,6,7,8,9,10}',
+								   n_init integer DEFAULT 10, max_iter integer DEFAULT 300,
+								   tol float8 DEFAULT 1e-4, seed integer DEFAULT 42,
+								   init float8[] DEFAULT NULL,
+								   streaming boolean DEFAULT NULL,
+								   silhouette_sample integer DEFAULT 10000,
+								   preprocess boolean DEFAULT true,
+								   choose text DEFAULT 'silhouette',
+								   labels jsonb DEFAULT NULL,
+								   roles jsonb DEFAULT NULL,
+								   deploy text DEFAULT 'always',
+								   skip_if_unchanged boolean DEFAULT false)
+RETURNS TABLE (k integer, inertia float8, silhouette float8, chosen boolean, report jsonb)
+	AS 'MODULE_PATHNAME', 'kmeans_fit_table'
+	LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION segment.kmeans_fit(text, regclass, text[], integer[], integer, integer, float8, integer, float8[], boolean, integer, boolean, text, jsonb, jsonb, text, boolean) IS
+	'preprocesses the columns (imputation, one-hot encoding, scaling), runs k-means for each k, registers the model of the chosen k (best silhouette, or the elbow) with a persona per cluster, keeps the deployed version''s cluster numbers, deploys it (always, if_better by silhouette, never) and reports every k';
+
+-- columns as an untyped literal ('{a,b}' or NULL) would fit both the form
+-- above (text[]) and the kmeans_fit aggregate (jsonb), an ambiguity
+-- PostgreSQL reports as "function is not unique": this overload takes it
+-- as text, which wins the resolution, and reads it as a text[] literal
+-- ('{a,b}') or, when it is not one, as a single column name.
+CREATE FUNCTION segment.kmeans_fit(name text, relation regclass, columns text,
+								   k integer[] DEFAULT '{2,3,4,5,6,7,8,9,10}',
+								   n_init integer DEFAULT 10, max_iter integer DEFAULT 300,
+								   tol float8 DEFAULT 1e-4, seed integer DEFAULT 42,
+								   init float8[] DEFAULT NULL,
+								   streaming boolean DEFAULT NULL,
+								   silhouette_sample integer DEFAULT 10000,
+								   preprocess boolean DEFAULT true,
+								   choose text DEFAULT 'silhouette',
+								   labels jsonb DEFAULT NULL,
+								   roles jsonb DEFAULT NULL,
+								   deploy text DEFAULT 'always',
+								   skip_if_unchanged boolean DEFAULT false)
+RETURNS TABLE (k integer, inertia float8, silhouette float8, chosen boolean, report jsonb)
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT * FROM segment.kmeans_fit($1, $2,
+		CASE WHEN $3 IS NULL OR ltrim($3) LIKE '{%' THEN $3::text[] ELSE ARRAY[$3] END,
+		$4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+$$;
+COMMENT ON FUNCTION segment.kmeans_fit(text, regclass, text, integer[], integer, integer, float8, integer, float8[], boolean, integer, boolean, text, jsonb, jsonb, text, boolean) IS
+	'kmeans_fit(name, relation, columns text[], ...) with the columns as a text[] literal such as ''{a,b}'', or one column name';
+
+
+-- Personas: stored with the model at fit time, per row in microseconds
+-- (the same per-snapshot cache as segment_predict by name), listed, and
+-- edited into a new version (src/sql_persona.c).
+CREATE FUNCTION segment.persona(model text, row_value record,
+								OUT cluster integer, OUT label text, OUT action text)
+RETURNS record
+	AS 'MODULE_PATHNAME', 'segment_persona_name_row'
+	LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION segment.persona(text, record) IS
+	'the cluster of a row with the deployed version of a named k-means model, with its persona label and suggested action';
+
+CREATE FUNCTION segment.persona(model bytea, row_value record,
+								OUT cluster integer, OUT label text, OUT action text)
+RETURNS record
+	AS 'MODULE_PATHNAME', 'segment_persona_bytes_row'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION segment.persona(bytea, record) IS
+	'the cluster of a row with a k-means model value, with its persona label and suggested action';
+
+CREATE FUNCTION segment.personas(name text, version integer DEFAULT NULL)
+RETURNS TABLE (cluster integer, size bigint, share float8, label text, action text,
+			   label_edited boolean, action_edited boolean, means jsonb)
+	AS 'MODULE_PATHNAME', 'segment_personas'
+	LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION segment.personas(text, integer) IS
+	'the personas a k-means model stored at fit time: per cluster its size and share of the training rows, label, action, whether they were edited, and means in original units (shares for one-hot categories)';
+
+CREATE FUNCTION segment.personas(model bytea)
+RETURNS TABLE (cluster integer, size bigint, share float8, label text, action text,
+			   label_edited boolean, action_edited boolean, means jsonb)
+	AS 'MODULE_PATHNAME', 'segment_personas'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION segment.personas(bytea) IS
+	'the personas stored in a k-means model value';
+
+CREATE FUNCTION segment.set_persona(name text, cluster integer, label text,
+									action text DEFAULT NULL, version integer DEFAULT NULL)
+RETURNS integer
+	AS 'MODULE_PATHNAME', 'segment_set_persona'
+	LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION segment.set_persona(text, integer, text, text, integer) IS
+	'saves a new version of a k-means model with one cluster''s label and/or action edited (kept by later refits for the cluster they pair with it), deployed when the version edited (default: the deployed one) was; returns the new version';
+
+-- segment.retrain repeats kmeans_fit too
+COMMENT ON FUNCTION segment.retrain(text, text, boolean, boolean) IS
+	'trains a new version of a model with the stored arguments of its latest version trained by segment_train or kmeans_fit (for nightly jobs); adds none when nothing changed unless skip_if_unchanged is false; with raise_errors false a failure is recorded in segment.training_runs and returned';
+
+-- A view for BI tools: the relation's rows with the model's segment (and
+-- persona and action, or probability) by name, so that it follows deploys;
+-- optionally materialized and refreshed by pg_cron (src/sql_segment_view.c).
+CREATE FUNCTION segment.create_segment_view(view_name text, relation regclass, model text,
+											key text DEFAULT NULL,
+											materialized boolean DEFAULT false,
+											refresh text DEFAULT NULL)
+RETURNS regclass
+	AS 'MODULE_PATHNAME', 'segment_create_segment_view'
+	LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION segment.create_segment_view(text, regclass, text, text, boolean, text) IS
+	'creates a view (or materialized view, refreshed on a pg_cron schedule) of a relation''s rows (or its key column) with the deployed version''s segment and persona and action (k-means), segment and probability (classifier) or prediction (regressor), with the caller''s rights';
+
+-- 0.1.0's kmeans_fit kept its arguments at the top level of the spec, the
+-- relation by its bare name and streaming as decided; 0.2.0 keeps them in
+-- "arguments", for segment.retrain: the relation qualified when one
+-- relation has that name, streaming left to the relation's size.
+UPDATE segment.models m
+SET spec = pg_catalog.jsonb_build_object('function', 'kmeans_fit', 'arguments',
+		(m.spec OPERATOR(pg_catalog.-) 'function'::pg_catalog.text
+				OPERATOR(pg_catalog.-) 'streaming'::pg_catalog.text)
+		OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
+			'streaming', NULL::pg_catalog.bool,
+			'relation', coalesce(
+				(SELECT pg_catalog.min(pg_catalog.quote_ident(n.nspname::pg_catalog.text)
+						OPERATOR(pg_catalog.||) '.'
+						OPERATOR(pg_catalog.||) pg_catalog.quote_ident(c.relname::pg_catalog.text))
+				 FROM pg_catalog.pg_class c
+				 JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+				 WHERE c.relname OPERATOR(pg_catalog.=) (m.spec OPERATOR(pg_catalog.->>) 'relation')
+				   AND c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p,v,m,f}'::pg_catalog."char"[])
+				   AND n.nspname OPERATOR(pg_catalog.!~) '^pg_'
+				 HAVING pg_catalog.count(*) OPERATOR(pg_catalog.=) 1),
+				m.spec OPERATOR(pg_catalog.->>) 'relation')))
+WHERE m.kind OPERATOR(pg_catalog.=) 'kmeans'
+  AND m.spec OPERATOR(pg_catalog.->>) 'function' OPERATOR(pg_catalog.=) 'kmeans_fit'
+  AND NOT m.spec OPERATOR(pg_catalog.?) 'arguments';

@@ -4,8 +4,9 @@
  *	  Codec of k-means models and their predictor.
  *
  * The reader validates every size against the bytes that remain before
- * allocating, every centroid for finiteness, and that the preprocessor
- * (when present) produces exactly d features.
+ * allocating, every centroid and persona mean for finiteness, that the
+ * preprocessor (when present) produces exactly d features, that cluster
+ * numbers are distinct and that cluster sizes add up to the rows.
  *
  * IDENTIFICATION
  *	  src/kmeans_model.c
@@ -14,16 +15,19 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kmeans_model.h"
 #include "linalg.h"
 #include "model.h"
+#include "persona.h"
 #include "predictor.h"
 
 void
 kmeans_model_write(SegWriter *w, const KMeansModel *m)
 {
+	writer_put_u8(w, KMEANS_CODEC_VERSION);
 	writer_put_u8(w, m->prep != NULL ? 1 : 0);
 	if (m->prep != NULL)
 		prep_write(w, m->prep);
@@ -32,6 +36,24 @@ kmeans_model_write(SegWriter *w, const KMeansModel *m)
 	writer_put_f64(w, m->inertia);
 	writer_put_u32(w, (uint32_t) m->n_iter);
 	writer_put_f64_array(w, m->centroids, (size_t) m->k * m->d);
+	for (int j = 0; j < m->k; j++)
+		writer_put_u32(w, m->numbers != NULL ? m->numbers[j] : (uint32_t) j);
+	writer_put_u8(w, m->personas != NULL ? 1 : 0);
+	if (m->personas == NULL)
+		return;
+	writer_put_u64(w, m->n_rows);
+	for (int j = 0; j < m->k; j++)
+	{
+		const KMeansPersona *p = &m->personas[j];
+
+		writer_put_u64(w, p->size);
+		writer_put_f64_array(w, p->means, (size_t) m->d);
+		writer_put_string(w, p->label);
+		writer_put_u8(w, p->action != NULL ? 1 : 0);
+		if (p->action != NULL)
+			writer_put_string(w, p->action);
+		writer_put_u8(w, p->flags);
+	}
 }
 
 void
@@ -43,6 +65,21 @@ kmeans_model_free(KMeansModel *m)
 		prep_free(m->prep);
 	if (m->centroids != NULL)
 		seg_free(m->centroids);
+	if (m->numbers != NULL)
+		seg_free(m->numbers);
+	if (m->personas != NULL)
+	{
+		for (int j = 0; j < m->k; j++)
+		{
+			if (m->personas[j].means != NULL)
+				seg_free(m->personas[j].means);
+			if (m->personas[j].label != NULL)
+				seg_free(m->personas[j].label);
+			if (m->personas[j].action != NULL)
+				seg_free(m->personas[j].action);
+		}
+		seg_free(m->personas);
+	}
 	if (m->c_norms != NULL)
 		seg_free(m->c_norms);
 	seg_free(m);
@@ -56,15 +93,97 @@ Corrupt(KMeansModel *m, char *errmsg, const char *what)
 	return SEG_ERR_CORRUPT;
 }
 
+static int
+CompareU32(const void *a, const void *b)
+{
+	uint32_t	x = *(const uint32_t *) a;
+	uint32_t	y = *(const uint32_t *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* Whether the k numbers are distinct and fit an SQL integer. */
+static bool
+ValidNumbers(const uint32_t *numbers, int k)
+{
+	uint32_t   *sorted = seg_alloc(sizeof(uint32_t) * k);
+	bool		ok = true;
+
+	memcpy(sorted, numbers, sizeof(uint32_t) * k);
+	qsort(sorted, k, sizeof(uint32_t), CompareU32);
+	for (int j = 0; j < k && ok; j++)
+		ok = sorted[j] <= INT32_MAX && (j == 0 || sorted[j] != sorted[j - 1]);
+	seg_free(sorted);
+	return ok;
+}
+
+static bool
+ValidText(const char *s)
+{
+	size_t		len = s != NULL ? strlen(s) : 0;
+
+	return len >= 1 && len < PERSONA_LABEL_LEN;
+}
+
+/* The persona section of codec version 2 (after its flag). */
+static SegStatus
+ReadPersonas(SegReader *r, KMeansModel *m, char *errmsg)
+{
+	uint64_t	total = 0;
+
+	m->n_rows = reader_get_u64(r);
+	if (r->failed)
+		return Corrupt(m, errmsg, "truncated personas");
+	/* every persona takes at least its size, means, a label and flags */
+	if (reader_remaining(r) / ((size_t) m->d * 8 + 8 + 4 + 1 + 1 + 1) < (size_t) m->k)
+		return Corrupt(m, errmsg, "truncated personas");
+	m->personas = seg_alloc0(sizeof(KMeansPersona) * m->k);
+	for (int j = 0; j < m->k; j++)
+	{
+		KMeansPersona *p = &m->personas[j];
+		uint8_t		has_action;
+
+		p->size = reader_get_u64(r);
+		p->means = reader_get_f64_array(r, (size_t) m->d);
+		p->label = reader_get_string(r);
+		has_action = reader_get_u8(r);
+		if (has_action == 1)
+			p->action = reader_get_string(r);
+		p->flags = reader_get_u8(r);
+		if (r->failed || p->means == NULL)
+			return Corrupt(m, errmsg, "truncated personas");
+		if (has_action > 1 || (p->flags & ~(KMEANS_PERSONA_LABEL_EDITED |
+											KMEANS_PERSONA_ACTION_EDITED)) != 0)
+			return Corrupt(m, errmsg, "bad persona flags");
+		if (!ValidText(p->label) || (p->action != NULL && !ValidText(p->action)))
+			return Corrupt(m, errmsg, "persona label or action is empty or too long");
+		for (int t = 0; t < m->d; t++)
+			if (!isfinite(p->means[t]))
+				return Corrupt(m, errmsg, "persona mean is not finite");
+		if (p->size > m->n_rows - total)
+			return Corrupt(m, errmsg, "cluster sizes exceed the training rows");
+		total += p->size;
+	}
+	if (total != m->n_rows)
+		return Corrupt(m, errmsg, "cluster sizes do not add up to the training rows");
+	return SEG_OK;
+}
+
 SegStatus
 kmeans_model_read(SegReader *r, KMeansModel **out, char *errmsg)
 {
 	KMeansModel *m = seg_alloc0(sizeof(KMeansModel));
-	uint8_t		has_prep = reader_get_u8(r);
+	uint8_t		first = reader_get_u8(r);
+	uint8_t		has_prep;
 	uint32_t	k;
 	uint32_t	d;
 	uint32_t	n_iter;
 
+	/* 0.1.0's payload began with the preprocessor flag itself */
+	if (r->failed || first > KMEANS_CODEC_VERSION)
+		return Corrupt(m, errmsg, "bad codec version or preprocessor flag");
+	m->codec = first == KMEANS_CODEC_VERSION ? KMEANS_CODEC_VERSION : 1;
+	has_prep = m->codec == 1 ? first : reader_get_u8(r);
 	if (r->failed || has_prep > 1)
 		return Corrupt(m, errmsg, "bad preprocessor flag");
 	if (has_prep)
@@ -95,6 +214,33 @@ kmeans_model_read(SegReader *r, KMeansModel **out, char *errmsg)
 	m->centroids = reader_get_f64_array(r, (size_t) k * d);
 	if (m->centroids == NULL)
 		return Corrupt(m, errmsg, "truncated centroids");
+	m->numbers = seg_alloc(sizeof(uint32_t) * k);
+	if (m->codec == 1)
+	{
+		for (uint32_t j = 0; j < k; j++)
+			m->numbers[j] = j;
+	}
+	else
+	{
+		uint8_t		has_personas;
+
+		if (reader_remaining(r) / 4 < k)
+			return Corrupt(m, errmsg, "truncated cluster numbers");
+		for (uint32_t j = 0; j < k; j++)
+			m->numbers[j] = reader_get_u32(r);
+		if (!ValidNumbers(m->numbers, m->k))
+			return Corrupt(m, errmsg, "cluster numbers are not distinct non-negative integers");
+		has_personas = reader_get_u8(r);
+		if (r->failed || has_personas > 1)
+			return Corrupt(m, errmsg, "bad persona flag");
+		if (has_personas)
+		{
+			SegStatus	status = ReadPersonas(r, m, errmsg);
+
+			if (status != SEG_OK)
+				return status;
+		}
+	}
 	if (!reader_at_end(r))
 		return Corrupt(m, errmsg, "trailing bytes");
 	m->c_norms = seg_alloc(sizeof(double) * k);
@@ -114,6 +260,15 @@ kmeans_model_read(SegReader *r, KMeansModel **out, char *errmsg)
 	}
 	*out = m;
 	return SEG_OK;
+}
+
+int
+kmeans_model_cluster(const KMeansModel *m, uint32_t number)
+{
+	for (int j = 0; j < m->k; j++)
+		if (m->numbers[j] == number)
+			return j;
+	return -1;
 }
 
 int
@@ -167,7 +322,7 @@ kmeans_predictor_read(SegReader *payload, SegPredictor *out, char *errmsg)
 	for (int j = 0; j < m->k; j++)
 	{
 		out->class_names[j] = seg_alloc(12);
-		snprintf(out->class_names[j], 12, "%d", j);
+		snprintf(out->class_names[j], 12, "%u", m->numbers[j]);
 	}
 	out->estimator = m;
 	out->predict_row = KMeansPredictRow;

@@ -394,12 +394,12 @@ FetchVersion(const char *name, int32 version, Snapshot snapshot, int fetch, Vers
 
 /*
  * The versions of name: how many there are, their owner and the latest
- * version number; with function, *spec gets the spec of the latest
- * version whose spec says it was written by that function.
+ * version number; with functions (NULL-terminated), *spec gets the spec of
+ * the latest version whose spec says it was written by one of them.
  */
 static int
 NameVersions(const char *name, Snapshot snapshot, Oid *owner, int32 *latest,
-			 const char *function, Jsonb **spec)
+			 const char *const *functions, Jsonb **spec)
 {
 	Relation	rel;
 	ScanKeyData key;
@@ -420,19 +420,21 @@ NameVersions(const char *name, Snapshot snapshot, Oid *owner, int32 *latest,
 		VersionRow	row;
 
 		memset(&row, 0, sizeof(row));
-		ReadRow(rel, tuple, function != NULL ? FETCH_SPEC : 0, &row);
+		ReadRow(rel, tuple, functions != NULL ? FETCH_SPEC : 0, &row);
 		n++;
 		*owner = row.owner;
 		*latest = Max(*latest, row.version);
-		if (function != NULL)
+		if (functions != NULL)
 		{
 			JsonbValue	v;
 
 			if (JB_ROOT_IS_OBJECT(row.spec) &&
 				getKeyJsonValueFromContainer(&row.spec->root, "function", strlen("function"), &v) &&
-				v.type == jbvString && v.val.string.len == (int) strlen(function) &&
-				memcmp(v.val.string.val, function, v.val.string.len) == 0)
-				*spec = row.spec;
+				v.type == jbvString)
+				for (const char *const *f = functions; *f != NULL; f++)
+					if (v.val.string.len == (int) strlen(*f) &&
+						memcmp(v.val.string.val, *f, v.val.string.len) == 0)
+						*spec = row.spec;
 		}
 	}
 	systable_endscan(scan);
@@ -564,17 +566,26 @@ registry_read_version(const char *name, int32 version, RegistryRight right,
  * there is none.
  */
 Jsonb *
-registry_training_arguments(const char *name, const char *function, Oid *owner)
+registry_training_spec(const char *name, const char *const *functions, Oid *owner)
 {
 	int32		latest;
 	Jsonb	   *spec;
-	JsonbValue	v;
 
-	if (NameVersions(name, ReadSnapshot(), owner, &latest, function, &spec) == 0)
+	if (NameVersions(name, ReadSnapshot(), owner, &latest, functions, &spec) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("model \"%s\" does not exist", name)));
 	registry_check(name, *owner, GetUserId(), REGISTRY_CHANGE);
+	return spec;
+}
+
+Jsonb *
+registry_training_arguments(const char *name, const char *function, Oid *owner)
+{
+	const char *functions[2] = {function, NULL};
+	Jsonb	   *spec = registry_training_spec(name, functions, owner);
+	JsonbValue	v;
+
 	if (spec == NULL ||
 		!getKeyJsonValueFromContainer(&spec->root, "arguments", strlen("arguments"), &v) ||
 		v.type != jbvBinary || !JsonContainerIsObject(v.val.binary.data))
@@ -929,6 +940,45 @@ registry_latest_spec(const char *name, int32 *version)
 		return NULL;
 	*version = latest;
 	return row.spec;
+}
+
+/*
+ * The bytes of every version of name, read after taking the name's lock,
+ * for a caller that may change it; *n of them (none for a new name).
+ */
+bytea **
+registry_version_models(const char *name, int *n)
+{
+	Oid			owner;
+	int32		latest;
+	int			count = registry_lock_and_check(name, &owner, &latest);
+	Snapshot	snapshot;
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	bytea	  **models;
+
+	*n = 0;
+	if (count == 0)
+		return NULL;
+	models = palloc(sizeof(bytea *) * count);
+	snapshot = RegisterSnapshot(GetLatestSnapshot());
+	rel = table_open(reg.models, AccessShareLock);
+	NameKey(&key, rel, name);
+	scan = systable_beginscan(rel, reg.models_pkey, true, snapshot, 1, &key);
+	while ((tuple = systable_getnext(scan)) != NULL && *n < count)
+	{
+		VersionRow	row;
+
+		memset(&row, 0, sizeof(row));
+		ReadRow(rel, tuple, FETCH_MODEL, &row);
+		models[(*n)++] = row.model;
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	UnregisterSnapshot(snapshot);
+	return models;
 }
 
 /* ERROR when the caller may not add versions to an existing name (checked before training). */

@@ -84,6 +84,17 @@ extern bool registry_deployed_version(const char *name, int32 *version, bytea **
 extern Jsonb *registry_training_arguments(const char *name, const char *function,
 										  Oid *owner);
 
+/*
+ * The spec of name's latest version written by one of functions
+ * (NULL-terminated), or NULL when none was, for a caller that may change
+ * the model; ERROR when name does not exist.
+ */
+extern Jsonb *registry_training_spec(const char *name, const char *const *functions,
+									 Oid *owner);
+
+/* The bytes of every version of name (the name locked); *n of them. */
+extern bytea **registry_version_models(const char *name, int *n);
+
 /* The spec of name's latest version (the name locked), or NULL when none. */
 extern Jsonb *registry_latest_spec(const char *name, int32 *version);
 

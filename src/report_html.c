@@ -284,12 +284,14 @@ Header(StringInfo out, ReportModel *m)
 	else
 	{
 		static const char *const skip[] = {"function", "relation", "columns", NULL};
+		JsonbContainer *kargs = json_get_object(m->spec, "arguments");
+		JsonbContainer *spec = kargs != NULL ? kargs : m->spec;	/* 0.1.0: at the top */
 
-		Fact(out, "training relation", json_get_string(m->spec, "relation"));
-		Fact(out, "columns", JoinStrings(m->spec, "columns"));
+		Fact(out, "training relation", json_get_string(spec, "relation"));
+		Fact(out, "columns", JoinStrings(spec, "columns"));
 		if (json_get_number(m->metrics, "n_rows", &v))
 			Fact(out, "rows", psprintf("%.0f", v));
-		Fact(out, "settings", Settings(m->spec, skip));
+		Fact(out, "settings", Settings(spec, skip));
 	}
 	appendStringInfoString(out, "</table>\n");
 }

@@ -43,8 +43,6 @@
 #include "sql_kmeans.h"
 
 /* the persona rule of segment.profile (sql_kmeans_report.c) */
-#define PERSONA_THRESHOLD 0.5
-#define PERSONA_MAX_TRAITS 3
 
 char *
 report_utf8(const char *s)
@@ -163,15 +161,24 @@ report_importance(ReportModel *m)
 
 /* ---- k-means: the relation today ----------------------------------------- */
 
+/* kmeans_fit's stored arguments; a 0.1.0 spec kept them at its top level */
+static JsonbContainer *
+KMeansArguments(ReportModel *m)
+{
+	JsonbContainer *args = json_get_object(m->spec, "arguments");
+
+	return args != NULL ? args : m->spec;
+}
+
 /*
- * The relation a k-means spec names: kmeans_fit stores its bare name
- * (found through the search path, as the caller would), a later version
- * may store it qualified.
+ * The relation a k-means spec names: kmeans_fit stores it qualified among
+ * its arguments; a 0.1.0 spec stored its bare name at the top (found
+ * through the search path, as the caller would).
  */
 static Oid
 KMeansRelation(ReportModel *m, char **qualified)
 {
-	char	   *stored = json_get_string(m->spec, "relation");
+	char	   *stored = json_get_string(KMeansArguments(m), "relation");
 	Oid			relid;
 
 	if (stored == NULL)
@@ -193,46 +200,6 @@ KMeansRelation(ReportModel *m, char **qualified)
 	*qualified = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
 											get_rel_name(relid));
 	return relid;
-}
-
-/* "Annual_Income" -> "annual income", as profile() words it */
-static void
-AppendPhrase(StringInfo buf, const char *name)
-{
-	for (const char *s = name; *s; s++)
-		appendStringInfoChar(buf, *s == '_' ? ' ' : (char) tolower((unsigned char) *s));
-}
-
-/*
- * segment.profile()'s persona of cluster j: the (at most three) features
- * whose centroid lies at least half a standard deviation from the mean,
- * the farthest first; "average" when none does.
- */
-static char *
-Persona(const KMeansModel *m, int j)
-{
-	StringInfoData buf;
-	bool	   *used = palloc0(sizeof(bool) * m->d);
-	const double *c = m->centroids + (size_t) j * m->d;
-	char		name[1024];
-
-	initStringInfo(&buf);
-	for (int trait = 0; trait < PERSONA_MAX_TRAITS; trait++)
-	{
-		int			best = -1;
-
-		for (int t = 0; t < m->d; t++)
-			if (!used[t] && fabs(c[t]) >= PERSONA_THRESHOLD &&
-				(best < 0 || fabs(c[t]) > fabs(c[best])))
-				best = t;
-		if (best < 0)
-			break;
-		used[best] = true;
-		appendStringInfoString(&buf, trait > 0 ? ", " : "");
-		appendStringInfoString(&buf, c[best] > 0 ? "high " : "low ");
-		AppendPhrase(&buf, prep_output_name(m->prep, best, name, sizeof(name)));
-	}
-	return buf.len > 0 ? buf.data : pstrdup("average");
 }
 
 /* The sample's map: PCA of the standardised rows, centroids projected alike. */
@@ -362,11 +329,11 @@ report_clusters(ReportModel *m)
 			c->means[(size_t) j * c->n_numeric + t++] = cnt > 0 ?
 				sums[(size_t) j * p->n_columns + col] / cnt : NAN;
 		}
-		c->personas[j] = Persona(km, j);
+		c->personas[j] = kmeans_cluster_label(km, j);
 	}
 
 	/* the map's sample: the rows whose keys hash first under the model's seed */
-	(void) json_get_number(m->spec, "seed", &seed);
+	(void) json_get_number(KMeansArguments(m), "seed", &seed);
 	mixed = palloc(sizeof(uint64) * Max(n, 1));
 	rows = palloc(sizeof(int) * Max(n, 1));
 	for (int i = 0; i < n; i++)

@@ -6,16 +6,25 @@
  *	  (inertia, silhouette, Davies-Bouldin, the elbow), chooses one,
  *	  registers its model and returns one row per k.
  *
- * The chosen k is the one with the best silhouette (ties: the smaller k);
- * when no silhouette is defined (a single k of 1, say), the elbow of the
- * inertia curve, else the first k.  The rule is stored in the model's
- * metrics and reported in a NOTICE.
+ * The chosen k is the one with the best silhouette (ties: the smaller k),
+ * or with choose => 'elbow' the elbow of the inertia curve (Kneedle, as
+ * the metrics' elbow_k); when the rule has nothing to go on (no
+ * silhouette is defined, no elbow among fewer than three k), the other
+ * rule, else the first k.  The rule is stored in the model's metrics and
+ * reported.  A chosen silhouette at or below 0.25 means no substantial
+ * cluster structure (Kaufman and Rousseeuw): a WARNING, and the metrics
+ * and report say "structure": "none".
  *
- * Small tables are loaded once and clustered in memory; a relation larger
- * than segment.memory_limit (or streaming => true) is clustered by the
- * streaming driver of sql_kmeans_stream.c instead.  Progress: a NOTICE per
- * k, and per Lloyd iteration when streaming or fitting a million rows or
- * more in memory.
+ * In memory, the columns go through segment_train's preprocessor
+ * (preprocess => true, the default: NULLs imputed with the column mean,
+ * text and boolean columns one-hot or 0/1, numbers standardised); the
+ * model stores the profile of its clusters (sql_kmeans_identity.c) and
+ * numbers them as the deployed version did.  A relation larger than
+ * segment.memory_limit (or streaming => true) is clustered by the
+ * streaming driver of sql_kmeans_stream.c instead, on numeric columns
+ * without NULLs.  Progress: a NOTICE per k, and per Lloyd iteration when
+ * streaming or fitting a million rows or more in memory (in interactive
+ * sessions; others get one LOG line per fit, as segment_train's).
  *
  * IDENTIFICATION
  *	  src/sql_kmeans.c
@@ -42,11 +51,15 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/timestamp.h"
 
 #include "cluster_metrics.h"
 #include "dataset.h"
+#include "kmeans_persona.h"
+#include "model.h"
 #include "pg_args.h"
 #include "pg_core.h"
+#include "pg_json.h"
 #include "registry.h"
 #include "sql_kmeans.h"
 
@@ -69,10 +82,11 @@ kmeans_warn_distinct(int n_distinct, int k)
 void
 kmeans_report_k(const KFitRun *run)
 {
-	ereport(NOTICE,
-			(errmsg_internal("k = %d: inertia %.6g, silhouette %.4f, Davies-Bouldin %.4f, %d iterations",
-							 run->k, run->inertia, run->silhouette, run->davies_bouldin,
-							 run->n_iter)));
+	if (segment_progress_notices())
+		ereport(NOTICE,
+				(errmsg_internal("k = %d: inertia %.6g, silhouette %.4f, Davies-Bouldin %.4f, %d iterations",
+								 run->k, run->inertia, run->silhouette, run->davies_bouldin,
+								 run->n_iter)));
 }
 
 /* Silhouette and Davies-Bouldin of labels over rows x. */
@@ -85,80 +99,6 @@ kmeans_score_sample(const double *x, int n, int d, KFitRun *run,
 									   (uint64_t) seed, segment_memory_available(),
 									   segment_hooks());
 	run->davies_bouldin = davies_bouldin_score(x, n, d, labels, run->k);
-}
-
-static int
-CompareInt(const void *a, const void *b)
-{
-	int			x = *(const int *) a;
-	int			y = *(const int *) b;
-
-	return (x > y) - (x < y);
-}
-
-/* The k[] argument: positive, sorted, duplicates removed. */
-static int *
-ReadKs(ArrayType *array, int *n_out)
-{
-	Datum	   *elems;
-	bool	   *nulls;
-	int			n;
-	int		   *ks;
-	int			m = 0;
-
-	if (ARR_NDIM(array) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("k must be a one-dimensional array")));
-	deconstruct_array(array, INT4OID, 4, true, TYPALIGN_INT, &elems, &nulls, &n);
-	if (n == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("k must hold at least one number of clusters")));
-	ks = palloc(sizeof(int) * n);
-	for (int i = 0; i < n; i++)
-	{
-		if (nulls[i])
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("k must not contain nulls")));
-		ks[i] = DatumGetInt32(elems[i]);
-		if (ks[i] < 1)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("k must be at least 1, not %d", ks[i])));
-	}
-	qsort(ks, n, sizeof(int), CompareInt);
-	for (int i = 0; i < n; i++)
-		if (m == 0 || ks[m - 1] != ks[i])
-			ks[m++] = ks[i];
-	*n_out = m;
-	return ks;
-}
-
-/* init: a k x d array (or k * d values) of centroids in original units. */
-static double *
-ReadInit(ArrayType *array, int d, int *k_out)
-{
-	int			n = ArrayGetNItems(ARR_NDIM(array), ARR_DIMS(array));
-	double	   *values = (double *) ARR_DATA_PTR(array);
-
-	if (ARR_HASNULL(array) && array_contains_nulls(array))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("init must not contain nulls")));
-	if (n == 0 || ARR_NDIM(array) > 2 || (ARR_NDIM(array) == 2 && ARR_DIMS(array)[1] != d) ||
-		n % d != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("init must be a k x %d array of initial centroids", d)));
-	for (int i = 0; i < n; i++)
-		if (!isfinite(values[i]))
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("init must hold finite numbers")));
-	*k_out = n / d;
-	return values;
 }
 
 /*
@@ -181,106 +121,162 @@ ShouldStream(Oid relid, int d)
 	return estimate * 3 > (double) segment_memory_limit_bytes();
 }
 
-/* Loads, checks and standardises the columns; returns the n x d matrix. */
-static double *
-LoadStandardised(const KFitRequest *req, SegPreprocessor **prep_out, int *n_out)
+/* Whether any column clustered is text (to be one-hot encoded). */
+static bool
+HasTextColumn(const KFitRequest *req)
+{
+	for (int j = 0; j < req->d; j++)
+	{
+		bool		is_integer;
+
+		if (dataset_column_kind(dataset_column_type(req->relid, req->columns[j]),
+								&is_integer) == SEG_COL_CATEGORICAL)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Loads the columns in canonical order and checks them: without
+ * preprocessing, text columns and NULLs are refused; constant columns get
+ * a warning.
+ */
+static SegFrame *
+LoadFrame(const KFitRequest *req)
 {
 	SegFrame   *frame = dataset_load_canonical(req->relid, req->columns, req->d, -1);
-	SegPreprocessor *prep;
-	double	   *x;
-	bool	   *has_null;
-	bool	   *varies;
-	char		msg[SEG_ERRMSG_LEN];
+	bool	   *has_null = palloc0(sizeof(bool) * req->d);
+	bool	   *varies = palloc0(sizeof(bool) * req->d);
+	double	   *first = palloc(sizeof(double) * req->d);
 
-	for (int j = 0; j < req->d; j++)
+	for (int j = 0; j < req->d && !req->preprocess; j++)
 		if (frame->columns[j].kind == SEG_COL_CATEGORICAL)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATATYPE_MISMATCH),
 					 errmsg("column \"%s\" is not numeric", req->columns[j]),
-					 errhint("k-means clusters numeric and boolean columns; encode categories first.")));
+					 errhint("With preprocess => true (the default) kmeans_fit one-hot encodes text columns, as segment_train does.")));
 	if (frame->n_rows == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("relation \"%s\" has no rows", get_rel_name(req->relid))));
 	/* row by row: the frame is row-major */
-	has_null = palloc0(sizeof(bool) * req->d);
-	varies = palloc0(sizeof(bool) * req->d);
+	for (int j = 0; j < req->d; j++)
+		first[j] = NAN;
 	for (int i = 0; i < frame->n_rows; i++)
 		for (int j = 0; j < req->d; j++)
 		{
 			double		v = FRAME_CELL(frame, i, j);
 
-			has_null[j] |= SEG_IS_MISSING(v);
-			varies[j] |= v != FRAME_CELL(frame, 0, j);
+			if (SEG_IS_MISSING(v))
+			{
+				has_null[j] = true;
+				continue;
+			}
+			if (isnan(first[j]))
+				first[j] = v;
+			varies[j] |= v != first[j];
 		}
-	for (int j = 0; j < req->d; j++)
+	for (int j = 0; j < req->d && !req->preprocess; j++)
 		if (has_null[j])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("column \"%s\" contains NULL values", req->columns[j]),
-					 errhint("k-means needs every feature: filter or impute the rows first, for example with a view.")));
+					 errhint("With preprocess => true (the default) kmeans_fit imputes them with the column's mean, as segment_train does.")));
 	for (int j = 0; j < req->d; j++)
-		if (!varies[j])
+		/*
+		 * NULLs of a number become its mean, which a constant column
+		 * already has; NULLs of a text column are a category of their own
+		 */
+		if (!varies[j] && !(has_null[j] && !isnan(first[j]) &&
+							frame->columns[j].kind == SEG_COL_CATEGORICAL))
 			ereport(WARNING,
 					(errcode(ERRCODE_WARNING),
 					 errmsg("column \"%s\" has zero variance and does not affect the clustering",
 							req->columns[j])));
 	pfree(has_null);
 	pfree(varies);
-	segment_raise(prep_fit(frame, NULL, frame->n_rows, &prep, msg), msg);
-	x = seg_alloc(sizeof(double) * (size_t) frame->n_rows * req->d);
-	segment_raise(prep_transform_frame(prep, frame, NULL, frame->n_rows, x, msg), msg);
-	*prep_out = prep;
-	*n_out = frame->n_rows;
-	return x;
+	pfree(first);
+	return frame;
 }
 
-/* Original units -> the standardised space of the model. */
-static double *
-StandardiseInit(const KFitRequest *req, const SegPreprocessor *prep)
+/* The frame's rows at rows[0..n), sharing its column descriptions. */
+static SegFrame *
+FrameRows(const SegFrame *frame, const int *rows, int n)
 {
-	double	   *out = palloc(sizeof(double) * (size_t) req->init_k * req->d);
+	SegFrame   *out = palloc(sizeof(SegFrame));
 
-	for (int j = 0; j < req->init_k; j++)
-		for (int t = 0; t < req->d; t++)
-			out[(size_t) j * req->d + t] =
-				(req->init[(size_t) j * req->d + t] - prep->columns[t].mean) /
-				prep->columns[t].scale;
+	out->n_rows = n;
+	out->n_cols = frame->n_cols;
+	out->columns = frame->columns;
+	out->values = palloc_extended(sizeof(double) * Max((size_t) n * frame->n_cols, 1),
+								  MCXT_ALLOC_HUGE);
+	for (int i = 0; i < n; i++)
+		memcpy(out->values + (size_t) i * frame->n_cols, &FRAME_CELL(frame, rows[i], 0),
+			   sizeof(double) * frame->n_cols);
 	return out;
 }
 
+/* Per output of x (n x d): mean and population standard deviation. */
+static void
+ColumnStats(const double *x, int n, int d, double **mean_out, double **sd_out)
+{
+	double	   *mean = palloc0(sizeof(double) * d);
+	double	   *sd = palloc0(sizeof(double) * d);
+
+	for (int i = 0; i < n; i++)
+		for (int t = 0; t < d; t++)
+			mean[t] += x[(size_t) i * d + t];
+	for (int t = 0; t < d; t++)
+		mean[t] /= Max(n, 1);
+	for (int i = 0; i < n; i++)
+		for (int t = 0; t < d; t++)
+		{
+			double		diff = x[(size_t) i * d + t] - mean[t];
+
+			sd[t] += diff * diff;
+		}
+	for (int t = 0; t < d; t++)
+		sd[t] = sqrt(sd[t] / Max(n, 1));
+	*mean_out = mean;
+	*sd_out = sd;
+}
+
 /*
- * Every k from one preparation of the data (loaded and standardised once,
- * centred, blocked and normed once: kmeans_fit_data), and the silhouettes
- * of all k from one pass of distances over one sample (silhouette_scores),
- * which needs only the sampled rows' labels of each k.  Each k's result is
- * the same as fitting and scoring it alone.
+ * Every k from one preparation of the data (encoded once, centred,
+ * blocked and normed once: kmeans_fit_data), and the silhouettes of all k
+ * from one pass of distances over one sample (silhouette_scores), which
+ * needs only the sampled rows' labels of each k.  Each k's result is the
+ * same as fitting and scoring it alone.
  */
 static void
-FitInMemory(const KFitRequest *req, KFitRun *runs, SegPreprocessor **prep_out, int64 *n_rows)
+FitInMemory(const KFitRequest *req, SegFrame *frame, const SegPreprocessor *prep, KFitRun *runs,
+			KFitSample *sample)
 {
-	int			n;
-	SegPreprocessor *prep;
-	double	   *x = LoadStandardised(req, &prep, &n);
-	double	   *init = req->init != NULL ? StandardiseInit(req, prep) : NULL;
+	int			n = frame->n_rows;
+	int			d = prep->n_outputs;
+	double	   *x = seg_alloc(sizeof(double) * (size_t) n * d);
+	double	   *init;
 	KMeansData	data;
 	char		msg[SEG_ERRMSG_LEN];
 	int		   *rows = palloc_extended(sizeof(int) * (size_t) n, MCXT_ALLOC_HUGE);
 	int			n_sample = silhouette_sample_rows(n, req->silhouette_sample,
 												  (uint64_t) req->seed, rows);
-	double	   *xs = palloc_extended(sizeof(double) * (size_t) n_sample * req->d, MCXT_ALLOC_HUGE);
+	double	   *xs = palloc_extended(sizeof(double) * (size_t) Max(n_sample, 1) * d,
+									 MCXT_ALLOC_HUGE);
 	int		  **sample_labels = palloc(sizeof(int *) * req->n_k);
 	double	   *silhouettes = palloc(sizeof(double) * req->n_k);
 
+	segment_raise(prep_transform_frame(prep, frame, NULL, n, x, msg), msg);
+	init = req->init != NULL ? kmeans_init_standardised(req, prep) : NULL;
 	for (int s = 0; s < n_sample; s++)
-		memcpy(xs + (size_t) s * req->d, x + (size_t) rows[s] * req->d,
-			   sizeof(double) * req->d);
-	segment_raise(kmeans_data_init(&data, x, n, req->d, msg), msg);
+		memcpy(xs + (size_t) s * d, x + (size_t) rows[s] * d, sizeof(double) * d);
+	segment_raise(kmeans_data_init(&data, x, n, d, msg), msg);
 	for (int r = 0; r < req->n_k; r++)
 	{
 		KMeansOptions opt;
 		KMeansResult result;
 		KFitRun    *run = &runs[r];
+		KMeansProfileStats stats;
 
 		memset(&opt, 0, sizeof(opt));
 		opt.k = req->ks[r];
@@ -297,14 +293,20 @@ FitInMemory(const KFitRequest *req, KFitRun *runs, SegPreprocessor **prep_out, i
 		run->n_iter = result.n_iter;
 		run->n_distinct = result.n_distinct;
 		run->centroids = result.centroids;
-		run->davies_bouldin = davies_bouldin_score(x, n, req->d, result.labels, run->k);
+		run->davies_bouldin = davies_bouldin_score(x, n, d, result.labels, run->k);
+		kmeans_profile_stats(x, n, d, result.labels, run->k, &stats);
+		run->sizes = stats.sizes;
+		run->means = stats.means;
+		seg_free(stats.overall_mean);
+		seg_free(stats.overall_sd);
 		sample_labels[r] = palloc(sizeof(int) * (size_t) Max(n_sample, 1));
 		for (int s = 0; s < n_sample; s++)
 			sample_labels[r][s] = result.labels[rows[s]];
+		run->sample_labels = sample_labels[r];
 		pfree(result.labels);
 	}
 	kmeans_data_free(&data);
-	silhouette_scores(xs, n_sample, req->d, (const int *const *) sample_labels, req->ks, req->n_k,
+	silhouette_scores(xs, n_sample, d, (const int *const *) sample_labels, req->ks, req->n_k,
 					  0, 0, segment_memory_limit_bytes(), segment_hooks(), silhouettes);
 	for (int r = 0; r < req->n_k; r++)
 	{
@@ -312,14 +314,19 @@ FitInMemory(const KFitRequest *req, KFitRun *runs, SegPreprocessor **prep_out, i
 		kmeans_warn_distinct(runs[r].n_distinct, runs[r].k);
 		kmeans_report_k(&runs[r]);
 	}
-	*prep_out = prep;
-	*n_rows = n;
+	sample->n = n_sample;
+	sample->x = xs;
+	sample->frame = FrameRows(frame, rows, n_sample);
+	sample->sample_size = 0;
+	ColumnStats(x, n, d, &sample->overall_mean, &sample->overall_sd);
+	seg_free(x);
 }
 
 /* Index of the chosen run and the rule that chose it. */
 static int
-ChooseK(const KFitRun *runs, int n_k, const char **rule, int *elbow_k)
+ChooseK(const KFitRequest *req, const KFitRun *runs, const char **rule, int *elbow_k)
 {
+	int			n_k = req->n_k;
 	double	   *xs = palloc(sizeof(double) * n_k);
 	double	   *ys = palloc(sizeof(double) * n_k);
 	int			best = -1;
@@ -335,9 +342,14 @@ ChooseK(const KFitRun *runs, int n_k, const char **rule, int *elbow_k)
 	}
 	knee = knee_index(xs, ys, n_k);
 	*elbow_k = knee >= 0 ? runs[knee].k : -1;
+	if (req->choose_elbow && knee >= 0)
+	{
+		*rule = "elbow";
+		return knee;
+	}
 	if (best >= 0)
 	{
-		*rule = "silhouette";
+		*rule = req->choose_elbow ? "silhouette (no elbow among the k tried)" : "silhouette";
 		return best;
 	}
 	if (knee >= 0)
@@ -349,110 +361,122 @@ ChooseK(const KFitRun *runs, int n_k, const char **rule, int *elbow_k)
 	return 0;
 }
 
+/* The version skip_if_unchanged finds trained on the same rows and arguments, or 0. */
+static int32
+Unchanged(const KFitRequest *req, Jsonb *fingerprint)
+{
+	int32		version;
+	Jsonb	   *spec;
+	JsonbValue *stored;
+
+	if (!req->skip_if_unchanged || fingerprint == NULL)
+		return 0;
+	spec = registry_latest_spec(req->name, &version);
+	if (spec == NULL || !JB_ROOT_IS_OBJECT(spec))
+		return 0;
+	stored = getKeyJsonValueFromContainer(&spec->root, "fingerprint", strlen("fingerprint"),
+										  NULL);
+	if (stored == NULL || stored->type != jbvBinary)
+		return 0;
+	return compareJsonbContainers(stored->val.binary.data, &fingerprint->root) == 0 ?
+		version : 0;
+}
+
+static Jsonb *
+Spec(const KFitRequest *req, Jsonb *fingerprint)
+{
+	JsonBuilder b;
+
+	json_begin(&b);
+	json_object_begin(&b);
+	json_key_string(&b, "function", "kmeans_fit");
+	json_key(&b, "arguments");
+	json_jsonb(&b, kmeans_spec_arguments(req, true));
+	json_key(&b, "fingerprint");
+	json_jsonb(&b, fingerprint);
+	json_object_end(&b);
+	return json_finish(&b);
+}
+
+/* The one line a non-interactive run (a scheduled job) logs instead of notices. */
 static void
-AppendFloat(StringInfo buf, double v)
+Summarize(const KFitRequest *req, int32 version, int k, const char *rule,
+		  const KFitDeployment *d)
 {
-	if (isfinite(v))
-		appendStringInfoString(buf, float8out_internal(v));
+	if (!segment_progress_summary())
+		return;
+	if (version > 0)
+		ereport(LOG,
+				(errmsg("kmeans_fit: model \"%s\" version %d (k = %d by %s) %s: %s", req->name,
+						version, k, rule, d->deployed ? "deployed" : "not deployed", d->reason)));
 	else
-		appendStringInfoString(buf, "null");
+		ereport(LOG,
+				(errmsg("kmeans_fit: model \"%s\": no new version: %s", req->name, d->reason)));
 }
 
-static char *
-SpecJson(const KFitRequest *req, bool streaming, char *relname)
+/* One row of the result: a k's figures, and the report on the chosen k's row. */
+static void
+PutRow(ReturnSetInfo *rsinfo, const KFitRun *run, bool chosen, Jsonb *report)
 {
-	StringInfoData buf;
+	Datum		values[5];
+	bool		nulls[5] = {false, false, false, false, true};
 
-	initStringInfo(&buf);
-	appendStringInfoString(&buf, "{\"function\": \"kmeans_fit\", \"relation\": ");
-	escape_json(&buf, relname);
-	appendStringInfoString(&buf, ", \"columns\": [");
-	for (int j = 0; j < req->d; j++)
+	if (run != NULL)
 	{
-		if (j > 0)
-			appendStringInfoString(&buf, ", ");
-		escape_json(&buf, req->columns[j]);
+		values[0] = Int32GetDatum(run->k);
+		values[1] = Float8GetDatum(run->inertia);
+		values[2] = Float8GetDatum(run->silhouette);
+		nulls[2] = isnan(run->silhouette);
 	}
-	appendStringInfoString(&buf, "], \"k\": [");
-	for (int r = 0; r < req->n_k; r++)
-		appendStringInfo(&buf, "%s%d", r > 0 ? ", " : "", req->ks[r]);
-	appendStringInfo(&buf, "], \"n_init\": %d, \"max_iter\": %d, \"tol\": ", req->n_init,
-					 req->max_iter);
-	AppendFloat(&buf, req->tol);
-	appendStringInfo(&buf, ", \"seed\": %d, \"streaming\": %s, \"silhouette_sample\": %d, \"init\": ",
-					 req->seed, streaming ? "true" : "false", req->silhouette_sample);
-	if (req->init == NULL)
-		appendStringInfoString(&buf, "null");
 	else
+		nulls[0] = nulls[1] = nulls[2] = true;
+	values[3] = BoolGetDatum(chosen);
+	if (report != NULL)
 	{
-		appendStringInfoChar(&buf, '[');
-		for (int j = 0; j < req->init_k; j++)
-		{
-			appendStringInfoString(&buf, j > 0 ? ", [" : "[");
-			for (int t = 0; t < req->d; t++)
-			{
-				if (t > 0)
-					appendStringInfoString(&buf, ", ");
-				AppendFloat(&buf, req->init[(size_t) j * req->d + t]);
-			}
-			appendStringInfoChar(&buf, ']');
-		}
-		appendStringInfoChar(&buf, ']');
+		values[4] = JsonbPGetDatum(report);
+		nulls[4] = false;
 	}
-	appendStringInfoChar(&buf, '}');
-	return buf.data;
+	/* 0.1.0's declaration returns the first four columns */
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
 
-static char *
-MetricsJson(const KFitRun *runs, int n_k, int chosen, const char *rule, int elbow_k,
-			int64 n_rows)
+/*
+ * skip_if_unchanged found a version trained on these rows with these
+ * arguments: the run is recorded, and one row (no k) carries the report.
+ */
+static void
+Skipped(ReturnSetInfo *rsinfo, const KFitRequest *req, TimestampTz started, int64 n_rows,
+		int32 same, MemoryContext caller)
 {
-	StringInfoData buf;
+	KFitDeployment d;
+	int64		run;
+	Jsonb	   *report;
+	MemoryContext old;
 
-	initStringInfo(&buf);
-	appendStringInfo(&buf, "{\"k\": %d, \"rule\": \"%s\", \"elbow_k\": ", runs[chosen].k, rule);
-	if (elbow_k > 0)
-		appendStringInfo(&buf, "%d", elbow_k);
-	else
-		appendStringInfoString(&buf, "null");
-	appendStringInfo(&buf, ", \"n_rows\": " INT64_FORMAT ", \"inertia\": ", n_rows);
-	AppendFloat(&buf, runs[chosen].inertia);
-	appendStringInfoString(&buf, ", \"silhouette\": ");
-	AppendFloat(&buf, runs[chosen].silhouette);
-	appendStringInfoString(&buf, ", \"davies_bouldin\": ");
-	AppendFloat(&buf, runs[chosen].davies_bouldin);
-	appendStringInfoString(&buf, ", \"per_k\": [");
-	for (int r = 0; r < n_k; r++)
-	{
-		appendStringInfo(&buf, "%s{\"k\": %d, \"inertia\": ", r > 0 ? ", " : "", runs[r].k);
-		AppendFloat(&buf, runs[r].inertia);
-		appendStringInfoString(&buf, ", \"silhouette\": ");
-		AppendFloat(&buf, runs[r].silhouette);
-		appendStringInfoString(&buf, ", \"davies_bouldin\": ");
-		AppendFloat(&buf, runs[r].davies_bouldin);
-		appendStringInfo(&buf, ", \"n_iter\": %d, \"distinct_clusters\": %d}",
-						 runs[r].n_iter, runs[r].n_distinct);
-	}
-	appendStringInfoString(&buf, "]}");
-	return buf.data;
-}
-
-/* Registers the model as the next version of name; returns the version. */
-static int
-SaveModel(text *name, bytea *model, const char *spec, const char *metrics)
-{
-	return registry_save(text_to_cstring(name), model,
-						 DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(spec))),
-						 DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(metrics))),
-						 true);
+	memset(&d, 0, sizeof(d));
+	d.new_score = NAN;
+	d.previous_score = NAN;
+	d.reason = psprintf("the rows (" INT64_FORMAT "), the arguments and the library version are those version %d was fitted on",
+						n_rows, same);
+	run = kmeans_record_run(req, started, n_rows, "skipped", 0, &d);
+	Summarize(req, 0, 0, NULL, &d);
+	if (segment_progress_notices())
+		ereport(NOTICE, (errmsg("k-means model \"%s\": no new version: %s", req->name, d.reason)));
+	report = kmeans_skipped_report(req, same, n_rows, d.reason, run);
+	old = MemoryContextSwitchTo(caller);
+	PutRow(rsinfo, NULL, false, DatumGetJsonbPCopy(JsonbPGetDatum(report)));
+	MemoryContextSwitchTo(old);
 }
 
 /*
  * segment.kmeans_fit(name text, relation regclass, columns text[],
  *                    k int[], n_init int, max_iter int, tol float8,
  *                    seed int, init float8[], streaming bool,
- *                    silhouette_sample int)
- *   RETURNS TABLE (k int, inertia float8, silhouette float8, chosen bool)
+ *                    silhouette_sample int, preprocess bool, choose text,
+ *                    labels jsonb, roles jsonb, deploy text,
+ *                    skip_if_unchanged bool)
+ *   RETURNS TABLE (k int, inertia float8, silhouette float8, chosen bool,
+ *                  report jsonb)
  */
 Datum
 kmeans_fit_table(PG_FUNCTION_ARGS)
@@ -460,121 +484,119 @@ kmeans_fit_table(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	KFitRequest req;
 	KFitRun    *runs;
+	KFitSample	sample;
 	SegPreprocessor *prep;
 	KMeansModel model;
+	KFitIdentity identity;
+	KFitDeployment deployment;
 	SegWriter	w;
-	bool		streaming;
 	int64		n_rows;
 	int			chosen;
 	int			elbow_k;
 	const char *rule;
-	int			version;
-	text	   *name;
+	int32		version;
+	int32		deployed_version;
+	bytea	   *deployed = NULL;
+	Jsonb	   *fingerprint = NULL;
+	Jsonb	   *metrics;
+	Jsonb	   *report;
+	int64		run;
+	char	  **warnings;
+	int			n_warnings = 0;
+	const char *structure;
+	TimestampTz started = GetCurrentTimestamp();
+	MemoryContext caller = CurrentMemoryContext;
 	MemoryContext work;
 	MemoryContext old;
-	char	   *relname;
 
-	segment_require_arg(fcinfo, 0, "model name");
-	segment_require_arg(fcinfo, 1, "relation");
-	segment_require_arg(fcinfo, 2, "columns");
-	segment_require_arg(fcinfo, 3, "k");
-	segment_require_arg(fcinfo, 4, "n_init");
-	segment_require_arg(fcinfo, 5, "max_iter");
-	segment_require_arg(fcinfo, 6, "tol");
-	segment_require_arg(fcinfo, 7, "seed");
-	segment_require_arg(fcinfo, 10, "silhouette_sample");
 	InitMaterializedSRF(fcinfo, 0);
-
 	work = AllocSetContextCreate(CurrentMemoryContext, "segment kmeans_fit",
 								 ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(work);
 	segment_budget_begin(work, "kmeans_fit");
-	memset(&req, 0, sizeof(req));
-	name = PG_GETARG_TEXT_PP(0);
-	if (VARSIZE_ANY_EXHDR(name) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("model name must not be empty")));
-	/* before the work: may the caller add a version to this name? */
-	registry_check_change(text_to_cstring(name));
-	req.relid = PG_GETARG_OID(1);
-	relname = segment_readable_relation(req.relid);
-	req.columns = dataset_text_array(PG_GETARG_ARRAYTYPE_P(2), "columns", &req.d);
-	if (req.d == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("columns must name at least one column")));
-	for (int j = 0; j < req.d; j++)
-		(void) dataset_column_type(req.relid, req.columns[j]);
-	req.ks = ReadKs(PG_GETARG_ARRAYTYPE_P(3), &req.n_k);
-	req.n_init = PG_GETARG_INT32(4);
-	req.max_iter = PG_GETARG_INT32(5);
-	req.tol = PG_GETARG_FLOAT8(6);
-	req.seed = PG_GETARG_INT32(7);
-	req.silhouette_sample = PG_GETARG_INT32(10);
-	segment_check_n_init(req.n_init);
-	if (req.max_iter < 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("max_iter must be at least 1")));
-	if (!(req.tol >= 0.0) || isinf(req.tol))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("tol must be a finite number of at least 0")));
-	if (req.silhouette_sample < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("silhouette_sample must not be negative")));
-	if (!PG_ARGISNULL(8))
-	{
-		req.init = ReadInit(PG_GETARG_ARRAYTYPE_P(8), req.d, &req.init_k);
-		if (req.n_k != 1 || req.ks[0] != req.init_k)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("init has %d centroids, so k must be {%d}", req.init_k, req.init_k),
-					 errhint("Pass k => ARRAY[%d] with init.", req.init_k)));
-	}
-	streaming = PG_ARGISNULL(9) ? ShouldStream(req.relid, req.d) : PG_GETARG_BOOL(9);
+	kmeans_parse_request(fcinfo, &req);
+	if (!req.streaming_given)
+		req.streaming = !HasTextColumn(&req) && ShouldStream(req.relid, req.d);
 
+	memset(&sample, 0, sizeof(sample));
 	runs = palloc0(sizeof(KFitRun) * req.n_k);
-	if (streaming)
-		prep = kmeans_fit_streaming(&req, runs, &n_rows);
+	if (req.streaming)
+		prep = kmeans_fit_streaming(&req, runs, &n_rows, &sample);
 	else
-		FitInMemory(&req, runs, &prep, &n_rows);
+	{
+		SegFrame   *frame = LoadFrame(&req);
+		char		msg[SEG_ERRMSG_LEN];
+		int32		same;
 
-	chosen = ChooseK(runs, req.n_k, &rule, &elbow_k);
+		n_rows = frame->n_rows;
+		fingerprint = kmeans_fingerprint(&req, frame);
+		same = Unchanged(&req, fingerprint);
+		if (same > 0)
+		{
+			Skipped(rsinfo, &req, started, n_rows, same, old);
+			segment_budget_end();
+			MemoryContextSwitchTo(old);
+			MemoryContextDelete(work);
+			return (Datum) 0;
+		}
+		segment_raise(prep_fit(frame, NULL, frame->n_rows, &prep, msg), msg);
+		FitInMemory(&req, frame, prep, runs, &sample);
+	}
+
+	chosen = ChooseK(&req, runs, &rule, &elbow_k);
+	warnings = palloc(sizeof(char *) * 2);
+	structure = kmeans_structure(runs[chosen].silhouette);
+	if (structure != NULL && strcmp(structure, "none") == 0)
+	{
+		char	   *w_text = psprintf("the silhouette of the chosen k = %d is %.3f: the data show no substantial cluster structure",
+									  runs[chosen].k, runs[chosen].silhouette);
+
+		ereport(WARNING,
+				(errcode(ERRCODE_WARNING),
+				 errmsg("%s", w_text),
+				 errdetail("A silhouette at or below %.2f means no substantial structure (Kaufman and Rousseeuw); the clusters and their personas cut a continuum rather than find groups.",
+						   KMEANS_SILHOUETTE_NO_STRUCTURE),
+				 errhint("Try other columns, or treat the segments as ranges rather than groups.")));
+		warnings[n_warnings++] = w_text;
+	}
+
 	memset(&model, 0, sizeof(model));
 	model.prep = prep;
 	model.k = runs[chosen].k;
-	model.d = req.d;
+	model.d = prep->n_outputs;
 	model.inertia = runs[chosen].inertia;
 	model.n_iter = runs[chosen].n_iter;
 	model.centroids = runs[chosen].centroids;
-	writer_init(&w, 1024 + sizeof(double) * (size_t) model.k * model.d);
+	kmeans_build_personas(&req, &model, &runs[chosen], &sample);
+	/* the name is locked from here to the end of the transaction */
+	if (!registry_deployed_version(req.name, &deployed_version, &deployed))
+		deployed = NULL;
+	kmeans_number_clusters(req.name, &model, deployed, deployed_version, &identity);
+	kmeans_decide(&req, &model, &runs[chosen], &sample, deployed, deployed_version, &deployment);
+
+	writer_init(&w, 1024 + sizeof(double) * (size_t) model.k * model.d * 2);
 	model_begin(&w, SEG_MODEL_KMEANS);
 	kmeans_model_write(&w, &model);
 	model_seal(&w);
-	version = SaveModel(name, segment_writer_to_bytea(&w), SpecJson(&req, streaming, relname),
-						MetricsJson(runs, req.n_k, chosen, rule, elbow_k, n_rows));
-	ereport(NOTICE,
-			(errmsg("k-means model \"%s\" version %d: k = %d chosen by %s%s",
-					text_to_cstring(name), version, runs[chosen].k, rule,
-					elbow_k > 0 ? psprintf(" (elbow at k = %d)", elbow_k) : "")));
+	metrics = kmeans_metrics(&req, runs, chosen, rule, elbow_k, n_rows, &model, &identity,
+							 &deployment, warnings, n_warnings);
+	version = registry_save(req.name, segment_writer_to_bytea(&w), Spec(&req, fingerprint),
+							metrics, deployment.deployed);
+	run = kmeans_record_run(&req, started, n_rows, "trained", version, &deployment);
+	report = kmeans_report(&req, version, run, metrics);
+	if (segment_progress_notices())
+		ereport(NOTICE,
+				(errmsg("k-means model \"%s\" version %d: k = %d chosen by %s%s; %s: %s",
+						req.name, version, runs[chosen].k, rule,
+						elbow_k > 0 ? psprintf(" (elbow at k = %d)", elbow_k) : "",
+						deployment.deployed ? "deployed" : "not deployed", deployment.reason)));
+	Summarize(&req, version, runs[chosen].k, rule, &deployment);
 
 	segment_budget_end();
-	MemoryContextSwitchTo(old);
+	MemoryContextSwitchTo(caller);
+	report = DatumGetJsonbPCopy(JsonbPGetDatum(report));
 	for (int r = 0; r < req.n_k; r++)
-	{
-		Datum		values[4];
-		bool		nulls[4] = {false, false, false, false};
-
-		values[0] = Int32GetDatum(runs[r].k);
-		values[1] = Float8GetDatum(runs[r].inertia);
-		values[2] = Float8GetDatum(runs[r].silhouette);
-		nulls[2] = isnan(runs[r].silhouette);
-		values[3] = BoolGetDatum(r == chosen);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	}
+		PutRow(rsinfo, &runs[r], r == chosen, r == chosen ? report : NULL);
 	MemoryContextDelete(work);
 	return (Datum) 0;
 }

@@ -4,9 +4,9 @@
  *	  Describing k-means segments: segment.centroids() in original units
  *	  and segment.profile() with sizes, means and persona labels.
  *
- * A persona names the (at most three) features whose centroid lies at
- * least half a standard deviation from the mean, the farthest first:
- * "high spending score, low annual income"; "average" when none does.
+ * The persona of a cluster is the label the model stored at fit time
+ * (sql_kmeans_identity.c; edited with segment.set_persona), or for a
+ * 0.1.0 model the label its centroid gives by the same rule.
  *
  * IDENTIFICATION
  *	  src/sql_kmeans_report.c
@@ -15,7 +15,6 @@
  */
 #include "postgres.h"
 
-#include <ctype.h>
 #include <math.h>
 
 #include "catalog/pg_type.h"
@@ -23,6 +22,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
 #include "utils/json.h"
@@ -30,6 +30,7 @@
 #include "utils/memutils.h"
 
 #include "dataset.h"
+#include "kmeans_persona.h"
 #include "pg_args.h"
 #include "pg_core.h"
 #include "registry.h"
@@ -37,10 +38,6 @@
 
 PG_FUNCTION_INFO_V1(kmeans_centroids);
 PG_FUNCTION_INFO_V1(kmeans_profile);
-
-/* centroids at least this many standard deviations out shape the persona */
-#define PERSONA_THRESHOLD 0.5
-#define PERSONA_MAX_TRAITS 3
 
 KMeansModel *
 segment_decode_kmeans(bytea *model)
@@ -108,46 +105,12 @@ kmeans_centroids(PG_FUNCTION_ARGS)
 			Datum		values[3];
 			bool		nulls[3] = {false, false, false};
 
-			values[0] = Int32GetDatum(j);
+			values[0] = Int32GetDatum((int32) m->numbers[j]);
 			values[1] = CStringGetTextDatum(FeatureName(m->prep, t));
 			values[2] = Float8GetDatum(OriginalUnits(m->prep, t, m->centroids[(size_t) j * m->d + t]));
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		}
 	return (Datum) 0;
-}
-
-/* "Annual_Income" -> "annual income" */
-static void
-AppendPhrase(StringInfo buf, const char *name)
-{
-	for (const char *s = name; *s; s++)
-		appendStringInfoChar(buf, *s == '_' ? ' ' : (char) tolower((unsigned char) *s));
-}
-
-static char *
-Persona(const KMeansModel *m, int j)
-{
-	StringInfoData buf;
-	bool	   *used = palloc0(sizeof(bool) * m->d);
-	const double *c = m->centroids + (size_t) j * m->d;
-
-	initStringInfo(&buf);
-	for (int trait = 0; trait < PERSONA_MAX_TRAITS; trait++)
-	{
-		int			best = -1;
-
-		for (int t = 0; t < m->d; t++)
-			if (!used[t] && fabs(c[t]) >= PERSONA_THRESHOLD &&
-				(best < 0 || fabs(c[t]) > fabs(c[best])))
-				best = t;
-		if (best < 0)
-			break;
-		used[best] = true;
-		appendStringInfoString(&buf, trait > 0 ? ", " : "");
-		appendStringInfoString(&buf, c[best] > 0 ? "high " : "low ");
-		AppendPhrase(&buf, FeatureName(m->prep, best));
-	}
-	return buf.len > 0 ? buf.data : pstrdup("average");
 }
 
 /*
@@ -246,12 +209,17 @@ kmeans_profile(PG_FUNCTION_ARGS)
 				appendStringInfoString(&means, "null");
 		}
 		appendStringInfoChar(&means, '}');
-		values[0] = Int32GetDatum(j);
+		values[0] = Int32GetDatum((int32) m->numbers[j]);
 		values[1] = Int64GetDatum(sizes[j]);
 		values[2] = Float8GetDatum(frame->n_rows > 0 ? (double) sizes[j] / frame->n_rows : 0.0);
 		nulls[2] = frame->n_rows == 0;
 		values[3] = DirectFunctionCall1(jsonb_in, CStringGetDatum(means.data));
-		values[4] = CStringGetTextDatum(Persona(m, j));
+		{
+			char	   *persona = kmeans_cluster_label(m, j);
+
+			(void) pg_verify_mbstr(GetDatabaseEncoding(), persona, strlen(persona), false);
+			values[4] = CStringGetTextDatum(persona);
+		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	segment_budget_end();

@@ -62,6 +62,7 @@ typedef struct StreamSource
 	Datum		weights;		/* float8[] 1 / scale^2 per column */
 	const SegPreprocessor *prep;
 	int			d;
+	double	   *stat_sd;		/* the standardised columns' spread: 1, or 0 when constant */
 } StreamSource;
 
 /* SQL text of column j as float8 (booleans through integer). */
@@ -76,7 +77,8 @@ ColumnAsFloat8(Oid relid, const char *column)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("column \"%s\" is not numeric", column),
-				 errhint("k-means clusters numeric and boolean columns; encode categories first.")));
+				 errdetail("Streaming k-means reads numeric and boolean columns only."),
+				 errhint("Fit in memory (streaming => false, with a larger segment.memory_limit if needed), where preprocess => true one-hot encodes text columns.")));
 	if (kind == SEG_COL_BOOLEAN)
 		return psprintf("%s::int4::float8", quote_identifier(column));
 	return psprintf("%s::float8", quote_identifier(column));
@@ -264,7 +266,8 @@ StreamStatistics(const KFitRequest *req, StreamSource *src, int64 *n_rows, doubl
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("column \"%s\" contains NULL values", req->columns[j]),
-					 errhint("k-means needs every feature: filter or impute the rows first, for example with a view.")));
+					 errdetail("Streaming k-means does not impute missing values."),
+					 errhint("Fit in memory (streaming => false, with a larger segment.memory_limit if needed), where preprocess => true imputes them with the column's mean, or filter the rows with a view.")));
 	/* max(abs(x)) is NaN or Infinity when a column holds one */
 	for (int j = 0; j < req->d; j++)
 		dataset_check_finite(cv[req->d + 1 + j], req->columns[j]);
@@ -287,6 +290,7 @@ StreamStatistics(const KFitRequest *req, StreamSource *src, int64 *n_rows, doubl
 	scaler = one_pass ? scaler_from_stats(scan.stats, req->d) :
 		segment_decode_scaler(DatumGetByteaPP(result));
 
+	src->stat_sd = palloc(sizeof(double) * req->d);
 	prep = palloc0(sizeof(SegPreprocessor));
 	prep->n_columns = req->d;
 	prep->n_outputs = req->d;
@@ -306,6 +310,7 @@ StreamStatistics(const KFitRequest *req, StreamSource *src, int64 *n_rows, doubl
 		c->n_outputs = 1;
 		c->mean = scaler->mean[j];
 		c->scale = scaler->scale[j];
+		src->stat_sd[j] = sqrt(scaler->var[j]) / c->scale;
 		if (scaler->var[j] == 0.0)
 			ereport(WARNING,
 					(errcode(ERRCODE_WARNING),
@@ -446,7 +451,8 @@ CompareFarDesc(const void *a, const void *b)
  */
 static int
 StreamLloyd(const StreamSource *src, int k, double *centers,
-			int max_iter, double tol_abs, double *inertia, int *n_distinct)
+			int max_iter, double tol_abs, double *inertia, int *n_distinct,
+			uint64 *sizes, double *means)
 {
 	int			d = src->d;
 	double	   *raw_old = palloc(sizeof(double) * k * d);
@@ -522,12 +528,46 @@ StreamLloyd(const StreamSource *src, int k, double *centers,
 	*inertia = s[3];
 	*n_distinct = 0;
 	for (int j = 0; j < k; j++)
-		*n_distinct += KSS_COUNTS(s)[j] > 0;
+	{
+		double		count = KSS_COUNTS(s)[j];
+
+		*n_distinct += count > 0;
+		/* the final centres' clusters: their sizes, and means standardised */
+		sizes[j] = (uint64) count;
+		for (int t = 0; t < d; t++)
+			means[j * d + t] = count > 0 ?
+				(KSS_SUMS(s, k)[j * d + t] / count - src->prep->columns[t].mean) /
+				src->prep->columns[t].scale : 0.0;
+	}
 	return n_iter;
 }
 
+/* The sample's rows as loaded (original units), for another version's encoding. */
+static SegFrame *
+SampleFrame(const SegPreprocessor *prep, const double *x, int m)
+{
+	SegFrame   *f = palloc(sizeof(SegFrame));
+	int			d = prep->n_columns;
+
+	f->n_rows = m;
+	f->n_cols = d;
+	f->columns = palloc0(sizeof(SegColumn) * d);
+	for (int j = 0; j < d; j++)
+	{
+		f->columns[j].name = prep->columns[j].name;
+		f->columns[j].kind = prep->columns[j].kind;
+		f->columns[j].is_integer = prep->columns[j].is_integer;
+	}
+	f->values = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(double) * Max(m, 1) * d);
+	for (int i = 0; i < m; i++)
+		for (int j = 0; j < d; j++)
+			f->values[(size_t) i * d + j] = prep->columns[j].mean +
+				prep->columns[j].scale * x[(size_t) i * d + j];
+	return f;
+}
+
 SegPreprocessor *
-kmeans_fit_streaming(const KFitRequest *req, KFitRun *runs, int64 *n_rows)
+kmeans_fit_streaming(const KFitRequest *req, KFitRun *runs, int64 *n_rows, KFitSample *out)
 {
 	StreamSource src;
 	SegPreprocessor *prep;
@@ -535,6 +575,7 @@ kmeans_fit_streaming(const KFitRequest *req, KFitRun *runs, int64 *n_rows)
 	double	   *sample;
 	int			m;
 	char		relkind = get_rel_relkind(req->relid);
+	double	   *init;
 
 	if (relkind != RELKIND_RELATION && relkind != RELKIND_MATVIEW &&
 		relkind != RELKIND_PARTITIONED_TABLE)
@@ -548,6 +589,7 @@ kmeans_fit_streaming(const KFitRequest *req, KFitRun *runs, int64 *n_rows)
 	prep = StreamStatistics(req, &src, n_rows, &mean_var, &sample, &m);
 	if (sample == NULL)
 		sample = StreamSample(req, &src, *n_rows, &m);
+	init = req->init != NULL ? kmeans_init_standardised(req, prep) : NULL;
 
 	for (int r = 0; r < req->n_k; r++)
 	{
@@ -572,37 +614,49 @@ kmeans_fit_streaming(const KFitRequest *req, KFitRun *runs, int64 *n_rows)
 		run->k = k;
 		run->inertia = INFINITY;
 		run->centroids = palloc(sizeof(double) * k * req->d);
+		run->sizes = palloc(sizeof(uint64) * k);
+		run->means = palloc(sizeof(double) * k * req->d);
 		for (int attempt = 0; attempt < n_init; attempt++)
 		{
 			double		inertia;
 			int			n_distinct;
 			int			n_iter;
+			uint64	   *sizes = palloc(sizeof(uint64) * k);
+			double	   *means = palloc(sizeof(double) * k * req->d);
 
-			if (req->init != NULL)
-				for (int j = 0; j < k; j++)
-					for (int t = 0; t < req->d; t++)
-						centers[j * req->d + t] =
-							(req->init[j * req->d + t] - prep->columns[t].mean) /
-							prep->columns[t].scale;
+			if (init != NULL)
+				memcpy(centers, init, sizeof(double) * k * req->d);
 			else
 				kmeans_plusplus(sample, m, req->d, k, &rng, segment_hooks(), centers);
 			n_iter = StreamLloyd(&src, k, centers, req->max_iter,
-								 req->tol * mean_var, &inertia, &n_distinct);
+								 req->tol * mean_var, &inertia, &n_distinct, sizes, means);
 			if (attempt == 0 || inertia < run->inertia)
 			{
 				run->inertia = inertia;
 				run->n_iter = n_iter;
 				run->n_distinct = n_distinct;
 				memcpy(run->centroids, centers, sizeof(double) * k * req->d);
+				memcpy(run->sizes, sizes, sizeof(uint64) * k);
+				memcpy(run->means, means, sizeof(double) * k * req->d);
 			}
+			pfree(sizes);
+			pfree(means);
 		}
 		kmeans_warn_distinct(run->n_distinct, k);
 		labels = palloc(sizeof(int) * Max(m, 1));
 		kmeans_assign(sample, m, req->d, run->centroids, k, labels, NULL);
 		kmeans_score_sample(sample, m, req->d, run, req->silhouette_sample, req->seed, labels);
-		pfree(labels);
+		run->sample_labels = labels;
 		pfree(centers);
 		kmeans_report_k(run);
 	}
+	out->n = m;
+	out->x = sample;
+	out->frame = SampleFrame(prep, sample, m);
+	out->sample_size = req->silhouette_sample;
+	out->overall_mean = palloc0(sizeof(double) * req->d);
+	out->overall_sd = palloc(sizeof(double) * req->d);
+	for (int t = 0; t < req->d; t++)
+		out->overall_sd[t] = src.stat_sd[t];
 	return prep;
 }

@@ -87,6 +87,11 @@ DescribeKMeans(StringInfo buf, SegReader *payload)
 	appendStringInfo(buf, ", \"k\": %d, \"n_features\": %d, \"inertia\": %s, \"n_iter\": %d",
 					 m->k, m->d, float8out_internal(m->inertia), m->n_iter);
 	json_append_float8_array(buf, "centroids", m->centroids, m->k * m->d);
+	/* the stable numbers of the clusters, and whether a profile is stored */
+	appendStringInfoString(buf, ", \"clusters\": [");
+	for (int j = 0; j < m->k; j++)
+		appendStringInfo(buf, "%s%u", j > 0 ? ", " : "", m->numbers[j]);
+	appendStringInfo(buf, "], \"personas\": %s", m->personas != NULL ? "true" : "false");
 	if (m->prep != NULL)
 	{
 		appendStringInfoString(buf, ", \"preprocessor\": {");

@@ -35,7 +35,9 @@
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
+#include "funcapi.h"
 #include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "storage/proc.h"
 #include "utils/builtins.h"
@@ -46,12 +48,15 @@
 #include "utils/snapmgr.h"
 
 #include "embedding.h"
+#include "kmeans_model.h"
+#include "kmeans_persona.h"
 #include "model.h"
 #include "pg_core.h"
 #include "predictor.h"
 #include "record_encoder.h"
 #include "registry.h"
 #include "sql_predict.h"
+#include "sql_kmeans.h"
 
 PG_FUNCTION_INFO_V1(segment_predict_name_row);
 PG_FUNCTION_INFO_V1(segment_predict_name_features);
@@ -62,6 +67,8 @@ PG_FUNCTION_INFO_V1(segment_predict_value_name_row);
 PG_FUNCTION_INFO_V1(segment_predict_value_name_features);
 PG_FUNCTION_INFO_V1(segment_predict_value_bytes_row);
 PG_FUNCTION_INFO_V1(segment_predict_value_bytes_features);
+PG_FUNCTION_INFO_V1(segment_persona_name_row);
+PG_FUNCTION_INFO_V1(segment_persona_bytes_row);
 
 /* most named models a backend keeps decoded */
 #define MAX_NAMED_ENTRIES 32
@@ -103,6 +110,9 @@ struct PredictEntry
 	RecordEncoder *encoder;		/* NULL when the model takes encoded features */
 	double	   *scores;
 	double	   *scratch;
+	/* k-means: each cluster's persona label and action as text, once asked for */
+	Datum	   *persona_labels;
+	Datum	   *persona_actions;	/* (Datum) 0: none */
 	ConfirmedSnapshot confirmed;
 	/* the role last allowed to predict with it, and when */
 	Oid			allowed_role;
@@ -123,6 +133,7 @@ typedef struct CallCache
 	int			name_len;
 	char	   *name;			/* bytes of the last name, or of the model value */
 	MemoryContext cxt;
+	TupleDesc	result_desc;	/* a composite result's, blessed */
 } CallCache;
 
 /* Whether snapshot shows what the one confirmed did. */
@@ -601,4 +612,98 @@ segment_predict_proba_name_row(PG_FUNCTION_ARGS)
 	}
 	appendStringInfoChar(&buf, '}');
 	return DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data));
+}
+
+/* A persona text as a text datum in cxt, checked against the database's encoding. */
+static Datum
+PersonaText(const char *s, MemoryContext cxt)
+{
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	Datum		d;
+
+	/* model bytes come from the caller: their labels must be valid text */
+	(void) pg_verify_mbstr(GetDatabaseEncoding(), s, strlen(s), false);
+	d = PointerGetDatum(cstring_to_text(s));
+	MemoryContextSwitchTo(old);
+	return d;
+}
+
+/*
+ * The entry's personas as text, made once: the stored ones, or for a
+ * 0.1.0 model the labels its centroids give.
+ */
+static void
+PersonaTexts(PredictEntry *e)
+{
+	const KMeansModel *m = e->pred.estimator;
+
+	if (e->persona_labels != NULL)
+		return;
+	e->persona_labels = MemoryContextAlloc(e->cxt, sizeof(Datum) * m->k);
+	e->persona_actions = MemoryContextAllocZero(e->cxt, sizeof(Datum) * m->k);
+	for (int j = 0; j < m->k; j++)
+	{
+		if (m->personas != NULL)
+		{
+			e->persona_labels[j] = PersonaText(m->personas[j].label, e->cxt);
+			if (m->personas[j].action != NULL)
+				e->persona_actions[j] = PersonaText(m->personas[j].action, e->cxt);
+		}
+		else
+			e->persona_labels[j] = PersonaText(kmeans_cluster_label(m, j), e->cxt);
+	}
+}
+
+/* The (cluster, label, action) of a row. */
+static Datum
+Persona(FunctionCallInfo fcinfo, PredictEntry *e)
+{
+	CallCache  *cc = GetCallCache(fcinfo);
+	const KMeansModel *m;
+	int			j;
+	Datum		values[3];
+	bool		nulls[3] = {false, false, false};
+
+	if (e->pred.kind != SEG_MODEL_KMEANS)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 e->name != NULL ?
+				 errmsg("model \"%s\" is a %s model, not a k-means model", e->name,
+						model_kind_name(e->pred.kind)) :
+				 errmsg("the model is a %s model, not a k-means model",
+						model_kind_name(e->pred.kind)),
+				 errhint("segment.persona describes the clusters of kmeans_fit's models; segment_predict gives a classifier's class.")));
+	j = PredictRow(e, PG_GETARG_HEAPTUPLEHEADER(1));
+	m = e->pred.estimator;
+	PersonaTexts(e);
+	if (cc->result_desc == NULL)
+	{
+		TupleDesc	desc;
+		MemoryContext old;
+
+		if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "segment.persona must return a composite");
+		old = MemoryContextSwitchTo(cc->cxt);
+		cc->result_desc = BlessTupleDesc(CreateTupleDescCopy(desc));
+		MemoryContextSwitchTo(old);
+	}
+	values[0] = Int32GetDatum((int32) m->numbers[j]);
+	values[1] = e->persona_labels[j];
+	values[2] = e->persona_actions[j];
+	nulls[2] = e->persona_actions[j] == (Datum) 0;
+	return HeapTupleGetDatum(heap_form_tuple(cc->result_desc, values, nulls));
+}
+
+/* segment.persona(model text, row record) -> (cluster, label, action) */
+Datum
+segment_persona_name_row(PG_FUNCTION_ARGS)
+{
+	return Persona(fcinfo, EntryByName(fcinfo));
+}
+
+/* segment.persona(model bytea, row record) -> (cluster, label, action) */
+Datum
+segment_persona_bytes_row(PG_FUNCTION_ARGS)
+{
+	return Persona(fcinfo, EntryByBytes(fcinfo));
 }

@@ -13,11 +13,14 @@
  * names, the training reads only what the owner may read, and leaves no
  * settings behind in the calling session (a nightly job's).
  *
- * The spec stores every argument of segment_train by name
- * ({"function": "segment_train", "arguments": {"relation": ..., ...}}),
- * and the call is built from the names and types segment_train declares,
- * so that new arguments need no change here (missing ones get their
- * defaults).  deploy and skip_if_unchanged replace the stored ones.
+ * The spec stores every argument of the function that trained the version
+ * by name ({"function": "segment_train", "arguments": {"relation": ...,
+ * ...}}, or kmeans_fit's), and the call is built from the names and types
+ * that function declares, so that new arguments need no change here
+ * (missing ones get their defaults).  deploy and skip_if_unchanged replace
+ * the stored ones.  k-means specs written before kmeans_fit stored its
+ * arguments (0.1.0's: the arguments at the top level) are read as
+ * arguments, streaming left to the size of the relation.
  *
  * With raise_errors => false (what scheduled jobs use) a failing training
  * is rolled back to a subtransaction around it, recorded in
@@ -44,6 +47,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/catcache.h"
+#include "utils/fmgrprotos.h"
 #include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
@@ -57,7 +61,22 @@
 
 PG_FUNCTION_INFO_V1(segment_retrain);
 
-#define TRAIN_FUNCTION "segment_train"
+/* What retrain can call, and how. */
+typedef struct RetrainTarget
+{
+	const char *function;		/* as specs name it, and segment.<function> */
+	const char *query;			/* the call (its arguments at %s) returning the report */
+	const char *array_param;	/* the overload's parameter that must be text[], or NULL */
+	const char *label_param;	/* a column argument of type text, or NULL */
+	const char *columns_param;	/* the column argument of type text[] */
+} RetrainTarget;
+
+static const RetrainTarget targets[] = {
+	{"segment_train", "SELECT segment.segment_train(%s)", NULL, "label", "features"},
+	/* the report is on the chosen k's row (or the only row of a skipped run) */
+	{"kmeans_fit", "SELECT r.report FROM segment.kmeans_fit(%s) r WHERE r.report IS NOT NULL",
+	"columns", NULL, "columns"},
+};
 
 /* The role that called retrain, while the training it asked for runs. */
 static Oid	retrain_caller = InvalidOid;
@@ -80,34 +99,51 @@ typedef struct TrainCall
 	char	   *nulls;			/* 'n' for NULL, as SPI wants */
 } TrainCall;
 
-/* The argument names and types of segment.segment_train (the one overload). */
+/*
+ * The argument names and types of segment.<function>: its one plain
+ * function (aggregates of the name aside) whose array_param, if any, is
+ * text[].
+ */
 static int
-TrainSignature(Oid **types, char ***names)
+TrainSignature(const RetrainTarget *target, Oid **types, char ***names)
 {
 	Oid			nsp = get_namespace_oid("segment", false);
-	CatCList   *list = SearchSysCacheList1(PROCNAMEARGSNSP, CStringGetDatum(TRAIN_FUNCTION));
+	CatCList   *list = SearchSysCacheList1(PROCNAMEARGSNSP, CStringGetDatum(target->function));
 	int			n = -1;
-	char	   *modes;
 
 	for (int i = 0; i < list->n_members; i++)
 	{
 		HeapTuple	tuple = &list->members[i]->tuple;
+		Form_pg_proc proc = (Form_pg_proc) GETSTRUCT(tuple);
+		Oid		   *t;
+		char	  **a;
+		char	   *modes;
+		int			m;
+		bool		fits = target->array_param == NULL;
 
-		if (((Form_pg_proc) GETSTRUCT(tuple))->pronamespace != nsp)
+		if (proc->pronamespace != nsp || proc->prokind != PROKIND_FUNCTION)
+			continue;
+		m = get_func_arg_info(tuple, &t, &a, &modes);
+		for (int p = 0; p < m && !fits && a != NULL; p++)
+			fits = a[p] != NULL && strcmp(a[p], target->array_param) == 0 &&
+				t[p] == TEXTARRAYOID;
+		if (!fits)
 			continue;
 		if (n >= 0)
-			elog(ERROR, "more than one segment.%s exists", TRAIN_FUNCTION);
-		n = get_func_arg_info(tuple, types, names, &modes);
+			elog(ERROR, "more than one segment.%s exists", target->function);
+		n = m;
+		*types = t;
+		*names = a;
 	}
 	ReleaseSysCacheList(list);
 	if (n < 0 || *names == NULL)
-		elog(ERROR, "segment.%s does not exist", TRAIN_FUNCTION);
+		elog(ERROR, "segment.%s does not exist", target->function);
 	return n;
 }
 
 /* A stored scalar as text for a type's input function. */
 static char *
-ScalarText(const JsonbValue *v, const char *key)
+ScalarText(const JsonbValue *v, const char *key, const char *function)
 {
 	switch (v->type)
 	{
@@ -122,7 +158,7 @@ ScalarText(const JsonbValue *v, const char *key)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("stored argument \"%s\" of %s has an unexpected form", key,
-							TRAIN_FUNCTION)));
+							function)));
 	}
 	return NULL;				/* keep compiler quiet */
 }
@@ -137,9 +173,12 @@ InputValue(const char *text, Oid type)
 	return OidInputFunctionCall(input, (char *) text, ioparam, -1);
 }
 
-/* A stored value as a value of type (arrays from JSON arrays, jsonb as is). */
+/*
+ * A stored value as a value of type (arrays from JSON arrays, nested ones
+ * flattened in order, as kmeans_fit reads init; jsonb as is).
+ */
 static Datum
-ArgumentValue(JsonbValue *v, Oid type, const char *key, bool *isnull)
+ArgumentValue(JsonbValue *v, Oid type, const char *key, const char *function, bool *isnull)
 {
 	Oid			element = get_element_type(type);
 
@@ -163,7 +202,7 @@ ArgumentValue(JsonbValue *v, Oid type, const char *key, bool *isnull)
 		bool		typbyval;
 		char		typalign;
 
-		while ((tok = JsonbIteratorNext(&it, &e, true)) != WJB_DONE)
+		while ((tok = JsonbIteratorNext(&it, &e, false)) != WJB_DONE)
 		{
 			if (tok != WJB_ELEM)
 				continue;
@@ -174,7 +213,8 @@ ArgumentValue(JsonbValue *v, Oid type, const char *key, bool *isnull)
 				elem_nulls = repalloc(elem_nulls, sizeof(bool) * cap);
 			}
 			elem_nulls[n] = e.type == jbvNull;
-			elems[n] = elem_nulls[n] ? (Datum) 0 : InputValue(ScalarText(&e, key), element);
+			elems[n] = elem_nulls[n] ? (Datum) 0 :
+				InputValue(ScalarText(&e, key, function), element);
 			n++;
 		}
 		dims[0] = n;
@@ -182,7 +222,7 @@ ArgumentValue(JsonbValue *v, Oid type, const char *key, bool *isnull)
 		return PointerGetDatum(construct_md_array(elems, elem_nulls, n > 0 ? 1 : 0, dims, lbs,
 												  element, typlen, typbyval, typalign));
 	}
-	return InputValue(ScalarText(v, key), type);
+	return InputValue(ScalarText(v, key, function), type);
 }
 
 /* An argument of the call that replaces the stored one (value NULL: not given). */
@@ -208,15 +248,17 @@ AddArgument(TrainCall *call, const char *key, Oid type, Datum value, bool isnull
 
 /*
  * The call that retrains name: every stored argument passed by name as a
- * parameter of the type segment_train declares for it, the overrides
- * given replacing theirs.
+ * parameter of the type the target declares for it, the overrides given
+ * replacing theirs.
  */
 static void
-BuildTrainCall(const char *name, Jsonb *arguments, const Override *overrides, TrainCall *call)
+BuildTrainCall(const RetrainTarget *target, const char *name, Jsonb *arguments,
+			   const Override *overrides, TrainCall *call)
 {
-	Oid		   *types;
-	char	  **names;
-	int			n_params = TrainSignature(&types, &names);
+	Oid		   *types = NULL;
+	char	  **names = NULL;
+	int			n_params = TrainSignature(target, &types, &names);
+	StringInfoData args;
 	JsonbIterator *it = JsonbIteratorInit(&arguments->root);
 	JsonbValue	k;
 	JsonbValue	v;
@@ -253,20 +295,20 @@ BuildTrainCall(const char *name, Jsonb *arguments, const Override *overrides, Tr
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_PARAMETER),
 					 errmsg("stored argument \"%s\" is not an argument of segment.%s", key,
-							TRAIN_FUNCTION),
-					 errhint("Train a new version with segment.%s.", TRAIN_FUNCTION)));
-		value = ArgumentValue(&v, types[p], key, &isnull);
+							target->function),
+					 errhint("Train a new version with segment.%s.", target->function)));
+		value = ArgumentValue(&v, types[p], key, target->function, &isnull);
 		AddArgument(call, key, types[p], value, isnull);
 	}
 	for (int o = 0; o < N_OVERRIDES; o++)
 		if (overrides[o].given)
 			AddArgument(call, overrides[o].key, overrides[o].type, overrides[o].value, false);
-	initStringInfo(&call->sql);
-	appendStringInfo(&call->sql, "SELECT segment.%s(", TRAIN_FUNCTION);
+	initStringInfo(&args);
 	for (int a = 0; a < call->nargs; a++)
-		appendStringInfo(&call->sql, "%s%s => $%d", a > 0 ? ", " : "",
+		appendStringInfo(&args, "%s%s => $%d", a > 0 ? ", " : "",
 						 quote_identifier(call->names[a]), a + 1);
-	appendStringInfoChar(&call->sql, ')');
+	initStringInfo(&call->sql);
+	appendStringInfo(&call->sql, target->query, args.data);
 }
 
 /* The value of the call's argument key, or NULL. */
@@ -304,11 +346,12 @@ RequireColumn(Oid relid, const char *column, Oid roleid, const char *name)
  * reads (the whole table, or the label and every feature column).
  */
 static void
-CheckCallerReads(const TrainCall *call, const char *name)
+CheckCallerReads(const RetrainTarget *target, const TrainCall *call, const char *name)
 {
 	const Datum *relation = CallArgument(call, "relation");
-	const Datum *label = CallArgument(call, "label");
-	const Datum *features = CallArgument(call, "features");
+	const Datum *label = target->label_param != NULL ?
+		CallArgument(call, target->label_param) : NULL;
+	const Datum *features = CallArgument(call, target->columns_param);
 	Oid			roleid = GetUserId();
 	Oid			relid;
 	Datum	   *columns;
@@ -322,9 +365,10 @@ CheckCallerReads(const TrainCall *call, const char *name)
 	relid = DatumGetObjectId(*relation);
 	if (pg_class_aclcheck(relid, roleid, ACL_SELECT) == ACLCHECK_OK)
 		return;
-	if (label == NULL || features == NULL)
+	if ((target->label_param != NULL && label == NULL) || features == NULL)
 		DenyRead(relid, name);
-	RequireColumn(relid, TextDatumGetCString(*label), roleid, name);
+	if (label != NULL)
+		RequireColumn(relid, TextDatumGetCString(*label), roleid, name);
 	deconstruct_array(DatumGetArrayTypeP(*features), TEXTOID, -1, false, TYPALIGN_INT,
 					  &columns, &column_nulls, &n);
 	for (int i = 0; i < n; i++)
@@ -348,7 +392,7 @@ RetrainContext(void *arg)
  * (sub)transaction's abort, and retrain_caller to our callers.
  */
 static Jsonb *
-TrainAsOwner(const char *name, Oid owner, const TrainCall *call)
+TrainAsOwner(const RetrainTarget *target, const char *name, Oid owner, const TrainCall *call)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	MemoryContext old;
@@ -373,7 +417,7 @@ TrainAsOwner(const char *name, Oid owner, const TrainCall *call)
 		elog(ERROR, "SPI_connect failed");
 	if (SPI_execute_with_args(call->sql.data, call->nargs, call->types, call->values,
 							  call->nulls, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "segment.%s did not return a report", TRAIN_FUNCTION);
+		elog(ERROR, "segment.%s did not return a report", target->function);
 	report = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	old = MemoryContextSwitchTo(caller);
 	result = isnull ? NULL : DatumGetJsonbPCopy(report);
@@ -404,7 +448,8 @@ CallRelation(const TrainCall *call)
  * as a failed run, and the report says so.
  */
 static Jsonb *
-TrainOrRecordFailure(const char *name, Oid owner, const TrainCall *call)
+TrainOrRecordFailure(const RetrainTarget *target, const char *name, Oid owner,
+					 const TrainCall *call)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	ResourceOwner owner_before = CurrentResourceOwner;
@@ -418,7 +463,7 @@ TrainOrRecordFailure(const char *name, Oid owner, const TrainCall *call)
 	MemoryContextSwitchTo(caller);
 	PG_TRY();
 	{
-		report = TrainAsOwner(name, owner, call);
+		report = TrainAsOwner(target, name, owner, call);
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(caller);
 		CurrentResourceOwner = owner_before;
@@ -454,6 +499,57 @@ TrainOrRecordFailure(const char *name, Oid owner, const TrainCall *call)
 	return json_finish(&b);
 }
 
+/* 0.1.0's kmeans_fit spec: its arguments at the top level, streaming as it was decided. */
+static Jsonb *
+LegacyKMeansArguments(Jsonb *spec)
+{
+	Datum		j = JsonbPGetDatum(spec);
+
+	j = DirectFunctionCall2(jsonb_delete, j, CStringGetTextDatum("function"));
+	j = DirectFunctionCall2(jsonb_delete, j, CStringGetTextDatum("streaming"));
+	return DatumGetJsonbP(j);
+}
+
+const char *
+segment_retrain_spec(const char *name, Oid *owner, Jsonb **arguments)
+{
+	const char *functions[lengthof(targets) + 1];
+	Jsonb	   *spec;
+	JsonbValue	v;
+	JsonbValue	args;
+	const char *function;
+
+	for (int t = 0; t < (int) lengthof(targets); t++)
+		functions[t] = targets[t].function;
+	functions[lengthof(targets)] = NULL;
+	spec = registry_training_spec(name, functions, owner);
+	if (spec == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("model \"%s\" has no version trained by segment_train or kmeans_fit", name),
+				 errhint("segment.retrain calls again the function that trained a version, with its stored arguments.")));
+	(void) getKeyJsonValueFromContainer(&spec->root, "function", strlen("function"), &v);
+	function = pnstrdup(v.val.string.val, v.val.string.len);
+	if (getKeyJsonValueFromContainer(&spec->root, "arguments", strlen("arguments"), &args) &&
+		args.type == jbvBinary && JsonContainerIsObject(args.val.binary.data))
+	{
+		if (arguments != NULL)
+			*arguments = JsonbValueToJsonb(&args);
+	}
+	else if (strcmp(function, "kmeans_fit") == 0 &&
+			 getKeyJsonValueFromContainer(&spec->root, "relation", strlen("relation"), &args))
+	{
+		if (arguments != NULL)
+			*arguments = LegacyKMeansArguments(spec);
+	}
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("model \"%s\" has no version trained by segment_train or kmeans_fit with stored arguments",
+						name)));
+	return function;
+}
+
 /*
  * segment.retrain(name text, deploy text DEFAULT NULL,
  * skip_if_unchanged boolean DEFAULT true, raise_errors boolean DEFAULT
@@ -465,6 +561,8 @@ segment_retrain(PG_FUNCTION_ARGS)
 	char	   *name;
 	Oid			owner;
 	Jsonb	   *arguments;
+	const char *function;
+	const RetrainTarget *target = &targets[0];
 	TrainCall	call;
 	Jsonb	   *report;
 	Override	overrides[N_OVERRIDES] = {
@@ -487,20 +585,23 @@ segment_retrain(PG_FUNCTION_ARGS)
 		overrides[1].value = PG_GETARG_DATUM(2);
 		raise_errors = PG_GETARG_BOOL(3);
 	}
-	arguments = registry_training_arguments(name, TRAIN_FUNCTION, &owner);
+	function = segment_retrain_spec(name, &owner, &arguments);
+	for (int t = 0; t < (int) lengthof(targets); t++)
+		if (strcmp(targets[t].function, function) == 0)
+			target = &targets[t];
 	if (!SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(owner)))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("the owner of model \"%s\" no longer exists", name),
 				 errhint("A superuser can give the model to another role with segment.set_model_owner(name, role).")));
-	BuildTrainCall(name, arguments, overrides, &call);
-	CheckCallerReads(&call, name);
+	BuildTrainCall(target, name, arguments, overrides, &call);
+	CheckCallerReads(target, &call, name);
 	retrain_caller = GetUserId();
 	if (raise_errors)
 	{
 		PG_TRY();
 		{
-			report = TrainAsOwner(name, owner, &call);
+			report = TrainAsOwner(target, name, owner, &call);
 		}
 		PG_FINALLY();
 		{
@@ -509,7 +610,7 @@ segment_retrain(PG_FUNCTION_ARGS)
 		PG_END_TRY();
 	}
 	else
-		report = TrainOrRecordFailure(name, owner, &call);
+		report = TrainOrRecordFailure(target, name, owner, &call);
 	if (report == NULL)
 		PG_RETURN_NULL();
 	PG_RETURN_JSONB_P(report);

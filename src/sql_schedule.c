@@ -14,6 +14,8 @@
  * A job is named "segment.retrain <model name>", so that scheduling a
  * model again moves its job instead of adding one; a name too long for
  * pg_cron's job names (type name) is cut and given a hash of the whole.
+ * segment_cron_schedule() schedules other jobs of the extension the same
+ * way (the refresh of a segment view's materialized copy).
  *
  * IDENTIFICATION
  *	  src/sql_schedule.c
@@ -35,17 +37,18 @@
 
 #include "pg_core.h"
 #include "registry.h"
+#include "sql_retrain.h"
+#include "sql_schedule.h"
 
 PG_FUNCTION_INFO_V1(segment_schedule_retrain);
 PG_FUNCTION_INFO_V1(segment_unschedule_retrain);
 
 #define JOB_PREFIX "segment.retrain "
 
-/* The pg_cron job name of a model's retraining. */
-static char *
-JobName(const char *model)
+char *
+segment_cron_job_name(const char *prefix, const char *object)
 {
-	char	   *job = psprintf(JOB_PREFIX "%s", model);
+	char	   *job = psprintf("%s%s", prefix, object);
 	int			keep;
 
 	if (strlen(job) < NAMEDATALEN)
@@ -53,15 +56,23 @@ JobName(const char *model)
 	/* cut at a character boundary, leaving room for " #" and 8 hex digits */
 	keep = pg_mbcliplen(job, strlen(job), NAMEDATALEN - 1 - 10);
 	return psprintf("%.*s #%08x", keep, job,
-					hash_bytes((const unsigned char *) model, (int) strlen(model)));
+					hash_bytes((const unsigned char *) object, (int) strlen(object)));
+}
+
+/* The pg_cron job name of a model's retraining. */
+static char *
+JobName(const char *model)
+{
+	return segment_cron_job_name(JOB_PREFIX, model);
 }
 
 /*
  * ERROR unless pg_cron's functions can be called from this database, with
- * a hint that says how to get there.
+ * a hint that says how to get there: the job's schedule call (schedule
+ * and command given), or its unschedule call.
  */
 static void
-RequirePgCron(const char *name, const char *schedule)
+RequirePgCron(const char *job, const char *schedule, const char *command)
 {
 	const char *cron_database = GetConfigOption("cron.database_name", true, false);
 	const char *database = get_database_name(MyDatabaseId);
@@ -80,13 +91,11 @@ RequirePgCron(const char *name, const char *schedule)
 						cron_database),
 				 schedule != NULL ?
 				 errhint("Connect to database \"%s\" and run: SELECT cron.schedule_in_database(%s, %s, %s, %s);",
-						 cron_database, quote_literal_cstr(JobName(name)),
-						 quote_literal_cstr(schedule),
-						 quote_literal_cstr(psprintf("CALL segment.scheduled_retrain(%s)",
-													 quote_literal_cstr(name))),
+						 cron_database, quote_literal_cstr(job),
+						 quote_literal_cstr(schedule), quote_literal_cstr(command),
 						 quote_literal_cstr(database)) :
 				 errhint("Connect to database \"%s\" and run: SELECT cron.unschedule(%s);",
-						 cron_database, quote_literal_cstr(JobName(name)))));
+						 cron_database, quote_literal_cstr(job))));
 	ereport(ERROR,
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 			 errmsg("extension \"pg_cron\" is not installed in this database"),
@@ -112,6 +121,22 @@ CronQuery(const char *sql, int nargs, Oid *types, Datum *values, int64 *result)
 	return !isnull;
 }
 
+int64
+segment_cron_schedule(const char *job, const char *schedule, const char *command)
+{
+	Oid			types[3] = {TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[3];
+	int64		id;
+
+	RequirePgCron(job, schedule, command);
+	values[0] = CStringGetTextDatum(job);
+	values[1] = CStringGetTextDatum(schedule);
+	values[2] = CStringGetTextDatum(command);
+	if (!CronQuery("SELECT cron.schedule($1, $2, $3)", 3, types, values, &id))
+		elog(ERROR, "cron.schedule returned no job");
+	return id;
+}
+
 /* segment.schedule_retrain(name text, schedule text) -> bigint (the job id) */
 Datum
 segment_schedule_retrain(PG_FUNCTION_ARGS)
@@ -119,24 +144,16 @@ segment_schedule_retrain(PG_FUNCTION_ARGS)
 	char	   *name;
 	char	   *schedule;
 	Oid			owner;
-	Oid			types[3] = {TEXTOID, TEXTOID, TEXTOID};
-	Datum		values[3];
-	int64		job;
 
 	segment_require_arg(fcinfo, 0, "model name");
 	segment_require_arg(fcinfo, 1, "schedule");
 	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	schedule = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	/* the model must be one the caller may retrain */
-	(void) registry_training_arguments(name, "segment_train", &owner);
-	RequirePgCron(name, schedule);
-	values[0] = CStringGetTextDatum(JobName(name));
-	values[1] = CStringGetTextDatum(schedule);
-	values[2] = CStringGetTextDatum(psprintf("CALL segment.scheduled_retrain(%s)",
-											 quote_literal_cstr(name)));
-	if (!CronQuery("SELECT cron.schedule($1, $2, $3)", 3, types, values, &job))
-		elog(ERROR, "cron.schedule returned no job");
-	PG_RETURN_INT64(job);
+	(void) segment_retrain_spec(name, &owner, NULL);
+	PG_RETURN_INT64(segment_cron_schedule(JobName(name), schedule,
+										  psprintf("CALL segment.scheduled_retrain(%s)",
+												   quote_literal_cstr(name))));
 }
 
 /* segment.unschedule_retrain(name text) -> boolean (whether a job was removed) */
@@ -151,7 +168,7 @@ segment_unschedule_retrain(PG_FUNCTION_ARGS)
 
 	segment_require_arg(fcinfo, 0, "model name");
 	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	RequirePgCron(name, NULL);
+	RequirePgCron(JobName(name), NULL, NULL);
 	values[0] = CStringGetTextDatum(JobName(name));
 	/* pg_cron shows each role its own jobs only */
 	if (!CronQuery("SELECT jobid FROM cron.job "

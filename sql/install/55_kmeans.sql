@@ -55,19 +55,27 @@ CREATE AGGREGATE segment.kmeans_fit(features float8[], k integer, options jsonb)
 COMMENT ON AGGREGATE segment.kmeans_fit(float8[], integer, jsonb) IS
 	'k-means with options {"n_init", "max_iter", "tol", "seed", "init": [[...], ...]} read from the first row';
 
--- Table form: standardises the columns, tries each k, registers the chosen model.
+-- Table form: preprocesses the columns, tries each k, registers the chosen
+-- model with its personas (cluster numbers kept from the deployed version)
+-- and reports every k; the chosen k's row carries the report.
 CREATE FUNCTION segment.kmeans_fit(name text, relation regclass, columns text[],
 								   k integer[] DEFAULT '{2,3,4,5,6,7,8,9,10}',
 								   n_init integer DEFAULT 10, max_iter integer DEFAULT 300,
 								   tol float8 DEFAULT 1e-4, seed integer DEFAULT 42,
 								   init float8[] DEFAULT NULL,
 								   streaming boolean DEFAULT NULL,
-								   silhouette_sample integer DEFAULT 10000)
-RETURNS TABLE (k integer, inertia float8, silhouette float8, chosen boolean)
+								   silhouette_sample integer DEFAULT 10000,
+								   preprocess boolean DEFAULT true,
+								   choose text DEFAULT 'silhouette',
+								   labels jsonb DEFAULT NULL,
+								   roles jsonb DEFAULT NULL,
+								   deploy text DEFAULT 'always',
+								   skip_if_unchanged boolean DEFAULT false)
+RETURNS TABLE (k integer, inertia float8, silhouette float8, chosen boolean, report jsonb)
 	AS 'MODULE_PATHNAME', 'kmeans_fit_table'
 	LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION segment.kmeans_fit(text, regclass, text[], integer[], integer, integer, float8, integer, float8[], boolean, integer) IS
-	'standardises the columns, runs k-means for each k, registers the model of the chosen k (best silhouette) and reports every k';
+COMMENT ON FUNCTION segment.kmeans_fit(text, regclass, text[], integer[], integer, integer, float8, integer, float8[], boolean, integer, boolean, text, jsonb, jsonb, text, boolean) IS
+	'preprocesses the columns (imputation, one-hot encoding, scaling), runs k-means for each k, registers the model of the chosen k (best silhouette, or the elbow) with a persona per cluster, keeps the deployed version''s cluster numbers, deploys it (always, if_better by silhouette, never) and reports every k';
 
 -- columns as an untyped literal ('{a,b}' or NULL) would fit both the form
 -- above (text[]) and the kmeans_fit aggregate (jsonb), an ambiguity
@@ -80,16 +88,22 @@ CREATE FUNCTION segment.kmeans_fit(name text, relation regclass, columns text,
 								   tol float8 DEFAULT 1e-4, seed integer DEFAULT 42,
 								   init float8[] DEFAULT NULL,
 								   streaming boolean DEFAULT NULL,
-								   silhouette_sample integer DEFAULT 10000)
-RETURNS TABLE (k integer, inertia float8, silhouette float8, chosen boolean)
+								   silhouette_sample integer DEFAULT 10000,
+								   preprocess boolean DEFAULT true,
+								   choose text DEFAULT 'silhouette',
+								   labels jsonb DEFAULT NULL,
+								   roles jsonb DEFAULT NULL,
+								   deploy text DEFAULT 'always',
+								   skip_if_unchanged boolean DEFAULT false)
+RETURNS TABLE (k integer, inertia float8, silhouette float8, chosen boolean, report jsonb)
 LANGUAGE sql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT * FROM segment.kmeans_fit($1, $2,
 		CASE WHEN $3 IS NULL OR ltrim($3) LIKE '{%' THEN $3::text[] ELSE ARRAY[$3] END,
-		$4, $5, $6, $7, $8, $9, $10, $11)
+		$4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
 $$;
-COMMENT ON FUNCTION segment.kmeans_fit(text, regclass, text, integer[], integer, integer, float8, integer, float8[], boolean, integer) IS
+COMMENT ON FUNCTION segment.kmeans_fit(text, regclass, text, integer[], integer, integer, float8, integer, float8[], boolean, integer, boolean, text, jsonb, jsonb, text, boolean) IS
 	'kmeans_fit(name, relation, columns text[], ...) with the columns as a text[] literal such as ''{a,b}'', or one column name';
 
 -- Streaming: one Lloyd iteration as one parallel aggregate.
@@ -303,3 +317,46 @@ RETURNS TABLE (cluster integer, size bigint, share float8, means jsonb, persona 
 	LANGUAGE C STABLE STRICT PARALLEL UNSAFE;
 COMMENT ON FUNCTION segment.profile(text, regclass) IS
 	'per cluster of the deployed k-means model: size, share, mean of each column and a persona label';
+
+-- Personas: stored with the model at fit time, per row in microseconds
+-- (the same per-snapshot cache as segment_predict by name), listed, and
+-- edited into a new version (src/sql_persona.c).
+CREATE FUNCTION segment.persona(model text, row_value record,
+								OUT cluster integer, OUT label text, OUT action text)
+RETURNS record
+	AS 'MODULE_PATHNAME', 'segment_persona_name_row'
+	LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION segment.persona(text, record) IS
+	'the cluster of a row with the deployed version of a named k-means model, with its persona label and suggested action';
+
+CREATE FUNCTION segment.persona(model bytea, row_value record,
+								OUT cluster integer, OUT label text, OUT action text)
+RETURNS record
+	AS 'MODULE_PATHNAME', 'segment_persona_bytes_row'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION segment.persona(bytea, record) IS
+	'the cluster of a row with a k-means model value, with its persona label and suggested action';
+
+CREATE FUNCTION segment.personas(name text, version integer DEFAULT NULL)
+RETURNS TABLE (cluster integer, size bigint, share float8, label text, action text,
+			   label_edited boolean, action_edited boolean, means jsonb)
+	AS 'MODULE_PATHNAME', 'segment_personas'
+	LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION segment.personas(text, integer) IS
+	'the personas a k-means model stored at fit time: per cluster its size and share of the training rows, label, action, whether they were edited, and means in original units (shares for one-hot categories)';
+
+CREATE FUNCTION segment.personas(model bytea)
+RETURNS TABLE (cluster integer, size bigint, share float8, label text, action text,
+			   label_edited boolean, action_edited boolean, means jsonb)
+	AS 'MODULE_PATHNAME', 'segment_personas'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION segment.personas(bytea) IS
+	'the personas stored in a k-means model value';
+
+CREATE FUNCTION segment.set_persona(name text, cluster integer, label text,
+									action text DEFAULT NULL, version integer DEFAULT NULL)
+RETURNS integer
+	AS 'MODULE_PATHNAME', 'segment_set_persona'
+	LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION segment.set_persona(text, integer, text, text, integer) IS
+	'saves a new version of a k-means model with one cluster''s label and/or action edited (kept by later refits for the cluster they pair with it), deployed when the version edited (default: the deployed one) was; returns the new version';

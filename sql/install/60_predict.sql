@@ -60,3 +60,16 @@ CREATE FUNCTION segment.segment_predict_value(model bytea, features float8[]) RE
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION segment.segment_predict_value(bytea, float8[]) IS
 	'value of an input array with a regressor value';
+
+-- A view for BI tools: the relation's rows with the model's segment (and
+-- persona and action, or probability) by name, so that it follows deploys;
+-- optionally materialized and refreshed by pg_cron (src/sql_segment_view.c).
+CREATE FUNCTION segment.create_segment_view(view_name text, relation regclass, model text,
+											key text DEFAULT NULL,
+											materialized boolean DEFAULT false,
+											refresh text DEFAULT NULL)
+RETURNS regclass
+	AS 'MODULE_PATHNAME', 'segment_create_segment_view'
+	LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION segment.create_segment_view(text, regclass, text, text, boolean, text) IS
+	'creates a view (or materialized view, refreshed on a pg_cron schedule) of a relation''s rows (or its key column) with the deployed version''s segment and persona and action (k-means), segment and probability (classifier) or prediction (regressor), with the caller''s rights';

@@ -35,7 +35,7 @@ CREATE FUNCTION segment.retrain(name text, deploy text DEFAULT NULL,
 	AS 'MODULE_PATHNAME', 'segment_retrain'
 	LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION segment.retrain(text, text, boolean, boolean) IS
-	'trains a new version of a classifier or regressor with the stored arguments of its latest version (for nightly jobs); adds none when nothing changed unless skip_if_unchanged is false; with raise_errors false a failure is recorded in segment.training_runs and returned';
+	'trains a new version of a model with the stored arguments of its latest version trained by segment_train or kmeans_fit (for nightly jobs); adds none when nothing changed unless skip_if_unchanged is false; with raise_errors false a failure is recorded in segment.training_runs and returned';
 
 -- the test metrics stored with a version (the deployed one by default)
 CREATE FUNCTION segment.model_metrics(name text, version integer DEFAULT NULL) RETURNS jsonb

@@ -125,6 +125,64 @@ def test_nights_of_a_scheduled_retrain(admin):
         a.execute("ALTER TABLE cron_churn RENAME COLUMN x_old TO x")
 
 
+def test_nights_of_a_scheduled_kmeans_retrain(admin):
+    """A k-means model's job: the same command; an unchanged night skips, a
+    changed one refits, keeps the cluster numbers and the edited persona,
+    and deploys by silhouette on the same sampled rows (if_better)."""
+    with analyst() as a:
+        a.execute("SELECT count(*) FROM segment.kmeans_fit('churn_km', 'cron_churn', '{x,y}', "
+                  "k => '{4}', deploy => 'if_better')")
+        job = a.execute("SELECT segment.schedule_retrain('churn_km', '0 2 * * *')").fetchone()[0]
+        command = a.execute("SELECT command FROM cron.job WHERE jobid = %s", (job,)).fetchone()[0]
+        assert command == "CALL segment.scheduled_retrain('churn_km')"
+        cluster = a.execute("SELECT (segment.persona('churn_km', c)).cluster FROM cron_churn c "
+                            "WHERE id = 42").fetchone()[0]
+        a.execute("SELECT segment.set_persona('churn_km', %s, 'Corner shoppers')", (cluster,))
+
+        a.execute(command)
+        status, function, score = a.execute(
+            "SELECT status, function, score FROM segment.training_history('churn_km') "
+            "ORDER BY run DESC LIMIT 1").fetchone()
+        assert (status, function) == ("skipped", "retrain")
+
+        a.execute("UPDATE cron_churn SET x = x * 1.01 WHERE id % 5 = 0")
+        a.execute(command)
+        status, function, score, reason, version = a.execute(
+            "SELECT status, function, score, reason, version FROM segment.training_history('churn_km') "
+            "ORDER BY run DESC LIMIT 1").fetchone()
+        assert (status, function, score) == ("trained", "retrain", "silhouette")
+        assert reason.startswith("on the same ") and "silhouette" in reason
+        assert a.execute("SELECT (segment.persona('churn_km', c)).* FROM cron_churn c WHERE id = 42"
+                         ).fetchone()[:2] == (cluster, "Corner shoppers")
+        assert a.execute("SELECT segment.unschedule_retrain('churn_km')").fetchone()[0] is True
+        a.execute("SELECT segment.drop_model('churn_km')")
+
+
+def test_a_segment_view_refreshed_by_pg_cron(admin):
+    """A materialized segment view with a refresh schedule: a pg_cron job of
+    the caller's that refreshes it CONCURRENTLY (the key's unique index)."""
+    with analyst() as a:
+        a.execute("SELECT count(*) FROM segment.kmeans_fit('churn_view', 'cron_churn', '{x,y}', k => '{3}')")
+        admin.execute(f"CREATE SCHEMA analyst_views AUTHORIZATION {ANALYST}")
+        a.execute("SELECT segment.create_segment_view('analyst_views.churn_segments', 'cron_churn', "
+                  "'churn_view', key => 'id', materialized => true, refresh => '15 4 * * *')")
+        name, schedule, command, username = a.execute(
+            "SELECT jobname, schedule, command, username FROM cron.job "
+            "WHERE jobname = 'segment.refresh analyst_views.churn_segments'").fetchone()
+        assert (schedule, username) == ("15 4 * * *", ANALYST)
+        assert command == "REFRESH MATERIALIZED VIEW CONCURRENTLY analyst_views.churn_segments"
+        before = a.execute("SELECT count(*) FROM analyst_views.churn_segments").fetchone()[0]
+        a.execute("INSERT INTO cron_churn VALUES (3001, 0.9, 0.9, 'stays')")
+        a.execute(command)
+        assert a.execute("SELECT count(*) FROM analyst_views.churn_segments").fetchone()[0] == before + 1
+        assert a.execute("SELECT segment IS NOT NULL FROM analyst_views.churn_segments WHERE id = 3001"
+                         ).fetchone()[0] is True
+        a.execute("SELECT cron.unschedule(%s)", (name,))
+        a.execute("DELETE FROM cron_churn WHERE id = 3001")
+        a.execute("DROP SCHEMA analyst_views CASCADE")
+        a.execute("SELECT segment.drop_model('churn_view')")
+
+
 def test_pg_cron_runs_the_job_itself(admin):
     """The job runs in a pg_cron background worker as the analyst; within a
     minute and a bit its run is in cron.job_run_details and in the
@@ -186,9 +244,10 @@ def test_bad_schedules(admin):
             a.execute("SELECT segment.schedule_retrain('churn', NULL)")
         with pytest.raises(psycopg.errors.InvalidParameterValue, match="invalid schedule"):
             a.execute("SELECT segment.schedule_retrain('churn', 'not a schedule')")
-        a.execute("SELECT count(*) FROM segment.kmeans_fit('churn_km', 'cron_churn', '{x,y}', k => '{2}')")
-        with pytest.raises(psycopg.errors.UndefinedObject, match="has no version trained by segment_train"):
-            a.execute("SELECT segment.schedule_retrain('churn_km', '* * * * *')")
+        a.execute("SELECT segment.save_model('churn_scaler', segment.scaler_fit(ARRAY[x, y])) FROM cron_churn")
+        with pytest.raises(psycopg.errors.UndefinedObject,
+                           match="has no version trained by segment_train or kmeans_fit"):
+            a.execute("SELECT segment.schedule_retrain('churn_scaler', '* * * * *')")
     # another role may not schedule the analyst's model
     admin.execute("DROP ROLE IF EXISTS regress_cron_other")
     admin.execute("CREATE ROLE regress_cron_other LOGIN")

@@ -113,6 +113,34 @@ UPDATE segment.models SET spec = '{"relation": "public.customers", "label": "cus
 WHERE name = 'tiers'
 """
 
+# ... and what 0.1.0's kmeans_fit stored as the spec of 'personas'.
+KMEANS_SPEC_0_1_0 = """
+UPDATE segment.models SET spec = '{"function": "kmeans_fit", "relation": "customers",
+  "columns": ["monthly_spending", "engagement_score", "purchase_frequency"], "k": [3], "n_init": 2,
+  "max_iter": 300, "tol": 0.0001, "seed": 42, "streaming": false, "silhouette_sample": 10000,
+  "init": null}'
+WHERE name = 'personas'
+"""
+
+# A k-means model as segment 0.1.0 wrote it (test/fuzz/seeds/kmeans_model.bin:
+# codec version 1, columns age, income and score, k = 3), saved by bytes.
+LEGACY_KMEANS = (
+    "5345474d0100030000000000b7000000be4cd13d01030000000300000061676500000000cdcccccccc6c4340"
+    "eff4eaa03ade2b4006000000696e636f6d65000000004ae17a14ae474e40dc1b7029f0323a40050000007363"
+    "6f72650000000099999999991949406ff69d1646c2394003000000030000003317cc7f0b9072400e000000a1"
+    "12f8d0940ca33ffdca1fa305afef3f5a87ce1d2605f3bf26a39086e998ef3f7f21632f05b2e1bfe082601cc5"
+    "ffdabff231a3c2fcede7bf5eef620c9f66773fb9d0be13228fe93f")
+MAKE_LEGACY_KMEANS = f"""
+SELECT segment.save_model('legacy_km', decode('{LEGACY_KMEANS}', 'hex'));
+CREATE TABLE legacy_rows AS
+SELECT i AS id, 20 + (i * 7) % 50 AS age, 15 + (i * 13) % 120 AS income, 1 + (i * 17) % 99 AS score
+FROM generate_series(1, 300) i
+"""
+LEGACY_PREDICTIONS = """
+SELECT id, age, income, score, segment.segment_predict('legacy_km', r)
+FROM legacy_rows r ORDER BY id
+"""
+
 MAKE_FOREIGN_MODELS = f"""
 CREATE ROLE {ANALYST};
 CREATE ROLE {GONE};
@@ -160,11 +188,15 @@ def test_update_keeps_models_and_matches_a_new_install(databases):
     for statement in MAKE_MODELS.strip().split(";\n"):
         old.execute(statement)
     old.execute(SPEC_0_1_0)
+    old.execute(KMEANS_SPEC_0_1_0)
+    for statement in MAKE_LEGACY_KMEANS.strip().split(";\n"):
+        old.execute(statement)
     for statement in MAKE_FOREIGN_MODELS.strip().split(";\n"):
         old.execute(statement)
     registry_before = old.execute(REGISTRY).fetchall()
     predictions_before = old.execute(PREDICTIONS).fetchall()
-    assert len(registry_before) == 6
+    legacy_before = old.execute(LEGACY_PREDICTIONS).fetchall()
+    assert len(registry_before) == 7
     assert len(predictions_before) == 1500
 
     old.execute("ALTER EXTENSION segment UPDATE")
@@ -176,20 +208,31 @@ def test_update_keeps_models_and_matches_a_new_install(databases):
     with psycopg.connect(dbname="segment_upgrade_old") as fresh:
         assert fresh.execute(REGISTRY).fetchall() == registry_before
         assert fresh.execute(PREDICTIONS).fetchall() == predictions_before
+        assert fresh.execute(LEGACY_PREDICTIONS).fetchall() == legacy_before
+        # 0.1.0's k-means bytes predict the nearest centroid, numbered as 0.1.0 numbered them
+        info = fresh.execute("SELECT segment.model_info(segment.model('legacy_km'))").fetchone()[0]
+        cols = info["preprocessor"]["columns"]
+        centroids = info["centroids"]
+        for _, age, income, score, label in legacy_before:
+            x = [(v - c["mean"]) / c["scale"] for v, c in zip((age, income, score), cols)]
+            d = [sum((x[t] - centroids[j * 3 + t]) ** 2 for t in range(3)) for j in range(3)]
+            assert int(label) == d.index(min(d))
 
         # a name belongs to the creator of its first version, or to the
         # registry's owner when that role is gone
         owners = fresh.execute("SELECT name, owner::text, created_by::text, current_user::text "
                                "FROM segment.models ORDER BY name, version").fetchall()
         assert [(n, o) for n, o, _, _ in owners] == [
-            ("analyst_scaler", ANALYST), ("features", owners[0][3]), ("orphan_scaler", owners[0][3]),
-            ("personas", owners[0][3]), ("scaler", owners[0][3]), ("tiers", owners[0][3])]
+            ("analyst_scaler", ANALYST), ("features", owners[0][3]), ("legacy_km", owners[0][3]),
+            ("orphan_scaler", owners[0][3]), ("personas", owners[0][3]), ("scaler", owners[0][3]),
+            ("tiers", owners[0][3])]
         assert all(o == c for n, o, c, _ in owners if n != "orphan_scaler")
         # the role that could read and write segment.models may now predict
         # with every other role's model by name, and write nothing directly
         grants = fresh.execute("SELECT name, grantee::text FROM segment.model_grants "
                                "ORDER BY name").fetchall()
-        assert grants == [(n, ANALYST) for n in ("features", "orphan_scaler", "personas", "scaler", "tiers")]
+        assert grants == [(n, ANALYST) for n in ("features", "legacy_km", "orphan_scaler", "personas",
+                                                 "scaler", "tiers")]
         assert fresh.execute(f"SELECT has_table_privilege('{ANALYST}', 'segment.models', 'INSERT, UPDATE, DELETE')"
                              ).fetchone()[0] is False
         # the spec 0.1.0's segment_train stored retrains under 0.2.0
@@ -200,6 +243,25 @@ def test_update_keeps_models_and_matches_a_new_install(databases):
         fresh.execute("SET client_min_messages = warning")
         report = fresh.execute("SELECT segment.retrain('tiers', deploy => 'never')").fetchone()[0]
         assert (report["version"], report["deployed"]) == (2, False)
+        fresh.rollback()
+        # and so does 0.1.0's kmeans_fit spec, its relation qualified
+        spec = fresh.execute("SELECT spec FROM segment.models WHERE name = 'personas'").fetchone()[0]
+        assert spec["function"] == "kmeans_fit"
+        assert spec["arguments"]["relation"] == "public.customers"
+        assert spec["arguments"]["k"] == [3] and spec["arguments"]["streaming"] is None
+        fresh.execute("SET client_min_messages = warning")
+        report = fresh.execute("SELECT segment.retrain('personas', deploy => 'never')").fetchone()[0]
+        assert (report["version"], report["deployed"]) == (2, False)
+        # the refit numbers its clusters as the 0.1.0 model did (same data, same seed)
+        assert [p["distance"] < 1e-9 for p in report["identity"]["pairs"]] == [True] * 3
+        fresh.rollback()
+        # a 0.1.0 k-means model has personas from its centroids, numbered as it predicts
+        rows = fresh.execute("SELECT segment.segment_predict('legacy_km', r)::int = (segment.persona('legacy_km', r)).cluster, "
+                             "(segment.persona('legacy_km', r)).label FROM legacy_rows r").fetchall()
+        assert len(rows) == 300 and all(same for same, _ in rows)
+        assert len({label for _, label in rows}) == 3
+        with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState, match="has no stored personas"):
+            fresh.execute("SELECT segment.set_persona('legacy_km', 0, 'Young savers')")
         fresh.rollback()
 
     updated = old.execute(DESCRIBE).fetchall()

@@ -1,0 +1,281 @@
+/*-------------------------------------------------------------------------
+ *
+ * kmeans_persona.c
+ *	  Personas stored with a k-means model, and stable cluster numbers
+ *	  across refits (the rules are in kmeans_persona.h).
+ *
+ * IDENTIFICATION
+ *	  src/kmeans_persona.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "assignment.h"
+#include "kmeans_persona.h"
+#include "linalg.h"
+
+void
+kmeans_profile_stats(const double *x, int n, int d, const int *labels, int k,
+					 KMeansProfileStats *out)
+{
+	double	   *sq = seg_alloc0(sizeof(double) * d);
+
+	out->k = k;
+	out->d = d;
+	out->n_rows = (uint64_t) n;
+	out->sizes = seg_alloc0(sizeof(uint64_t) * k);
+	out->means = seg_alloc0(sizeof(double) * (size_t) k * d);
+	out->overall_mean = seg_alloc0(sizeof(double) * d);
+	out->overall_sd = seg_alloc0(sizeof(double) * d);
+	for (int i = 0; i < n; i++)
+	{
+		const double *row = x + (size_t) i * d;
+		double	   *sum = out->means + (size_t) labels[i] * d;
+
+		out->sizes[labels[i]]++;
+		for (int t = 0; t < d; t++)
+		{
+			sum[t] += row[t];
+			out->overall_mean[t] += row[t];
+		}
+	}
+	for (int t = 0; t < d; t++)
+		out->overall_mean[t] /= n > 0 ? n : 1;
+	/* the spread about the mean in a second pass, as kmeans_tolerance */
+	for (int i = 0; i < n; i++)
+		for (int t = 0; t < d; t++)
+		{
+			double		diff = x[(size_t) i * d + t] - out->overall_mean[t];
+
+			sq[t] += diff * diff;
+		}
+	for (int t = 0; t < d; t++)
+		out->overall_sd[t] = sqrt(sq[t] / (n > 0 ? n : 1));
+	for (int j = 0; j < k; j++)
+		for (int t = 0; t < d; t++)
+			out->means[(size_t) j * d + t] /= out->sizes[j] > 0 ? (double) out->sizes[j] : 1.0;
+	seg_free(sq);
+}
+
+void
+kmeans_profile_stats_free(KMeansProfileStats *s)
+{
+	seg_free(s->sizes);
+	seg_free(s->means);
+	seg_free(s->overall_mean);
+	seg_free(s->overall_sd);
+}
+
+/* An encoded output's value in original units (a one-hot output's is its share). */
+static double
+OriginalUnits(const SegPreprocessor *p, int t, double v)
+{
+	if (p == NULL)
+		return v;
+	for (int c = 0; c < p->n_columns; c++)
+	{
+		const SegPrepColumn *col = &p->columns[c];
+
+		if (t >= col->out_offset && t < col->out_offset + col->n_outputs)
+			return col->kind == SEG_COL_CATEGORICAL ? v : v * col->scale + col->mean;
+	}
+	return v;
+}
+
+static char *
+CopyString(const char *s)
+{
+	size_t		n = strlen(s) + 1;
+	char	   *out = seg_alloc(n);
+
+	memcpy(out, s, n);
+	return out;
+}
+
+void
+kmeans_personas_build(KMeansModel *m, const KMeansProfileStats *s, const char *const *names,
+					  const int role_outputs[PERSONA_N_ROLES])
+{
+	double	   *z = seg_alloc(sizeof(double) * m->d);
+
+	m->n_rows = s->n_rows;
+	m->personas = seg_alloc0(sizeof(KMeansPersona) * m->k);
+	for (int j = 0; j < m->k; j++)
+	{
+		KMeansPersona *p = &m->personas[j];
+		const double *mean = s->means + (size_t) j * m->d;
+		char		label[PERSONA_LABEL_LEN];
+		double		role_z[PERSONA_N_ROLES];
+		const char *action;
+
+		p->size = s->sizes[j];
+		p->means = seg_alloc(sizeof(double) * m->d);
+		for (int t = 0; t < m->d; t++)
+		{
+			p->means[t] = OriginalUnits(m->prep, t, mean[t]);
+			z[t] = s->overall_sd[t] > 0.0 ?
+				(mean[t] - s->overall_mean[t]) / s->overall_sd[t] : NAN;
+		}
+		persona_label(z, names, m->d, label);
+		p->label = CopyString(label);
+		for (int r = 0; r < PERSONA_N_ROLES; r++)
+			role_z[r] = role_outputs[r] >= 0 ? z[role_outputs[r]] : NAN;
+		/* a constant role column has no z: the rule reads it as not given */
+		action = persona_action(role_z);
+		p->action = action != NULL ? CopyString(action) : NULL;
+	}
+	seg_free(z);
+}
+
+void
+kmeans_default_label(const KMeansModel *m, int j, const char *const *names,
+					 char out[PERSONA_LABEL_LEN])
+{
+	double	   *z = seg_alloc(sizeof(double) * m->d);
+
+	for (int t = 0; t < m->d; t++)
+		z[t] = NAN;
+	if (m->prep != NULL)
+		for (int c = 0; c < m->prep->n_columns; c++)
+		{
+			const SegPrepColumn *col = &m->prep->columns[c];
+
+			if (col->kind != SEG_COL_CATEGORICAL)
+				z[col->out_offset] = m->centroids[(size_t) j * m->d + col->out_offset];
+		}
+	persona_label(z, names, m->d, out);
+	seg_free(z);
+}
+
+static const SegPrepColumn *
+FindColumn(const SegPreprocessor *p, const char *name)
+{
+	for (int c = 0; c < p->n_columns; c++)
+		if (strcmp(p->columns[c].name, name) == 0)
+			return &p->columns[c];
+	return NULL;
+}
+
+bool
+kmeans_centroids_in_space(const KMeansModel *old, const SegPreprocessor *new_prep,
+						  double *out, char *why, size_t why_len)
+{
+	int			d = new_prep->n_outputs;
+
+	if (old->prep == NULL)
+	{
+		snprintf(why, why_len, "it has no column names (it was fitted on feature arrays)");
+		return false;
+	}
+	for (int c = 0; c < new_prep->n_columns; c++)
+	{
+		const SegPrepColumn *col = &new_prep->columns[c];
+		const SegPrepColumn *was = FindColumn(old->prep, col->name);
+
+		if (was == NULL)
+		{
+			snprintf(why, why_len, "it does not read column \"%s\"", col->name);
+			return false;
+		}
+		if ((was->kind == SEG_COL_CATEGORICAL) != (col->kind == SEG_COL_CATEGORICAL))
+		{
+			snprintf(why, why_len, "it reads column \"%s\" as %s", col->name,
+					 was->kind == SEG_COL_CATEGORICAL ? "categories" : "numbers");
+			return false;
+		}
+		for (int j = 0; j < old->k; j++)
+		{
+			const double *c_old = old->centroids + (size_t) j * old->d;
+			double	   *c_new = out + (size_t) j * d;
+
+			if (col->kind != SEG_COL_CATEGORICAL)
+			{
+				double		v = c_old[was->out_offset] * was->scale + was->mean;
+
+				c_new[col->out_offset] = (v - col->mean) / col->scale;
+				continue;
+			}
+			for (int v = 0; v < col->n_categories; v++)
+			{
+				int			at = prep_category_index(was, col->categories[v],
+													 strlen(col->categories[v]));
+
+				c_new[col->out_offset + v] = at >= 0 ? c_old[was->out_offset + at] : 0.0;
+			}
+			if (col->has_missing)
+				c_new[col->out_offset + col->n_categories] = was->has_missing ?
+					c_old[was->out_offset + was->n_categories] : 0.0;
+		}
+	}
+	return true;
+}
+
+void
+kmeans_match(const double *new_c, int k_new, const double *old_c, int k_old, int d,
+			 int *match, double *distance)
+{
+	double	   *cost = seg_alloc(sizeof(double) * (size_t) k_new * k_old);
+
+	for (int i = 0; i < k_new; i++)
+		for (int j = 0; j < k_old; j++)
+		{
+			double		dist = sqrt(linalg_sq_distance(new_c + (size_t) i * d,
+													   old_c + (size_t) j * d, d));
+
+			/* the assignment needs finite costs; such distances pair nothing anyway */
+			cost[(size_t) i * k_old + j] = isfinite(dist) ? dist : 1e300;
+		}
+	(void) assignment_solve(cost, k_new, k_old, match);
+	for (int i = 0; i < k_new; i++)
+	{
+		const double *row = cost + (size_t) i * k_old;
+		double		nearest = INFINITY;
+
+		for (int j = 0; j < k_old; j++)
+			nearest = fmin(nearest, row[j]);
+		/* the old centroid must be the nearest one (ties count) */
+		if (match[i] >= 0 && row[match[i]] > nearest)
+			match[i] = -1;
+		distance[i] = match[i] >= 0 ? row[match[i]] : nearest;
+	}
+	seg_free(cost);
+}
+
+void
+kmeans_renumber(KMeansModel *m, const KMeansModel *old, const int *match, uint32_t next)
+{
+	if (m->numbers == NULL)
+		m->numbers = seg_alloc(sizeof(uint32_t) * m->k);
+	for (int i = 0; i < m->k; i++)
+	{
+		const KMeansPersona *was;
+		KMeansPersona *p;
+
+		if (match == NULL || match[i] < 0)
+		{
+			m->numbers[i] = next++;
+			continue;
+		}
+		m->numbers[i] = old->numbers[match[i]];
+		if (old->personas == NULL || m->personas == NULL)
+			continue;
+		was = &old->personas[match[i]];
+		p = &m->personas[i];
+		if (was->flags & KMEANS_PERSONA_LABEL_EDITED)
+		{
+			seg_free(p->label);
+			p->label = CopyString(was->label);
+			p->flags |= KMEANS_PERSONA_LABEL_EDITED;
+		}
+		if ((was->flags & KMEANS_PERSONA_ACTION_EDITED) && was->action != NULL)
+		{
+			if (p->action != NULL)
+				seg_free(p->action);
+			p->action = CopyString(was->action);
+			p->flags |= KMEANS_PERSONA_ACTION_EDITED;
+		}
+	}
+}

@@ -170,6 +170,14 @@ IgnoreText(void *ctx, const char *key, const char *v)
 }
 
 static void
+IgnoreFlag(void *ctx, const char *key, bool v)
+{
+	(void) ctx;
+	(void) key;
+	(void) v;
+}
+
+static void
 IgnoreNumbers(void *ctx, const char *key, const double *v, int n)
 {
 	(void) ctx;
@@ -187,7 +195,8 @@ ExerciseLearner(const SegLearner *l, void *model, const SegModelShape *shape)
 	double	   *y = malloc(sizeof(double) * d);
 	double	   *out = calloc(shape->n_outputs + 1, sizeof(double));
 	double	   *scratch = calloc(l->row_scratch(model) + 1, sizeof(double));
-	SegInfoSink sink = {NULL, IgnoreNumber, IgnoreText, IgnoreNumbers};
+	SegInfoSink sink = {.ctx = NULL, .number = IgnoreNumber, .text = IgnoreText,
+	.flag = IgnoreFlag, .numbers = IgnoreNumbers};
 
 	for (int j = 0; j < d; j++)
 		y[j] = NAN;
@@ -195,17 +204,23 @@ ExerciseLearner(const SegLearner *l, void *model, const SegModelShape *shape)
 	l->predict_row(model, y, out, scratch);
 	l->predict(model, y, 1, out);
 	l->describe(model, &sink);
-	if (l->contributions != NULL)
+	/* the optional entry points, where the learner has them */
+	if (l->contributions != NULL && l->n_margins != NULL)
 	{
 		int			M = l->n_margins(model);
 		double	   *phi = calloc((size_t) (d + 1) * M, sizeof(double));
-		double	   *imp = calloc(d + 1, sizeof(double));
 
 		l->contributions(model, x, phi);
 		l->contributions(model, y, phi);
-		l->margin_row(model, y, phi, scratch);
-		l->importances(model, imp);
+		if (l->margin_row != NULL)
+			l->margin_row(model, y, phi, scratch);
 		free(phi);
+	}
+	if (l->importances != NULL)
+	{
+		double	   *imp = calloc(d + 1, sizeof(double));
+
+		l->importances(model, imp);
 		free(imp);
 	}
 	if (l->free == tree_learn_free && ((TreeModel *) model)->n_trees > 0)

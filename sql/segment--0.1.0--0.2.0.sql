@@ -705,3 +705,11 @@ CREATE AGGREGATE segment.f1_score(actual boolean, predicted boolean, positive bo
 );
 COMMENT ON AGGREGATE segment.f1_score(boolean, boolean, boolean) IS
 	'F1 of the positive class: 2 tp / (2 tp + fp + fn)';
+
+------------------------------------------------------------------------
+-- Model values: segment.model() is parallel safe, so that a query reading
+-- a model once, (SELECT segment.model('m')), keeps its parallel scan
+-- (sql/install/20_registry.sql)
+------------------------------------------------------------------------
+
+ALTER FUNCTION segment.model(text, integer) PARALLEL SAFE;

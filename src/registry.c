@@ -100,6 +100,7 @@ typedef struct VersionRow
 #define FETCH_MODEL		0x01
 #define FETCH_SPEC		0x02
 #define FETCH_METRICS	0x04
+#define FETCH_MODEL_STORED	0x08	/* the model as stored: a TOAST pointer if out of line */
 
 
 /*
@@ -341,6 +342,18 @@ ReadRow(Relation rel, HeapTuple tuple, int fetch, VersionRow *row)
 	row->xmin = HeapTupleHeaderGetRawXmin(tuple->t_data);
 	if (fetch & FETCH_MODEL)
 		row->model = DatumGetByteaPCopy(heap_getattr(tuple, reg.m_model, desc, &isnull));
+	if (fetch & FETCH_MODEL_STORED)
+	{
+		Datum		model = heap_getattr(tuple, reg.m_model, desc, &isnull);
+
+		if (VARATT_IS_EXTERNAL_ONDISK(DatumGetPointer(model)))
+		{
+			row->model = palloc(VARSIZE_EXTERNAL(DatumGetPointer(model)));
+			memcpy(row->model, DatumGetPointer(model), VARSIZE_EXTERNAL(DatumGetPointer(model)));
+		}
+		else
+			row->model = DatumGetByteaPCopy(model);
+	}
 	if (fetch & FETCH_SPEC)
 		row->spec = DatumGetJsonbPCopy(heap_getattr(tuple, reg.m_spec, desc, &isnull));
 	if (fetch & FETCH_METRICS)
@@ -500,6 +513,22 @@ registry_model(const char *name, int32 version, RegistryRight right)
 
 	ReadVersion(name, version, right, FETCH_MODEL, &row);
 	return row.model;
+}
+
+/*
+ * The same as a value to return from SQL: when the bytes are stored out of
+ * line, the TOAST pointer to them, as a column's value in a query is.  It
+ * reads as the bytes wherever they are needed, and tells the functions
+ * that take a model value, without reading it, that it is the same value
+ * as before (pg_model.c).
+ */
+Datum
+registry_model_value(const char *name, int32 version)
+{
+	VersionRow	row;
+
+	ReadVersion(name, version, REGISTRY_READ, FETCH_MODEL_STORED, &row);
+	return PointerGetDatum(row.model);
 }
 
 /* The metrics stored with a version of name (0: the deployed one). */

@@ -54,6 +54,8 @@ extern uint64 registry_privileges_generation(void);
 extern bool registry_find_deployed(const char *name, Snapshot snapshot,
 								   const RegistryDeployed *known, RegistryDeployed *found);
 extern bytea *registry_model(const char *name, int32 version, RegistryRight right);
+/* For segment.model(): the bytes, or the TOAST pointer to them (REGISTRY_READ). */
+extern Datum registry_model_value(const char *name, int32 version);
 extern Jsonb *registry_metrics(const char *name, int32 version);
 extern Jsonb *registry_spec(const char *name, int32 version, RegistryRight right);
 

@@ -126,7 +126,7 @@ segment_model(PG_FUNCTION_ARGS)
 {
 	char	   *name = NameArg(fcinfo);
 
-	PG_RETURN_BYTEA_P(registry_model(name, VersionArg(fcinfo, 1, name), REGISTRY_READ));
+	PG_RETURN_DATUM(registry_model_value(name, VersionArg(fcinfo, 1, name)));
 }
 
 /* segment.model_metrics(name text, version integer DEFAULT NULL) -> jsonb */

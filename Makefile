@@ -15,7 +15,7 @@ CORE_SRCS = src/bytes.c src/cluster_metrics.c src/kmeans.c src/kmeans_blocks.c \
 	src/evaluation.c src/fingerprint.c src/train.c
 # The PostgreSQL layer.
 PG_SRCS = src/core_alloc_pg.c src/dataset.c src/pg_args.c src/pg_json.c src/pg_model.c \
-	src/pg_search_path.c src/record_encoder.c src/registry.c src/registry_runs.c src/row_hash.c \
+	src/pg_search_path.c src/record_encoder.c src/registry.c src/registry_replica.c src/registry_runs.c src/row_hash.c \
 	src/segment.c src/sql_kmeans.c src/sql_kmeans_agg.c \
 	src/sql_kmeans_report.c src/sql_kmeans_step.c src/sql_kmeans_stream.c \
 	src/sql_explain.c src/sql_importance.c src/sql_metrics.c src/sql_model.c src/sql_model_part.c \

@@ -713,3 +713,43 @@ COMMENT ON AGGREGATE segment.f1_score(boolean, boolean, boolean) IS
 ------------------------------------------------------------------------
 
 ALTER FUNCTION segment.model(text, integer) PARALLEL SAFE;
+
+------------------------------------------------------------------------
+-- Scale-out on Citus: the registry on the workers (sql/install/22_registry_replica.sql)
+------------------------------------------------------------------------
+
+-- Citus runs the shard tasks of a query on its workers, where the
+-- registry's tables are empty.  On the coordinator,
+-- segment.replicate_registry() makes this table a Citus reference table
+-- (a copy on every node) and copies segment.models into it; from then on
+-- every registry write on the coordinator writes it too, in the same
+-- distributed transaction, and workers read their copy to predict by name
+-- (src/registry_replica.c).  No role reads it directly: it holds the
+-- models' bytes.  predictors holds the name's grants (segment.model_grants)
+-- as USAGE entries; owner and predictors travel between nodes as role
+-- names, so each node stores its own roles' OIDs.  Without Citus it stays
+-- empty.  Not dumped: replicate_registry() fills it from segment.models.
+CREATE TABLE segment.models_replica (
+	name		text NOT NULL,
+	version		integer NOT NULL,
+	kind		text NOT NULL,
+	created		timestamptz NOT NULL,
+	created_by	name NOT NULL,
+	spec		jsonb NOT NULL,
+	metrics		jsonb NOT NULL,
+	model		bytea NOT NULL,
+	deployed	boolean NOT NULL,
+	owner		regrole NOT NULL,
+	predictors	aclitem[] NOT NULL,
+	PRIMARY KEY (name, version)
+);
+CREATE UNIQUE INDEX models_replica_one_deployed ON segment.models_replica (name) WHERE deployed;
+REVOKE ALL ON segment.models_replica FROM PUBLIC;
+COMMENT ON TABLE segment.models_replica IS
+	'copy of segment.models on every node of a Citus cluster (segment.replicate_registry()), read by workers to predict by name; written only by segment''s functions on the coordinator';
+
+CREATE FUNCTION segment.replicate_registry() RETURNS bigint
+	AS 'MODULE_PATHNAME', 'segment_replicate_registry'
+	LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION segment.replicate_registry() IS
+	'on a Citus coordinator: makes segment.models_replica a reference table and copies the registry into it, so that workers predict by name; returns the number of versions copied';

@@ -79,6 +79,9 @@ extern int32 registry_drop(const char *name, int32 version);
 extern void registry_grant_predict(const char *name, Oid grantee, bool grant);
 extern void registry_set_owner(const char *name, Oid new_owner);
 
+/* On a Citus coordinator: copies the registry to the workers (registry_replica.c). */
+extern int64 registry_replicate(void);
+
 /* One training run of a name, as segment.training_runs keeps it (registry_runs.c). */
 typedef struct TrainingRun
 {

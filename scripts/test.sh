@@ -3,9 +3,12 @@
 # core unit tests (TAP), the model-decoder fuzzer (bounded), pg_regress
 # (plain and with force_parallel_mode), pgTAP via pg_prove, the upgrade
 # from the last release, predictions under concurrent deploys (pgbench,
-# bounded), scheduled retraining on pg_cron and the reference-parity tests
-# against scikit-learn and imbalanced-learn.  Exits non-zero when any suite
-# fails; the cluster is stopped whatever happens.
+# bounded), scheduled retraining on pg_cron, the reference-parity tests
+# against scikit-learn and imbalanced-learn, and the scale-out tests on a
+# Citus cluster of its own when CITUS_PG_BIN names a PostgreSQL bin
+# directory with Citus (skipped otherwise: Citus is not in Debian's
+# packages).  Exits non-zero when any suite fails; the cluster is stopped
+# whatever happens.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -34,6 +37,8 @@ run_suite "predictions under concurrent deploys (pgbench)" \
   /usr/bin/python3 -m pytest -q -s -p no:cacheprovider test/concurrency
 run_suite "scheduled retraining (pg_cron)" /usr/bin/python3 -m pytest -q -p no:cacheprovider test/operations
 run_suite "reference parity (scikit-learn)" /usr/bin/python3 -m pytest -q -p no:cacheprovider test/parity
+run_suite "Citus scale-out (CITUS_PG_BIN=${CITUS_PG_BIN:-unset: skipped})" \
+  /usr/bin/python3 -m pytest -q -p no:cacheprovider test/citus
 
 if [ ${#failed[@]} -gt 0 ]; then
   printf '==> FAILED suites: %s\n' "${failed[*]}" >&2

@@ -25,9 +25,9 @@
  * is checked again.
  *
  * This file reads Citus's catalogs (pg_dist_local_group, pg_dist_partition,
- * pg_dist_shard) by name and calls Citus's create_reference_table() through
- * SPI; it links nothing of Citus.  Without Citus nothing here runs but a
- * failed catalog lookup.
+ * pg_dist_shard) by name and calls Citus's create_reference_table() and
+ * citus_drop_all_shards() through SPI; it links nothing of Citus.  Without
+ * Citus nothing here runs but a failed catalog lookup.
  *
  * IDENTIFICATION
  *	  src/registry_replica.c
@@ -45,7 +45,9 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
+#include "commands/event_trigger.h"
 #include "executor/spi.h"
+#include "nodes/parsenodes.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -55,6 +57,7 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
+#include "pg_core.h"
 #include "registry_internal.h"
 
 #define REPLICA "models_replica"
@@ -430,4 +433,48 @@ replica_set_owner(const char *name, Oid owner, uint64 versions)
 	CheckInStep(registry_exec("UPDATE segment." REPLICA " SET owner = $2 "
 							  "WHERE name OPERATOR(pg_catalog.=) $1",
 							  2, types, values, NULL, SPI_OK_UPDATE), versions);
+}
+
+/*
+ * segment.replica_on_drop_extension(): event trigger before DROP EXTENSION.
+ * Citus does not drop the shards of an extension's reference table when
+ * the extension is dropped (it drops the table and its metadata, and
+ * leaves every node's copy, model bytes included): when segment is being
+ * dropped on the coordinator, the replica's shards are dropped first,
+ * with Citus's citus_drop_all_shards(), in the same transaction.
+ */
+PG_FUNCTION_INFO_V1(segment_replica_on_drop_extension);
+
+Datum
+segment_replica_on_drop_extension(PG_FUNCTION_ARGS)
+{
+	EventTriggerData *trigdata = (EventTriggerData *) fcinfo->context;
+	DropStmt   *stmt;
+	ListCell   *lc;
+	bool		dropping_segment = false;
+
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_EVENT_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("segment.replica_on_drop_extension() was not called by the event trigger manager")));
+	if (!IsA(trigdata->parsetree, DropStmt))
+		PG_RETURN_VOID();
+	stmt = (DropStmt *) trigdata->parsetree;
+	if (stmt->removeType != OBJECT_EXTENSION)
+		PG_RETURN_VOID();
+	foreach(lc, stmt->objects)
+		dropping_segment |= strcmp(strVal(lfirst(lc)), "segment") == 0;
+	if (dropping_segment && replica_active())
+	{
+		int			nestlevel = segment_pin_search_path();
+
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		registry_exec("SELECT pg_catalog.citus_drop_all_shards("
+					  "'segment." REPLICA "'::pg_catalog.regclass, 'segment', '" REPLICA "')",
+					  0, NULL, NULL, NULL, SPI_OK_SELECT);
+		SPI_finish();
+		segment_restore_search_path(nestlevel);
+	}
+	PG_RETURN_VOID();
 }

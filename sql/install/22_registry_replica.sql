@@ -37,3 +37,15 @@ CREATE FUNCTION segment.replicate_registry() RETURNS bigint
 	LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION segment.replicate_registry() IS
 	'on a Citus coordinator: makes segment.models_replica a reference table and copies the registry into it, so that workers predict by name; returns the number of versions copied';
+
+-- Citus drops an extension's reference table, not its shards, with the
+-- extension: before DROP EXTENSION segment on the coordinator, this drops
+-- the replica's shards (and the model bytes in them) on every node.
+CREATE FUNCTION segment.replica_on_drop_extension() RETURNS event_trigger
+	AS 'MODULE_PATHNAME', 'segment_replica_on_drop_extension'
+	LANGUAGE C;
+COMMENT ON FUNCTION segment.replica_on_drop_extension() IS
+	'event trigger: drops the shards of segment.models_replica on every Citus node before DROP EXTENSION segment';
+CREATE EVENT TRIGGER segment_replica_on_drop_extension ON ddl_command_start
+	WHEN TAG IN ('DROP EXTENSION')
+	EXECUTE FUNCTION segment.replica_on_drop_extension();

@@ -2,8 +2,9 @@
 workers started from CITUS_PG_BIN, a PostgreSQL 15 bin directory whose tree
 has Citus installed, with segment built from this checkout and installed
 into that tree.  The nodes listen on Unix sockets only, in one private
-directory, and know each other by that directory (libpq reads a host that
-starts with / as a socket directory), so no TCP port is taken.
+directory, and know each other (and themselves: citus.local_hostname) by
+that directory, which libpq reads as a socket directory: no TCP port is
+taken.
 
 Without CITUS_PG_BIN, or without Citus in its tree, unavailable() says why
 and the tests are skipped: Citus is not in Debian's packages, so CI has
@@ -18,8 +19,9 @@ import psycopg
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 NODES = ("coordinator", "worker1", "worker2")
-# socket file numbers inside the private directory (no TCP): any will do
-PORTS = (5432, 5433, 5434)
+# socket file numbers inside the private directory (no TCP): any will do;
+# worker3 is started only when a test adds a node
+PORTS = {"coordinator": 5432, "worker1": 5433, "worker2": 5434, "worker3": 5435}
 
 
 def pg_bin():
@@ -81,16 +83,23 @@ class Cluster:
         return os.path.join(self.dir, node)
 
     def port(self, node):
-        return PORTS[NODES.index(node)]
+        return PORTS[node]
 
     def start(self):
-        bindir = pg_bin()
-        env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
         for node in NODES:
-            _as_postgres([f"{bindir}/initdb", "-D", self.data(node), "--auth=trust", "--no-sync",
-                          "-U", "postgres", "-E", "UTF8", "--locale=C.UTF-8"])
-            with open(os.path.join(self.data(node), "postgresql.conf"), "a") as conf:
-                conf.write(f"""
+            self.start_node(node)
+        with self.connect() as c:
+            c.execute("SELECT citus_set_coordinator_host(%s, %s)", (self.dir, self.port("coordinator")))
+            for node in NODES[1:]:
+                c.execute("SELECT citus_add_node(%s, %s)", (self.dir, self.port(node)))
+
+    def start_node(self, node):
+        """initdb, start and CREATE EXTENSION citus (not added to the cluster)."""
+        bindir = pg_bin()
+        _as_postgres([f"{bindir}/initdb", "-D", self.data(node), "--auth=trust", "--no-sync",
+                      "-U", "postgres", "-E", "UTF8", "--locale=C.UTF-8"])
+        with open(os.path.join(self.data(node), "postgresql.conf"), "a") as conf:
+            conf.write(f"""
 port = {self.port(node)}
 listen_addresses = ''
 unix_socket_directories = '{self.dir}'
@@ -100,16 +109,14 @@ synchronous_commit = off
 full_page_writes = off
 max_connections = 100
 citus.node_conninfo = 'sslmode=disable'
+citus.local_hostname = '{self.dir}'
 """)
-            _as_postgres([f"{bindir}/pg_ctl", "-D", self.data(node), "-l",
-                          os.path.join(self.dir, node + ".log"), "-w", "-t", "60", "start"], env=env)
-            self.started.append(node)
-            with self.connect(node) as c:
-                c.execute("CREATE EXTENSION citus")
-        with self.connect() as c:
-            c.execute("SELECT citus_set_coordinator_host(%s, %s)", (self.dir, self.port("coordinator")))
-            for node in NODES[1:]:
-                c.execute("SELECT citus_add_node(%s, %s)", (self.dir, self.port(node)))
+        _as_postgres([f"{bindir}/pg_ctl", "-D", self.data(node), "-l",
+                      os.path.join(self.dir, node + ".log"), "-w", "-t", "60", "start"],
+                     env=dict(os.environ, OPENBLAS_NUM_THREADS="1"))
+        self.started.append(node)
+        with self.connect(node) as c:
+            c.execute("CREATE EXTENSION citus")
 
     def stop(self):
         for node in reversed(self.started):

@@ -15,6 +15,7 @@ cluster and installs this checkout's build into that tree."""
 import re
 
 import psycopg
+import psycopg.types.json
 import pytest
 
 import citus_cluster
@@ -256,6 +257,40 @@ def test_workers_enforce_the_registry_rules(cluster, model):
                 admin.execute(f"GRANT {OWNER} TO {MEMBER}")
 
 
+def test_a_node_added_later(cluster, model):
+    """Citus copies the replica to a new node as text (aclitem has no binary
+    form), so roles arrive by name although their OIDs differ there."""
+    with cluster.connect(user=OWNER) as owner:
+        owner.execute(f"SELECT segment.grant_predict('tiers', '{GRANTEE}')")
+    cluster.start_node("worker3")
+    with cluster.connect("worker3") as w3:
+        for i in range(5):  # other OIDs for the roles Citus creates here
+            w3.execute(f"CREATE ROLE regress_citus_local_{i}")
+    with cluster.connect() as admin:
+        admin.execute("SELECT citus_add_node(%s, %s)", (cluster.dir, cluster.port("worker3")))
+        admin.execute("SELECT replicate_reference_tables('block_writes')")
+        (owner_oid,) = admin.execute(f"SELECT '{OWNER}'::regrole::oid").fetchone()
+        (shard,) = admin.execute("SELECT shardid FROM pg_dist_shard "
+                                 "WHERE logicalrelid = 'segment.models_replica'::regclass").fetchone()
+        local = local_predictions(admin, "tiers")
+        (row,) = admin.execute("SELECT row_to_json(c) FROM customers_local c WHERE customer_id = 77").fetchone()
+    # a row predicted on worker3 itself (its own copy of the registry)
+    here = "SELECT segment.segment_predict('tiers', r) FROM json_populate_record(NULL::customers, %s) r"
+    with cluster.connect("worker3") as w3:
+        assert w3.execute(f"SELECT '{OWNER}'::regrole::oid").fetchone()[0] != owner_oid
+        assert query(w3, f"SELECT owner::text, predictors::text FROM segment.models_replica_{shard}") == \
+            [(OWNER, f"{{{GRANTEE}=U/postgres}}")]
+    with cluster.connect("worker3", user=GRANTEE) as g3:
+        assert query(g3, here, (psycopg.types.json.Json(row),)) == [(local[77],)]
+    with cluster.connect("worker3", user=STRANGER) as s3:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            s3.execute(here, (psycopg.types.json.Json(row),))
+    with cluster.connect(user=OWNER) as owner:
+        owner.execute(f"SELECT segment.revoke_predict('tiers', '{GRANTEE}')")
+    with cluster.connect() as admin:
+        admin.execute("SELECT citus_remove_node(%s, %s)", (cluster.dir, cluster.port("worker3")))
+
+
 # ---- metrics ----------------------------------------------------------------
 
 def test_metric_aggregates_push_down(cluster, model):
@@ -441,9 +476,13 @@ def test_drop_and_create_the_extension_again(cluster, model):
     with cluster.connect() as conn:
         conn.execute("DROP VIEW IF EXISTS customer_tiers")
         conn.execute("DROP EXTENSION segment CASCADE")
-        for node in ("worker1", "worker2"):
+        for node in citus_cluster.NODES:
             with cluster.connect(node) as w:
                 assert query(w, "SELECT count(*) FROM pg_extension WHERE extname = 'segment'") == [(0,)]
+                # no copy of the registry is left behind, shards included (Citus hides
+                # shards from catalog queries unless asked)
+                w.execute("SET citus.override_table_visibility = off")
+                assert query(w, "SELECT relname FROM pg_class WHERE relname LIKE 'models_replica%'") == []
         assert query(conn, "SELECT count(*) FROM pg_dist_partition "
                            "WHERE logicalrelid::text LIKE 'segment.%'") == [(0,)]
         conn.execute("CREATE EXTENSION segment")

@@ -402,9 +402,9 @@ def test_profile(cluster):
 
 
 def close(a, b):
-    """Equal, floats (also inside rows, lists and json objects) to 1e-12 relative."""
+    """Equal, floats (also inside rows, lists and json objects) to 1e-12 (relative or absolute)."""
     if isinstance(a, float) and isinstance(b, float):
-        return a == pytest.approx(b, rel=1e-12)
+        return a == pytest.approx(b, rel=1e-12, abs=1e-12)
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(close(a[k], b[k]) for k in a)
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
@@ -459,6 +459,44 @@ def test_update_with_a_model_value(cluster, model):
         assert dict(query(conn, "SELECT customer_id, tier FROM scored")) == local
     with cluster.connect() as admin:
         admin.execute("DROP TABLE scored")
+
+
+# ---- the README's other queries ----------------------------------------------
+
+def test_readme_queries(cluster, model):
+    """Getting started, on the distributed table and on the local copy."""
+    with cluster.connect() as admin:
+        for name, table in (("customers_train", "customers"), ("customers_train_local", "customers_local")):
+            admin.execute(f"CREATE VIEW {name} AS SELECT * FROM {table} WHERE customer_id % 5 <> 0")
+        admin.execute("GRANT SELECT ON customers_train, customers_train_local TO PUBLIC")
+    with cluster.connect(user=OWNER) as conn:
+        features = "'{monthly_spending,engagement_score,tenure,purchase_frequency}'"
+        for name, view in (("features", "customers_train"), ("features_local", "customers_train_local")):
+            conn.execute(f"SELECT segment.save_model('{name}', segment.preprocess_fit('{view}', {features}))")
+        # the same vocabularies, means and scales (these summed in the order the rows
+        # arrive in: equal to the summation order's last digits)
+        info = dict(query(conn, "SELECT name, segment.model_info(model) FROM segment.models "
+                                "WHERE name LIKE 'features%'"))
+        assert close(info["features"], info["features_local"])
+        # a per-row model('features') on the workers, for the owner
+        sql = ("SELECT customer_id, segment.preprocess(segment.model('features'), c) FROM {} c "
+               "WHERE customer_id <= 50")
+        assert close(sorted(query(conn, sql.format("customers"))),
+                     sorted(query(conn, sql.format("customers_local"))))
+        # class probabilities by name on the workers
+        sql = "SELECT customer_id, segment.segment_predict_proba('tiers', c) FROM {} c"
+        assert dict(query(conn, sql.format("customers"))) == dict(query(conn, sql.format("customers_local")))
+        # the test-split reports (coordinator only) and a scaler pushed down
+        assert len(query(conn, "SELECT * FROM segment.evaluate('tiers')")) == 6
+        assert len(query(conn, "SELECT * FROM segment.confusion_matrix('tiers')")) == 9
+        scaler = ("SELECT segment.scale(segment.scaler_fit(ARRAY[monthly_spending, purchase_frequency]), "
+                  "ARRAY[100, 3]) FROM {}")
+        assert "worker_partial_agg(" in explain(conn, scaler.format("customers"))
+        assert query(conn, scaler.format("customers"))[0][0] == \
+            pytest.approx(query(conn, scaler.format("customers_local"))[0][0], rel=1e-9)
+        conn.execute("SELECT segment.drop_model('features'), segment.drop_model('features_local')")
+    with cluster.connect() as admin:
+        admin.execute("DROP VIEW customers_train, customers_train_local")
 
 
 # ---- the extension's life ---------------------------------------------------

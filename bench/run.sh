@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs the benchmarks (all, or those named: smote kmeans train predict rfm embed report views)
-# against a throwaway PostgreSQL 15 and writes bench/RESULTS.md.
+# Runs the benchmarks (all, or those named: smote kmeans train predict rfm
+# embed report views model_value citus) against a throwaway PostgreSQL 15
+# and writes bench/RESULTS.md.  citus starts a Citus cluster of its own from
+# CITUS_PG_BIN (skipped without it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -12,7 +14,7 @@ coretype=$(openblas_coretype)
 [ -z "$coretype" ] || export OPENBLAS_CORETYPE=$coretype
 
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(smote kmeans train predict rfm embed report views)
+[ ${#names[@]} -gt 0 ] || names=(smote kmeans train predict rfm embed report views model_value citus)
 for n in "${names[@]}"; do
   if [ -f "bench/bench_$n.py" ]; then
     log "benchmark: $n"

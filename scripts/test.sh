@@ -5,9 +5,12 @@
 # from the last release, predictions under concurrent deploys (pgbench,
 # bounded), scheduled retraining on pg_cron, the reference-parity tests
 # against scikit-learn and imbalanced-learn, the tree learners' core against
-# scikit-learn and XGBoost (through test/trees/tree_harness.c), and the
-# demo's model reports rendered by a headless Chromium.  Exits non-zero
-# when any suite fails; the cluster is stopped whatever happens.
+# scikit-learn and XGBoost (through test/trees/tree_harness.c), the demo's
+# model reports rendered by a headless Chromium, and the scale-out tests on
+# a Citus cluster of its own when CITUS_PG_BIN names a PostgreSQL bin
+# directory with Citus (skipped otherwise: Citus is not in Debian's
+# packages).  Exits non-zero when any suite fails; the cluster is stopped
+# whatever happens.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -39,6 +42,8 @@ run_suite "reference parity (scikit-learn)" /usr/bin/python3 -m pytest -q -p no:
 run_suite "tree learners vs scikit-learn and XGBoost (core harness)" bash -c \
   'make -s PG_CONFIG="$PG_CONFIG" tree-harness && /usr/bin/python3 -m pytest -q -p no:cacheprovider test/trees'
 run_suite "model reports (headless Chromium)" /usr/bin/python3 -m pytest -q -p no:cacheprovider test/report
+run_suite "Citus scale-out (CITUS_PG_BIN=${CITUS_PG_BIN:-unset: skipped})" \
+  /usr/bin/python3 -m pytest -q -p no:cacheprovider test/citus
 
 if [ ${#failed[@]} -gt 0 ]; then
   printf '==> FAILED suites: %s\n' "${failed[*]}" >&2

@@ -63,6 +63,30 @@ extern double *segment_float8_array_missing(ArrayType *array, const char *what,
 											int *len_out);
 extern ArrayType *segment_build_float8_array(const double *values, int n);
 
+/*
+ * What tells a model value argument apart without reading its bytes, so
+ * that a call site decodes a model once while the same value comes in:
+ * - a constant of the query (a Const node) never changes at that call
+ *   site;
+ * - a TOAST pointer (a value stored out of line, as segment.model() and a
+ *   bytea column give it) names stored bytes that do not change, and that
+ *   no other value takes over while the query that read it runs.
+ * The same memory address is not the same value: a per-row value is read
+ * into memory that the next row's value reuses.  Anything else is compared
+ * byte by byte.
+ */
+typedef struct SegModelArgRef
+{
+	bool		constant;
+	bool		toasted;
+	struct varatt_external pointer;
+} SegModelArgRef;
+
+/* Remembers argument arg, whose bytes a cache was just filled from. */
+extern void segment_model_arg_remember(FunctionCallInfo fcinfo, int arg, SegModelArgRef *ref);
+/* Whether argument arg is the value remembered, known without reading it. */
+extern bool segment_model_arg_same(FunctionCallInfo fcinfo, int arg, const SegModelArgRef *ref);
+
 /* ERROR "<name> must not be null" when argument arg of a non-strict function is NULL. */
 extern void segment_require_arg(FunctionCallInfo fcinfo, int arg, const char *name);
 

@@ -12,7 +12,10 @@
 
 #include <math.h>
 
+#include "access/detoast.h"
 #include "catalog/pg_type.h"
+#include "nodes/pg_list.h"
+#include "nodes/primnodes.h"
 #include "utils/array.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -165,4 +168,34 @@ segment_require_arg(FunctionCallInfo fcinfo, int arg, const char *name)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("%s must not be null", name)));
+}
+
+void
+segment_model_arg_remember(FunctionCallInfo fcinfo, int arg, SegModelArgRef *ref)
+{
+	Node	   *expr = fcinfo->flinfo != NULL ? fcinfo->flinfo->fn_expr : NULL;
+	struct varlena *raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(arg));
+
+	memset(ref, 0, sizeof(*ref));
+	if (expr != NULL && IsA(expr, FuncExpr) && arg < list_length(((FuncExpr *) expr)->args))
+		ref->constant = IsA(list_nth(((FuncExpr *) expr)->args, arg), Const);
+	if (VARATT_IS_EXTERNAL_ONDISK(raw))
+	{
+		ref->toasted = true;
+		VARATT_EXTERNAL_GET_POINTER(ref->pointer, raw);
+	}
+}
+
+bool
+segment_model_arg_same(FunctionCallInfo fcinfo, int arg, const SegModelArgRef *ref)
+{
+	struct varlena *raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(arg));
+	struct varatt_external pointer;
+
+	if (ref->constant)
+		return true;
+	if (!ref->toasted || !VARATT_IS_EXTERNAL_ONDISK(raw))
+		return false;
+	VARATT_EXTERNAL_GET_POINTER(pointer, raw);
+	return memcmp(&pointer, &ref->pointer, sizeof(pointer)) == 0;
 }

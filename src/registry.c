@@ -16,6 +16,11 @@
  * (sub)transaction's abort.  Writes of one name are serialized by a
  * transaction-level advisory lock on the name.
  *
+ * On a Citus worker the registry is read from the node's copy of
+ * segment.models_replica, which the coordinator writes with every change
+ * (registry_replica.c); the same checks apply, with a name's grants read
+ * from its rows, and writes are refused: models change on the coordinator.
+ *
  * Between installing this library and ALTER EXTENSION segment UPDATE, a
  * database may still have the 0.1.0 registry (no owner column, no
  * grants): there, as in 0.1.0, the privileges on segment.models decide,
@@ -39,7 +44,9 @@
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "storage/lmgr.h"
 #include "utils/acl.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/fmgrprotos.h"
@@ -60,6 +67,8 @@ typedef struct RegistryRelations
 {
 	bool		valid;
 	bool		legacy;			/* the 0.1.0 registry: no owners, no grants */
+	bool		replica;		/* a Citus worker: models is the replica's shard */
+	Oid			replica_shell;	/* segment.models_replica (watched on workers) */
 	Oid			models;
 	Oid			models_pkey;	/* (name, version) */
 	Oid			models_deployed;	/* (name) WHERE deployed */
@@ -77,6 +86,7 @@ typedef struct RegistryRelations
 	AttrNumber	m_kind;
 	AttrNumber	m_created;
 	AttrNumber	m_created_by;
+	AttrNumber	m_predictors;	/* on the replica: the name's grants, aclitem[] */
 	AttrNumber	g_name;
 	AttrNumber	g_grantee;
 } RegistryRelations;
@@ -107,6 +117,7 @@ typedef struct VersionRow
 #define FETCH_SPEC		0x02
 #define FETCH_METRICS	0x04
 #define FETCH_HEADER	0x08	/* kind, created, created_by */
+#define FETCH_MODEL_STORED	0x10	/* the model as stored: a TOAST pointer if out of line */
 
 
 /*
@@ -118,7 +129,8 @@ typedef struct VersionRow
 static void
 RegistryRelationChanged(Datum arg pg_attribute_unused(), Oid relid)
 {
-	if (relid == InvalidOid || relid == reg.models || relid == reg.grants)
+	if (relid == InvalidOid || relid == reg.models || relid == reg.grants ||
+		relid == reg.replica_shell)
 	{
 		reg.valid = false;
 		privileges_generation++;
@@ -149,6 +161,29 @@ Column(Oid relid, const char *column)
 	return attno;
 }
 
+/*
+ * On a Citus worker: the node's copy of the replica stands for
+ * segment.models.  ERROR when the coordinator has not replicated the
+ * registry to this node.
+ */
+static void
+ResolveReplica(Oid nsp)
+{
+	ReplicaRelations r;
+
+	if (!replica_local_relations(nsp, &r))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the model registry is not replicated to this Citus worker"),
+				 errdetail("Models are kept on the coordinator; workers read the copy segment.replicate_registry() keeps in segment.models_replica."),
+				 errhint("On the coordinator, run SELECT segment.replicate_registry() (after adding a node, SELECT replicate_reference_tables() first).")));
+	reg.replica = true;
+	reg.replica_shell = r.shell;
+	reg.models = r.shard;
+	reg.models_pkey = r.pkey;
+	reg.models_deployed = r.deployed;
+}
+
 /* Looks the registry up unless already known. */
 static void
 Resolve(void)
@@ -167,7 +202,9 @@ Resolve(void)
 		return;
 	memset(&reg, 0, sizeof(reg));
 	nsp = get_namespace_oid("segment", true);
-	if (OidIsValid(nsp))
+	if (OidIsValid(nsp) && citus_local_group() > 0)
+		ResolveReplica(nsp);
+	else if (OidIsValid(nsp))
 	{
 		reg.models = get_relname_relid("models", nsp);
 		reg.models_pkey = get_relname_relid("models_pkey", nsp);
@@ -192,12 +229,17 @@ Resolve(void)
 	reg.m_kind = Column(reg.models, "kind");
 	reg.m_created = Column(reg.models, "created");
 	reg.m_created_by = Column(reg.models, "created_by");
-	reg.legacy = reg.m_owner == InvalidAttrNumber || !OidIsValid(reg.grants) ||
-		!OidIsValid(reg.grants_pkey);
-	if (!reg.legacy)
+	if (reg.replica)
+		reg.m_predictors = Column(reg.models, "predictors");
+	else
 	{
-		reg.g_name = Column(reg.grants, "name");
-		reg.g_grantee = Column(reg.grants, "grantee");
+		reg.legacy = reg.m_owner == InvalidAttrNumber || !OidIsValid(reg.grants) ||
+			!OidIsValid(reg.grants_pkey);
+		if (!reg.legacy)
+		{
+			reg.g_name = Column(reg.grants, "name");
+			reg.g_grantee = Column(reg.grants, "grantee");
+		}
 	}
 	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(reg.models));
 	if (!HeapTupleIsValid(tuple))
@@ -205,6 +247,19 @@ Resolve(void)
 	reg.writer = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
 	ReleaseSysCache(tuple);
 	reg.valid = true;
+}
+
+/* ERROR on a Citus worker, whose registry is the coordinator's copy. */
+static void
+CheckWritable(void)
+{
+	Resolve();
+	if (reg.replica)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("models are saved, deployed, dropped and granted on the Citus coordinator only"),
+				 errdetail("This node holds a copy of the coordinator's model registry."),
+				 errhint("Connect to the coordinator.")));
 }
 
 bool
@@ -241,16 +296,54 @@ RoleName(Oid roleid)
 	return name != NULL ? name : psprintf("%u", roleid);
 }
 
-/* Whether name has a grant to PUBLIC or to a role whose privileges roleid has. */
+/*
+ * On a Citus worker: whether the replica's rows of name grant USAGE to
+ * PUBLIC or to a role whose privileges roleid has (aclmask() applies the
+ * same rule as GrantedPredict() below).  Every row of a name holds the
+ * name's grants; the first is read.
+ */
 static bool
-GrantedPredict(const char *name, Oid roleid, Snapshot snapshot)
+ReplicaGrantedPredict(const char *name, Oid roleid, Snapshot snapshot)
 {
-	Relation	rel = table_open(reg.grants, AccessShareLock);
+	Relation	rel = table_open(reg.models, AccessShareLock);
 	ScanKeyData key;
 	SysScanDesc scan;
 	HeapTuple	tuple;
 	bool		granted = false;
 
+	ScanKeyEntryInitialize(&key, 0, reg.m_name, BTEqualStrategyNumber, InvalidOid,
+						   TupleDescAttr(RelationGetDescr(rel), reg.m_name - 1)->attcollation,
+						   F_TEXTEQ, CStringGetTextDatum(name));
+	scan = systable_beginscan(rel, reg.models_pkey, true, snapshot, 1, &key);
+	tuple = systable_getnext(scan);
+	if (tuple != NULL)
+	{
+		bool		isnull;
+		Datum		d = heap_getattr(tuple, reg.m_predictors, RelationGetDescr(rel), &isnull);
+		Acl		   *acl = isnull ? NULL : DatumGetAclP(d);
+
+		/* no grant is '{}', which has no dimension as text makes it */
+		granted = acl != NULL && ARR_NDIM(acl) == 1 &&
+			aclmask(acl, roleid, InvalidOid, ACL_USAGE, ACLMASK_ANY) != 0;
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return granted;
+}
+
+/* Whether name has a grant to PUBLIC or to a role whose privileges roleid has. */
+static bool
+GrantedPredict(const char *name, Oid roleid, Snapshot snapshot)
+{
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	bool		granted = false;
+
+	if (reg.replica)
+		return ReplicaGrantedPredict(name, roleid, snapshot);
+	rel = table_open(reg.grants, AccessShareLock);
 	ScanKeyEntryInitialize(&key, 0, reg.g_name, BTEqualStrategyNumber, InvalidOid,
 						   TupleDescAttr(RelationGetDescr(rel), reg.g_name - 1)->attcollation,
 						   F_TEXTEQ, CStringGetTextDatum(name));
@@ -351,6 +444,18 @@ ReadRow(Relation rel, HeapTuple tuple, int fetch, VersionRow *row)
 	row->xmin = HeapTupleHeaderGetRawXmin(tuple->t_data);
 	if (fetch & FETCH_MODEL)
 		row->model = DatumGetByteaPCopy(heap_getattr(tuple, reg.m_model, desc, &isnull));
+	if (fetch & FETCH_MODEL_STORED)
+	{
+		Datum		model = heap_getattr(tuple, reg.m_model, desc, &isnull);
+
+		if (VARATT_IS_EXTERNAL_ONDISK(DatumGetPointer(model)))
+		{
+			row->model = palloc(VARSIZE_EXTERNAL(DatumGetPointer(model)));
+			memcpy(row->model, DatumGetPointer(model), VARSIZE_EXTERNAL(DatumGetPointer(model)));
+		}
+		else
+			row->model = DatumGetByteaPCopy(model);
+	}
 	if (fetch & FETCH_SPEC)
 		row->spec = DatumGetJsonbPCopy(heap_getattr(tuple, reg.m_spec, desc, &isnull));
 	if (fetch & FETCH_METRICS)
@@ -521,6 +626,22 @@ registry_model(const char *name, int32 version, RegistryRight right)
 	return row.model;
 }
 
+/*
+ * The same as a value to return from SQL: when the bytes are stored out of
+ * line, the TOAST pointer to them, as a column's value in a query is.  It
+ * reads as the bytes wherever they are needed, and tells the functions
+ * that take a model value, without reading it, that it is the same value
+ * as before (pg_model.c).
+ */
+Datum
+registry_model_value(const char *name, int32 version)
+{
+	VersionRow	row;
+
+	ReadVersion(name, version, REGISTRY_READ, FETCH_MODEL_STORED, &row);
+	return PointerGetDatum(row.model);
+}
+
 /* The metrics stored with a version of name (0: the deployed one). */
 Jsonb *
 registry_metrics(const char *name, int32 version)
@@ -620,7 +741,7 @@ registry_lock_and_check(const char *name, Oid *owner, int32 *latest)
 	Snapshot	snapshot;
 	int			n;
 
-	Resolve();
+	CheckWritable();
 	LockName(name);
 	snapshot = RegisterSnapshot(GetLatestSnapshot());
 	n = NameVersions(name, snapshot, owner, latest, NULL, NULL);
@@ -633,6 +754,7 @@ registry_lock_and_check(const char *name, Oid *owner, int32 *latest)
 void
 registry_begin_write(RegistryWriter *s)
 {
+	CheckWritable();
 	GetUserIdAndSecContext(&s->save_userid, &s->save_sec_context);
 	SetUserIdAndSecContext(reg.writer, s->save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
@@ -748,6 +870,12 @@ registry_save(const char *name, bytea *model, Jsonb *spec, Jsonb *metrics, bool 
 		"(name, version, kind, created_by, spec, metrics, model, deployed, owner) "
 		"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
 		9, types, values, NULL, SPI_OK_INSERT);
+	if (replica_active())
+	{
+		if (deploy)
+			replica_undeploy(name);
+		(void) replica_copy(name, latest + 1, reg.writer);
+	}
 	registry_end_write(&s);
 	return latest + 1;
 }
@@ -781,6 +909,8 @@ registry_deploy(const char *name, int32 version)
 		registry_exec("UPDATE segment.models SET deployed = true "
 			"WHERE name OPERATOR(pg_catalog.=) $1 AND version OPERATOR(pg_catalog.=) $2",
 			2, types, values, NULL, SPI_OK_UPDATE);
+		if (replica_active())
+			replica_deploy(name, version);
 		registry_end_write(&s);
 	}
 }
@@ -839,6 +969,8 @@ registry_drop(const char *name, int32 version)
 			registry_exec("DELETE FROM segment.training_runs WHERE name OPERATOR(pg_catalog.=) $1",
 						  1, types, values, NULL, SPI_OK_DELETE);
 	}
+	if (replica_active())
+		replica_drop(name, version, dropped);
 	registry_end_write(&s);
 	return (int32) dropped;
 }
@@ -849,6 +981,7 @@ registry_grant_predict(const char *name, Oid grantee, bool grant)
 {
 	Oid			owner;
 	int32		latest;
+	int			versions;
 	RegistryWriter s;
 	Oid			types[3] = {TEXTOID, REGROLEOID, NAMEOID};
 	Datum		values[3];
@@ -859,7 +992,8 @@ registry_grant_predict(const char *name, Oid grantee, bool grant)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("the model registry of this database has no grants"),
 				 errhint("Update the extension: ALTER EXTENSION segment UPDATE.")));
-	if (registry_lock_and_check(name, &owner, &latest) == 0)
+	versions = registry_lock_and_check(name, &owner, &latest);
+	if (versions == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("model \"%s\" does not exist", name)));
@@ -876,6 +1010,8 @@ registry_grant_predict(const char *name, Oid grantee, bool grant)
 			"WHERE name OPERATOR(pg_catalog.=) $1 "
 			"AND grantee::pg_catalog.oid OPERATOR(pg_catalog.=) $2::pg_catalog.oid",
 			2, types, values, NULL, SPI_OK_DELETE);
+	if (replica_active())
+		replica_grants(name, reg.writer, (uint64) versions);
 	registry_end_write(&s);
 }
 
@@ -889,6 +1025,7 @@ registry_set_owner(const char *name, Oid new_owner)
 {
 	Oid			owner;
 	int32		latest;
+	uint64		versions;
 	RegistryWriter s;
 	Oid			types[2] = {TEXTOID, REGROLEOID};
 	Datum		values[2] = {CStringGetTextDatum(name), ObjectIdGetDatum(new_owner)};
@@ -909,12 +1046,14 @@ registry_set_owner(const char *name, Oid new_owner)
 				 errmsg("must have the privileges of role \"%s\" to give it model \"%s\"",
 						RoleName(new_owner), name)));
 	registry_begin_write(&s);
-	registry_exec("UPDATE segment.models SET owner = $2 WHERE name OPERATOR(pg_catalog.=) $1",
-				  2, types, values, NULL, SPI_OK_UPDATE);
+	versions = registry_exec("UPDATE segment.models SET owner = $2 WHERE name OPERATOR(pg_catalog.=) $1",
+							 2, types, values, NULL, SPI_OK_UPDATE);
 	if (OidIsValid(reg.runs))
 		registry_exec("UPDATE segment.training_runs SET owner = $2 "
 					  "WHERE name OPERATOR(pg_catalog.=) $1",
 					  2, types, values, NULL, SPI_OK_UPDATE);
+	if (replica_active())
+		replica_set_owner(name, new_owner, versions);
 	registry_end_write(&s);
 }
 
@@ -991,6 +1130,7 @@ registry_check_change(const char *name)
 	int			n;
 
 	CheckNewName(name);
+	CheckWritable();
 	snapshot = RegisterSnapshot(GetLatestSnapshot());
 	n = NameVersions(name, snapshot, &owner, &latest, NULL, NULL);
 	UnregisterSnapshot(snapshot);
@@ -1026,4 +1166,45 @@ registry_deployed_version(const char *name, int32 *version, bytea **model)
 	*version = row.version;
 	*model = row.model;
 	return true;
+}
+
+/*
+ * On a Citus coordinator: makes segment.models_replica a reference table
+ * (a copy on every node) unless it is one, and copies the whole registry
+ * into it, for a role with the privileges of the registry's owner.
+ * Returns how many versions it copied.  From then on every write above
+ * also writes the replica.
+ */
+int64
+registry_replicate(void)
+{
+	RegistryWriter s;
+	int64		copied;
+
+	Resolve();
+	if (citus_local_group() < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("Citus is not installed in this database"),
+				 errhint("segment.replicate_registry() copies the model registry to the workers of a Citus cluster.")));
+	CheckWritable();
+	if (reg.legacy)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the model registry of this database has no owners"),
+				 errhint("Update the extension: ALTER EXTENSION segment UPDATE.")));
+	if (!has_privs_of_role(GetUserId(), reg.writer))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("must have the privileges of role \"%s\", the owner of the model registry, to replicate it",
+						RoleName(reg.writer))));
+	/* no registry write commits between this copy and the replica's first write */
+	LockRelationOid(reg.models, ShareLock);
+	LockRelationOid(reg.grants, ShareLock);
+	registry_begin_write(&s);
+	(void) replica_distribute();
+	replica_clear();
+	copied = replica_copy(NULL, 0, reg.writer);
+	registry_end_write(&s);
+	return copied;
 }

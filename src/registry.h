@@ -54,6 +54,8 @@ extern uint64 registry_privileges_generation(void);
 extern bool registry_find_deployed(const char *name, Snapshot snapshot,
 								   const RegistryDeployed *known, RegistryDeployed *found);
 extern bytea *registry_model(const char *name, int32 version, RegistryRight right);
+/* For segment.model(): the bytes, or the TOAST pointer to them (REGISTRY_READ). */
+extern Datum registry_model_value(const char *name, int32 version);
 extern Jsonb *registry_metrics(const char *name, int32 version);
 extern Jsonb *registry_spec(const char *name, int32 version, RegistryRight right);
 
@@ -105,6 +107,9 @@ extern void registry_deploy(const char *name, int32 version);
 extern int32 registry_drop(const char *name, int32 version);
 extern void registry_grant_predict(const char *name, Oid grantee, bool grant);
 extern void registry_set_owner(const char *name, Oid new_owner);
+
+/* On a Citus coordinator: copies the registry to the workers (registry_replica.c). */
+extern int64 registry_replicate(void);
 
 /* One training run of a name, as segment.training_runs keeps it (registry_runs.c). */
 typedef struct TrainingRun

@@ -40,4 +40,31 @@ extern int	registry_lock_and_check(const char *name, Oid *owner, int32 *latest);
 /* Whether this database's registry has segment.training_runs. */
 extern bool registry_has_runs(void);
 
+/* registry_replica.c: the registry on Citus workers */
+
+/* This node's Citus group: -1 without Citus, 0 on the coordinator. */
+extern int32 citus_local_group(void);
+
+/* A Citus worker's copy of segment.models_replica and its indexes. */
+typedef struct ReplicaRelations
+{
+	Oid			shell;			/* segment.models_replica */
+	Oid			shard;			/* its local shard, which holds the rows */
+	Oid			pkey;			/* (name, version) */
+	Oid			deployed;		/* (name) WHERE deployed */
+} ReplicaRelations;
+
+extern bool replica_local_relations(Oid nsp, ReplicaRelations *r);
+
+/* On the coordinator, between registry_begin_write() and registry_end_write() */
+extern bool replica_active(void);
+extern bool replica_distribute(void);
+extern void replica_clear(void);
+extern int64 replica_copy(const char *name, int32 version, Oid grantor);
+extern void replica_undeploy(const char *name);
+extern void replica_deploy(const char *name, int32 version);
+extern void replica_drop(const char *name, int32 version, uint64 expected);
+extern void replica_grants(const char *name, Oid grantor, uint64 versions);
+extern void replica_set_owner(const char *name, Oid owner, uint64 versions);
+
 #endif							/* SEGMENT_REGISTRY_INTERNAL_H */

@@ -11,8 +11,19 @@
  * the aggregates run in parallel workers and push down to Citus shards.
  * Values are compared with their type's default equality operator under
  * the call's collation, as GROUP BY and DISTINCT compare them: numeric
- * 1.0 equals 1, float8 -0 equals 0, citext 'A' equals 'a'.  Both sides
- * must have the same type (the aggregates take anyelement).
+ * 1.0 equals 1, float8 -0 equals 0, citext 'A' equals 'a'.
+ *
+ * Each aggregate has concrete-typed forms (text, integer, bigint, numeric,
+ * double precision, boolean), which PostgreSQL prefers for those types and
+ * what casts to them implicitly, and an anyelement form for every other
+ * type (both sides of one type).  The concrete forms' transition functions
+ * know their type's equality without the call's expression: Citus runs an
+ * aggregate's transition function on its workers through fmgr_info()
+ * alone, where get_fn_expr_argtype() has nothing to look at, and fails on
+ * aggregates over anyelement ("could not confirm type correctness").
+ * There the call has no collation either (Citus passes the arguments as
+ * one record): text is then compared under the database's default
+ * collation.
  *
  * IDENTIFICATION
  *	  src/sql_metrics.c
@@ -21,9 +32,16 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
 #include "fmgr.h"
+#include "nodes/nodeFuncs.h"
+#include "nodes/primnodes.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/fmgroids.h"
+#include "utils/fmgrprotos.h"
 #include "utils/lsyscache.h"
 #include "utils/typcache.h"
 
@@ -99,27 +117,30 @@ Counts(FunctionCallInfo fcinfo, int len, ArrayType **state)
 	return (double *) ARR_DATA_PTR(*state);
 }
 
+/* Whether arguments a and b are equal, for one type of arguments. */
+typedef bool (*SameFn) (FunctionCallInfo fcinfo, int a, int b);
+
 /* accuracy_accum(state, actual, predicted): {correct, rows} */
-Datum
-metric_accuracy_accum(PG_FUNCTION_ARGS)
+static Datum
+AccuracyAccum(FunctionCallInfo fcinfo, SameFn same)
 {
 	ArrayType  *state;
 	double	   *c = Counts(fcinfo, 2, &state);
 
-	if (Same(fcinfo, 1, 2))
+	if (same(fcinfo, 1, 2))
 		c[0] += 1;
 	c[1] += 1;
 	PG_RETURN_ARRAYTYPE_P(state);
 }
 
 /* binary_accum(state, actual, predicted, positive): {tp, fp, fn} */
-Datum
-metric_binary_accum(PG_FUNCTION_ARGS)
+static Datum
+BinaryAccum(FunctionCallInfo fcinfo, SameFn same)
 {
 	ArrayType  *state;
 	double	   *c = Counts(fcinfo, 3, &state);
-	bool		actual_pos = Same(fcinfo, 1, 3);
-	bool		predicted_pos = Same(fcinfo, 2, 3);
+	bool		actual_pos = same(fcinfo, 1, 3);
+	bool		predicted_pos = same(fcinfo, 2, 3);
 
 	if (actual_pos && predicted_pos)
 		c[0] += 1;
@@ -129,6 +150,142 @@ metric_binary_accum(PG_FUNCTION_ARGS)
 		c[2] += 1;
 	PG_RETURN_ARRAYTYPE_P(state);
 }
+
+Datum
+metric_accuracy_accum(PG_FUNCTION_ARGS)
+{
+	return AccuracyAccum(fcinfo, Same);
+}
+
+Datum
+metric_binary_accum(PG_FUNCTION_ARGS)
+{
+	return BinaryAccum(fcinfo, Same);
+}
+
+/*
+ * The type the text forms' arguments had before PostgreSQL cast them to
+ * text to call them: citext, say, whose implicit cast to text is a
+ * relabeling, resolves to the text form rather than the anyelement one.
+ * The aggregate call shows the relabelings (constants are left out: the
+ * planner folds their relabeling away).  TEXTOID when the non-constant
+ * arguments were text already or do not agree on one type.
+ */
+static Oid
+TextArgSourceType(FunctionCallInfo fcinfo)
+{
+	Aggref	   *aggref = AggGetAggref(fcinfo);
+	Oid			source = InvalidOid;
+	ListCell   *lc;
+
+	if (aggref == NULL)
+		return TEXTOID;
+	foreach(lc, aggref->args)
+	{
+		TargetEntry *te = lfirst_node(TargetEntry, lc);
+		Node	   *expr = (Node *) te->expr;
+		Oid			type;
+
+		if (te->resjunk || IsA(expr, Const))
+			continue;
+		type = IsA(expr, RelabelType) ? exprType((Node *) ((RelabelType *) expr)->arg) :
+			exprType(expr);
+		if (OidIsValid(source) && type != source)
+			return TEXTOID;
+		source = type;
+	}
+	return OidIsValid(source) ? source : TEXTOID;
+}
+
+/*
+ * The text forms' equality: texteq under the call's collation, or, when
+ * the values were relabeled to text from another type with an equality
+ * operator of its own, that operator (citext ignores case), as the
+ * anyelement form would compare them.  Citus's workers call the transition
+ * function without the call (fn_expr) and without a collation: there it is
+ * texteq under the database's default collation.
+ */
+static bool
+SameText(FunctionCallInfo fcinfo, int a, int b)
+{
+	ValueEquality *e = fcinfo->flinfo->fn_extra;
+
+	if (fcinfo->flinfo->fn_expr == NULL)
+		return DatumGetBool(DirectFunctionCall2Coll(texteq,
+													OidIsValid(PG_GET_COLLATION()) ?
+													PG_GET_COLLATION() : DEFAULT_COLLATION_OID,
+													PG_GETARG_DATUM(a), PG_GETARG_DATUM(b)));
+	if (e == NULL)
+	{
+		Oid			source = TextArgSourceType(fcinfo);
+		TypeCacheEntry *tc = source != TEXTOID ?
+			lookup_type_cache(source, TYPECACHE_EQ_OPR_FINFO) : NULL;
+
+		e = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(ValueEquality));
+		if (tc != NULL && OidIsValid(tc->eq_opr_finfo.fn_oid))
+			fmgr_info_copy(&e->eq, &tc->eq_opr_finfo, fcinfo->flinfo->fn_mcxt);
+		else
+			fmgr_info_cxt(F_TEXTEQ, &e->eq, fcinfo->flinfo->fn_mcxt);
+		e->collation = OidIsValid(PG_GET_COLLATION()) ? PG_GET_COLLATION() : DEFAULT_COLLATION_OID;
+		fcinfo->flinfo->fn_extra = e;
+	}
+	return DatumGetBool(FunctionCall2Coll(&e->eq, e->collation,
+										  PG_GETARG_DATUM(a), PG_GETARG_DATUM(b)));
+}
+
+static bool
+SameInt4(FunctionCallInfo fcinfo, int a, int b)
+{
+	return PG_GETARG_INT32(a) == PG_GETARG_INT32(b);
+}
+
+static bool
+SameInt8(FunctionCallInfo fcinfo, int a, int b)
+{
+	return PG_GETARG_INT64(a) == PG_GETARG_INT64(b);
+}
+
+/* numeric_eq: 1.0 = 1 */
+static bool
+SameNumeric(FunctionCallInfo fcinfo, int a, int b)
+{
+	return DatumGetBool(DirectFunctionCall2(numeric_eq, PG_GETARG_DATUM(a), PG_GETARG_DATUM(b)));
+}
+
+/* float8eq: -0 = 0, NaN = NaN */
+static bool
+SameFloat8(FunctionCallInfo fcinfo, int a, int b)
+{
+	return float8_eq(PG_GETARG_FLOAT8(a), PG_GETARG_FLOAT8(b));
+}
+
+static bool
+SameBool(FunctionCallInfo fcinfo, int a, int b)
+{
+	return PG_GETARG_BOOL(a) == PG_GETARG_BOOL(b);
+}
+
+/* The transition functions of the concrete-typed forms. */
+#define TYPED_METRIC_ACCUMS(suffix, same) \
+PG_FUNCTION_INFO_V1(metric_accuracy_accum_##suffix); \
+Datum \
+metric_accuracy_accum_##suffix(PG_FUNCTION_ARGS) \
+{ \
+	return AccuracyAccum(fcinfo, same); \
+} \
+PG_FUNCTION_INFO_V1(metric_binary_accum_##suffix); \
+Datum \
+metric_binary_accum_##suffix(PG_FUNCTION_ARGS) \
+{ \
+	return BinaryAccum(fcinfo, same); \
+}
+
+TYPED_METRIC_ACCUMS(text, SameText)
+TYPED_METRIC_ACCUMS(int4, SameInt4)
+TYPED_METRIC_ACCUMS(int8, SameInt8)
+TYPED_METRIC_ACCUMS(numeric, SameNumeric)
+TYPED_METRIC_ACCUMS(float8, SameFloat8)
+TYPED_METRIC_ACCUMS(bool, SameBool)
 
 Datum
 metric_combine(PG_FUNCTION_ARGS)

@@ -23,6 +23,12 @@
  * the row encoding and one pass over the centroids or network, with no
  * palloc and no SPI except for the result value itself.
  *
+ * A model given as a value is decoded once per call site while the same
+ * value comes in.  A constant of the query (a literal), or a TOAST pointer
+ * to stored bytes (segment.model()'s result, a bytea column) is recognised
+ * without reading the bytes (segment_model_arg_same()); any other value is
+ * compared byte by byte with the bytes the model was decoded from.
+ *
  * IDENTIFICATION
  *	  src/sql_predict.c
  *
@@ -132,6 +138,7 @@ typedef struct CallCache
 	PredictEntry *entry;
 	int			name_len;
 	char	   *name;			/* bytes of the last name, or of the model value */
+	SegModelArgRef value;		/* what the model value was, for a cheap check */
 	MemoryContext cxt;
 	TupleDesc	result_desc;	/* a composite result's, blessed */
 } CallCache;
@@ -328,14 +335,21 @@ EntryByName(FunctionCallInfo fcinfo)
 static PredictEntry *
 EntryByBytes(FunctionCallInfo fcinfo)
 {
-	bytea	   *model = PG_GETARG_BYTEA_PP(0);
 	CallCache  *cc = GetCallCache(fcinfo);
-	int			len = VARSIZE_ANY_EXHDR(model);
+	bytea	   *model;
+	int			len;
 	MemoryContext old;
 
+	if (cc->entry != NULL && segment_model_arg_same(fcinfo, 0, &cc->value))
+		return cc->entry;
+	model = PG_GETARG_BYTEA_PP(0);
+	len = VARSIZE_ANY_EXHDR(model);
 	if (cc->entry != NULL && cc->name_len == len &&
 		memcmp(cc->name, VARDATA_ANY(model), len) == 0)
+	{
+		segment_model_arg_remember(fcinfo, 0, &cc->value);
 		return cc->entry;
+	}
 	if (cc->entry != NULL)
 	{
 		MemoryContextDelete(cc->entry->cxt);
@@ -348,6 +362,7 @@ EntryByBytes(FunctionCallInfo fcinfo)
 	cc->name = palloc(Max(len, 1));
 	memcpy(cc->name, VARDATA_ANY(model), len);
 	cc->name_len = len;
+	segment_model_arg_remember(fcinfo, 0, &cc->value);
 	MemoryContextSwitchTo(old);
 	return cc->entry;
 }

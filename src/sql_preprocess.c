@@ -124,6 +124,7 @@ preprocess_fit(PG_FUNCTION_ARGS)
 typedef struct PreprocessCache
 {
 	bytea	   *model;			/* the bytes `encoder` was built from */
+	SegModelArgRef value;		/* what they were, for a cheap check */
 	RecordEncoder *encoder;
 	MemoryContext cxt;
 } PreprocessCache;
@@ -135,7 +136,6 @@ typedef struct PreprocessCache
 Datum
 preprocess(PG_FUNCTION_ARGS)
 {
-	bytea	   *model = PG_GETARG_BYTEA_PP(0);
 	HeapTupleHeader row = PG_GETARG_HEAPTUPLEHEADER(1);
 	PreprocessCache *cache = fcinfo->flinfo->fn_extra;
 	double	   *out;
@@ -147,21 +147,27 @@ preprocess(PG_FUNCTION_ARGS)
 										   ALLOCSET_SMALL_SIZES);
 		fcinfo->flinfo->fn_extra = cache;
 	}
-	if (cache->model == NULL || VARSIZE_ANY(cache->model) != VARSIZE_ANY(model) ||
-		memcmp(cache->model, model, VARSIZE_ANY(model)) != 0)
+	if (cache->model == NULL || !segment_model_arg_same(fcinfo, 0, &cache->value))
 	{
-		MemoryContext old;
-		SegPreprocessor *prep;
-		int			form;
+		bytea	   *model = PG_GETARG_BYTEA_PP(0);
 
-		MemoryContextReset(cache->cxt);
-		cache->model = NULL;
-		old = MemoryContextSwitchTo(cache->cxt);
-		prep = segment_decode_preprocessor(model, &form);
-		cache->encoder = record_encoder_create(prep, (SegInputForm) form);
-		cache->model = palloc(VARSIZE_ANY(model));
-		memcpy(cache->model, model, VARSIZE_ANY(model));
-		MemoryContextSwitchTo(old);
+		if (cache->model == NULL || VARSIZE_ANY(cache->model) != VARSIZE_ANY(model) ||
+			memcmp(cache->model, model, VARSIZE_ANY(model)) != 0)
+		{
+			MemoryContext old;
+			SegPreprocessor *prep;
+			int			form;
+
+			MemoryContextReset(cache->cxt);
+			cache->model = NULL;
+			old = MemoryContextSwitchTo(cache->cxt);
+			prep = segment_decode_preprocessor(model, &form);
+			cache->encoder = record_encoder_create(prep, (SegInputForm) form);
+			cache->model = palloc(VARSIZE_ANY(model));
+			memcpy(cache->model, model, VARSIZE_ANY(model));
+			MemoryContextSwitchTo(old);
+		}
+		segment_model_arg_remember(fcinfo, 0, &cache->value);
 	}
 	out = record_encoder_encode(cache->encoder, row);
 	PG_RETURN_ARRAYTYPE_P(segment_build_float8_array(out, prep_width(cache->encoder->prep,

@@ -28,6 +28,7 @@ PG_FUNCTION_INFO_V1(segment_model_metrics);
 PG_FUNCTION_INFO_V1(segment_grant_predict);
 PG_FUNCTION_INFO_V1(segment_revoke_predict);
 PG_FUNCTION_INFO_V1(segment_set_model_owner);
+PG_FUNCTION_INFO_V1(segment_replicate_registry);
 
 static char *
 NameArg(FunctionCallInfo fcinfo)
@@ -126,7 +127,7 @@ segment_model(PG_FUNCTION_ARGS)
 {
 	char	   *name = NameArg(fcinfo);
 
-	PG_RETURN_BYTEA_P(registry_model(name, VersionArg(fcinfo, 1, name), REGISTRY_READ));
+	PG_RETURN_DATUM(registry_model_value(name, VersionArg(fcinfo, 1, name)));
 }
 
 /* segment.model_metrics(name text, version integer DEFAULT NULL) -> jsonb */
@@ -176,4 +177,11 @@ segment_set_model_owner(PG_FUNCTION_ARGS)
 
 	registry_set_owner(name, RoleArg(fcinfo, 1, false));
 	PG_RETURN_VOID();
+}
+
+/* segment.replicate_registry() -> the number of versions copied to the Citus workers */
+Datum
+segment_replicate_registry(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64(registry_replicate());
 }

@@ -186,6 +186,7 @@ segment_decode_scaler(bytea *model)
 typedef struct ScaleCache
 {
 	bytea	   *model;			/* copy of the bytes the scaler came from */
+	SegModelArgRef value;		/* what they were, for a cheap check */
 	SegScaler  *scaler;
 } ScaleCache;
 
@@ -197,30 +198,35 @@ typedef struct ScaleCache
 Datum
 scale(PG_FUNCTION_ARGS)
 {
-	bytea	   *model = PG_GETARG_BYTEA_PP(0);
 	ArrayType  *row = PG_GETARG_ARRAYTYPE_P(1);
 	ScaleCache *cache = fcinfo->flinfo->fn_extra;
 	double	   *x;
 	double	   *out;
 	int			n;
 
-	if (cache == NULL || VARSIZE_ANY(cache->model) != VARSIZE_ANY(model) ||
-		memcmp(cache->model, model, VARSIZE_ANY(model)) != 0)
+	if (cache == NULL || !segment_model_arg_same(fcinfo, 0, &cache->value))
 	{
+		bytea	   *model = PG_GETARG_BYTEA_PP(0);
 		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-		SegScaler  *scaler = segment_decode_scaler(model);
 
-		if (cache == NULL)
-			cache = palloc0(sizeof(ScaleCache));
-		else
+		if (cache == NULL || VARSIZE_ANY(cache->model) != VARSIZE_ANY(model) ||
+			memcmp(cache->model, model, VARSIZE_ANY(model)) != 0)
 		{
-			pfree(cache->model);
-			scaler_free(cache->scaler);
+			SegScaler  *scaler = segment_decode_scaler(model);
+
+			if (cache == NULL)
+				cache = palloc0(sizeof(ScaleCache));
+			else
+			{
+				pfree(cache->model);
+				scaler_free(cache->scaler);
+			}
+			cache->model = palloc(VARSIZE_ANY(model));
+			memcpy(cache->model, model, VARSIZE_ANY(model));
+			cache->scaler = scaler;
+			fcinfo->flinfo->fn_extra = cache;
 		}
-		cache->model = palloc(VARSIZE_ANY(model));
-		memcpy(cache->model, model, VARSIZE_ANY(model));
-		cache->scaler = scaler;
-		fcinfo->flinfo->fn_extra = cache;
+		segment_model_arg_remember(fcinfo, 0, &cache->value);
 		MemoryContextSwitchTo(old);
 	}
 	x = segment_float8_array(row, "feature array", cache->scaler->n_features, &n);

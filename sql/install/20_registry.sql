@@ -131,9 +131,11 @@ CREATE FUNCTION segment.drop_model(name text, version integer DEFAULT NULL) RETU
 COMMENT ON FUNCTION segment.drop_model(text, integer) IS
 	'drops one version of a model, or every version (and its grants and run history) when version is null; returns how many';
 
+-- PARALLEL SAFE: a query that reads a model once, (SELECT segment.model('m')),
+-- still scans its table with parallel workers.
 CREATE FUNCTION segment.model(name text, version integer DEFAULT NULL) RETURNS bytea
 	AS 'MODULE_PATHNAME', 'segment_model'
-	LANGUAGE C STABLE;
+	LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION segment.model(text, integer) IS
 	'the bytes of a model: the deployed version, or the given version';
 

@@ -158,6 +158,277 @@ CREATE AGGREGATE segment.f1_score(actual anyelement, predicted anyelement, posit
 COMMENT ON AGGREGATE segment.f1_score(anyelement, anyelement, anyelement) IS
 	'F1 of the positive class: 2 tp / (2 tp + fp + fn)';
 
+-- The same aggregates for text, integer, bigint, numeric, double precision
+-- and boolean values (and what casts to them implicitly: varchar, smallint,
+-- real): PostgreSQL prefers these to the anyelement forms, and Citus pushes
+-- them down to its workers, which it does not for anyelement arguments.
+-- Their transition functions compare with the type's equality without
+-- looking at the call (src/sql_metrics.c).
+
+CREATE FUNCTION segment.metric_accuracy_accum(state float8[], actual text,
+											  predicted text) RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'metric_accuracy_accum_text'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION segment.metric_accuracy_accum(float8[], text, text) IS
+	'aggregate transition function';
+CREATE FUNCTION segment.metric_binary_accum(state float8[], actual text,
+											predicted text, positive text) RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'metric_binary_accum_text'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION segment.metric_binary_accum(float8[], text, text, text) IS
+	'aggregate transition function';
+CREATE AGGREGATE segment.accuracy(actual text, predicted text) (
+	SFUNC = segment.metric_accuracy_accum, STYPE = float8[],
+	FINALFUNC = segment.metric_accuracy_final, COMBINEFUNC = segment.metric_combine,
+	INITCOND = '{0,0}', PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE segment.accuracy(text, text) IS
+	'share of rows where predicted = actual (rows with a NULL are skipped)';
+
+CREATE AGGREGATE segment.precision_score(actual text, predicted text, positive text) (
+	SFUNC = segment.metric_binary_accum, STYPE = float8[],
+	FINALFUNC = segment.metric_precision_final, COMBINEFUNC = segment.metric_combine,
+	INITCOND = '{0,0,0}', PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE segment.precision_score(text, text, text) IS
+	'precision of the positive class: tp / (tp + fp), 0 when nothing is predicted positive';
+
+CREATE AGGREGATE segment.recall_score(actual text, predicted text, positive text) (
+	SFUNC = segment.metric_binary_accum, STYPE = float8[],
+	FINALFUNC = segment.metric_recall_final, COMBINEFUNC = segment.metric_combine,
+	INITCOND = '{0,0,0}', PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE segment.recall_score(text, text, text) IS
+	'recall of the positive class: tp / (tp + fn), 0 without positive rows';
+
+CREATE AGGREGATE segment.f1_score(actual text, predicted text, positive text) (
+	SFUNC = segment.metric_binary_accum, STYPE = float8[],
+	FINALFUNC = segment.metric_f1_final, COMBINEFUNC = segment.metric_combine,
+	INITCOND = '{0,0,0}', PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE segment.f1_score(text, text, text) IS
+	'F1 of the positive class: 2 tp / (2 tp + fp + fn)';
+
+CREATE FUNCTION segment.metric_accuracy_accum(state float8[], actual integer,
+											  predicted integer) RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'metric_accuracy_accum_int4'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION segment.metric_accuracy_accum(float8[], integer, integer) IS
+	'aggregate transition function';
+CREATE FUNCTION segment.metric_binary_accum(state float8[], actual integer,
+											predicted integer, positive integer) RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'metric_binary_accum_int4'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION segment.metric_binary_accum(float8[], integer, integer, integer) IS
+	'aggregate transition function';
+CREATE AGGREGATE segment.accuracy(actual integer, predicted integer) (
+	SFUNC = segment.metric_accuracy_accum, STYPE = float8[],
+	FINALFUNC = segment.metric_accuracy_final, COMBINEFUNC = segment.metric_combine,
+	INITCOND = '{0,0}', PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE segment.accuracy(integer, integer) IS
+	'share of rows where predicted = actual (rows with a NULL are skipped)';
+
+CREATE AGGREGATE segment.precision_score(actual integer, predicted integer, positive integer) (
+	SFUNC = segment.metric_binary_accum, STYPE = float8[],
+	FINALFUNC = segment.metric_precision_final, COMBINEFUNC = segment.metric_combine,
+	INITCOND = '{0,0,0}', PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE segment.precision_score(integer, integer, integer) IS
+	'precision of the positive class: tp / (tp + fp), 0 when nothing is predicted positive';
+
+CREATE AGGREGATE segment.recall_score(actual integer, predicted integer, positive integer) (
+	SFUNC = segment.metric_binary_accum, STYPE = float8[],
+	FINALFUNC = segment.metric_recall_final, COMBINEFUNC = segment.metric_combine,
+	INITCOND = '{0,0,0}', PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE segment.recall_score(integer, integer, integer) IS
+	'recall of the positive class: tp / (tp + fn), 0 without positive rows';
+
+CREATE AGGREGATE segment.f1_score(actual integer, predicted integer, positive integer) (
+	SFUNC = segment.metric_binary_accum, STYPE = float8[],
+	FINALFUNC = segment.metric_f1_final, COMBINEFUNC = segment.metric_combine,
+	INITCOND = '{0,0,0}', PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE segment.f1_score(integer, integer, integer) IS
+	'F1 of the positive class: 2 tp / (2 tp + fp + fn)';
+
+CREATE FUNCTION segment.metric_accuracy_accum(state float8[], actual bigint,
+											  predicted bigint) RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'metric_accuracy_accum_int8'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION segment.metric_accuracy_accum(float8[], bigint, bigint) IS
+	'aggregate transition function';
+CREATE FUNCTION segment.metric_binary_accum(state float8[], actual bigint,
+											predicted bigint, positive bigint) RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'metric_binary_accum_int8'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION segment.metric_binary_accum(float8[], bigint, bigint, bigint) IS
+	'aggregate transition function';
+CREATE AGGREGATE segment.accuracy(actual bigint, predicted bigint) (
+	SFUNC = segment.metric_accuracy_accum, STYPE = float8[],
+	FINALFUNC = segment.metric_accuracy_final, COMBINEFUNC = segment.metric_combine,
+	INITCOND = '{0,0}', PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE segment.accuracy(bigint, bigint) IS
+	'share of rows where predicted = actual (rows with a NULL are skipped)';
+
+CREATE AGGREGATE segment.precision_score(actual bigint, predicted bigint, positive bigint) (
+	SFUNC = segment.metric_binary_accum, STYPE = float8[],
+	FINALFUNC = segment.metric_precision_final, COMBINEFUNC = segment.metric_combine,
+	INITCOND = '{0,0,0}', PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE segment.precision_score(bigint, bigint, bigint) IS
+	'precision of the positive class: tp / (tp + fp), 0 when nothing is predicted positive';
+
+CREATE AGGREGATE segment.recall_score(actual bigint, predicted bigint, positive bigint) (
+	SFUNC = segment.metric_binary_accum, STYPE = float8[],
+	FINALFUNC = segment.metric_recall_final, COMBINEFUNC = segment.metric_combine,
+	INITCOND = '{0,0,0}', PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE segment.recall_score(bigint, bigint, bigint) IS
+	'recall of the positive class: tp / (tp + fn), 0 without positive rows';
+
+CREATE AGGREGATE segment.f1_score(actual bigint, predicted bigint, positive bigint) (
+	SFUNC = segment.metric_binary_accum, STYPE = float8[],
+	FINALFUNC = segment.metric_f1_final, COMBINEFUNC = segment.metric_combine,
+	INITCOND = '{0,0,0}', PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE segment.f1_score(bigint, bigint, bigint) IS
+	'F1 of the positive class: 2 tp / (2 tp + fp + fn)';
+
+CREATE FUNCTION segment.metric_accuracy_accum(state float8[], actual numeric,
+											  predicted numeric) RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'metric_accuracy_accum_numeric'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION segment.metric_accuracy_accum(float8[], numeric, numeric) IS
+	'aggregate transition function';
+CREATE FUNCTION segment.metric_binary_accum(state float8[], actual numeric,
+											predicted numeric, positive numeric) RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'metric_binary_accum_numeric'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION segment.metric_binary_accum(float8[], numeric, numeric, numeric) IS
+	'aggregate transition function';
+CREATE AGGREGATE segment.accuracy(actual numeric, predicted numeric) (
+	SFUNC = segment.metric_accuracy_accum, STYPE = float8[],
+	FINALFUNC = segment.metric_accuracy_final, COMBINEFUNC = segment.metric_combine,
+	INITCOND = '{0,0}', PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE segment.accuracy(numeric, numeric) IS
+	'share of rows where predicted = actual (rows with a NULL are skipped)';
+
+CREATE AGGREGATE segment.precision_score(actual numeric, predicted numeric, positive numeric) (
+	SFUNC = segment.metric_binary_accum, STYPE = float8[],
+	FINALFUNC = segment.metric_precision_final, COMBINEFUNC = segment.metric_combine,
+	INITCOND = '{0,0,0}', PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE segment.precision_score(numeric, numeric, numeric) IS
+	'precision of the positive class: tp / (tp + fp), 0 when nothing is predicted positive';
+
+CREATE AGGREGATE segment.recall_score(actual numeric, predicted numeric, positive numeric) (
+	SFUNC = segment.metric_binary_accum, STYPE = float8[],
+	FINALFUNC = segment.metric_recall_final, COMBINEFUNC = segment.metric_combine,
+	INITCOND = '{0,0,0}', PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE segment.recall_score(numeric, numeric, numeric) IS
+	'recall of the positive class: tp / (tp + fn), 0 without positive rows';
+
+CREATE AGGREGATE segment.f1_score(actual numeric, predicted numeric, positive numeric) (
+	SFUNC = segment.metric_binary_accum, STYPE = float8[],
+	FINALFUNC = segment.metric_f1_final, COMBINEFUNC = segment.metric_combine,
+	INITCOND = '{0,0,0}', PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE segment.f1_score(numeric, numeric, numeric) IS
+	'F1 of the positive class: 2 tp / (2 tp + fp + fn)';
+
+CREATE FUNCTION segment.metric_accuracy_accum(state float8[], actual double precision,
+											  predicted double precision) RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'metric_accuracy_accum_float8'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION segment.metric_accuracy_accum(float8[], double precision, double precision) IS
+	'aggregate transition function';
+CREATE FUNCTION segment.metric_binary_accum(state float8[], actual double precision,
+											predicted double precision, positive double precision) RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'metric_binary_accum_float8'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION segment.metric_binary_accum(float8[], double precision, double precision, double precision) IS
+	'aggregate transition function';
+CREATE AGGREGATE segment.accuracy(actual double precision, predicted double precision) (
+	SFUNC = segment.metric_accuracy_accum, STYPE = float8[],
+	FINALFUNC = segment.metric_accuracy_final, COMBINEFUNC = segment.metric_combine,
+	INITCOND = '{0,0}', PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE segment.accuracy(double precision, double precision) IS
+	'share of rows where predicted = actual (rows with a NULL are skipped)';
+
+CREATE AGGREGATE segment.precision_score(actual double precision, predicted double precision, positive double precision) (
+	SFUNC = segment.metric_binary_accum, STYPE = float8[],
+	FINALFUNC = segment.metric_precision_final, COMBINEFUNC = segment.metric_combine,
+	INITCOND = '{0,0,0}', PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE segment.precision_score(double precision, double precision, double precision) IS
+	'precision of the positive class: tp / (tp + fp), 0 when nothing is predicted positive';
+
+CREATE AGGREGATE segment.recall_score(actual double precision, predicted double precision, positive double precision) (
+	SFUNC = segment.metric_binary_accum, STYPE = float8[],
+	FINALFUNC = segment.metric_recall_final, COMBINEFUNC = segment.metric_combine,
+	INITCOND = '{0,0,0}', PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE segment.recall_score(double precision, double precision, double precision) IS
+	'recall of the positive class: tp / (tp + fn), 0 without positive rows';
+
+CREATE AGGREGATE segment.f1_score(actual double precision, predicted double precision, positive double precision) (
+	SFUNC = segment.metric_binary_accum, STYPE = float8[],
+	FINALFUNC = segment.metric_f1_final, COMBINEFUNC = segment.metric_combine,
+	INITCOND = '{0,0,0}', PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE segment.f1_score(double precision, double precision, double precision) IS
+	'F1 of the positive class: 2 tp / (2 tp + fp + fn)';
+
+CREATE FUNCTION segment.metric_accuracy_accum(state float8[], actual boolean,
+											  predicted boolean) RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'metric_accuracy_accum_bool'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION segment.metric_accuracy_accum(float8[], boolean, boolean) IS
+	'aggregate transition function';
+CREATE FUNCTION segment.metric_binary_accum(state float8[], actual boolean,
+											predicted boolean, positive boolean) RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'metric_binary_accum_bool'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION segment.metric_binary_accum(float8[], boolean, boolean, boolean) IS
+	'aggregate transition function';
+CREATE AGGREGATE segment.accuracy(actual boolean, predicted boolean) (
+	SFUNC = segment.metric_accuracy_accum, STYPE = float8[],
+	FINALFUNC = segment.metric_accuracy_final, COMBINEFUNC = segment.metric_combine,
+	INITCOND = '{0,0}', PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE segment.accuracy(boolean, boolean) IS
+	'share of rows where predicted = actual (rows with a NULL are skipped)';
+
+CREATE AGGREGATE segment.precision_score(actual boolean, predicted boolean, positive boolean) (
+	SFUNC = segment.metric_binary_accum, STYPE = float8[],
+	FINALFUNC = segment.metric_precision_final, COMBINEFUNC = segment.metric_combine,
+	INITCOND = '{0,0,0}', PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE segment.precision_score(boolean, boolean, boolean) IS
+	'precision of the positive class: tp / (tp + fp), 0 when nothing is predicted positive';
+
+CREATE AGGREGATE segment.recall_score(actual boolean, predicted boolean, positive boolean) (
+	SFUNC = segment.metric_binary_accum, STYPE = float8[],
+	FINALFUNC = segment.metric_recall_final, COMBINEFUNC = segment.metric_combine,
+	INITCOND = '{0,0,0}', PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE segment.recall_score(boolean, boolean, boolean) IS
+	'recall of the positive class: tp / (tp + fn), 0 without positive rows';
+
+CREATE AGGREGATE segment.f1_score(actual boolean, predicted boolean, positive boolean) (
+	SFUNC = segment.metric_binary_accum, STYPE = float8[],
+	FINALFUNC = segment.metric_f1_final, COMBINEFUNC = segment.metric_combine,
+	INITCOND = '{0,0,0}', PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE segment.f1_score(boolean, boolean, boolean) IS
+	'F1 of the positive class: 2 tp / (2 tp + fp + fn)';
+
 CREATE FUNCTION segment.stratified_split(labels text[], test_size float8 DEFAULT 0.2,
 										 validation_size float8 DEFAULT 0.1,
 										 seed integer DEFAULT 42)

@@ -377,7 +377,13 @@ StreamSample(const KFitRequest *req, const StreamSource *src, int64 n_rows, int 
 	MemoryContext caller = CurrentMemoryContext;
 	int			search_path;
 
-	sql = psprintf("SELECT %s FROM %s TABLESAMPLE BERNOULLI (%s) REPEATABLE (%d)",
+	/*
+	 * In position order, as the scan of a plain table returns the rows and
+	 * segment.kmeans_scan orders them; rows at the same position (shards of
+	 * a distributed table) by their values, not by which shard answers first.
+	 */
+	sql = psprintf("SELECT %s FROM %s TABLESAMPLE BERNOULLI (%s) REPEATABLE (%d) "
+				   "ORDER BY ctid, 1",
 				   src->features, src->relation, float8out_internal(percent), req->seed);
 	search_path = segment_pin_search_path();
 	if (SPI_connect() != SPI_OK_CONNECT)

@@ -69,22 +69,6 @@ kmeans_profile_stats_free(KMeansProfileStats *s)
 	seg_free(s->overall_sd);
 }
 
-/* An encoded output's value in original units (a one-hot output's is its share). */
-static double
-OriginalUnits(const SegPreprocessor *p, int t, double v)
-{
-	if (p == NULL)
-		return v;
-	for (int c = 0; c < p->n_columns; c++)
-	{
-		const SegPrepColumn *col = &p->columns[c];
-
-		if (t >= col->out_offset && t < col->out_offset + col->n_outputs)
-			return col->kind == SEG_COL_CATEGORICAL ? v : v * col->scale + col->mean;
-	}
-	return v;
-}
-
 static char *
 CopyString(const char *s)
 {
@@ -115,7 +99,7 @@ kmeans_personas_build(KMeansModel *m, const KMeansProfileStats *s, const char *c
 		p->means = seg_alloc(sizeof(double) * m->d);
 		for (int t = 0; t < m->d; t++)
 		{
-			p->means[t] = OriginalUnits(m->prep, t, mean[t]);
+			p->means[t] = prep_output_original(m->prep, t, mean[t]);
 			z[t] = s->overall_sd[t] > 0.0 ?
 				(mean[t] - s->overall_mean[t]) / s->overall_sd[t] : NAN;
 		}

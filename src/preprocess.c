@@ -332,6 +332,21 @@ done:
 	return status;
 }
 
+double
+prep_output_original(const SegPreprocessor *p, int j, double v)
+{
+	if (p == NULL)
+		return v;
+	for (int c = 0; c < p->n_columns; c++)
+	{
+		const SegPrepColumn *col = &p->columns[c];
+
+		if (j >= col->out_offset && j < col->out_offset + col->n_outputs)
+			return col->kind == SEG_COL_CATEGORICAL ? v : v * col->scale + col->mean;
+	}
+	return v;
+}
+
 char *
 prep_output_name(const SegPreprocessor *p, int j, char *buf, size_t buflen)
 {

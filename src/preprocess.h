@@ -110,6 +110,13 @@ extern int	prep_category_index(const SegPrepColumn *c, const char *value, size_t
 /* Name of output j: "col" or "col=value" or "col=NULL"; returns buf. */
 extern char *prep_output_name(const SegPreprocessor *p, int j, char *buf, size_t buflen);
 
+/*
+ * Output j's value v in the original units of its column (scaling undone);
+ * a one-hot output's value unchanged (0/1, or a share); v itself when p is
+ * NULL.
+ */
+extern double prep_output_original(const SegPreprocessor *p, int j, double v);
+
 extern void prep_free(SegPreprocessor *p);
 
 extern void prep_write(SegWriter *w, const SegPreprocessor *p);

@@ -61,22 +61,6 @@ ModelArgument(FunctionCallInfo fcinfo)
 	return segment_decode_kmeans(PG_GETARG_BYTEA_PP(0));
 }
 
-/* Output t of the model in original units (one-hot outputs stay 0/1). */
-static double
-OriginalUnits(const SegPreprocessor *p, int t, double v)
-{
-	if (p == NULL)
-		return v;
-	for (int c = 0; c < p->n_columns; c++)
-	{
-		const SegPrepColumn *col = &p->columns[c];
-
-		if (t >= col->out_offset && t < col->out_offset + col->n_outputs)
-			return col->kind == SEG_COL_CATEGORICAL ? v : v * col->scale + col->mean;
-	}
-	return v;
-}
-
 static char *
 FeatureName(const SegPreprocessor *p, int t)
 {
@@ -107,7 +91,8 @@ kmeans_centroids(PG_FUNCTION_ARGS)
 
 			values[0] = Int32GetDatum((int32) m->numbers[j]);
 			values[1] = CStringGetTextDatum(FeatureName(m->prep, t));
-			values[2] = Float8GetDatum(OriginalUnits(m->prep, t, m->centroids[(size_t) j * m->d + t]));
+			values[2] = Float8GetDatum(prep_output_original(m->prep, t,
+															m->centroids[(size_t) j * m->d + t]));
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		}
 	return (Datum) 0;

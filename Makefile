@@ -61,9 +61,11 @@ BLAS_LIBS ?= $(shell pkg-config --libs openblas 2>/dev/null || echo -lopenblas)
 # Haswell, AMD since Excavator), which the kernels' vectors need to be fast
 # (a build without AVX runs MLP training about 20 times slower), while the
 # library stays portable across servers of that level; _PG_init refuses to
-# load on an older CPU (src/cpu_check.c).  OPTFLAGS=-march=native builds
-# for this machine alone (on AVX-512 the MLP trains up to 1.8 times as
-# fast); OPTFLAGS="" builds for any x86-64 CPU.
+# load on an older CPU (src/cpu_check.c).  The small-product kernel of MLP
+# training picks its AVX-512 form at run time where the CPU has it
+# (src/linalg_small_kernel.h).  OPTFLAGS=-march=native builds for this
+# machine alone (on AVX-512 an epoch about 1.1 times as fast);
+# OPTFLAGS="" builds for any x86-64 CPU.
 ifeq ($(shell uname -m),x86_64)
 OPTFLAGS ?= -march=x86-64-v3
 else

@@ -163,27 +163,6 @@ linalg_symmetric_eigen(int n, double *a, double *w)
 #define SMALL_GEMM_NARROW 8
 
 /*
- * VL doubles as one value, the width of the target's vector registers
- * (eight with AVX-512, else four; on AVX-512 the wide kernel trains the
- * default network 1.4 times as fast): the compiler keeps these in
- * registers.
- */
-#ifdef __AVX512F__
-#define VL 8
-#else
-#define VL 4
-#endif
-typedef double vd __attribute__((vector_size(VL * sizeof(double))));
-
-/*
- * Unaligned load and store of a vd (a memcpy the compiler turns into one
- * instruction).  Macros and pointers, not vd arguments: passing vectors
- * by value changes the ABI when the target lacks AVX.
- */
-#define LOAD_V(v, p) memcpy(&(v), (p), sizeof(vd))
-#define STORE_V(p, v) memcpy((p), &(v), sizeof(vd))
-
-/*
  * A matrix operand as strides: element (i, j) at p[i * rs + j * cs].  A
  * transposed operand is the same memory with the strides swapped, so the
  * kernel reads op(A) in place and writes C or its transpose.
@@ -194,28 +173,6 @@ typedef struct Strided
 	long		rs;
 	long		cs;
 } Strided;
-
-/* VL elements of a row of C (cs apart) from one accumulator */
-static inline void
-SmallStore(double *c, long cs, double alpha, double beta, const vd *acc)
-{
-	vd			v = alpha * *acc;
-
-	if (cs == 1)
-	{
-		if (beta != 0.0)
-		{
-			vd			old;
-
-			LOAD_V(old, c);
-			v += beta * old;
-		}
-		STORE_V(c, v);
-		return;
-	}
-	for (int j = 0; j < VL; j++)
-		c[j * cs] = beta == 0.0 ? v[j] : v[j] + beta * c[j * cs];
-}
 
 /*
  * s + x * y rounded as the vector kernels round it: once, where the
@@ -244,151 +201,53 @@ SmallDot(int i, int j, int k, double alpha, Strided a, const double *b, int ldb,
 }
 
 /*
- * One row of C, 2 VL columns at a time in two accumulators (the rows
- * left over below the blocks of four).
+ * The kernels, in vectors of four doubles (AVX2) and, where the build
+ * does not target AVX-512 itself, eight (AVX-512, chosen when the CPU has
+ * it: the kernel is 1.5 times as fast there).  Every element of C is one
+ * sum over p in order with fused multiply-adds in either width, so the
+ * two give the same numbers (test/unit/test_mlp.c compares them).
  */
-static void
-SmallRow(int i, int n, int k, double alpha, Strided a, const double *b, int ldb,
-		 double beta, double *c, long rsc, long csc)
+#define SK_VL 4
+#define SK_SUFFIX 4
+#define SK_TARGET
+#include "linalg_small_kernel.h"
+
+#if defined(__x86_64__) && defined(__FMA__) && !defined(__AVX512F__)
+#define HAVE_WIDE_KERNEL 1
+#define SK_VL 8
+#define SK_SUFFIX 8
+#define SK_TARGET __attribute__((target("avx512f")))
+#include "linalg_small_kernel.h"
+#elif defined(__AVX512F__)
+#define SK_VL 8
+#define SK_SUFFIX 8
+#define SK_TARGET
+#include "linalg_small_kernel.h"
+#endif
+
+typedef void (*SmallKernelFunc) (int m, int n, int k, double alpha, Strided a,
+								 const double *b, int ldb, double beta, double *c,
+								 long rsc, long csc);
+
+static SmallKernelFunc small_kernel;
+
+/* The widest kernel this CPU runs (0: choose; 4 or 8: that width, for tests). */
+void
+linalg_small_kernel_width(int width)
 {
-	const double *ai = a.p + i * a.rs;
-	double	   *ci = c + i * rsc;
-	int			j = 0;
-
-	for (; j + 2 * VL <= n; j += 2 * VL)
+#if defined(__AVX512F__)
+	small_kernel = width == 4 ? SmallKernel4 : SmallKernel8;
+#elif defined(HAVE_WIDE_KERNEL)
+	if (width == 0)
 	{
-		vd			c0 = {0},
-					c1 = {0};
-
-		for (int p = 0; p < k; p++)
-		{
-			vd			b0;
-			vd			b1;
-
-			LOAD_V(b0, b + (size_t) p * ldb + j);
-			LOAD_V(b1, b + (size_t) p * ldb + j + VL);
-			c0 += ai[p * a.cs] * b0;
-			c1 += ai[p * a.cs] * b1;
-		}
-		SmallStore(ci + j * csc, csc, alpha, beta, &c0);
-		SmallStore(ci + (j + VL) * csc, csc, alpha, beta, &c1);
+		__builtin_cpu_init();
+		width = __builtin_cpu_supports("avx512f") ? 8 : 4;
 	}
-	for (; j < n; j++)
-		SmallDot(i, j, k, alpha, a, b, ldb, beta, c, rsc, csc);
-}
-
-/*
- * C = alpha op(A) B + beta C for op(A) m x k (strided), row-major B (k x
- * n) and C written through its strides: each block of 4 rows x 2 VL
- * columns of C accumulates in eight vector registers over the whole of
- * k, so every loaded vector of B serves four rows (then blocks of 4 rows
- * x VL columns, then single rows).  Every element is one sum over p in
- * order, whatever block computes it, so the blocking does not change the
- * result.
- */
-static inline __attribute__((always_inline)) void
-SmallKernelBody(int m, int n, int k, double alpha, Strided a, const double *b, int ldb,
-				double beta, double *c, long rsc, long csc)
-{
-	int			i = 0;
-
-	for (; i + 4 <= m; i += 4)
-	{
-		const double *a0 = a.p + i * a.rs;
-		const double *a1 = a0 + a.rs;
-		const double *a2 = a1 + a.rs;
-		const double *a3 = a2 + a.rs;
-		double	   *c0 = c + i * rsc;
-		int			j = 0;
-
-		for (; j + 2 * VL <= n; j += 2 * VL)
-		{
-			/* eight named accumulators: an array would live in memory */
-			vd			c00 = {0},
-						c01 = {0},
-						c10 = {0},
-						c11 = {0},
-						c20 = {0},
-						c21 = {0},
-						c30 = {0},
-						c31 = {0};
-
-			for (int p = 0; p < k; p++)
-			{
-				vd			b0;
-				vd			b1;
-				long		q = p * a.cs;
-
-				LOAD_V(b0, b + (size_t) p * ldb + j);
-				LOAD_V(b1, b + (size_t) p * ldb + j + VL);
-
-				c00 += a0[q] * b0;
-				c01 += a0[q] * b1;
-				c10 += a1[q] * b0;
-				c11 += a1[q] * b1;
-				c20 += a2[q] * b0;
-				c21 += a2[q] * b1;
-				c30 += a3[q] * b0;
-				c31 += a3[q] * b1;
-			}
-			SmallStore(c0 + j * csc, csc, alpha, beta, &c00);
-			SmallStore(c0 + (j + VL) * csc, csc, alpha, beta, &c01);
-			SmallStore(c0 + rsc + j * csc, csc, alpha, beta, &c10);
-			SmallStore(c0 + rsc + (j + VL) * csc, csc, alpha, beta, &c11);
-			SmallStore(c0 + 2 * rsc + j * csc, csc, alpha, beta, &c20);
-			SmallStore(c0 + 2 * rsc + (j + VL) * csc, csc, alpha, beta, &c21);
-			SmallStore(c0 + 3 * rsc + j * csc, csc, alpha, beta, &c30);
-			SmallStore(c0 + 3 * rsc + (j + VL) * csc, csc, alpha, beta, &c31);
-		}
-		if (j + VL <= n)
-		{
-			vd			c00 = {0},
-						c10 = {0},
-						c20 = {0},
-						c30 = {0};
-
-			for (int p = 0; p < k; p++)
-			{
-				vd			b0;
-				long		q = p * a.cs;
-
-				LOAD_V(b0, b + (size_t) p * ldb + j);
-				c00 += a0[q] * b0;
-				c10 += a1[q] * b0;
-				c20 += a2[q] * b0;
-				c30 += a3[q] * b0;
-			}
-			SmallStore(c0 + j * csc, csc, alpha, beta, &c00);
-			SmallStore(c0 + rsc + j * csc, csc, alpha, beta, &c10);
-			SmallStore(c0 + 2 * rsc + j * csc, csc, alpha, beta, &c20);
-			SmallStore(c0 + 3 * rsc + j * csc, csc, alpha, beta, &c30);
-			j += VL;
-		}
-		for (; j < n; j++)
-			for (int r = 0; r < 4; r++)
-				SmallDot(i + r, j, k, alpha, a, b, ldb, beta, c, rsc, csc);
-	}
-	for (; i < m; i++)
-		SmallRow(i, n, k, alpha, a, b, ldb, beta, c, rsc, csc);
-}
-
-/*
- * SmallKernelBody compiled twice: for contiguous rows of A and of C (the
- * common case, where the compiler knows the unit strides) and for any
- * strides.
- */
-static void
-SmallKernel(int m, int n, int k, double alpha, Strided a, const double *b, int ldb,
-			double beta, double *c, long rsc, long csc)
-{
-	if (a.cs == 1 && csc == 1)
-	{
-		Strided		unit = {a.p, a.rs, 1};
-
-		SmallKernelBody(m, n, k, alpha, unit, b, ldb, beta, c, rsc, 1);
-	}
-	else
-		SmallKernelBody(m, n, k, alpha, a, b, ldb, beta, c, rsc, csc);
+	small_kernel = width == 8 ? SmallKernel8 : SmallKernel4;
+#else
+	(void) width;
+	small_kernel = SmallKernel4;
+#endif
 }
 
 /*
@@ -413,6 +272,8 @@ linalg_gemm_small(bool trans_a, bool trans_b, int m, int n, int k,
 
 	if (m == 0 || n == 0)
 		return;
+	if (small_kernel == NULL)
+		linalg_small_kernel_width(0);
 	narrow = n < SMALL_GEMM_NARROW && m >= SMALL_GEMM_NARROW;
 	if ((long) m * n * k > SMALL_GEMM_MAX_FLOPS || k > SMALL_GEMM_MAX_K ||
 		(!narrow && trans_b && (long) n * k > SMALL_GEMM_MAX_BT))
@@ -431,7 +292,7 @@ linalg_gemm_small(bool trans_a, bool trans_b, int m, int n, int k,
 		if (trans_a)
 		{
 			/* op(A)^T is A itself: k x m, row-major */
-			SmallKernel(n, m, k, alpha, sbt, a, lda, beta, c, 1, ldc);
+			small_kernel(n, m, k, alpha, sbt, a, lda, beta, c, 1, ldc);
 			return;
 		}
 		for (int i0 = 0; i0 < m;)
@@ -443,7 +304,7 @@ linalg_gemm_small(bool trans_a, bool trans_b, int m, int n, int k,
 			for (int p = 0; p < k; p++)
 				for (int i = 0; i < rows; i++)
 					buf[(size_t) p * rows + i] = a[(size_t) (i0 + i) * lda + p];
-			SmallKernel(n, rows, k, alpha, sbt, buf, rows, beta, c + (size_t) i0 * ldc, 1, ldc);
+			small_kernel(n, rows, k, alpha, sbt, buf, rows, beta, c + (size_t) i0 * ldc, 1, ldc);
 			i0 += rows;
 		}
 		return;
@@ -460,7 +321,7 @@ linalg_gemm_small(bool trans_a, bool trans_b, int m, int n, int k,
 	sa.p = a;
 	sa.rs = trans_a ? 1 : lda;
 	sa.cs = trans_a ? lda : 1;
-	SmallKernel(m, n, k, alpha, sa, b, ldb, beta, c, ldc, 1);
+	small_kernel(m, n, k, alpha, sa, b, ldb, beta, c, ldc, 1);
 }
 
 void

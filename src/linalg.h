@@ -35,6 +35,13 @@ extern void linalg_gemm_small(bool trans_a, bool trans_b, int m, int n, int k,
 							  double beta, double *c, int ldc);
 
 /*
+ * Which vector width linalg_gemm_small's kernel uses: 0 chooses the
+ * widest this CPU runs (the default, chosen on first use), 4 or 8 forces
+ * one (tests compare them; 8 needs AVX-512).
+ */
+extern void linalg_small_kernel_width(int width);
+
+/*
  * The upper triangle of C (n x n) = alpha * A^T A + beta * C for a
  * row-major A of k rows and n columns (a Gram matrix, BLAS's dsyrk): the
  * lower triangle is left as it was.

@@ -21,6 +21,10 @@
 #include <string.h>
 
 #include "lanes.h"
+
+/* four doubles: one AVX2 register (wider vectors compare poorly there) */
+typedef double Doubles4 __attribute__((vector_size(4 * sizeof(double))));
+typedef long long Ints4 __attribute__((vector_size(4 * sizeof(long long))));
 #include "linalg.h"
 #include "mlp.h"
 
@@ -869,8 +873,29 @@ mlp_loss_grad(Mlp *m, MlpWork *w, const double *x, MlpTargets t, int n,
 			linalg_gemm_small(false, true, n, kp, k, 1.0, dz, k, W, k, 0.0, da, kp);
 			if (P->relu)
 			{
-				/* Auto-vectorized */
-				for (size_t cc = 0; cc < (size_t) n * kp; cc++)
+				size_t		total = (size_t) n * kp;
+				size_t		cc = 0;
+
+				/*
+				 * In lanes, the product kept where the unit was active by
+				 * a bit mask: gcc does not vectorize the conditional
+				 * expression below without AVX-512's masked loads (a
+				 * third of an epoch's time on AVX2).  The same numbers.
+				 */
+				for (; cc + 4 <= total; cc += 4)
+				{
+					Doubles4	d,
+								keep,
+								p;
+					const Doubles4 zero = {0};
+
+					memcpy(&d, da + cc, sizeof(d));
+					memcpy(&keep, mask + cc, sizeof(keep));
+					memcpy(&p, pre + cc, sizeof(p));
+					d = (Doubles4) ((Ints4) (d * keep) & (p > zero));
+					memcpy(da + cc, &d, sizeof(d));
+				}
+				for (; cc < total; cc++)
 					da[cc] = pre[cc] > 0.0 ? da[cc] * mask[cc] : 0.0;
 			}
 			else

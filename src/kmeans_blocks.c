@@ -19,7 +19,7 @@
 /* best/label keep the lanes where dist is strictly smaller: the first centre wins ties */
 #define KEEP_NEAREST(dist, best, label, j) \
 	do { \
-		LaneInts	closer_ = (LaneInts) ((dist) < (best)); \
+		LaneInts	closer_ = LANES_LESS(dist, best); \
 		LaneInts	j_; \
 		SPLAT(j_, (long long) (j)); \
 		(best) = (LaneDoubles) (((LaneInts) (dist) & closer_) | ((LaneInts) (best) & ~closer_)); \
@@ -32,8 +32,8 @@
  */
 #define KEEP_SECOND(dist, best, second) \
 	do { \
-		LaneInts	closer_ = (LaneInts) ((dist) < (best)); \
-		LaneInts	below_ = (LaneInts) ((dist) < (second)); \
+		LaneInts	closer_ = LANES_LESS(dist, best); \
+		LaneInts	below_ = LANES_LESS(dist, second); \
 		LaneInts	other_ = (LaneInts) (dist) & below_ & ~closer_; \
 		(second) = (LaneDoubles) (((LaneInts) (best) & closer_) | other_ | \
 								  ((LaneInts) (second) & ~(closer_ | below_))); \
@@ -104,7 +104,7 @@ kmeans_blocks_row(const KMeansBlocks *b, int i, double *out)
 		out[t] = src[(size_t) t * KMEANS_LANES];
 }
 
-void
+LANES_CLONES void
 kmeans_blocks_sq_norms(const KMeansBlocks *b, double *out)
 {
 	for (int block = 0; block < b->n_blocks; block++)
@@ -242,7 +242,7 @@ NearestLanes(const double *blk, int d, const double *m2c, const double *c_norms,
 		*second_out = second;
 }
 
-void
+LANES_CLONES void
 kmeans_blocks_nearest2(const double *blk, int d, const double *m2c, const double *c_norms,
 					   int k, int *label, double *best, double *second)
 {
@@ -259,7 +259,7 @@ kmeans_blocks_nearest2(const double *blk, int d, const double *m2c, const double
 	}
 }
 
-void
+LANES_CLONES void
 kmeans_blocks_assign(const KMeansBlocks *b, const double *centers, int k,
 					 int *labels, double *min_sq_dist,
 					 double *sums, double *counts, const SegHooks *hooks)
@@ -359,7 +359,7 @@ BlockRows(const double *blk, int d, LaneDoubles *rows)
 	rows[7] = __builtin_shufflevector(u[3], u[7], 4, 5, 6, 7, 12, 13, 14, 15);
 }
 
-void
+LANES_CLONES void
 kmeans_sums_add_block(KMeansSums *acc, const KMeansBlocks *b, int block, const int *labels)
 {
 	const double *blk = Block(b, block);
@@ -445,7 +445,7 @@ PointConstants(const double *points, int m, int d, double *m2p, double *p_norms)
 			dist += xt_ * (w)[t_]; \
 		} \
 		dist = dist + (x_norm_lanes) + (p_norm); \
-		dist = (LaneDoubles) (((LaneInts) dist & (LaneInts) (dist > zero_))); \
+		dist = (LaneDoubles) (((LaneInts) dist & LANES_LESS(zero_, dist))); \
 	} while (0)
 
 /* a block's squared norms, zero in the padding lanes */
@@ -458,7 +458,7 @@ PointConstants(const double *points, int m, int d, double *m2p, double *p_norms)
 				(v)[l_] = l_ < (valid) ? (x_norms)[(size_t) (block) * KMEANS_LANES + l_] : 0.0; \
 	} while (0)
 
-void
+LANES_CLONES void
 kmeans_blocks_distances(const KMeansBlocks *b, const double *x_norms, const double *point,
 						bool lower, double *out, const SegHooks *hooks)
 {
@@ -486,7 +486,7 @@ kmeans_blocks_distances(const KMeansBlocks *b, const double *x_norms, const doub
 	seg_free(m2p);
 }
 
-void
+LANES_CLONES void
 kmeans_blocks_potentials(const KMeansBlocks *b, const double *x_norms,
 						 const double *points, int m, const double *closest,
 						 double *pots, const SegHooks *hooks)
@@ -517,7 +517,7 @@ kmeans_blocks_potentials(const KMeansBlocks *b, const double *x_norms,
 			LaneInts	nearer;
 
 			BLOCK_DISTANCES(dist, blk, d, m2p + (size_t) j * d, norms, p_norms[j]);
-			nearer = (LaneInts) (dist < near);
+			nearer = LANES_LESS(dist, near);
 			LOAD_LANES(sum, sums);
 			sum += (LaneDoubles) (((LaneInts) dist & nearer) | ((LaneInts) near & ~nearer));
 			STORE_LANES(sums, sum);
@@ -553,7 +553,7 @@ kmeans_blocks_sum(const double *v, int n)
 	return total;
 }
 
-void
+LANES_CLONES void
 kmeans_blocks_label_distances(const KMeansBlocks *b, const double *centers,
 							  const int *labels, double *out)
 {

@@ -160,7 +160,7 @@ KernelBounds(KMeansBounds *bd, const double *blk, const int *rows, int n_rows,
 	}
 }
 
-void
+LANES_CLONES void
 kmeans_bounds_first(KMeansBounds *bd, const KMeansBlocks *x, const double *centers,
 					int *labels, double *sums, double *counts, const SegHooks *hooks)
 {
@@ -302,12 +302,12 @@ TestBlock(KMeansBounds *bd, const KMeansBlocks *x, int block, int *labels, int64
 		by_sep[l] = bd->separation[a];
 	}
 	up = up * ROUND_UP;
-	lo = (LaneDoubles) ((LaneInts) (lo * ROUND_DOWN) & (LaneInts) (lo > zero));
+	lo = (LaneDoubles) ((LaneInts) (lo * ROUND_DOWN) & LANES_LESS(zero, lo));
 	by_sep = by_sep - up;
-	by_sep = (LaneDoubles) ((LaneInts) (by_sep * ROUND_DOWN) & (LaneInts) (by_sep > zero));
-	bound = (LaneDoubles) (((LaneInts) lo & (LaneInts) (lo > by_sep)) |
-						   ((LaneInts) by_sep & ~(LaneInts) (lo > by_sep)));
-	pass = (LaneInts) (bound > up) & (LaneInts) ((bound - up) * (bound + up) > margin);
+	by_sep = (LaneDoubles) ((LaneInts) (by_sep * ROUND_DOWN) & LANES_LESS(zero, by_sep));
+	bound = (LaneDoubles) (((LaneInts) lo & LANES_LESS(by_sep, lo)) |
+						   ((LaneInts) by_sep & ~LANES_LESS(by_sep, lo)));
+	pass = LANES_LESS(up, bound) & LANES_LESS(margin, (bound - up) * (bound + up));
 	up_f = __builtin_convertvector(WIDEN_UP(up), LaneFloats);
 	lo_f = __builtin_convertvector(WIDEN_DOWN(lo), LaneFloats);
 	for (int l = 0; l < valid; l++)
@@ -323,7 +323,7 @@ TestBlock(KMeansBounds *bd, const KMeansBlocks *x, int block, int *labels, int64
 	}
 }
 
-int64_t
+LANES_CLONES int64_t
 kmeans_bounds_pass(KMeansBounds *bd, const KMeansBlocks *x, int *labels,
 				   double *sums, double *counts, const SegHooks *hooks)
 {

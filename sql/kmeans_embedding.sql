@@ -261,6 +261,9 @@ SELECT outcome($$SELECT * FROM kmeans_fit('bad', 'cust', NULL, k => '{2}', strea
 SELECT outcome($$SELECT * FROM kmeans_fit('bad', 'cust', NULL, k => '{2}', init => '{{1,2},{3,4}}', embedding => 'cust_pca')$$);
 SELECT outcome($$SELECT * FROM kmeans_fit('bad', 'cust', NULL, k => '{2}', labels => '{"id": "key"}', embedding => 'cust_pca')$$);
 SELECT count(*) AS bad_versions FROM models WHERE name = 'bad';
+-- retrain keeps the columns given: an embedding refitted on other columns no longer fits them
+SELECT pca_fit('nums_pca', 'nums', '{a,b}', components => 1)->'version' AS pca_version;
+SELECT outcome($$SELECT retrain('nums_km')$$);
 
 -- rights: fitting on an embedding reads its bytes (the right to predict
 -- with it is not enough), and the rows with the caller's privileges

@@ -165,6 +165,16 @@ SELECT r->'embedding'->'version' AS embedding_version, r->'embedding'->'code_siz
 	   r->'identity'->>'distance' AS space, jsonb_array_length(r->'identity'->'pairs') AS pairs
 FROM retrain('personas') r;
 SELECT cluster, label, label_edited FROM personas('personas') WHERE cluster = 2;
+-- this version's clusters are not in the order of their numbers: the
+-- report's segment table, bars and map name them by number, as
+-- segment_predict does
+SELECT model_info(model('personas'))::jsonb->'clusters' AS numbers_by_index;
+WITH shown AS (
+	SELECT m[1]::int AS cluster, m[2] AS persona
+	FROM regexp_matches(report('personas'), '<tr><td class="n">([0-9]+)</td><td class="n">[^<]*</td><td class="n">[^<]*</td><td>([^<]*)</td>', 'g') m)
+SELECT count(*) AS rows, bool_and(s.persona = p.label) AS numbered_as_personas
+FROM shown s JOIN personas('personas') p USING (cluster);
+SELECT plot_clusters('personas') ~ '2: lapsing big spenders' AS map_legend_by_number;
 -- nothing changed since: retrain adds no version
 SELECT r->'skipped' AS skipped FROM retrain('personas') r;
 

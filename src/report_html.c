@@ -670,7 +670,8 @@ Segments(StringInfo out, ReportModel *m)
 	appendStringInfoString(out, "</tr>\n");
 	for (int j = 0; j < Min(m->kmeans->k, REPORT_MAX_ROWS); j++)
 	{
-		appendStringInfo(out, "<tr><td class=\"n\">%d</td><td class=\"n\">", j);
+		appendStringInfo(out, "<tr><td class=\"n\">%u</td><td class=\"n\">",
+						 m->kmeans->numbers[j]);
 		Num(out, (double) c->sizes[j], 15);
 		appendStringInfoString(out, "</td><td class=\"n\">");
 		if (c->n_rows > 0)

@@ -22,7 +22,7 @@ CORE_SRCS += src/learner_forest.c src/learner_gbdt.c src/tree_bins.c src/tree_co
 PG_SRCS = src/core_alloc_pg.c src/cpu_check.c src/dataset.c src/pg_args.c src/pg_json.c src/pg_model.c \
 	src/pg_search_path.c src/record_encoder.c src/registry.c src/registry_replica.c src/registry_runs.c src/row_hash.c \
 	src/segment.c src/sql_kmeans.c src/sql_kmeans_agg.c src/sql_kmeans_args.c src/sql_kmeans_identity.c \
-	src/sql_kmeans_registry.c \
+	src/sql_kmeans_registry.c src/sql_kmeans_embed.c \
 	src/sql_kmeans_report.c src/sql_kmeans_scan.c src/sql_kmeans_step.c src/sql_kmeans_stream.c \
 	src/sql_autoencoder.c src/sql_embed_data.c src/sql_pca.c src/sql_project.c \
 	src/sql_explain.c src/sql_importance.c src/sql_metrics.c src/sql_model.c src/sql_model_part.c \

@@ -42,6 +42,23 @@ embedding_write(SegWriter *w, const SegEmbedding *e)
 	model_seal(w);
 }
 
+bool
+embedding_equal(const SegEmbedding *a, const SegEmbedding *b)
+{
+	SegWriter	wa;
+	SegWriter	wb;
+	bool		same;
+
+	writer_init(&wa, 1024);
+	writer_init(&wb, 1024);
+	embedding_write(&wa, a);
+	embedding_write(&wb, b);
+	same = wa.len == wb.len && memcmp(wa.data, wb.data, wa.len) == 0;
+	seg_free(wa.data);
+	seg_free(wb.data);
+	return same;
+}
+
 SegStatus
 embedding_read(const uint8_t *bytes, size_t len, SegEmbedding **out, char *errmsg)
 {

@@ -71,6 +71,9 @@ extern SegStatus embedding_read(const uint8_t *bytes, size_t len, SegEmbedding *
 extern SegStatus embedding_read_payload(int kind, SegReader *payload, SegEmbedding **out,
 										char *errmsg);
 
+/* Whether a and b are the same model value (the same bytes written). */
+extern bool embedding_equal(const SegEmbedding *a, const SegEmbedding *b);
+
 /* Frees e with its preprocessor and map. */
 extern void embedding_free(SegEmbedding *e);
 

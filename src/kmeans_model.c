@@ -5,8 +5,10 @@
  *
  * The reader validates every size against the bytes that remain before
  * allocating, every centroid and persona mean for finiteness, that the
- * preprocessor (when present) produces exactly d features, that cluster
- * numbers are distinct and that cluster sizes add up to the rows.
+ * preprocessor (when present) produces exactly d features, or the
+ * embedding (a whole model value, decoded and checked by embedding_read)
+ * codes of d values, that cluster numbers are distinct and that cluster
+ * sizes add up to the rows.
  *
  * IDENTIFICATION
  *	  src/kmeans_model.c
@@ -24,13 +26,35 @@
 #include "persona.h"
 #include "predictor.h"
 
+/* u32 length and the embedding's whole model value */
+static void
+WriteEmbedding(SegWriter *w, const SegEmbedding *e)
+{
+	SegWriter	value;
+
+	writer_init(&value, 1024);
+	embedding_write(&value, e);
+	writer_put_u32(w, (uint32_t) value.len);
+	writer_put_bytes(w, value.data, value.len);
+	seg_free(value.data);
+}
+
 void
 kmeans_model_write(SegWriter *w, const KMeansModel *m)
 {
-	writer_put_u8(w, KMEANS_CODEC_VERSION);
-	writer_put_u8(w, m->prep != NULL ? 1 : 0);
-	if (m->prep != NULL)
-		prep_write(w, m->prep);
+	if (m->embedding != NULL)
+	{
+		writer_put_u8(w, KMEANS_CODEC_VERSION);
+		writer_put_u8(w, KMEANS_INPUT_EMBEDDING);
+		WriteEmbedding(w, m->embedding);
+	}
+	else
+	{
+		writer_put_u8(w, KMEANS_CODEC_PLAIN);
+		writer_put_u8(w, m->prep != NULL ? KMEANS_INPUT_PREPROCESSOR : KMEANS_INPUT_FEATURES);
+		if (m->prep != NULL)
+			prep_write(w, m->prep);
+	}
 	writer_put_u32(w, (uint32_t) m->k);
 	writer_put_u32(w, (uint32_t) m->d);
 	writer_put_f64(w, m->inertia);
@@ -47,7 +71,7 @@ kmeans_model_write(SegWriter *w, const KMeansModel *m)
 		const KMeansPersona *p = &m->personas[j];
 
 		writer_put_u64(w, p->size);
-		writer_put_f64_array(w, p->means, (size_t) m->d);
+		writer_put_f64_array(w, p->means, (size_t) kmeans_model_profile_width(m));
 		writer_put_string(w, p->label);
 		writer_put_u8(w, p->action != NULL ? 1 : 0);
 		if (p->action != NULL)
@@ -61,7 +85,10 @@ kmeans_model_free(KMeansModel *m)
 {
 	if (m == NULL)
 		return;
-	if (m->prep != NULL)
+	/* an embedding owns the preprocessor the model borrows */
+	if (m->embedding != NULL)
+		embedding_free(m->embedding);
+	else if (m->prep != NULL)
 		prep_free(m->prep);
 	if (m->centroids != NULL)
 		seg_free(m->centroids);
@@ -130,12 +157,13 @@ static SegStatus
 ReadPersonas(SegReader *r, KMeansModel *m, char *errmsg)
 {
 	uint64_t	total = 0;
+	int			width = kmeans_model_profile_width(m);
 
 	m->n_rows = reader_get_u64(r);
 	if (r->failed)
 		return Corrupt(m, errmsg, "truncated personas");
 	/* every persona takes at least its size, means, a label and flags */
-	if (reader_remaining(r) / ((size_t) m->d * 8 + 8 + 4 + 1 + 1 + 1) < (size_t) m->k)
+	if (reader_remaining(r) / ((size_t) width * 8 + 8 + 4 + 1 + 1 + 1) < (size_t) m->k)
 		return Corrupt(m, errmsg, "truncated personas");
 	m->personas = seg_alloc0(sizeof(KMeansPersona) * m->k);
 	for (int j = 0; j < m->k; j++)
@@ -144,7 +172,7 @@ ReadPersonas(SegReader *r, KMeansModel *m, char *errmsg)
 		uint8_t		has_action;
 
 		p->size = reader_get_u64(r);
-		p->means = reader_get_f64_array(r, (size_t) m->d);
+		p->means = reader_get_f64_array(r, (size_t) width);
 		p->label = reader_get_string(r);
 		has_action = reader_get_u8(r);
 		if (has_action == 1)
@@ -157,7 +185,7 @@ ReadPersonas(SegReader *r, KMeansModel *m, char *errmsg)
 			return Corrupt(m, errmsg, "bad persona flags");
 		if (!ValidText(p->label) || (p->action != NULL && !ValidText(p->action)))
 			return Corrupt(m, errmsg, "persona label or action is empty or too long");
-		for (int t = 0; t < m->d; t++)
+		for (int t = 0; t < width; t++)
 			if (!isfinite(p->means[t]))
 				return Corrupt(m, errmsg, "persona mean is not finite");
 		if (p->size > m->n_rows - total)
@@ -169,24 +197,54 @@ ReadPersonas(SegReader *r, KMeansModel *m, char *errmsg)
 	return SEG_OK;
 }
 
+/*
+ * The embedding section of codec version 3: a u32 length and a whole PCA
+ * or autoencoder model value, which must fill it exactly.
+ */
+static SegStatus
+ReadEmbedding(SegReader *r, KMeansModel *m, char *errmsg)
+{
+	uint32_t	len = reader_get_u32(r);
+	SegStatus	status;
+
+	if (r->failed || len > reader_remaining(r))
+		return Corrupt(m, errmsg, "truncated embedding");
+	status = embedding_read(r->data + r->pos, len, &m->embedding, errmsg);
+	if (status != SEG_OK)
+	{
+		/* any other kind inside a k-means model is damage, not a wrong argument */
+		if (status == SEG_ERR_WRONG_KIND)
+			return Corrupt(m, errmsg, "the embedding section holds no pca or autoencoder model");
+		kmeans_model_free(m);
+		return status;
+	}
+	r->pos += len;
+	m->prep = m->embedding->prep;
+	return SEG_OK;
+}
+
 SegStatus
 kmeans_model_read(SegReader *r, KMeansModel **out, char *errmsg)
 {
 	KMeansModel *m = seg_alloc0(sizeof(KMeansModel));
 	uint8_t		first = reader_get_u8(r);
-	uint8_t		has_prep;
+	uint8_t		input;
 	uint32_t	k;
 	uint32_t	d;
 	uint32_t	n_iter;
 
-	/* 0.1.0's payload began with the preprocessor flag itself */
+	/*
+	 * 0.1.0's payload began with the preprocessor flag itself (0 or 1);
+	 * versions 2 and 3 with their number
+	 */
 	if (r->failed || first > KMEANS_CODEC_VERSION)
 		return Corrupt(m, errmsg, "bad codec version or preprocessor flag");
-	m->codec = first == KMEANS_CODEC_VERSION ? KMEANS_CODEC_VERSION : 1;
-	has_prep = m->codec == 1 ? first : reader_get_u8(r);
-	if (r->failed || has_prep > 1)
+	m->codec = first >= KMEANS_CODEC_PLAIN ? first : 1;
+	input = m->codec == 1 ? first : reader_get_u8(r);
+	if (r->failed || input > (m->codec == KMEANS_CODEC_VERSION ? KMEANS_INPUT_EMBEDDING :
+							  KMEANS_INPUT_PREPROCESSOR))
 		return Corrupt(m, errmsg, "bad preprocessor flag");
-	if (has_prep)
+	if (input == KMEANS_INPUT_PREPROCESSOR)
 	{
 		SegStatus	status = prep_read(r, &m->prep, errmsg);
 
@@ -196,6 +254,13 @@ kmeans_model_read(SegReader *r, KMeansModel **out, char *errmsg)
 			return status;
 		}
 	}
+	else if (input == KMEANS_INPUT_EMBEDDING)
+	{
+		SegStatus	status = ReadEmbedding(r, m, errmsg);
+
+		if (status != SEG_OK)
+			return status;
+	}
 	k = reader_get_u32(r);
 	d = reader_get_u32(r);
 	m->inertia = reader_get_f64(r);
@@ -204,7 +269,9 @@ kmeans_model_read(SegReader *r, KMeansModel **out, char *errmsg)
 		return Corrupt(m, errmsg, "truncated header");
 	if (k < 1 || k > KMEANS_MAX_K || d < 1 || d > KMEANS_MAX_FEATURES)
 		return Corrupt(m, errmsg, "k or the number of features is out of range");
-	if (m->prep != NULL && (uint32_t) m->prep->n_outputs != d)
+	if (m->embedding != NULL && (uint32_t) m->embedding->code_size != d)
+		return Corrupt(m, errmsg, "the embedding's code size does not match the centroids");
+	if (m->embedding == NULL && m->prep != NULL && (uint32_t) m->prep->n_outputs != d)
 		return Corrupt(m, errmsg, "preprocessor width does not match the centroids");
 	if (!(m->inertia >= 0.0) || isinf(m->inertia) || n_iter > INT32_MAX)
 		return Corrupt(m, errmsg, "bad inertia or iteration count");
@@ -233,6 +300,9 @@ kmeans_model_read(SegReader *r, KMeansModel **out, char *errmsg)
 		has_personas = reader_get_u8(r);
 		if (r->failed || has_personas > 1)
 			return Corrupt(m, errmsg, "bad persona flag");
+		/* the profile is what describes clusters of codes in original units */
+		if (m->embedding != NULL && !has_personas)
+			return Corrupt(m, errmsg, "a model on an embedding stores no personas");
 		if (has_personas)
 		{
 			SegStatus	status = ReadPersonas(r, m, errmsg);
@@ -292,6 +362,38 @@ kmeans_model_nearest(const KMeansModel *m, const double *x, double *sq_dists)
 	return label;
 }
 
+int
+kmeans_model_row_scratch(const KMeansModel *m)
+{
+	if (m->embedding == NULL)
+		return 0;
+	return embedding_row_scratch(m->embedding) + m->embedding->code_size;
+}
+
+int
+kmeans_model_nearest_encoded(const KMeansModel *m, const double *encoded, double *sq_dists,
+							 double *scratch)
+{
+	double	   *code;
+
+	if (m->embedding == NULL)
+		return kmeans_model_nearest(m, encoded, sq_dists);
+	code = scratch + embedding_row_scratch(m->embedding);
+	embedding_project_row(m->embedding, encoded, code, scratch);
+	return kmeans_model_nearest(m, code, sq_dists);
+}
+
+void
+kmeans_model_centroid_encoded(const KMeansModel *m, int j, double *out, double *scratch)
+{
+	const double *c = m->centroids + (size_t) j * m->d;
+
+	if (m->embedding == NULL)
+		memcpy(out, c, sizeof(double) * m->d);
+	else
+		embedding_decode_row(m->embedding, c, out, scratch);
+}
+
 /* predict_row of k-means: scores are negated squared distances. */
 static int
 KMeansPredictRow(const void *estimator, const double *features, double *scores,
@@ -302,6 +404,24 @@ KMeansPredictRow(const void *estimator, const double *features, double *scores,
 
 	for (int j = 0; j < m->k; j++)
 		scores[j] = -scratch[j];
+	return label;
+}
+
+/*
+ * The same for a model on an embedding: the encoded row to its code, then
+ * the nearest centroid.  scratch: the embedding's row scratch, the code,
+ * then k distances.
+ */
+static int
+KMeansEmbeddedPredictRow(const void *estimator, const double *features, double *scores,
+						 double *scratch)
+{
+	const KMeansModel *m = estimator;
+	double	   *dists = scratch + kmeans_model_row_scratch(m);
+	int			label = kmeans_model_nearest_encoded(m, features, dists, scratch);
+
+	for (int j = 0; j < m->k; j++)
+		scores[j] = -dists[j];
 	return label;
 }
 
@@ -327,5 +447,13 @@ kmeans_predictor_read(SegReader *payload, SegPredictor *out, char *errmsg)
 	out->estimator = m;
 	out->predict_row = KMeansPredictRow;
 	out->scratch_len = m->k;
+	if (m->embedding != NULL)
+	{
+		/* a raw row is encoded by the embedding's preprocessor, then mapped */
+		out->input = SEG_INPUT_ENCODED;
+		out->n_features = m->embedding->n_inputs;
+		out->predict_row = KMeansEmbeddedPredictRow;
+		out->scratch_len = kmeans_model_row_scratch(m) + m->k;
+	}
 	return SEG_OK;
 }

@@ -83,27 +83,28 @@ void
 kmeans_personas_build(KMeansModel *m, const KMeansProfileStats *s, const char *const *names,
 					  const int role_outputs[PERSONA_N_ROLES])
 {
-	double	   *z = seg_alloc(sizeof(double) * m->d);
+	int			width = kmeans_model_profile_width(m);
+	double	   *z = seg_alloc(sizeof(double) * width);
 
 	m->n_rows = s->n_rows;
 	m->personas = seg_alloc0(sizeof(KMeansPersona) * m->k);
 	for (int j = 0; j < m->k; j++)
 	{
 		KMeansPersona *p = &m->personas[j];
-		const double *mean = s->means + (size_t) j * m->d;
+		const double *mean = s->means + (size_t) j * width;
 		char		label[PERSONA_LABEL_LEN];
 		double		role_z[PERSONA_N_ROLES];
 		const char *action;
 
 		p->size = s->sizes[j];
-		p->means = seg_alloc(sizeof(double) * m->d);
-		for (int t = 0; t < m->d; t++)
+		p->means = seg_alloc(sizeof(double) * width);
+		for (int t = 0; t < width; t++)
 		{
 			p->means[t] = prep_output_original(m->prep, t, mean[t]);
 			z[t] = s->overall_sd[t] > 0.0 ?
 				(mean[t] - s->overall_mean[t]) / s->overall_sd[t] : NAN;
 		}
-		persona_label(z, names, m->d, label);
+		persona_label(z, names, width, label);
 		p->label = CopyString(label);
 		for (int r = 0; r < PERSONA_N_ROLES; r++)
 			role_z[r] = role_outputs[r] >= 0 ? z[role_outputs[r]] : NAN;
@@ -143,21 +144,23 @@ FindColumn(const SegPreprocessor *p, const char *name)
 	return NULL;
 }
 
-bool
-kmeans_centroids_in_space(const KMeansModel *old, const SegPreprocessor *new_prep,
-						  double *out, char *why, size_t why_len)
+/*
+ * k_old rows of old_prep's outputs (width values apart) into new_prep's
+ * encoded space: numbers standardised by new_prep (from old's
+ * standardised values, or from original units when original), one-hot
+ * shares by category name.
+ */
+static bool
+IntoSpace(const SegPreprocessor *old_prep, const double *rows, int k_old, int width,
+		  bool original, const SegPreprocessor *new_prep, double *out, char *why,
+		  size_t why_len)
 {
 	int			d = new_prep->n_outputs;
 
-	if (old->prep == NULL)
-	{
-		snprintf(why, why_len, "it has no column names (it was fitted on feature arrays)");
-		return false;
-	}
 	for (int c = 0; c < new_prep->n_columns; c++)
 	{
 		const SegPrepColumn *col = &new_prep->columns[c];
-		const SegPrepColumn *was = FindColumn(old->prep, col->name);
+		const SegPrepColumn *was = FindColumn(old_prep, col->name);
 
 		if (was == NULL)
 		{
@@ -170,15 +173,17 @@ kmeans_centroids_in_space(const KMeansModel *old, const SegPreprocessor *new_pre
 					 was->kind == SEG_COL_CATEGORICAL ? "categories" : "numbers");
 			return false;
 		}
-		for (int j = 0; j < old->k; j++)
+		for (int j = 0; j < k_old; j++)
 		{
-			const double *c_old = old->centroids + (size_t) j * old->d;
+			const double *c_old = rows + (size_t) j * width;
 			double	   *c_new = out + (size_t) j * d;
 
 			if (col->kind != SEG_COL_CATEGORICAL)
 			{
-				double		v = c_old[was->out_offset] * was->scale + was->mean;
+				double		v = c_old[was->out_offset];
 
+				if (!original)
+					v = v * was->scale + was->mean;
 				c_new[col->out_offset] = (v - col->mean) / col->scale;
 				continue;
 			}
@@ -195,6 +200,45 @@ kmeans_centroids_in_space(const KMeansModel *old, const SegPreprocessor *new_pre
 		}
 	}
 	return true;
+}
+
+bool
+kmeans_centroids_in_space(const KMeansModel *old, const SegPreprocessor *new_prep,
+						  double *out, char *why, size_t why_len)
+{
+	if (old->prep == NULL)
+	{
+		snprintf(why, why_len, "it has no column names (it was fitted on feature arrays)");
+		return false;
+	}
+	if (old->embedding != NULL)
+	{
+		snprintf(why, why_len, "its centroids are codes of an embedding");
+		return false;
+	}
+	return IntoSpace(old->prep, old->centroids, old->k, old->d, false, new_prep, out, why,
+					 why_len);
+}
+
+bool
+kmeans_means_in_space(const KMeansModel *m, const SegPreprocessor *prep, double *out,
+					  char *why, size_t why_len)
+{
+	int			width = kmeans_model_profile_width(m);
+	double	   *means;
+	bool		ok;
+
+	if (m->prep == NULL || m->personas == NULL)
+	{
+		snprintf(why, why_len, "it stores no cluster means by column");
+		return false;
+	}
+	means = seg_alloc(sizeof(double) * (size_t) m->k * width);
+	for (int j = 0; j < m->k; j++)
+		memcpy(means + (size_t) j * width, m->personas[j].means, sizeof(double) * width);
+	ok = IntoSpace(m->prep, means, m->k, width, true, prep, out, why, why_len);
+	seg_free(means);
+	return ok;
 }
 
 void

@@ -69,11 +69,22 @@ extern void kmeans_default_label(const KMeansModel *m, int j, const char *const 
  * old's centroids in the encoded space of new_prep (k_old x its
  * n_outputs) into out; false, with the reason in why, when a column of
  * new_prep cannot be read from old (old reads no such column, or another
- * kind of it, or has no preprocessor).  A category old never saw has a
- * share of 0 there.
+ * kind of it, or has no preprocessor, or its centroids are codes of an
+ * embedding).  A category old never saw has a share of 0 there.
  */
 extern bool kmeans_centroids_in_space(const KMeansModel *old, const SegPreprocessor *new_prep,
 									  double *out, char *why, size_t why_len);
+
+/*
+ * m's clusters' means (its personas' means, in original units) in the
+ * encoded space of prep (m->k x its n_outputs) into out, by column name
+ * as kmeans_centroids_in_space; false, with the reason in why, when m
+ * stores no personas or a column of prep cannot be read from m.  What
+ * clusters are paired on when their centroids are not in one space (a
+ * model on an embedding against one on another embedding, or on none).
+ */
+extern bool kmeans_means_in_space(const KMeansModel *m, const SegPreprocessor *prep,
+								  double *out, char *why, size_t why_len);
 
 /*
  * Pairs k_new centroids with k_old (both d wide, the same space): match[i]

@@ -787,7 +787,8 @@ plot_scatter(SvgBuf *b, PlotRect a, const PlotScatter *p)
 		double		y = FY(&f, p->big_y[j]);
 
 		svg_marker(b, GroupShape(j), x, y, 9, svg_category_colour(j), "#000000", 1);
-		snprintf(label, sizeof(label), "%d", j);
+		snprintf(label, sizeof(label), "%u",
+				 p->big_numbers != NULL ? (unsigned) p->big_numbers[j] : (unsigned) j);
 		svg_text(b, x + 11, y - 9, SVG_START, 13, SVG_BOLD | SVG_HALO, TEXT_COLOUR, 0, label, 0);
 	}
 	seg_free(items);

@@ -21,6 +21,8 @@
 #ifndef SEGMENT_PLOT_H
 #define SEGMENT_PLOT_H
 
+#include <stdint.h>
+
 #include "svg.h"
 
 /* The width every figure is laid out for: readable at 800 px. */
@@ -123,6 +125,7 @@ typedef struct PlotScatter
 	const double *big_x;
 	const double *big_y;
 	const char *big_name;
+	const uint32_t *big_numbers;	/* each big point's number, or NULL: its index */
 	bool		diagonal;		/* the y = x line, over equal ranges */
 } PlotScatter;
 

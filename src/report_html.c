@@ -283,12 +283,36 @@ Header(StringInfo out, ReportModel *m)
 	}
 	else
 	{
-		static const char *const skip[] = {"function", "relation", "columns", NULL};
+		static const char *const skip[] = {"function", "relation", "columns", "embedding", NULL};
 		JsonbContainer *kargs = json_get_object(m->spec, "arguments");
 		JsonbContainer *spec = kargs != NULL ? kargs : m->spec;	/* 0.1.0: at the top */
+		JsonbContainer *embedding = json_get_object(m->metrics, "embedding");
+		const SegPreprocessor *p = m->kmeans != NULL ? m->kmeans->prep : NULL;
+		char	   *columns = JoinStrings(spec, "columns");
 
 		Fact(out, "training relation", json_get_string(spec, "relation"));
-		Fact(out, "columns", JoinStrings(spec, "columns"));
+		/* columns => NULL with an embedding: the columns it reads */
+		if (columns == NULL && p != NULL)
+		{
+			StringInfoData buf;
+
+			initStringInfo(&buf);
+			for (int c = 0; c < p->n_columns; c++)
+				appendStringInfo(&buf, "%s%s", c > 0 ? ", " : "", p->columns[c].name);
+			columns = buf.data;
+		}
+		Fact(out, "columns", columns);
+		if (m->kmeans != NULL && m->kmeans->embedding != NULL)
+		{
+			double		version = 0;
+			char	   *name = json_get_string(embedding, "name");
+
+			(void) json_get_number(embedding, "version", &version);
+			Fact(out, "clusters on", psprintf("the codes of %s model \"%s\" version %.0f (%d values per row)",
+											  model_kind_name(m->kmeans->embedding->kind),
+											  name != NULL ? name : "?", version,
+											  m->kmeans->embedding->code_size));
+		}
 		if (json_get_number(m->metrics, "n_rows", &v))
 			Fact(out, "rows", psprintf("%.0f", v));
 		Fact(out, "settings", Settings(spec, skip));
@@ -646,7 +670,8 @@ Segments(StringInfo out, ReportModel *m)
 	appendStringInfoString(out, "</tr>\n");
 	for (int j = 0; j < Min(m->kmeans->k, REPORT_MAX_ROWS); j++)
 	{
-		appendStringInfo(out, "<tr><td class=\"n\">%d</td><td class=\"n\">", j);
+		appendStringInfo(out, "<tr><td class=\"n\">%u</td><td class=\"n\">",
+						 m->kmeans->numbers[j]);
 		Num(out, (double) c->sizes[j], 15);
 		appendStringInfoString(out, "</td><td class=\"n\">");
 		if (c->n_rows > 0)
@@ -666,7 +691,10 @@ Segments(StringInfo out, ReportModel *m)
 	if (shown_columns < c->n_numeric)
 		appendStringInfo(out, "<p>The means of %d more columns: <code>segment.profile</code>.</p>\n",
 						 c->n_numeric - shown_columns);
-	appendStringInfoString(out, "<p>The map: a seeded sample of the rows, standardised as the model standardises them, on the sample's first two principal components; centroids projected alike.</p>\n");
+	if (m->kmeans->embedding != NULL)
+		appendStringInfoString(out, "<p>The map: the codes of a seeded sample of the rows (what the model clusters), on the sample's first two principal components; centroids projected alike.</p>\n");
+	else
+		appendStringInfoString(out, "<p>The map: a seeded sample of the rows, standardised as the model standardises them, on the sample's first two principal components; centroids projected alike.</p>\n");
 	Picture(out, m, PLOT_CLUSTERS, NULL);
 }
 

@@ -202,7 +202,10 @@ KMeansRelation(ReportModel *m, char **qualified)
 	return relid;
 }
 
-/* The sample's map: PCA of the standardised rows, centroids projected alike. */
+/*
+ * The sample's map: PCA of the standardised rows (of their codes, for a
+ * model on an embedding), centroids projected alike.
+ */
 static void
 MapSample(ReportModel *m, ReportClusters *c, const double *encoded, const int *rows, int n)
 {
@@ -286,6 +289,15 @@ report_clusters(ReportModel *m)
 	n = frame->n_rows;
 	encoded = seg_alloc(sizeof(double) * (size_t) Max(n, 1) * p->n_outputs);
 	segment_raise(prep_transform_frame(p, frame, NULL, n, encoded, msg), msg);
+	/* a model on an embedding clusters (and maps) the rows' codes */
+	if (km->embedding != NULL)
+	{
+		double	   *codes = seg_alloc(sizeof(double) * (size_t) Max(n, 1) * km->d);
+
+		embedding_project(km->embedding, encoded, n, codes);
+		seg_free(encoded);
+		encoded = codes;
+	}
 
 	/* every row to its cluster: sizes and the numeric columns' means */
 	c->n_rows = n;
@@ -298,7 +310,7 @@ report_clusters(ReportModel *m)
 	counts = palloc0(sizeof(int64) * (size_t) km->k * p->n_columns);
 	for (int i = 0; i < n; i++)
 	{
-		int			j = kmeans_model_nearest(km, encoded + (size_t) i * p->n_outputs, NULL);
+		int			j = kmeans_model_nearest(km, encoded + (size_t) i * km->d, NULL);
 
 		c->sizes[j]++;
 		for (int col = 0; col < p->n_columns; col++)

@@ -712,7 +712,8 @@ ClusterSizes(ReportModel *m, SvgBuf *b, char **why pg_attribute_unused())
 
 	for (int j = 0; j < shown; j++)
 	{
-		names[j] = psprintf("%d", j);
+		/* the cluster's stable number, as segment_predict answers it */
+		names[j] = psprintf("%u", m->kmeans->numbers[j]);
 		sizes[j] = (double) c->sizes[j];
 		colours[j] = j;
 	}
@@ -751,7 +752,7 @@ Clusters(ReportModel *m, SvgBuf *b, char **why)
 		return false;
 	}
 	for (int j = 0; j < k; j++)
-		names[j] = report_utf8(psprintf("%d: %s", j, c->personas[j]));
+		names[j] = report_utf8(psprintf("%u: %s", m->kmeans->numbers[j], c->personas[j]));
 	memset(&s, 0, sizeof(s));
 	s.title = c->n_sample < c->n_rows ?
 		psprintf("Segments on the first two principal components (a sample of %s of %s rows)",
@@ -780,6 +781,7 @@ Clusters(ReportModel *m, SvgBuf *b, char **why)
 	s.big_x = cx;
 	s.big_y = cy;
 	s.big_name = "centroid (numbered)";
+	s.big_numbers = m->kmeans->numbers;
 	plot_figure_scatter(b, 600, &s);
 	return true;
 }

@@ -22,7 +22,9 @@
  * numbers them as the deployed version did.  A relation larger than
  * segment.memory_limit (or streaming => true) is clustered by the
  * streaming driver of sql_kmeans_stream.c instead, on numeric columns
- * without NULLs.  Progress: a NOTICE per k, and per Lloyd iteration when
+ * without NULLs.  With embedding => name, the codes of a PCA or
+ * autoencoder model are clustered in memory instead (sql_kmeans_embed.c),
+ * and the model keeps the embedding to map raw rows.  Progress: a NOTICE per k, and per Lloyd iteration when
  * streaming or fitting a million rows or more in memory (in interactive
  * sessions; others get one LOG line per fit, as segment_train's).
  *
@@ -246,16 +248,17 @@ ColumnStats(const double *x, int n, int d, double **mean_out, double **sd_out)
  * blocked and normed once: kmeans_fit_data), and the silhouettes of all k
  * from one pass of distances over one sample (silhouette_scores), which
  * needs only the sampled rows' labels of each k.  Each k's result is the
- * same as fitting and scoring it alone.
+ * same as fitting and scoring it alone.  x (n x d) is what is clustered;
+ * profile (n x d_profile) the same rows in the preprocessor's encoded
+ * space, what personas describe (x itself, but for codes of an
+ * embedding); init, when not NULL, the first centroids in x's space.
  */
-static void
-FitInMemory(const KFitRequest *req, SegFrame *frame, const SegPreprocessor *prep, KFitRun *runs,
-			KFitSample *sample)
+void
+kmeans_fit_rows(const KFitRequest *req, const SegFrame *frame, const double *x, int d,
+				const double *profile, int d_profile, const double *init, KFitRun *runs,
+				KFitSample *sample)
 {
 	int			n = frame->n_rows;
-	int			d = prep->n_outputs;
-	double	   *x = seg_alloc(sizeof(double) * (size_t) n * d);
-	double	   *init;
 	KMeansData	data;
 	char		msg[SEG_ERRMSG_LEN];
 	int		   *rows = palloc_extended(sizeof(int) * (size_t) n, MCXT_ALLOC_HUGE);
@@ -266,8 +269,6 @@ FitInMemory(const KFitRequest *req, SegFrame *frame, const SegPreprocessor *prep
 	int		  **sample_labels = palloc(sizeof(int *) * req->n_k);
 	double	   *silhouettes = palloc(sizeof(double) * req->n_k);
 
-	segment_raise(prep_transform_frame(prep, frame, NULL, n, x, msg), msg);
-	init = req->init != NULL ? kmeans_init_standardised(req, prep) : NULL;
 	for (int s = 0; s < n_sample; s++)
 		memcpy(xs + (size_t) s * d, x + (size_t) rows[s] * d, sizeof(double) * d);
 	segment_raise(kmeans_data_init(&data, x, n, d, msg), msg);
@@ -294,7 +295,7 @@ FitInMemory(const KFitRequest *req, SegFrame *frame, const SegPreprocessor *prep
 		run->n_distinct = result.n_distinct;
 		run->centroids = result.centroids;
 		run->davies_bouldin = davies_bouldin_score(x, n, d, result.labels, run->k);
-		kmeans_profile_stats(x, n, d, result.labels, run->k, &stats);
+		kmeans_profile_stats(profile, n, d_profile, result.labels, run->k, &stats);
 		run->sizes = stats.sizes;
 		run->means = stats.means;
 		seg_free(stats.overall_mean);
@@ -318,7 +319,22 @@ FitInMemory(const KFitRequest *req, SegFrame *frame, const SegPreprocessor *prep
 	sample->x = xs;
 	sample->frame = FrameRows(frame, rows, n_sample);
 	sample->sample_size = 0;
-	ColumnStats(x, n, d, &sample->overall_mean, &sample->overall_sd);
+	ColumnStats(profile, n, d_profile, &sample->overall_mean, &sample->overall_sd);
+}
+
+/* The columns through the preprocessor, then every k on the encoded rows. */
+static void
+FitInMemory(const KFitRequest *req, SegFrame *frame, const SegPreprocessor *prep, KFitRun *runs,
+			KFitSample *sample)
+{
+	int			n = frame->n_rows;
+	int			d = prep->n_outputs;
+	double	   *x = seg_alloc(sizeof(double) * (size_t) n * d);
+	char		msg[SEG_ERRMSG_LEN];
+
+	segment_raise(prep_transform_frame(prep, frame, NULL, n, x, msg), msg);
+	kmeans_fit_rows(req, frame, x, d, x, d,
+					req->init != NULL ? kmeans_init_standardised(req, prep) : NULL, runs, sample);
 	seg_free(x);
 }
 
@@ -515,7 +531,8 @@ kmeans_fit_table(PG_FUNCTION_ARGS)
 	old = MemoryContextSwitchTo(work);
 	segment_budget_begin(work, "kmeans_fit");
 	kmeans_parse_request(fcinfo, &req);
-	if (!req.streaming_given)
+	/* codes are clustered in memory (kmeans_parse_request refuses streaming) */
+	if (!req.streaming_given && req.emb == NULL)
 		req.streaming = !HasTextColumn(&req) && ShouldStream(req.relid, req.d);
 
 	memset(&sample, 0, sizeof(sample));
@@ -524,7 +541,9 @@ kmeans_fit_table(PG_FUNCTION_ARGS)
 		prep = kmeans_fit_streaming(&req, runs, &n_rows, &sample);
 	else
 	{
-		SegFrame   *frame = LoadFrame(&req);
+		double	   *codes = NULL;
+		SegFrame   *frame = req.emb != NULL ? kmeans_embedding_load(&req, &codes) :
+			LoadFrame(&req);
 		char		msg[SEG_ERRMSG_LEN];
 		int32		same;
 
@@ -539,8 +558,16 @@ kmeans_fit_table(PG_FUNCTION_ARGS)
 			MemoryContextDelete(work);
 			return (Datum) 0;
 		}
-		segment_raise(prep_fit(frame, NULL, frame->n_rows, &prep, msg), msg);
-		FitInMemory(&req, frame, prep, runs, &sample);
+		if (req.emb != NULL)
+		{
+			prep = req.emb->prep;
+			kmeans_fit_embedded(&req, frame, codes, runs, &sample);
+		}
+		else
+		{
+			segment_raise(prep_fit(frame, NULL, frame->n_rows, &prep, msg), msg);
+			FitInMemory(&req, frame, prep, runs, &sample);
+		}
 	}
 
 	chosen = ChooseK(&req, runs, &rule, &elbow_k);
@@ -562,8 +589,9 @@ kmeans_fit_table(PG_FUNCTION_ARGS)
 
 	memset(&model, 0, sizeof(model));
 	model.prep = prep;
+	model.embedding = req.emb;
 	model.k = runs[chosen].k;
-	model.d = prep->n_outputs;
+	model.d = req.emb != NULL ? req.emb->code_size : prep->n_outputs;
 	model.inertia = runs[chosen].inertia;
 	model.n_iter = runs[chosen].n_iter;
 	model.centroids = runs[chosen].centroids;

@@ -19,6 +19,7 @@
 #include "utils/array.h"
 #include "utils/jsonb.h"
 
+#include "embedding.h"
 #include "kmeans.h"
 #include "kmeans_model.h"
 #include "persona.h"
@@ -68,6 +69,12 @@ typedef struct KFitRequest
 	Jsonb	   *roles;			/* role -> column, or NULL */
 	KFitDeploy	deploy;
 	bool		skip_if_unchanged;
+	/* embedding => name: cluster the codes of that PCA or autoencoder */
+	char	   *embedding;		/* its name, or NULL */
+	int32		embedding_version;	/* the version read (deployed at fit time) */
+	SegEmbedding *emb;			/* that version, decoded */
+	uint64		embedding_hash; /* of its bytes, for the fingerprint */
+	bool		columns_given;	/* columns was not NULL */
 } KFitRequest;
 
 /* The outcome for one k. */
@@ -119,6 +126,7 @@ typedef struct KFitIdentity
 {
 	int32		against_version;	/* the deployed version paired with, or 0 */
 	const char *reason;			/* why no pairing was made, or NULL */
+	const char *space;			/* what the distances were measured between */
 	int		   *match;			/* k: index in the deployed version, or -1 */
 	double	   *distance;		/* k: to the paired (or nearest) old centroid */
 	uint32	   *old_numbers;	/* the deployed version's numbers, or NULL */
@@ -131,6 +139,9 @@ typedef struct KFitIdentity
 #define KMEANS_SILHOUETTE_REASONABLE 0.70
 
 /* sql_kmeans.c */
+extern void kmeans_fit_rows(const KFitRequest *req, const SegFrame *frame, const double *x,
+							int d, const double *profile, int d_profile, const double *init,
+							KFitRun *runs, KFitSample *sample);
 extern void kmeans_warn_distinct(int n_distinct, int k);
 extern void kmeans_report_k(const KFitRun *run);
 extern void kmeans_score_sample(const double *x, int n, int d, KFitRun *run,
@@ -229,6 +240,13 @@ extern void kmeans_clusters_json(JsonBuilder *b, const KMeansModel *model);
 extern Jsonb *kmeans_report(const KFitRequest *req, int32 version, int64 run, Jsonb *metrics);
 extern Jsonb *kmeans_skipped_report(const KFitRequest *req, int32 same, int64 n_rows,
 									const char *reason, int64 run);
+
+/* sql_kmeans_embed.c */
+extern void kmeans_open_embedding(KFitRequest *req, const char *name);
+extern SegFrame *kmeans_embedding_load(const KFitRequest *req, double **codes);
+extern void kmeans_fit_embedded(const KFitRequest *req, const SegFrame *frame,
+								const double *codes, KFitRun *runs, KFitSample *sample);
+extern void kmeans_embedding_json(JsonBuilder *b, const KFitRequest *req);
 
 /* sql_kmeans_report.c */
 extern KMeansModel *segment_decode_kmeans(bytea *model);

@@ -36,8 +36,12 @@ enum
 	ARG_INIT, ARG_STREAMING, ARG_SILHOUETTE_SAMPLE,
 	/* 0.2.0 */
 	ARG_PREPROCESS, ARG_CHOOSE, ARG_LABELS, ARG_ROLES, ARG_DEPLOY, ARG_SKIP_IF_UNCHANGED,
+	ARG_EMBEDDING,
 	N_ARGS
 };
+
+/* 0.1.0's declaration has the first eleven arguments; 0.2.0's all */
+#define HAS_020_ARGS(nargs) ((nargs) >= N_ARGS)
 
 static const char *const deploy_names[] = {"always", "if_better", "never"};
 static const char *const role_names[] = {"monetary", "frequency", "recency"};
@@ -338,6 +342,29 @@ kmeans_role_column(const KFitRequest *req, int role)
 		NULL;
 }
 
+/*
+ * What does not go with embedding => name: preprocess => false (the
+ * embedding's preprocessor encodes the rows) and streaming => true (the
+ * streaming driver clusters raw columns, not codes).
+ */
+static void
+CheckEmbeddingOptions(const KFitRequest *req)
+{
+	if (!req->preprocess)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("preprocess => false cannot be combined with embedding"),
+				 errdetail("The rows are encoded by the preprocessor of embedding model \"%s\".",
+						   req->embedding),
+				 errhint("Leave preprocess at its default (true).")));
+	if (req->streaming_given && req->streaming)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("streaming => true cannot be combined with embedding"),
+				 errdetail("kmeans_fit clusters an embedding's codes in memory."),
+				 errhint("Leave streaming NULL, or fit without embedding; segment.memory_limit bounds the codes held.")));
+}
+
 void
 kmeans_parse_request(FunctionCallInfo fcinfo, KFitRequest *req)
 {
@@ -348,7 +375,9 @@ kmeans_parse_request(FunctionCallInfo fcinfo, KFitRequest *req)
 	memset(req, 0, sizeof(*req));
 	segment_require_arg(fcinfo, ARG_NAME, "model name");
 	segment_require_arg(fcinfo, ARG_RELATION, "relation");
-	segment_require_arg(fcinfo, ARG_COLUMNS, "columns");
+	/* with an embedding, columns may be left NULL: the embedding's */
+	if (!HAS_020_ARGS(nargs) || PG_ARGISNULL(ARG_EMBEDDING))
+		segment_require_arg(fcinfo, ARG_COLUMNS, "columns");
 	segment_require_arg(fcinfo, ARG_K, "k");
 	segment_require_arg(fcinfo, ARG_N_INIT, "n_init");
 	segment_require_arg(fcinfo, ARG_MAX_ITER, "max_iter");
@@ -356,7 +385,7 @@ kmeans_parse_request(FunctionCallInfo fcinfo, KFitRequest *req)
 	segment_require_arg(fcinfo, ARG_SEED, "seed");
 	segment_require_arg(fcinfo, ARG_SILHOUETTE_SAMPLE, "silhouette_sample");
 	/* 0.1.0's declaration has the first eleven; the rest take their defaults */
-	if (nargs >= N_ARGS)
+	if (HAS_020_ARGS(nargs))
 	{
 		segment_require_arg(fcinfo, ARG_PREPROCESS, "preprocess");
 		segment_require_arg(fcinfo, ARG_SKIP_IF_UNCHANGED, "skip_if_unchanged");
@@ -373,11 +402,18 @@ kmeans_parse_request(FunctionCallInfo fcinfo, KFitRequest *req)
 	(void) segment_readable_relation(req->relid);
 	req->relation = quote_qualified_identifier(get_namespace_name(get_rel_namespace(req->relid)),
 											   get_rel_name(req->relid));
-	req->columns = dataset_text_array(PG_GETARG_ARRAYTYPE_P(ARG_COLUMNS), "columns", &req->d);
-	if (req->d == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("columns must name at least one column")));
+	req->columns_given = !PG_ARGISNULL(ARG_COLUMNS);
+	if (req->columns_given)
+	{
+		req->columns = dataset_text_array(PG_GETARG_ARRAYTYPE_P(ARG_COLUMNS), "columns", &req->d);
+		if (req->d == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("columns must name at least one column")));
+	}
+	/* the embedding's columns replace (or must equal) those given */
+	if (HAS_020_ARGS(nargs) && !PG_ARGISNULL(ARG_EMBEDDING))
+		kmeans_open_embedding(req, text_to_cstring(PG_GETARG_TEXT_PP(ARG_EMBEDDING)));
 	for (int j = 0; j < req->d; j++)
 		(void) dataset_column_type(req->relid, req->columns[j]);
 	req->ks = ReadKs(PG_GETARG_ARRAYTYPE_P(ARG_K), &req->n_k);
@@ -399,25 +435,35 @@ kmeans_parse_request(FunctionCallInfo fcinfo, KFitRequest *req)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("silhouette_sample must not be negative")));
-	req->preprocess = nargs >= N_ARGS ? PG_GETARG_BOOL(ARG_PREPROCESS) : true;
-	req->choose_elbow = nargs >= N_ARGS &&
+	req->preprocess = HAS_020_ARGS(nargs) ? PG_GETARG_BOOL(ARG_PREPROCESS) : true;
+	req->choose_elbow = HAS_020_ARGS(nargs) &&
 		Choice(fcinfo, ARG_CHOOSE, "choose", (const char *const[]) {"silhouette", "elbow"}, 2) == 1;
-	req->deploy = nargs >= N_ARGS ?
+	req->deploy = HAS_020_ARGS(nargs) ?
 		(KFitDeploy) Choice(fcinfo, ARG_DEPLOY, "deploy", deploy_names, 3) : KFIT_DEPLOY_ALWAYS;
-	req->skip_if_unchanged = nargs >= N_ARGS && PG_GETARG_BOOL(ARG_SKIP_IF_UNCHANGED);
+	req->skip_if_unchanged = HAS_020_ARGS(nargs) && PG_GETARG_BOOL(ARG_SKIP_IF_UNCHANGED);
+	req->streaming_given = !PG_ARGISNULL(ARG_STREAMING);
+	req->streaming = req->streaming_given && PG_GETARG_BOOL(ARG_STREAMING);
+	if (req->emb != NULL)
+		CheckEmbeddingOptions(req);
 	/* a text column is one-hot encoded: the model's width is known once it is */
 	for (int j = 0; j < req->d; j++)
 		width_known &= !IsText(req, j);
 	if (!PG_ARGISNULL(ARG_INIT))
-		ReadInit(req, PG_GETARG_ARRAYTYPE_P(ARG_INIT), width_known);
-	req->streaming_given = !PG_ARGISNULL(ARG_STREAMING);
-	req->streaming = req->streaming_given && PG_GETARG_BOOL(ARG_STREAMING);
-	if (nargs >= N_ARGS && !PG_ARGISNULL(ARG_LABELS))
+	{
+		/* with an embedding, init holds codes: k x code_size */
+		int			saved_d = req->d;
+
+		if (req->emb != NULL)
+			req->d = req->emb->code_size;
+		ReadInit(req, PG_GETARG_ARRAYTYPE_P(ARG_INIT), width_known || req->emb != NULL);
+		req->d = saved_d;
+	}
+	if (HAS_020_ARGS(nargs) && !PG_ARGISNULL(ARG_LABELS))
 	{
 		req->labels = PG_GETARG_JSONB_P(ARG_LABELS);
 		CheckLabels(req, req->labels);
 	}
-	if (nargs >= N_ARGS && !PG_ARGISNULL(ARG_ROLES))
+	if (HAS_020_ARGS(nargs) && !PG_ARGISNULL(ARG_ROLES))
 	{
 		req->roles = PG_GETARG_JSONB_P(ARG_ROLES);
 		CheckRoles(req, req->roles);
@@ -436,7 +482,10 @@ Arguments(JsonBuilder *b, const KFitRequest *req, bool with_policy)
 	json_object_begin(b);
 	json_key_string(b, "relation", req->relation);
 	json_key(b, "columns");
-	json_strings(b, req->columns, req->d);
+	if (req->columns_given)
+		json_strings(b, req->columns, req->d);
+	else
+		json_null(b);
 	json_key(b, "k");
 	json_array_begin(b);
 	for (int r = 0; r < req->n_k; r++)
@@ -472,6 +521,9 @@ Arguments(JsonBuilder *b, const KFitRequest *req, bool with_policy)
 	json_jsonb(b, req->labels);
 	json_key(b, "roles");
 	json_jsonb(b, req->roles);
+	/* only when given, so that the specs of other fits read as before */
+	if (req->embedding != NULL)
+		json_key_string(b, "embedding", req->embedding);
 	if (with_policy)
 	{
 		json_key_string(b, "deploy", deploy_names[req->deploy]);
@@ -509,6 +561,12 @@ kmeans_fingerprint(const KFitRequest *req, const SegFrame *frame)
 	fingerprint_hex(DatumGetUInt64(hash_bytes_extended((const unsigned char *) text,
 													   (int) strlen(text), 0)), hex);
 	json_key_string(&b, "arguments", hex);
+	/* a new version of the embedding makes other codes of the same rows */
+	if (req->emb != NULL)
+	{
+		fingerprint_hex(req->embedding_hash, hex);
+		json_key_string(&b, "embedding", hex);
+	}
 	json_key_string(&b, "library", SEGMENT_VERSION);
 	json_object_end(&b);
 	return json_finish(&b);

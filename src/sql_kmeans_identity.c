@@ -15,7 +15,11 @@
  * Cluster numbers: the new centroids are paired with those of the version
  * deployed now (kmeans_persona.h); clusters without a pair take numbers
  * above every number any version of the name used, so that a number never
- * comes to mean another group of customers.
+ * comes to mean another group of customers.  Models on an embedding pair
+ * in its code space when both versions hold the same embedding value;
+ * when the embeddings differ (or only one version has one), the clusters'
+ * stored means in original units are paired instead, both moved into the
+ * new version's standardised encoded space, by the same rule.
  *
  * IDENTIFICATION
  *	  src/sql_kmeans_identity.c
@@ -210,6 +214,20 @@ NextNumber(const char *name)
 	return next;
 }
 
+/*
+ * The deployed version's centroids in the new model's encoded space, or
+ * NULL (the reason in msg) when they cannot be read there.
+ */
+static double *
+CentroidsInSpace(const KMeansModel *model, const KMeansModel *old, char *msg)
+{
+	double	   *in_space = palloc(sizeof(double) * (size_t) old->k * model->d);
+
+	if (!kmeans_centroids_in_space(old, model->prep, in_space, msg, SEG_ERRMSG_LEN))
+		return NULL;
+	return in_space;
+}
+
 void
 kmeans_number_clusters(const char *name, KMeansModel *model, bytea *deployed,
 					   int32 deployed_version, KFitIdentity *id)
@@ -220,6 +238,8 @@ kmeans_number_clusters(const char *name, KMeansModel *model, bytea *deployed,
 	KMeansModel *old = NULL;
 	char		msg[SEG_ERRMSG_LEN];
 	double	   *in_space;
+	const double *new_points = model->centroids;
+	int			width = model->d;
 
 	memset(id, 0, sizeof(*id));
 	id->match = palloc(sizeof(int) * model->k);
@@ -245,8 +265,31 @@ kmeans_number_clusters(const char *name, KMeansModel *model, bytea *deployed,
 		return;
 	}
 	segment_raise(kmeans_model_read(&payload, &old, msg), msg);
-	in_space = palloc(sizeof(double) * (size_t) old->k * model->d);
-	if (!kmeans_centroids_in_space(old, model->prep, in_space, msg, sizeof(msg)))
+	if (model->embedding == NULL && old->embedding == NULL)
+		in_space = CentroidsInSpace(model, old, msg);
+	else if (model->embedding != NULL && old->embedding != NULL &&
+			 old->d == model->d && embedding_equal(model->embedding, old->embedding))
+	{
+		/* the same map: the centroids are codes of one space */
+		in_space = old->centroids;
+		new_points = model->centroids;
+		id->space = "Euclidean, in the code space of the embedding both versions use";
+	}
+	else
+	{
+		/* another map (or none on one side): the clusters' means by column */
+		double	   *new_means = palloc(sizeof(double) * (size_t) model->k *
+									   model->prep->n_outputs);
+
+		new_points = new_means;
+		in_space = palloc(sizeof(double) * (size_t) old->k * model->prep->n_outputs);
+		width = model->prep->n_outputs;
+		if (!kmeans_means_in_space(model, model->prep, new_means, msg, sizeof(msg)) ||
+			!kmeans_means_in_space(old, model->prep, in_space, msg, sizeof(msg)))
+			in_space = NULL;
+		id->space = "Euclidean between the clusters' means, in the new version's standardised space (the versions cluster on different embeddings)";
+	}
+	if (in_space == NULL)
 	{
 		id->reason = psprintf("the deployed version %d cannot be compared: %s",
 							  deployed_version, msg);
@@ -254,8 +297,7 @@ kmeans_number_clusters(const char *name, KMeansModel *model, bytea *deployed,
 		kmeans_model_free(old);
 		return;
 	}
-	kmeans_match(model->centroids, model->k, in_space, old->k, model->d, id->match,
-				 id->distance);
+	kmeans_match(new_points, model->k, in_space, old->k, width, id->match, id->distance);
 	kmeans_renumber(model, old, id->match, next);
 	id->n_old = old->k;
 	id->old_numbers = palloc(sizeof(uint32) * old->k);

@@ -13,7 +13,9 @@
  * deployed when its silhouette is at least the deployed version's.  A
  * deployed version that cannot label today's rows (another model kind, a
  * column this fit did not read) cannot be compared: the new version
- * replaces it, and says why.
+ * replaces it, and says why.  With an embedding, the geometry is the new
+ * version's code space, and the deployed version labels each row through
+ * its own embedding when it has one.
  *
  * IDENTIFICATION
  *	  src/sql_kmeans_registry.c
@@ -58,6 +60,7 @@ DeployedLabels(const KMeansModel *old, const SegFrame *frame, char **why)
 	int		   *at;
 	double	   *raw;
 	double	   *encoded;
+	double	   *scratch;
 	int		   *labels;
 
 	if (p == NULL)
@@ -84,6 +87,7 @@ DeployedLabels(const KMeansModel *old, const SegFrame *frame, char **why)
 	}
 	raw = palloc(sizeof(double) * p->n_columns);
 	encoded = palloc(sizeof(double) * p->n_outputs);
+	scratch = palloc(sizeof(double) * Max(kmeans_model_row_scratch(old), 1));
 	labels = palloc(sizeof(int) * Max(frame->n_rows, 1));
 	for (int i = 0; i < frame->n_rows; i++)
 	{
@@ -101,7 +105,8 @@ DeployedLabels(const KMeansModel *old, const SegFrame *frame, char **why)
 			raw[c] = v;
 		}
 		prep_encode_row(p, raw, encoded);
-		labels[i] = kmeans_model_nearest(old, encoded, NULL);
+		/* through the deployed version's embedding, when it has one */
+		labels[i] = kmeans_model_nearest_encoded(old, encoded, NULL, scratch);
 	}
 	return labels;
 }
@@ -165,8 +170,9 @@ kmeans_decide(const KFitRequest *req, const KMeansModel *model, const KFitRun *r
 										 sample->sample_size, (uint64) req->seed,
 										 segment_memory_available(), segment_hooks());
 	d->deployed = d->new_score >= d->previous_score || isnan(d->previous_score);
-	d->reason = psprintf("on the same %d sampled rows, in the new version's standardised space, silhouette %s %s the deployed version %d's %s",
-						 d->rows, float8out_internal(d->new_score),
+	d->reason = psprintf("on the same %d sampled rows, in the new version's %s space, silhouette %s %s the deployed version %d's %s",
+						 d->rows, model->embedding != NULL ? "code" : "standardised",
+						 float8out_internal(d->new_score),
 						 d->deployed ? ">=" : "<", deployed_version,
 						 float8out_internal(d->previous_score));
 	kmeans_model_free(old);
@@ -312,7 +318,8 @@ Identity(JsonBuilder *b, const KMeansModel *model, const KFitIdentity *id)
 		json_array_end(b);
 	}
 	json_key_string(b, "reason", id->reason);
-	json_key_string(b, "distance", "Euclidean, in the new version's standardised space");
+	json_key_string(b, "distance", id->space != NULL ? id->space :
+					"Euclidean, in the new version's standardised space");
 	json_object_end(b);
 }
 
@@ -365,6 +372,11 @@ kmeans_metrics(const KFitRequest *req, const KFitRun *runs, int chosen, const ch
 	json_key_number(&b, "silhouette", c->silhouette);
 	json_key_number(&b, "davies_bouldin", c->davies_bouldin);
 	json_key_string(&b, "structure", kmeans_structure(c->silhouette));
+	if (req->emb != NULL)
+	{
+		json_key(&b, "embedding");
+		kmeans_embedding_json(&b, req);
+	}
 	json_key(&b, "per_k");
 	json_array_begin(&b);
 	for (int r = 0; r < req->n_k; r++)

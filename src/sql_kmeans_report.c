@@ -6,7 +6,10 @@
  *
  * The persona of a cluster is the label the model stored at fit time
  * (sql_kmeans_identity.c; edited with segment.set_persona), or for a
- * 0.1.0 model the label its centroid gives by the same rule.
+ * 0.1.0 model the label its centroid gives by the same rule.  For a model
+ * on an embedding, rows go through the embedding to their cluster, and a
+ * centroid in original units is its code decoded by the embedding (PCA's
+ * inverse map, the autoencoder's decoder) with the scaling undone.
  *
  * IDENTIFICATION
  *	  src/sql_kmeans_report.c
@@ -80,21 +83,30 @@ kmeans_centroids(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	KMeansModel *m;
+	int			width;
+	double	   *centroid;
+	double	   *scratch;
 
 	InitMaterializedSRF(fcinfo, 0);
 	m = ModelArgument(fcinfo);
+	/* a model on an embedding: each code decoded into the encoded space */
+	width = kmeans_model_profile_width(m);
+	centroid = palloc(sizeof(double) * width);
+	scratch = palloc(sizeof(double) * Max(kmeans_model_row_scratch(m), 1));
 	for (int j = 0; j < m->k; j++)
-		for (int t = 0; t < m->d; t++)
+	{
+		kmeans_model_centroid_encoded(m, j, centroid, scratch);
+		for (int t = 0; t < width; t++)
 		{
 			Datum		values[3];
 			bool		nulls[3] = {false, false, false};
 
 			values[0] = Int32GetDatum((int32) m->numbers[j]);
 			values[1] = CStringGetTextDatum(FeatureName(m->prep, t));
-			values[2] = Float8GetDatum(prep_output_original(m->prep, t,
-															m->centroids[(size_t) j * m->d + t]));
+			values[2] = Float8GetDatum(prep_output_original(m->prep, t, centroid[t]));
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		}
+	}
 	return (Datum) 0;
 }
 
@@ -115,6 +127,7 @@ kmeans_profile(PG_FUNCTION_ARGS)
 	char	  **columns;
 	SegFrame   *frame;
 	double	   *encoded;
+	double	   *scratch;
 	int64	   *sizes;
 	double	   *sums;
 	int64	   *counts;
@@ -151,9 +164,11 @@ kmeans_profile(PG_FUNCTION_ARGS)
 	sizes = palloc0(sizeof(int64) * m->k);
 	sums = palloc0(sizeof(double) * (size_t) m->k * p->n_columns);
 	counts = palloc0(sizeof(int64) * (size_t) m->k * p->n_columns);
+	scratch = palloc(sizeof(double) * Max(kmeans_model_row_scratch(m), 1));
 	for (int i = 0; i < frame->n_rows; i++)
 	{
-		int			j = kmeans_model_nearest(m, encoded + (size_t) i * p->n_outputs, NULL);
+		int			j = kmeans_model_nearest_encoded(m, encoded + (size_t) i * p->n_outputs,
+													 NULL, scratch);
 
 		sizes[j]++;
 		for (int c = 0; c < p->n_columns; c++)

@@ -92,6 +92,11 @@ DescribeKMeans(StringInfo buf, SegReader *payload)
 	for (int j = 0; j < m->k; j++)
 		appendStringInfo(buf, "%s%u", j > 0 ? ", " : "", m->numbers[j]);
 	appendStringInfo(buf, "], \"personas\": %s", m->personas != NULL ? "true" : "false");
+	/* centroids of codes: the embedding whose map the rows go through */
+	if (m->embedding != NULL)
+		appendStringInfo(buf, ", \"embedding\": {\"kind\": \"%s\", \"code_size\": %d, \"n_inputs\": %d}",
+						 model_kind_name(m->embedding->kind), m->embedding->code_size,
+						 m->embedding->n_inputs);
 	if (m->prep != NULL)
 	{
 		appendStringInfoString(buf, ", \"preprocessor\": {");

@@ -69,7 +69,7 @@ Means(const KMeansModel *m, int j)
 
 	json_begin(&b);
 	json_object_begin(&b);
-	for (int t = 0; t < m->d; t++)
+	for (int t = 0; t < kmeans_model_profile_width(m); t++)
 	{
 		double		v;
 

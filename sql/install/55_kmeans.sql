@@ -57,7 +57,10 @@ COMMENT ON AGGREGATE segment.kmeans_fit(float8[], integer, jsonb) IS
 
 -- Table form: preprocesses the columns, tries each k, registers the chosen
 -- model with its personas (cluster numbers kept from the deployed version)
--- and reports every k; the chosen k's row carries the report.
+-- and reports every k; the chosen k's row carries the report.  With
+-- embedding => name (a pca_fit or autoencoder_fit model; columns NULL or
+-- its columns), it clusters the rows' codes, in memory, and the model
+-- keeps the embedding so that it predicts from raw rows.
 CREATE FUNCTION segment.kmeans_fit(name text, relation regclass, columns text[],
 								   k integer[] DEFAULT '{2,3,4,5,6,7,8,9,10}',
 								   n_init integer DEFAULT 10, max_iter integer DEFAULT 300,
@@ -70,12 +73,13 @@ CREATE FUNCTION segment.kmeans_fit(name text, relation regclass, columns text[],
 								   labels jsonb DEFAULT NULL,
 								   roles jsonb DEFAULT NULL,
 								   deploy text DEFAULT 'always',
-								   skip_if_unchanged boolean DEFAULT false)
+								   skip_if_unchanged boolean DEFAULT false,
+								   embedding text DEFAULT NULL)
 RETURNS TABLE (k integer, inertia float8, silhouette float8, chosen boolean, report jsonb)
 	AS 'MODULE_PATHNAME', 'kmeans_fit_table'
 	LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION segment.kmeans_fit(text, regclass, text[], integer[], integer, integer, float8, integer, float8[], boolean, integer, boolean, text, jsonb, jsonb, text, boolean) IS
-	'preprocesses the columns (imputation, one-hot encoding, scaling), runs k-means for each k, registers the model of the chosen k (best silhouette, or the elbow) with a persona per cluster, keeps the deployed version''s cluster numbers, deploys it (always, if_better by silhouette, never) and reports every k';
+COMMENT ON FUNCTION segment.kmeans_fit(text, regclass, text[], integer[], integer, integer, float8, integer, float8[], boolean, integer, boolean, text, jsonb, jsonb, text, boolean, text) IS
+	'preprocesses the columns (imputation, one-hot encoding, scaling), runs k-means for each k, registers the model of the chosen k (best silhouette, or the elbow) with a persona per cluster, keeps the deployed version''s cluster numbers, deploys it (always, if_better by silhouette, never) and reports every k; with embedding => a pca or autoencoder model, clusters the rows'' codes and predicts from raw rows';
 
 -- columns as an untyped literal ('{a,b}' or NULL) would fit both the form
 -- above (text[]) and the kmeans_fit aggregate (jsonb), an ambiguity
@@ -94,16 +98,17 @@ CREATE FUNCTION segment.kmeans_fit(name text, relation regclass, columns text,
 								   labels jsonb DEFAULT NULL,
 								   roles jsonb DEFAULT NULL,
 								   deploy text DEFAULT 'always',
-								   skip_if_unchanged boolean DEFAULT false)
+								   skip_if_unchanged boolean DEFAULT false,
+								   embedding text DEFAULT NULL)
 RETURNS TABLE (k integer, inertia float8, silhouette float8, chosen boolean, report jsonb)
 LANGUAGE sql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT * FROM segment.kmeans_fit($1, $2,
 		CASE WHEN $3 IS NULL OR ltrim($3) LIKE '{%' THEN $3::text[] ELSE ARRAY[$3] END,
-		$4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+		$4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
 $$;
-COMMENT ON FUNCTION segment.kmeans_fit(text, regclass, text, integer[], integer, integer, float8, integer, float8[], boolean, integer, boolean, text, jsonb, jsonb, text, boolean) IS
+COMMENT ON FUNCTION segment.kmeans_fit(text, regclass, text, integer[], integer, integer, float8, integer, float8[], boolean, integer, boolean, text, jsonb, jsonb, text, boolean, text) IS
 	'kmeans_fit(name, relation, columns text[], ...) with the columns as a text[] literal such as ''{a,b}'', or one column name';
 
 -- Streaming: one Lloyd iteration as one parallel aggregate.

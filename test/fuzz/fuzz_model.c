@@ -10,7 +10,9 @@
  * decodes predicts one row.  The bytes after the first also go to every
  * registered learner's read() as its payload, for a shape the first byte
  * picks; a learner model that decodes predicts, explains and describes
- * rows.  The decoder must reject or accept without reading out of bounds,
+ * rows.  An embedding that decodes is also wrapped in a k-means model of
+ * codec version 3 and decoded again through it.  The decoder must reject
+ * or accept without reading out of bounds,
  * leaking or crashing; ASan and UBSan watch.
  */
 #include <math.h>
@@ -47,6 +49,41 @@ ExercisePredictor(SegPredictor *p)
 	free(scores);
 	free(scratch);
 	predictor_free(p);
+}
+
+static void DecodeModel(const uint8_t *data, size_t size);
+
+/*
+ * An embedding that decoded, inside a k-means model of one cluster
+ * (codec version 3): written, decoded and predicting like any model.
+ */
+static void
+ClusterOn(SegEmbedding *e)
+{
+	KMeansModel m;
+	KMeansPersona persona;
+	SegWriter	w;
+
+	memset(&m, 0, sizeof(m));
+	memset(&persona, 0, sizeof(persona));
+	m.embedding = e;
+	m.prep = e->prep;
+	m.k = 1;
+	m.d = e->code_size;
+	m.centroids = calloc(e->code_size, sizeof(double));
+	m.n_rows = 1;
+	persona.size = 1;
+	persona.means = calloc(e->n_inputs, sizeof(double));
+	persona.label = "typical";
+	m.personas = &persona;
+	writer_init(&w, 1024);
+	model_begin(&w, SEG_MODEL_KMEANS);
+	kmeans_model_write(&w, &m);
+	model_seal(&w);
+	DecodeModel(w.data, w.len);
+	free(w.data);
+	free(m.centroids);
+	free(persona.means);
 }
 
 static void
@@ -122,7 +159,22 @@ DecodeModel(const uint8_t *data, size_t size)
 		KMeansModel *m;
 
 		if (kmeans_model_read(&payload, &m, msg) == SEG_OK)
+		{
+			/* a row of the encoded space, through the embedding when there is one */
+			int			width = kmeans_model_profile_width(m);
+			double	   *x = calloc(width + 1, sizeof(double));
+			double	   *dists = calloc(m->k, sizeof(double));
+			double	   *scratch = calloc(kmeans_model_row_scratch(m) + 1, sizeof(double));
+
+			if (kmeans_model_nearest_encoded(m, x, dists, scratch) >= m->k)
+				abort();
+			for (int j = 0; j < m->k; j++)
+				kmeans_model_centroid_encoded(m, j, x, scratch);
+			free(x);
+			free(dists);
+			free(scratch);
 			kmeans_model_free(m);
+		}
 	}
 	else if (embedding_kind(header.kind))
 	{
@@ -142,6 +194,7 @@ DecodeModel(const uint8_t *data, size_t size)
 			embedding_decode_row(e, code, back, scratch);
 			embedding_project(e, two, 2, codes);
 			(void) embedding_reconstruction_mse(e, two, 2, NULL);
+			ClusterOn(e);
 			free(x);
 			free(back);
 			free(code);

@@ -181,7 +181,7 @@ TestPersonasAndCodec(void)
 	tap_ok(m->numbers[0] == 0 && m->numbers[1] == 1, "first version numbered from 0");
 
 	back = RoundTrip(m);
-	tap_ok(back != NULL && back->codec == KMEANS_CODEC_VERSION && back->personas != NULL &&
+	tap_ok(back != NULL && back->codec == KMEANS_CODEC_PLAIN && back->personas != NULL &&
 		   back->n_rows == 4 && back->personas[1].size == 2 &&
 		   strcmp(back->personas[1].label, m->personas[1].label) == 0 &&
 		   strcmp(back->personas[1].action, "Nurture") == 0,

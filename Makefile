@@ -13,7 +13,7 @@ CORE_SRCS = src/autoencoder.c src/bytes.c src/cluster_metrics.c src/embedding.c 
 	src/model.c src/params.c src/pca.c src/predictor.c src/preprocess.c src/rfm.c src/rng.c src/scaler.c \
 	src/importance.c src/search_space.c src/selection.c src/simulate.c src/smote.c src/split.c src/supervised_model.c \
 	src/assignment.c src/evaluation.c src/kmeans_persona.c src/persona.c src/fingerprint.c src/train.c src/svg.c src/plot.c \
-	src/projection.c
+	src/projection.c src/row_order.c
 # The tree learners (gbdt, random_forest, decision_tree) on their shared core.
 CORE_SRCS += src/learner_forest.c src/learner_gbdt.c src/tree_bins.c src/tree_codec.c \
 	src/tree_grow.c src/tree_hist.c src/tree_learn.c src/tree_loss.c src/tree_model.c \

@@ -37,6 +37,7 @@
 #include "pg_args.h"
 #include "pg_core.h"
 #include "row_hash.h"
+#include "row_order.h"
 
 typedef struct CategoryEntry
 {
@@ -432,33 +433,16 @@ FinishCategories(SegFrame *f, int j, ColumnLoader *loader)
 	hash_destroy(loader->categories);
 }
 
-/* what CompareRowsCanonically orders rows by */
-typedef struct CanonicalOrder
-{
-	const SegFrame *frame;
-	const uint64_t *hashes;
-} CanonicalOrder;
-
-/*
- * Rows by key hash, then (equal keys) by their values: an order that
- * does not depend on the order a scan returned them in.
- */
+/* Two rows' values in canonical order (row_order.h): NULL first, then by value. */
 static int
-CompareRowsCanonically(const void *a, const void *b, void *arg)
+CompareRowValues(int i, int j, void *arg)
 {
-	const CanonicalOrder *order = arg;
-	int			i = *(const int *) a;
-	int			j = *(const int *) b;
-	const double *ri;
-	const double *rj;
+	const SegFrame *frame = arg;
+	const double *ri = &FRAME_CELL(frame, i, 0);
+	const double *rj = &FRAME_CELL(frame, j, 0);
 
-	if (order->hashes[i] != order->hashes[j])
-		return order->hashes[i] < order->hashes[j] ? -1 : 1;
-	ri = &FRAME_CELL(order->frame, i, 0);
-	rj = &FRAME_CELL(order->frame, j, 0);
-	for (int c = 0; c < order->frame->n_cols; c++)
+	for (int c = 0; c < frame->n_cols; c++)
 	{
-		/* NaN (NULL) first */
 		if (isnan(ri[c]) != isnan(rj[c]))
 			return isnan(ri[c]) ? -1 : 1;
 		if (!isnan(ri[c]) && ri[c] != rj[c])
@@ -470,11 +454,7 @@ CompareRowsCanonically(const void *a, const void *b, void *arg)
 void
 dataset_canonical_order(const SegFrame *frame, const uint64 *hashes, int *rows, int n)
 {
-	CanonicalOrder order;
-
-	order.frame = frame;
-	order.hashes = hashes;
-	qsort_arg(rows, n, sizeof(int), CompareRowsCanonically, &order);
+	row_order_sort(hashes, rows, n, CompareRowValues, (void *) frame);
 }
 
 SegFrame *

@@ -10,6 +10,7 @@
 #include "model.h"
 #include "preprocess.h"
 #include "rng.h"
+#include "row_order.h"
 #include "scaler.h"
 #include "simulate.h"
 #include "tap.h"
@@ -249,6 +250,66 @@ TestSimulate(void)
 	free(d);
 }
 
+/* the canonical order: by hash, then by value; a permutation; linear time */
+static int
+CompareTestValues(int a, int b, void *arg)
+{
+	const double *v = arg;
+
+	return v[a] < v[b] ? -1 : v[a] > v[b] ? 1 : 0;
+}
+
+static void
+TestRowOrder(void)
+{
+	int			n = 200000;
+	uint64_t   *hashes = malloc(sizeof(uint64_t) * n);
+	double	   *values = malloc(sizeof(double) * n);
+	int		   *rows = malloc(sizeof(int) * n);
+	int		   *seen = calloc(n, sizeof(int));
+	SegRng		rng;
+	bool		sorted = true,
+				permutation = true;
+	int			subset[5] = {9, 3, 7, 3, 1};
+
+	rng_seed(&rng, 11);
+	for (int i = 0; i < n; i++)
+	{
+		/* a few hundred distinct hashes in the low bits only, and many in all bits */
+		hashes[i] = i % 3 == 0 ? rng_below(&rng, 300) : rng_next(&rng);
+		values[i] = (double) rng_below(&rng, 50);
+		rows[i] = n - 1 - i;
+	}
+	row_order_sort(hashes, rows, n, CompareTestValues, values);
+	for (int i = 0; i < n; i++)
+	{
+		if (rows[i] < 0 || rows[i] >= n || seen[rows[i]]++)
+			permutation = false;
+		if (i > 0 && (hashes[rows[i - 1]] > hashes[rows[i]] ||
+					  (hashes[rows[i - 1]] == hashes[rows[i]] &&
+					   values[rows[i - 1]] > values[rows[i]])))
+			sorted = false;
+	}
+	tap_ok(permutation, "row order: a permutation of the rows");
+	tap_ok(sorted, "row order: by hash, then by value where hashes are equal");
+
+	/* a subset of the rows, as a part of a split sorts them */
+	hashes[9] = 5;
+	hashes[3] = 5;
+	hashes[7] = 1;
+	hashes[1] = 5;
+	values[9] = 2;
+	values[3] = 1;
+	values[1] = 1;
+	row_order_sort(hashes, subset, 4, CompareTestValues, values);
+	tap_ok(subset[0] == 7 && subset[1] == 3 && subset[2] == 3 && subset[3] == 9 && subset[4] == 1,
+		   "row order: sorts only the rows given, and only n of them");
+	free(hashes);
+	free(values);
+	free(rows);
+	free(seen);
+}
+
 int
 main(void)
 {
@@ -258,5 +319,6 @@ main(void)
 	TestStatsNearOverflow();
 	TestPreprocess();
 	TestSimulate();
+	TestRowOrder();
 	return tap_done();
 }

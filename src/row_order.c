@@ -1,0 +1,107 @@
+/*-------------------------------------------------------------------------
+ *
+ * row_order.c
+ *	  Rows by key hash, then by value (see row_order.h).
+ *
+ * IDENTIFICATION
+ *	  src/row_order.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <string.h>
+
+#include "row_order.h"
+
+/* 16-bit digits: four counting passes over the rows */
+#define DIGIT_BITS 16
+#define DIGIT_VALUES (1 << DIGIT_BITS)
+
+/* Stable merge sort of rows[0 .. n) by compare, through tmp (n ints). */
+static void
+MergeSort(int *rows, int *tmp, int n, RowValueCompare compare, void *arg)
+{
+	int			half = n / 2;
+	int			i = 0,
+				j = half,
+				out = 0;
+
+	if (n < 2)
+		return;
+	MergeSort(rows, tmp, half, compare, arg);
+	MergeSort(rows + half, tmp, n - half, compare, arg);
+	if (compare(rows[half - 1], rows[half], arg) <= 0)
+		return;					/* already in order */
+	while (i < half && j < n)
+		tmp[out++] = compare(rows[j], rows[i], arg) < 0 ? rows[j++] : rows[i++];
+	while (i < half)
+		tmp[out++] = rows[i++];
+	while (j < n)
+		tmp[out++] = rows[j++];
+	memcpy(rows, tmp, sizeof(int) * n);
+}
+
+void
+row_order_sort(const uint64_t *hashes, int *rows, int n, RowValueCompare compare, void *arg)
+{
+	uint64_t   *key;
+	uint64_t   *key_tmp;
+	int		   *row_tmp;
+	size_t	   *count;
+
+	if (n < 2)
+		return;
+	key = seg_alloc(sizeof(uint64_t) * (size_t) n);
+	key_tmp = seg_alloc(sizeof(uint64_t) * (size_t) n);
+	row_tmp = seg_alloc(sizeof(int) * (size_t) n);
+	count = seg_alloc(sizeof(size_t) * DIGIT_VALUES);
+	for (int i = 0; i < n; i++)
+		key[i] = hashes[rows[i]];
+
+	/* least significant digit first; each pass is stable */
+	for (int shift = 0; shift < 64; shift += DIGIT_BITS)
+	{
+		size_t		at = 0;
+		uint64_t   *swap_key;
+
+		memset(count, 0, sizeof(size_t) * DIGIT_VALUES);
+		for (int i = 0; i < n; i++)
+			count[(key[i] >> shift) & (DIGIT_VALUES - 1)]++;
+		if (count[(key[0] >> shift) & (DIGIT_VALUES - 1)] == (size_t) n)
+			continue;			/* every row has this digit: nothing moves */
+		for (int v = 0; v < DIGIT_VALUES; v++)
+		{
+			size_t		c = count[v];
+
+			count[v] = at;
+			at += c;
+		}
+		for (int i = 0; i < n; i++)
+		{
+			size_t		to = count[(key[i] >> shift) & (DIGIT_VALUES - 1)]++;
+
+			key_tmp[to] = key[i];
+			row_tmp[to] = rows[i];
+		}
+		swap_key = key;
+		key = key_tmp;
+		key_tmp = swap_key;
+		memcpy(rows, row_tmp, sizeof(int) * n);
+	}
+
+	/* runs of equal hashes by value */
+	if (compare != NULL)
+		for (int start = 0; start < n;)
+		{
+			int			end = start + 1;
+
+			while (end < n && key[end] == key[start])
+				end++;
+			if (end - start > 1)
+				MergeSort(rows + start, row_tmp, end - start, compare, arg);
+			start = end;
+		}
+	seg_free(key);
+	seg_free(key_tmp);
+	seg_free(row_tmp);
+	seg_free(count);
+}

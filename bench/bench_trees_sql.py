@@ -12,9 +12,9 @@ rate 0.1, no early stopping.  segment_train holds out a 10% test part
 and XGBoost fit exactly the 900,000 rows segment trains on (split_part
 names them), data already in numpy, as the issue asks.  segment's time is
 the whole call: reading the table, binning, boosting, scoring the test
-part and saving the model; the report's timings_ms give the phases
-(load: reading and encoding the table; train: binning and boosting;
-evaluate: the test part).
+part and saving the model; the phases come from the report's timings_ms (load:
+reading the table; train: binning and boosting) and the times of the
+progress notices (one per 10 iterations), which give the boosting rate.
 
 - gbdt predict: rows/s of SELECT count(segment_predict('m', t)) FROM t over
   the 1M rows, one backend (max_parallel_workers_per_gather = 0), the
@@ -61,6 +61,12 @@ def load(conn, table, X, y, integer_label):
 
 
 def train(conn, model, table, regression):
+    """The call's seconds, its report, and the times of its progress notices
+    (one per 10 boosting iterations) from the start of the call."""
+    notices = []
+    handler = lambda d: notices.append((time.perf_counter(), d.message_primary))  # noqa: E731
+    conn.execute("SET client_min_messages = notice")
+    conn.add_notice_handler(handler)
     t0 = time.perf_counter()
     (report,) = conn.execute(
         f"SELECT segment.segment_train(%s, %s::regclass, 'y', exclude => '{{id}}', "
@@ -68,7 +74,27 @@ def train(conn, model, table, regression):
         f"test_size => 0.1, validation_size => 0, deploy => 'always')",
         (model, table, "regression" if regression else "classification",
          json.dumps(PARAMS))).fetchone()
-    return time.perf_counter() - t0, report
+    seconds = time.perf_counter() - t0
+    conn.remove_notice_handler(handler)
+    conn.execute("SET client_min_messages = warning")
+    report["progress"] = [(t - t0, int(m.split("iteration ")[1].split("/")[0]))
+                          for t, m in notices if "iteration " in m]
+    return seconds, report
+
+
+def phases(seconds, report):
+    """Splits the call: reading the table, binning (and the fit's set-up),
+    boosting, and the rest (scoring the parts, the report, saving).  The
+    boosting rate comes from the progress notices' times; binning is what
+    the train phase took beyond the iterations."""
+    progress = report["progress"]
+    (t1, i1), (t2, i2) = progress[0], progress[-1]
+    per_iteration = (t2 - t1) / (i2 - i1)
+    load = report["timings_ms"]["load"] / 1000
+    train = report["timings_ms"]["train"] / 1000
+    boosting = per_iteration * i2
+    return dict(load=load, binning=train - boosting, boosting=boosting,
+                rest=seconds - load - train)
 
 
 def sklearn_fit(npz, regression, threads):
@@ -147,12 +173,13 @@ def main():
     for regression in (False, True):
         kind = "regression" if regression else "classification"
         table, model, npz, n_fit = data[regression]
-        r = {k: [] for k in ("seg", "load", "train", "evaluate", "sk2", "sk1", "xgb2", "xgb1")}
+        r = {k: [] for k in ("seg", "load", "binning", "boosting", "rest", "sk2", "sk1", "xgb2",
+                             "xgb1")}
         for _ in range(RUNS):
             seconds, report = train(conn, model, table, regression)
             r["seg"].append(seconds)
-            for phase in ("load", "train", "evaluate"):
-                r[phase].append(report["timings_ms"][phase] / 1000)
+            for phase, v in phases(seconds, report).items():
+                r[phase].append(v)
             r["sk2"].append(sklearn_fit(npz, regression, 2))
             r["sk1"].append(sklearn_fit(npz, regression, 1))
             r["xgb2"].append(xgboost_fit(npz, regression, 2))
@@ -209,7 +236,9 @@ def render(raw):
              "(id, x0..x7, y); 100 iterations, 31 leaves, 255 bins, learning rate 0.1, no early "
              "stopping on every side.  segment: `segment_train(..., model => 'gbdt', "
              "test_size => 0.1, validation_size => 0, balance => 'none')`, the whole call (read "
-             "the table, bin, boost, score the 10% test part, save the model) in one backend.  "
+             "the table, bin, boost, score the train and test parts, save the model) in one "
+             "backend; the phases from the report's timings and the times of its progress "
+             "notices.  "
              f"scikit-learn and XGBoost fit the same {c['rows']:,} train rows from numpy arrays.  "
              f"Medians of {RUNS} interleaved runs; all runs listed.  Load average (1 min) "
              f"{raw['load_before']} before and {raw['load_after']} after, on 2 cores.", "",
@@ -221,9 +250,10 @@ def render(raw):
         lines.append(f"| {label} | {median(a):.2f} ({fmt(a)}) | {median(b):.2f} ({fmt(b)}) |")
 
     row("segment_train gbdt end to end, one backend", "seg")
-    row("&nbsp;&nbsp;of which reading the table (timings_ms.load)", "load")
-    row("&nbsp;&nbsp;of which binning and boosting (timings_ms.train)", "train")
-    row("&nbsp;&nbsp;of which scoring the test part (timings_ms.evaluate)", "evaluate")
+    row("&nbsp;&nbsp;of which reading the table", "load")
+    row("&nbsp;&nbsp;of which binning (and the fit's set-up)", "binning")
+    row("&nbsp;&nbsp;of which boosting", "boosting")
+    row("&nbsp;&nbsp;of which scoring every part, the report, saving the model", "rest")
     row("scikit-learn HistGradientBoosting, 2 threads", "sk2")
     row("scikit-learn HistGradientBoosting, 1 thread", "sk1")
     row("XGBoost hist, 2 threads", "xgb2")
@@ -232,12 +262,21 @@ def render(raw):
     for kind in ("classification", "regression"):
         r = results[kind]
         pairs = [a / b for a, b in zip(r["seg"], r["sk2"])]
-        lines.append(f"- {kind}: segment_train / scikit-learn (2 threads): **{median(r['seg']) / median(r['sk2']):.2f}** "
-                     f"(medians; per interleaved pair {fmt(pairs)}); / scikit-learn (1 thread) "
-                     f"{median(r['seg']) / median(r['sk1']):.2f}; / XGBoost (2 threads) "
-                     f"{median(r['seg']) / median(r['xgb2']):.2f}; target <= 1.0 against "
-                     f"scikit-learn: {'met' if median(r['seg']) <= median(r['sk2']) else 'NOT met'} "
-                     "in this run")
+        # OpenMP threads spin waiting for each other: while other work holds a
+        # core, two threads run far slower than one.  scikit-learn's fastest
+        # round is its quiet figure, and the fair reference for the target.
+        fair = median(r["seg"]) / min(r["sk2"])
+        lines.append(f"- {kind}: segment_train (median) / scikit-learn (2 threads) at its fastest "
+                     f"round: **{fair:.2f}**; per interleaved pair {fmt(pairs)}; / scikit-learn "
+                     f"(1 thread, median) {median(r['seg']) / median(r['sk1']):.2f}; / XGBoost "
+                     f"(2 threads, fastest round) {median(r['seg']) / min(r['xgb2']):.2f}, (1 "
+                     f"thread, median) {median(r['seg']) / median(r['xgb1']):.2f}; target <= 1.0 "
+                     f"against scikit-learn: {'met' if fair <= 1.0 else 'NOT met'}")
+    lines += ["",
+              "Rounds where scikit-learn's or XGBoost's two threads took several times their "
+              "one-thread time ran beside other work on this shared 2-core machine (their threads "
+              "spin waiting for each other); their medians say nothing of a quiet machine, so the "
+              "ratios above divide by each library's fastest round."]
     pred = raw["predict"]
     lines += ["",
               f"Prediction by name, `SELECT count(segment_predict('m', t)) FROM t` over {N:,} rows "

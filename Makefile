@@ -32,7 +32,7 @@ PG_SRCS = src/core_alloc_pg.c src/cpu_check.c src/dataset.c src/pg_args.c src/pg
 	src/sql_split.c src/stored_split.c src/sql_train.c src/sql_train_args.c src/sql_train_data.c \
 	src/sql_train_registry.c src/sql_train_report.c src/report_model.c src/report_plots.c \
 	src/report_html.c src/sql_report.c \
-	src/sql_trials.c src/synthetic_writer.c
+	src/sql_trials.c src/sql_tree_rules.c src/synthetic_writer.c
 
 OBJS = $(CORE_SRCS:.c=.o) $(PG_SRCS:.c=.o)
 # (not HEADERS: PGXS would install every one of them; none is public)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the benchmarks (all, or those named: smote kmeans train predict rfm
-# embed report views model_value citus) against a throwaway PostgreSQL 15
+# embed report views model_value trees_sql citus; trees_core only when named)
+# against a throwaway PostgreSQL 15
 # and writes bench/RESULTS.md.  citus starts a Citus cluster of its own from
 # CITUS_PG_BIN (skipped without it).
 set -euo pipefail
@@ -14,7 +15,7 @@ coretype=$(openblas_coretype)
 [ -z "$coretype" ] || export OPENBLAS_CORETYPE=$coretype
 
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(smote kmeans train predict rfm embed report views model_value citus)
+[ ${#names[@]} -gt 0 ] || names=(smote kmeans train predict rfm embed report views model_value trees_sql citus)
 for n in "${names[@]}"; do
   if [ -f "bench/bench_$n.py" ]; then
     log "benchmark: $n"

@@ -508,6 +508,26 @@ SELECT outcome($$SELECT * FROM evaluate('bi_cls', 99)$$);
 SELECT outcome($$SELECT * FROM confusion_matrix('bi_scaler')$$);
 
 ------------------------------------------------------------------------
+-- tree_rules
+------------------------------------------------------------------------
+SELECT segment_train('bi_tree', 'people', 'customer_segment', exclude => '{customer_id}',
+					 model => 'decision_tree', params => '{"max_depth": 2}')->'version' AS version;
+SELECT outcome($$SELECT * FROM tree_rules(NULL)$$);
+SELECT outcome($$SELECT * FROM tree_rules('bi_nope')$$);
+SELECT outcome($$SELECT * FROM tree_rules('bi_tree', tree => NULL)$$);
+SELECT outcome($$SELECT * FROM tree_rules('bi_tree', tree => 1)$$);
+SELECT outcome($$SELECT * FROM tree_rules('bi_tree', tree => -1)$$);
+SELECT outcome($$SELECT * FROM tree_rules('bi_tree', tree => 2147483647)$$);
+SELECT outcome($$SELECT * FROM tree_rules('bi_tree', -1)$$);
+SELECT outcome($$SELECT * FROM tree_rules('bi_tree', 99)$$);
+SELECT outcome($$SELECT * FROM tree_rules('bi_cls')$$);
+SELECT outcome($$SELECT * FROM tree_rules('bi_km')$$);
+SELECT outcome($$SELECT * FROM tree_rules('bi_scaler')$$);
+SELECT outcome($$SELECT segment_train('bi_t', 'bad_input.people', 'customer_segment', model => 'gbdt', params => '{"max_depth": -1}')$$);
+SELECT outcome($$SELECT segment_train('bi_t', 'bad_input.people', 'customer_segment', model => 'gbdt', params => '{"max_bins": 256}')$$);
+SELECT outcome($$SELECT segment_train('bi_t', 'bad_input.people', 'customer_segment', model => 'random_forest', params => '{"C": 1}')$$);
+
+------------------------------------------------------------------------
 -- report and the plot_* pictures
 ------------------------------------------------------------------------
 SELECT outcome($$SELECT report(NULL)$$);

@@ -137,6 +137,17 @@ typedef struct SegModelShape
 	const SegInputSchema *schema;
 } SegModelShape;
 
+/* One leaf of a tree as a rule (segment.tree_rules). */
+typedef struct SegRule
+{
+	int			leaf;			/* node index in the tree */
+	char	   *text;			/* "tenure <= 14.5 AND contract IN ('Month-to-month')" */
+	double		samples;		/* training rows reaching the leaf (bootstrap: drawn rows) */
+	int			margin;			/* the margin the tree adds to, or -1 for all of them */
+	int			n_values;		/* values per leaf: 1, or one per margin */
+	const double *value;		/* the leaf's value(s), in margin units */
+} SegRule;
+
 /* Where describe() writes model_info's learner-specific facts. */
 typedef struct SegInfoSink
 {
@@ -207,6 +218,16 @@ typedef struct SegLearner
 	 * sums to the margin (exact TreeSHAP for trees, w * x for linear).
 	 */
 	void		(*contributions) (const void *model, const double *x, double *phi);
+
+	/*
+	 * Trees: how many the model has, and the rules of tree t, one per leaf
+	 * left to right, in the schema's input names; category_names[j][c]
+	 * names code c of input j.  Returns the number of rules.
+	 */
+	int			(*n_trees) (const void *model);
+	int			(*rules) (const void *model, int t, const SegInputSchema *schema,
+						  const char *const *const *category_names, SegRule **rules);
+	void		(*rules_free) (SegRule *rules, int n);
 } SegLearner;
 
 /* learner.c: the registered learners */

@@ -325,7 +325,10 @@ DecisionTreeRead(SegReader *r, const SegModelShape *shape, void **model, char *e
 	.n_margins = tree_learn_n_margins, \
 	.margin_row = tree_learn_margin_row, \
 	.importances = tree_learn_importances, \
-	.contributions = tree_learn_contributions
+	.contributions = tree_learn_contributions, \
+	.n_trees = tree_learn_n_trees, \
+	.rules = tree_learn_rules, \
+	.rules_free = tree_rules_free
 
 const SegLearner seg_learner_random_forest = {
 	.name = "random_forest",

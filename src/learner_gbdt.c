@@ -481,4 +481,7 @@ const SegLearner seg_learner_gbdt = {
 	.margin_row = tree_learn_margin_row,
 	.importances = tree_learn_importances,
 	.contributions = tree_learn_contributions,
+	.n_trees = tree_learn_n_trees,
+	.rules = tree_learn_rules,
+	.rules_free = tree_rules_free,
 };

@@ -132,6 +132,36 @@ params_set_number(const SegParamSpec *spec, void *params, double v, char *errmsg
 	return SEG_ERR_INVALID;
 }
 
+/*
+ * A number as a user wrote it: a word's value (-1 for "none") stands for
+ * the word only when the word is written, so a written -1 is out of range.
+ */
+SegStatus
+params_set_written_number(const SegParamSpec *spec, void *params, double v, char *errmsg)
+{
+	if ((spec->type == SEG_PARAM_INT || spec->type == SEG_PARAM_REAL) &&
+		params_word_of(spec, v) != NULL && !InRange(spec, v))
+	{
+		char		range[SEG_ERRMSG_LEN];
+		char	   *tail;
+		int			len;
+
+		/* "x must be ... <= 512, not -1" -> "... <= 512 or "none", not -1" */
+		RangeMessage(spec, spec->name, v, range);
+		tail = strstr(range, ", not ");
+		if (tail != NULL)
+			*tail = '\0';
+		len = snprintf(errmsg, SEG_ERRMSG_LEN, "%s", range);
+		for (const SegParamName *w = spec->words; w->word != NULL && len < SEG_ERRMSG_LEN; w++)
+			len += snprintf(errmsg + len, SEG_ERRMSG_LEN - len, "%s\"%s\"",
+							w == spec->words ? " or " : ", ", w->word);
+		if (len < SEG_ERRMSG_LEN)
+			snprintf(errmsg + len, SEG_ERRMSG_LEN - len, ", not %.15g", v);
+		return SEG_ERR_INVALID;
+	}
+	return params_set_number(spec, params, v, errmsg);
+}
+
 SegStatus
 params_set_word(const SegParamSpec *spec, void *params, const char *word, char *errmsg)
 {

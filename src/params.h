@@ -77,6 +77,13 @@ extern const SegParamSpec *params_find(const SegParamSpec *specs, int n_specs,
 extern SegStatus params_set_number(const SegParamSpec *spec, void *params, double v,
 								   char *errmsg);
 
+/*
+ * The same for a number the user wrote: a word's value outside the range
+ * (-1 for "none") is refused, since only the word stands for it.
+ */
+extern SegStatus params_set_written_number(const SegParamSpec *spec, void *params, double v,
+										   char *errmsg);
+
 /* Sets a named value ("sqrt"); SEG_ERR_INVALID listing the words when unknown. */
 extern SegStatus params_set_word(const SegParamSpec *spec, void *params, const char *word,
 								 char *errmsg);

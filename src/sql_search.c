@@ -66,7 +66,7 @@ CheckValue(const SegParamSpec *spec, size_t params_size, double v, const char *k
 	void	   *scratch = palloc0(params_size);
 	char		msg[SEG_ERRMSG_LEN];
 
-	if (params_set_number(spec, scratch, v, msg) != SEG_OK)
+	if (params_set_written_number(spec, scratch, v, msg) != SEG_OK)
 		Malformed(key, psprintf("values are out of range: %s", msg));
 	pfree(scratch);
 }

@@ -418,6 +418,29 @@ segment_train(PG_FUNCTION_ARGS)
 	memset(&e, 0, sizeof(e));
 	features = segment_train_feature_columns(&a, &n_features);
 	segment_train_load(&a, features, n_features, forms, &e);
+
+	/*
+	 * balancing is about classes: a regressor trains on its rows as they
+	 * are.  Settled before the fingerprint, which must be that of the
+	 * arguments stored with the version, for retrain to recognise them.
+	 */
+	if (e.task == SEG_TASK_REGRESSION)
+	{
+		if (!a.balance_auto && a.base.balance != BALANCE_NONE)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("balance %s applies to classification only", balance_name(a.base.balance)),
+					 errhint("The task is regression (%s); use balance => 'none'.", e.task_reason)));
+		a.balance_auto = false;
+		a.base.balance = BALANCE_NONE;
+	}
+	if (a.balance_auto && a.validation_size == 0.0 && a.cv == 0)
+	{
+		/* nothing to compare the modes on: the simplest, as the rule would prefer */
+		a.balance_auto = false;
+		a.base.balance = BALANCE_NONE;
+		balance_reason = "validation_size => 0 leaves no rows to compare balance modes on: none, the simplest";
+	}
 	fingerprint = segment_train_fingerprint(&a, &e, features, n_features);
 	unchanged = segment_train_unchanged(&a, fingerprint);
 	if (unchanged > 0)
@@ -438,24 +461,6 @@ segment_train(PG_FUNCTION_ARGS)
 	}
 	o.load_ms = ElapsedMs(start);
 
-	/* balancing is about classes: a regressor trains on its rows as they are */
-	if (e.task == SEG_TASK_REGRESSION)
-	{
-		if (!a.balance_auto && a.base.balance != BALANCE_NONE)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("balance %s applies to classification only", balance_name(a.base.balance)),
-					 errhint("The task is regression (%s); use balance => 'none'.", e.task_reason)));
-		a.balance_auto = false;
-		a.base.balance = BALANCE_NONE;
-	}
-	if (a.balance_auto && a.validation_size == 0.0 && a.cv == 0)
-	{
-		/* nothing to compare the modes on: the simplest, as the rule would prefer */
-		a.balance_auto = false;
-		a.base.balance = BALANCE_NONE;
-		balance_reason = "validation_size => 0 leaves no rows to compare balance modes on: none, the simplest";
-	}
 	CheckValidation(&e, &o);
 	smote_skipped = a.balance_auto ? SmoteUnusable(&e) : NULL;
 	configs = Candidates(&a, e.task, smote_skipped, &n_configs, &simplicity, &halving);

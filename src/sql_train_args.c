@@ -134,7 +134,17 @@ SetFromJsonb(const SegParamSpec *spec, void *params, const JsonbValue *v)
 			if (spec->type == SEG_PARAM_BOOL)
 				snprintf(msg, sizeof(msg), "%s takes true or false, not a number", spec->name);
 			else
-				status = params_set_number(spec, params, JsonbNumber(v), msg);
+				status = params_set_written_number(spec, params, JsonbNumber(v), msg);
+			break;
+		case jbvNull:
+			/* null is scikit-learn's None: no limit, where the setting has one */
+			if (params_word_of(spec, -1) != NULL &&
+				strcmp(params_word_of(spec, -1), "none") == 0)
+				status = params_set_word(spec, params, "none", msg);
+			else
+				snprintf(msg, sizeof(msg), "%s takes a %s, not null", spec->name,
+						 spec->type == SEG_PARAM_BOOL ? "boolean" :
+						 spec->type == SEG_PARAM_INT_LIST ? "list of whole numbers" : "number");
 			break;
 		case jbvBool:
 			if (spec->type != SEG_PARAM_BOOL)
@@ -210,6 +220,11 @@ ParamsFromJsonb(Jsonb *json, const SegLearner *l, void *params, bool *given)
 			continue;
 		key = pnstrdup(v.val.string.val, v.val.string.len);
 		spec = params_find(l->params, l->n_params, key);
+		if (spec == NULL && strcmp(key, "validation_fraction") == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("model %s has no setting \"%s\"", l->name, key),
+					 errhint("Early stopping uses segment_train's validation part: set its share with validation_size (0.1 by default).")));
 		if (spec == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -250,3 +250,16 @@ tree_learn_contributions(const void *model, const double *x, double *phi)
 {
 	tree_model_contributions(model, x, phi);
 }
+
+int
+tree_learn_n_trees(const void *model)
+{
+	return ((const TreeModel *) model)->n_trees;
+}
+
+int
+tree_learn_rules(const void *model, int t, const SegInputSchema *schema,
+				 const char *const *const *category_names, SegRule **rules)
+{
+	return tree_model_rules(model, t, schema, category_names, rules);
+}

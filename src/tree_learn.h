@@ -57,5 +57,8 @@ extern void tree_learn_margin_row(const void *model, const double *x, double *ma
 								  double *scratch);
 extern void tree_learn_importances(const void *model, double *out);
 extern void tree_learn_contributions(const void *model, const double *x, double *phi);
+extern int	tree_learn_n_trees(const void *model);
+extern int	tree_learn_rules(const void *model, int t, const SegInputSchema *schema,
+							 const char *const *const *category_names, SegRule **rules);
 
 #endif							/* SEGMENT_TREE_LEARN_H */

@@ -205,13 +205,7 @@ extern void tree_model_expected_value(const TreeModel *m, int t, double *out);
  */
 extern void tree_model_importances(const TreeModel *m, double *out);
 
-typedef struct TreeRule
-{
-	int			leaf;			/* node index in the tree */
-	char	   *text;			/* "tenure <= 14.5 AND contract IN ('Month-to-month')" */
-	double		samples;		/* training rows reaching the leaf */
-	const double *value;		/* n_values: the leaf's value(s) */
-} TreeRule;
+typedef SegRule TreeRule;		/* learner.h */
 
 /*
  * The rules of tree t, one per leaf in left-to-right order: the

@@ -52,6 +52,8 @@
 #endif
 
 #define TREE_GROUP 8
+/* rows a block prediction takes through the compact trees together */
+#define TREE_BLOCK 4
 /* compact trees: leaves per tree, and the rank slot that is always 0 */
 #define COMPACT_LEAVES 32
 #define ZERO_SLOT 63
@@ -583,15 +585,126 @@ CompactTrees(const TreeModel *m, const TreeFast *f, const double *x, double *mar
 	if (V == 1)
 		margin[current] += sum_a + sum_b;
 }
+
+/* The leaf of a compact tree without categorical nodes, its leaves in registers. */
+COMPACT_TARGET
+static inline int
+LeafInRegisters(__m512i anc_lo, __m512i anc_hi, __m512i path_lo, __m512i path_hi, uint32_t C)
+{
+	__m512i		Cb = _mm512_set1_epi32((int) C);
+	__mmask16	lo = _mm512_testn_epi32_mask(anc_lo, _mm512_xor_si512(Cb, path_lo));
+	__mmask16	hi = _mm512_testn_epi32_mask(anc_hi, _mm512_xor_si512(Cb, path_hi));
+
+	return __builtin_ctz((uint32_t) lo | ((uint32_t) hi << 16));
+}
+
+/*
+ * CompactTrees for nb <= TREE_BLOCK rows at once: each pair of trees is
+ * loaded once for the block, so a block prediction reads the model once
+ * per TREE_BLOCK rows instead of once per row.  Each row's margins are
+ * summed in the same order as CompactTrees sums them: the same bits.
+ */
+COMPACT_TARGET
+static void
+CompactTreesBlock(const TreeModel *m, const TreeFast *f, const double *x, int nb,
+				  double *margin, uint8_t *ranks)
+{
+	__m512i		R[TREE_BLOCK];
+	double		sum_a[TREE_BLOCK],
+				sum_b[TREE_BLOCK];
+	int			V = m->n_values;
+	int			d = m->n_inputs;
+	int			M = m->n_margins;
+	int			current = f->compact_margin[0];
+
+	for (int b = 0; b < nb; b++)
+	{
+		Ranks(f, d, x + (size_t) b * d, ranks + 64 * b);
+		R[b] = _mm512_loadu_si512(ranks + 64 * b);
+		sum_a[b] = sum_b[b] = 0;
+	}
+	for (int c = 0; c < f->n_compact; c += 2)
+	{
+		__m512i		in = _mm512_load_si512(f->input + (size_t) c * 32);
+		__m512i		thr = _mm512_load_si512(f->rank + (size_t) c * 32);
+		const CompactLeaves *La = &f->leaves[c];
+		const CompactLeaves *Lb = &f->leaves[c + 1];
+		__m512i		a_anc_lo = _mm512_load_si512(La->ancestors);
+		__m512i		a_anc_hi = _mm512_load_si512(La->ancestors + 16);
+		__m512i		a_path_lo = _mm512_load_si512(La->path);
+		__m512i		a_path_hi = _mm512_load_si512(La->path + 16);
+		__m512i		b_anc_lo = _mm512_load_si512(Lb->ancestors);
+		__m512i		b_anc_hi = _mm512_load_si512(Lb->ancestors + 16);
+		__m512i		b_path_lo = _mm512_load_si512(Lb->path);
+		__m512i		b_path_hi = _mm512_load_si512(Lb->path + 16);
+		bool		categorical = f->cat_first[c] != f->cat_first[c + 2];
+		int			ma = f->compact_margin[c];
+		int			mb = f->compact_margin[c + 1];
+		bool		flush_a = ma != current;
+		bool		flush_b = mb != ma;
+
+#pragma GCC unroll 4
+		for (int b = 0; b < TREE_BLOCK; b++)
+		{
+			const double *row = x + (size_t) b * d;
+			double	   *mg = margin + (size_t) b * M;
+			__mmask64	right;
+			int			leaf_a,
+						leaf_b;
+			const double *va,
+					   *vb;
+
+			if (b >= nb)
+				break;
+			right = _mm512_cmpgt_epu8_mask(_mm512_permutexvar_epi8(in, R[b]), thr);
+			if (categorical)
+			{
+				leaf_a = CompactLeaf(m, f, c, (uint32_t) right, row);
+				leaf_b = CompactLeaf(m, f, c + 1, (uint32_t) (right >> 32), row);
+			}
+			else
+			{
+				leaf_a = LeafInRegisters(a_anc_lo, a_anc_hi, a_path_lo, a_path_hi,
+										 (uint32_t) right);
+				leaf_b = LeafInRegisters(b_anc_lo, b_anc_hi, b_path_lo, b_path_hi,
+										 (uint32_t) (right >> 32));
+			}
+			va = f->compact_value + ((size_t) c * COMPACT_LEAVES + leaf_a) * V;
+			vb = f->compact_value + ((size_t) (c + 1) * COMPACT_LEAVES + leaf_b) * V;
+			if (V == 1)
+			{
+				/* as CompactTrees: a margin's run summed, then added */
+				if (flush_a)
+				{
+					mg[current] += sum_a[b] + sum_b[b];
+					sum_a[b] = sum_b[b] = 0;
+				}
+				sum_a[b] += va[0];
+				if (flush_b)
+				{
+					mg[ma] += sum_a[b] + sum_b[b];
+					sum_a[b] = sum_b[b] = 0;
+				}
+				sum_b[b] += vb[0];
+			}
+			else
+				for (int k = 0; k < V; k++)
+					mg[k] += va[k] + vb[k];
+		}
+		if (V == 1)
+			current = mb;
+	}
+	if (V == 1)
+		for (int b = 0; b < nb; b++)
+			margin[(size_t) b * M + current] += sum_a[b] + sum_b[b];
+}
 #endif
 
-void
-tree_model_margins_row(const TreeModel *m, const double *x, double *margin, double *scratch)
+/* The extended row (NaN as -inf, then the row) and the margins' start. */
+static void
+BeginRow(const TreeModel *m, const double *x, double *xx, double *margin)
 {
-	const TreeFast *f = m->fast;
-	const FastNode *nodes = f->nodes;
 	int			d = m->n_inputs;
-	double	   *xx = scratch;
 	bool		scaled = m->scale != 1.0;
 
 	xx[0] = 0;
@@ -602,11 +715,14 @@ tree_model_margins_row(const TreeModel *m, const double *x, double *margin, doub
 	}
 	for (int k = 0; k < m->n_margins; k++)
 		margin[k] = scaled ? 0.0 : m->base[k];
+}
 
-#ifdef HAVE_COMPACT_KERNEL
-	if (f->n_compact > 0)
-		CompactTrees(m, f, x, margin, (uint8_t *) (scratch + 2 * d + 1));
-#endif
+/* Adds the walked trees' leaf values, eight trees in lockstep, then scales. */
+static void
+WalkAndFinish(const TreeModel *m, const double *x, const double *xx, double *margin)
+{
+	const TreeFast *f = m->fast;
+	const FastNode *nodes = f->nodes;
 
 	for (int g = 0; g < f->n_groups; g++)
 	{
@@ -645,9 +761,20 @@ tree_model_margins_row(const TreeModel *m, const double *x, double *margin, doub
 					margin[k] += m->value[(size_t) at[i] * m->n_values + k];
 			}
 	}
-	if (scaled)
+	if (m->scale != 1.0)
 		for (int k = 0; k < m->n_margins; k++)
 			margin[k] = m->base[k] + m->scale * margin[k];
+}
+
+void
+tree_model_margins_row(const TreeModel *m, const double *x, double *margin, double *scratch)
+{
+	BeginRow(m, x, scratch, margin);
+#ifdef HAVE_COMPACT_KERNEL
+	if (m->fast->n_compact > 0)
+		CompactTrees(m, m->fast, x, margin, (uint8_t *) (scratch + 2 * m->n_inputs + 1));
+#endif
+	WalkAndFinish(m, x, scratch, margin);
 }
 
 void
@@ -699,11 +826,34 @@ tree_model_predict_row(const TreeModel *m, const double *x, double *out, double 
 void
 tree_model_predict(const TreeModel *m, const double *x, int n, double *out)
 {
-	double	   *scratch = seg_alloc(sizeof(double) * (size_t) tree_model_row_scratch(m));
+	int			d = m->n_inputs;
+	int			M = m->n_margins;
 	int			n_out = tree_model_n_outputs(m);
+	double	   *xx = seg_alloc(sizeof(double) * (size_t) (2 * d + 1) * TREE_BLOCK);
+	double	   *margin = seg_alloc(sizeof(double) * (size_t) M * TREE_BLOCK);
+	uint8_t    *ranks = seg_alloc(64 * TREE_BLOCK);
 
-	for (int i = 0; i < n; i++)
-		tree_model_predict_row(m, x + (size_t) i * m->n_inputs, out + (size_t) i * n_out,
-							   scratch);
-	seg_free(scratch);
+	/* the rows of a block go through the compact trees together */
+	for (int i = 0; i < n; i += TREE_BLOCK)
+	{
+		int			nb = n - i < TREE_BLOCK ? n - i : TREE_BLOCK;
+		const double *rows = x + (size_t) i * d;
+
+		for (int b = 0; b < nb; b++)
+			BeginRow(m, rows + (size_t) b * d, xx + (size_t) b * (2 * d + 1),
+					 margin + (size_t) b * M);
+#ifdef HAVE_COMPACT_KERNEL
+		if (m->fast->n_compact > 0)
+			CompactTreesBlock(m, m->fast, rows, nb, margin, ranks);
+#endif
+		for (int b = 0; b < nb; b++)
+		{
+			WalkAndFinish(m, rows + (size_t) b * d, xx + (size_t) b * (2 * d + 1),
+						  margin + (size_t) b * M);
+			tree_model_link(m, margin + (size_t) b * M, out + (size_t) (i + b) * n_out);
+		}
+	}
+	seg_free(xx);
+	seg_free(margin);
+	seg_free(ranks);
 }

@@ -147,15 +147,57 @@ Restrict(const TreeModel *m, InputRange *in, int node, bool left, int *rank)
 		r->lo = fmax(r->lo, m->threshold[node]);
 }
 
+/*
+ * A boolean input (0 / 1) as "flag = true" or "flag = false": the one
+ * value of the two that the interval (lo, hi] still allows.
+ */
+static bool
+AppendBoolean(TextBuf *b, const InputRange *r, const char *name)
+{
+	bool		false_ok = r->lo < 0 && 0 <= r->hi;
+	bool		true_ok = r->lo < 1 && 1 <= r->hi;
+
+	if (false_ok && true_ok)
+	{
+		if (r->null_ok)
+			return false;
+		AppendName(b, name);
+		Append(b, " IS NOT NULL");
+		return true;
+	}
+	if (!false_ok && !true_ok)
+	{
+		AppendName(b, name);
+		Append(b, r->null_ok ? " IS NULL" : " IS NULL AND false");
+		return true;
+	}
+	if (r->null_ok)
+		AppendChar(b, '(');
+	AppendName(b, name);
+	Append(b, true_ok ? " = true" : " = false");
+	if (r->null_ok)
+	{
+		Append(b, " OR ");
+		AppendName(b, name);
+		Append(b, " IS NULL)");
+	}
+	return true;
+}
+
 /* Appends the condition of one input; false when it says nothing. */
 static bool
 AppendCondition(TextBuf *b, const TreeModel *m, const InputRange *r, int j,
-				const char *name, const char *const *names)
+				const SegInputColumn *column, const char *const *names)
 {
+	const char *name = column->name;
+
+	if (column->kind == SEG_COL_BOOLEAN && m->known[j] == NULL)
+		return AppendBoolean(b, r, name);
 	if (m->known[j] != NULL)
 	{
 		int			n_codes = 0;
 		int			n_known = 0;
+		bool		complement = r->null_ok;
 
 		for (int c = 0; c < m->n_categories[j]; c++)
 		{
@@ -164,25 +206,35 @@ AppendCondition(TextBuf *b, const TreeModel *m, const InputRange *r, int j,
 		}
 		if (n_codes == n_known && r->null_ok)
 			return false;
-		if (n_codes == 0 || n_codes == n_known)
+		if (n_codes == 0 && !r->null_ok)
 		{
 			AppendName(b, name);
-			Append(b, n_codes == 0 ? (r->null_ok ? " IS NULL" : " IS NULL AND false") :
-				   " IS NOT NULL");
+			Append(b, " IS NULL AND false");
 			return true;
 		}
-		if (r->null_ok)
+
+		/*
+		 * Values training never saw follow NULL: where NULL reaches the
+		 * leaf, name the seen categories that do not, so that the text
+		 * holds for every value as the tree decides it.
+		 */
+		if (complement)
 			AppendChar(b, '(');
 		AppendName(b, name);
-		Append(b, " IN (");
+		Append(b, complement ? " NOT IN (" : " IN (");
 		for (int c = 0, first = 1; c < m->n_categories[j]; c++)
-			if ((r->codes[c >> 6] >> (c & 63)) & 1)
+		{
+			bool		known = (m->known[j][c >> 6] >> (c & 63)) & 1;
+			bool		reaches = (r->codes[c >> 6] >> (c & 63)) & 1;
+
+			if (known && reaches != complement)
 			{
 				if (!first)
 					Append(b, ", ");
 				AppendCategory(b, names, c);
 				first = 0;
 			}
+		}
 		AppendChar(b, ')');
 	}
 	else
@@ -306,7 +358,7 @@ tree_model_rules(const TreeModel *m, int t, const SegInputSchema *schema,
 					continue;
 				if (any)
 					Append(&b, " AND ");
-				if (AppendCondition(&b, m, &in[j], j, schema->columns[j].name,
+				if (AppendCondition(&b, m, &in[j], j, &schema->columns[j],
 									category_names != NULL ? category_names[j] : NULL))
 					any = true;
 				else if (b.data != NULL)
@@ -320,6 +372,8 @@ tree_model_rules(const TreeModel *m, int t, const SegInputSchema *schema,
 		out[n_rules].leaf = i;
 		out[n_rules].text = b.data;
 		out[n_rules].samples = m->cover[first + i];
+		out[n_rules].margin = m->kind == TREE_KIND_BOOSTED ? m->tree_margin[t] : -1;
+		out[n_rules].n_values = m->n_values;
 		out[n_rules].value = m->value + (size_t) (first + i) * m->n_values;
 		n_rules++;
 	}

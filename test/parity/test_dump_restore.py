@@ -6,6 +6,11 @@ import psycopg
 import pytest
 
 PG_BIN = "/usr/lib/postgresql/15/bin"
+TREE_PREDICTIONS = (
+    "SELECT customer_id, segment.segment_predict('tier_gbdt', c), "
+    "segment.segment_predict_proba('tier_gbdt', c), segment.segment_predict_value('spend_gbdt', c), "
+    "segment.segment_predict('tier_rf', c) FROM customers c ORDER BY customer_id")
+TREE_RULES = "SELECT * FROM segment.tree_rules('tier_gbdt', tree => 4)"
 RUNS = ("SELECT run, name, status, version, deployed, reason, started, finished "
         "FROM segment.training_runs ORDER BY run")
 
@@ -26,9 +31,19 @@ def test_models_survive_pg_dump_and_restore():
         src.execute("SELECT segment.segment_train('tier', 'customers', 'customer_segment', "
                     "exclude => '{customer_id}', model => 'logistic')")
         src.execute("SELECT segment.retrain('tier')")  # a skipped run
+        # tree models: a gbdt classifier and regressor, a random forest
+        src.execute("SELECT segment.segment_train('tier_gbdt', 'customers', 'customer_segment', "
+                    "exclude => '{customer_id}', model => 'gbdt', params => '{\"max_iter\": 30}')")
+        src.execute("SELECT segment.segment_train('spend_gbdt', 'customers', 'monthly_spending', "
+                    "exclude => '{customer_id,customer_segment}', model => 'gbdt')")
+        src.execute("SELECT segment.segment_train('tier_rf', 'customers', 'customer_segment', "
+                    "exclude => '{customer_id}', model => 'random_forest', "
+                    "params => '{\"n_estimators\": 10}')")
         before = src.execute("SELECT name, version, kind, deployed, model FROM segment.models "
                              "ORDER BY name, version").fetchall()
         runs_before = src.execute(RUNS).fetchall()
+        predicted_before = src.execute(TREE_PREDICTIONS).fetchall()
+        rules_before = src.execute(TREE_RULES).fetchall()
     dump = subprocess.run([f"{PG_BIN}/pg_dump", "-d", "segment_dump_src"], check=True,
                           capture_output=True).stdout
     subprocess.run([f"{PG_BIN}/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", "segment_dump_dst"],
@@ -37,13 +52,18 @@ def test_models_survive_pg_dump_and_restore():
         after = dst.execute("SELECT name, version, kind, deployed, model FROM segment.models "
                             "ORDER BY name, version").fetchall()
         runs_after = dst.execute(RUNS).fetchall()
+        predicted_after = dst.execute(TREE_PREDICTIONS).fetchall()
+        rules_after = dst.execute(TREE_RULES).fetchall()
         # the run numbers go on where they stopped
         dst.execute("SET client_min_messages = warning")
         next_run = dst.execute("SELECT (segment.retrain('tier', skip_if_unchanged => false)->>'run')::bigint"
                                ).fetchone()[0]
-    assert len(before) == 3
+    assert len(before) == 6
     assert after == before
-    assert [r[2] for r in runs_before] == ["trained", "skipped"]
+    # the restored tree models predict and read as before, bit for bit
+    assert len(predicted_before) == 400 and predicted_after == predicted_before
+    assert len(rules_before) > 2 and rules_after == rules_before
+    assert [r[2] for r in runs_before] == ["trained", "skipped", "trained", "trained", "trained"]
     assert runs_after == runs_before
     assert next_run == runs_before[-1][0] + 1
     admin.execute("DROP DATABASE segment_dump_src")

@@ -76,9 +76,11 @@ def test_rules_describe_the_tree():
         expr = rule.replace(" AND ", " and ").replace(" OR ", " or ")
         expr = re.sub(r"(x\d) IS NOT NULL", r"(not isnan(\1))", expr)
         expr = re.sub(r"(x\d) IS NULL", r"isnan(\1)", expr)
+        expr = re.sub(r"(x\d) = (true|false)", r"(\1 == \2)", expr)
         env = {f"x{j}": row[j] for j in range(len(row))}
         env["isnan"] = np.isnan
         env["true"] = True
+        env["false"] = False
         return bool(eval(expr, env))
 
     covered = 0

@@ -79,6 +79,11 @@ main(void)
 	tap_ok(params_set_number(s, &p, 0.5, msg) == SEG_OK && p.max_features == 0.5,
 		   "a number where words exist");
 	tap_ok(params_set_number(s, &p, -3, msg) == SEG_ERR_INVALID, "a negative that is no word");
+	tap_ok(params_set_written_number(s, &p, -2, msg) == SEG_ERR_INVALID &&
+		   strstr(msg, "or \"sqrt\", \"log2\", not -2") != NULL,
+		   "a written number never stands for a word");
+	tap_ok(params_set_written_number(s, &p, 0.25, msg) == SEG_OK && p.max_features == 0.25,
+		   "a written number in range");
 	tap_ok(params_set_word(params_find(specs, N_SPECS, "max_iter"), &p, "many", msg) ==
 		   SEG_ERR_INVALID && strcmp(msg, "max_iter takes a number, not \"many\"") == 0,
 		   "a word where none exist");

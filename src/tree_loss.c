@@ -29,21 +29,39 @@
  * the 1.5 * 2^52 shifter (whose low bits then hold k), r with ln 2 split
  * in two (fdlibm's constants) so that k * ln2_hi is exact.
  */
-static inline double
+/*
+ * The gradient loops select between values (the exponential's clamp, the
+ * logistic's two forms): gcc vectorizes a select on AVX2, which has no
+ * masked operations, only when it may compute both sides unconditionally,
+ * that is when floating-point comparisons may not trap.  Nothing here
+ * reads exception flags, and the values are the same (test/trees checks
+ * the trees node for node); on the x86-64-v3 build this takes the
+ * gradients from a third of a gbdt fit to a tenth.  Clang if-converts
+ * these selects without being told.
+ */
+#if defined(__GNUC__) && !defined(__clang__)
+#define GRADIENT_LOOPS __attribute__((optimize("no-trapping-math")))
+#else
+#define GRADIENT_LOOPS
+#endif
+
+GRADIENT_LOOPS static inline double
 ExpLanes(double x)
 {
 	const double shifter = 0x1.8p52;
 	const double log2e = 0x1.71547652b82fep0;
 	const double ln2_hi = 6.93147180369123816490e-01;
 	const double ln2_lo = 1.90821492927058770002e-10;
-	double		xc = x < -708.0 ? -708.0 : (x > 709.0 ? 709.0 : x);
-	double		kd = xc * log2e + shifter;
+	double		xc = x < -708.0 ? -708.0 : x;
+	double		kd;
 	uint64_t	kbits;
 	uint64_t	scale_bits;
 	double		scale;
 	double		r;
 	double		p;
 
+	xc = xc > 709.0 ? 709.0 : xc;
+	kd = xc * log2e + shifter;
 	memcpy(&kbits, &kd, sizeof(kbits));
 	kd -= shifter;
 	r = (xc - kd * ln2_hi) - kd * ln2_lo;
@@ -119,7 +137,7 @@ tree_loss_baseline(TreeLoss loss, int K, int n, const int *y, const double *yv,
 	}
 }
 
-static void
+GRADIENT_LOOPS static void
 SoftmaxBlock(int K, int i0, int nb, double *const *raw, const int *y, const double *w,
 			 float *const *out, double *e)
 {
@@ -170,13 +188,13 @@ SoftmaxBlock(int K, int i0, int nb, double *const *raw, const int *y, const doub
 		{
 			double		p = ek[i] / sum[i];
 
-			ok[2 * i] = (float) ((p - (yb[i] == k ? 1.0 : 0.0)) * wb[i]);
+			ok[2 * i] = (float) ((p - (double) (yb[i] == k)) * wb[i]);
 			ok[2 * i + 1] = (float) (p * (1.0 - p) * wb[i]);
 		}
 	}
 }
 
-void
+GRADIENT_LOOPS void
 tree_loss_gradients(TreeLoss loss, int K, int n, double *const *raw, const int *y,
 					const double *yv, const double *w, float *const *out)
 {
@@ -210,8 +228,11 @@ tree_loss_gradients(TreeLoss loss, int K, int n, double *const *raw, const int *
 				double		yi = y[i0 + i];
 				bool		mid = ri > -37;
 				double		e = ExpLanes(mid ? -ri : ri);
-				double		g = mid ? ((1 - yi) - yi * e) / (1 + e) : e - yi;
-				double		h = mid ? e / ((1 + e) * (1 + e)) : e;
+				/* both forms for every row, then one selected: vectorizes on AVX2 */
+				double		g_mid = ((1 - yi) - yi * e) / (1 + e);
+				double		h_mid = e / ((1 + e) * (1 + e));
+				double		g = mid ? g_mid : e - yi;
+				double		h = mid ? h_mid : e;
 
 				gh[2 * (size_t) (i0 + i)] = (float) (g * wb[i]);
 				gh[2 * (size_t) (i0 + i) + 1] = (float) (h * wb[i]);

@@ -53,7 +53,7 @@
 
 #define TREE_GROUP 8
 /* rows a block prediction takes through the compact trees together */
-#define TREE_BLOCK 4
+#define TREE_BLOCK 8
 /* compact trees: leaves per tree, and the rank slot that is always 0 */
 #define COMPACT_LEAVES 32
 #define ZERO_SLOT 63
@@ -622,11 +622,12 @@ LeafInRegisters(__m512i anc_lo, __m512i anc_hi, __m512i path_lo, __m512i path_hi
  * loaded once for the block, so a block prediction reads the model once
  * per TREE_BLOCK rows instead of once per row.  Each row's margins are
  * summed in the same order as CompactTrees sums them: the same bits.
+ * Compiled apart for models without categorical nodes, as CompactTrees.
  */
 COMPACT_TARGET
-static void
-CompactTreesBlock(const TreeModel *m, const TreeFast *f, const double *x, int nb,
-				  double *margin, uint8_t *ranks)
+static inline __attribute__((always_inline)) void
+CompactTreesBlockBody(const TreeModel *m, const TreeFast *f, const double *x, int nb,
+					  double *margin, uint8_t *ranks, bool any_categorical)
 {
 	__m512i		R[TREE_BLOCK];
 	double		sum_a[TREE_BLOCK],
@@ -656,13 +657,13 @@ CompactTreesBlock(const TreeModel *m, const TreeFast *f, const double *x, int nb
 		__m512i		b_anc_hi = _mm512_load_si512(Lb->ancestors + 16);
 		__m512i		b_path_lo = _mm512_load_si512(Lb->path);
 		__m512i		b_path_hi = _mm512_load_si512(Lb->path + 16);
-		bool		categorical = f->cat_first[c] != f->cat_first[c + 2];
+		bool		categorical = any_categorical && f->cat_first[c] != f->cat_first[c + 2];
 		int			ma = f->compact_margin[c];
 		int			mb = f->compact_margin[c + 1];
 		bool		flush_a = ma != current;
 		bool		flush_b = mb != ma;
 
-#pragma GCC unroll 4
+#pragma GCC unroll 8
 		for (int b = 0; b < TREE_BLOCK; b++)
 		{
 			const double *row = x + (size_t) b * d;
@@ -716,6 +717,17 @@ CompactTreesBlock(const TreeModel *m, const TreeFast *f, const double *x, int nb
 	if (V == 1)
 		for (int b = 0; b < nb; b++)
 			margin[(size_t) b * M + current] += sum_a[b] + sum_b[b];
+}
+
+COMPACT_TARGET
+static void
+CompactTreesBlock(const TreeModel *m, const TreeFast *f, const double *x, int nb,
+				  double *margin, uint8_t *ranks)
+{
+	if (f->cat_first[f->n_compact] > 0)
+		CompactTreesBlockBody(m, f, x, nb, margin, ranks, true);
+	else
+		CompactTreesBlockBody(m, f, x, nb, margin, ranks, false);
 }
 #endif
 

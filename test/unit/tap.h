@@ -6,8 +6,10 @@
 #define SEGMENT_TAP_H
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int	tap_count = 0;
 static int	tap_failed = 0;
@@ -31,6 +33,24 @@ tap_close(double a, double b, double tol, const char *what)
 	if (!pass)
 		printf("# got %.17g, expected %.17g (tol %g)\n", a, b, tol);
 	tap_ok(pass, what);
+}
+
+/* bytes written as hex (a model value kept in a test); the caller frees them */
+static inline uint8_t *
+tap_from_hex(const char *hex, size_t *len)
+{
+	size_t		n = strlen(hex) / 2;
+	uint8_t    *out = malloc(n);
+
+	for (size_t i = 0; i < n; i++)
+	{
+		unsigned int byte;
+
+		sscanf(hex + 2 * i, "%2x", &byte);
+		out[i] = (uint8_t) byte;
+	}
+	*len = n;
+	return out;
 }
 
 /* a test this machine cannot run (TAP's SKIP directive) */

@@ -39,28 +39,11 @@ static const char *const V2_MODEL_HEX =
 "00000000f03f2f00000068696768207368617265206f662067203d20632c206869676820782c206c6f77207368"
 "617265206f662067203d20610000";
 
-static uint8_t *
-FromHex(const char *hex, size_t *len)
-{
-	size_t		n = strlen(hex) / 2;
-	uint8_t    *out = malloc(n);
-
-	for (size_t i = 0; i < n; i++)
-	{
-		unsigned int byte;
-
-		sscanf(hex + 2 * i, "%2x", &byte);
-		out[i] = (uint8_t) byte;
-	}
-	*len = n;
-	return out;
-}
-
 static void
 TestVersion2Bytes(void)
 {
 	size_t		len;
-	uint8_t    *bytes = FromHex(V2_MODEL_HEX, &len);
+	uint8_t    *bytes = tap_from_hex(V2_MODEL_HEX, &len);
 	SegModelHeader header;
 	SegReader	payload;
 	char		msg[SEG_ERRMSG_LEN];

@@ -26,28 +26,11 @@ static const char *const V1_MODEL_HEX =
 "12f8d0940ca33ffdca1fa305afef3f5a87ce1d2605f3bf26a39086e998ef3f7f21632f05b2e1bfe082601cc5"
 "ffdabff231a3c2fcede7bf5eef620c9f66773fb9d0be13228fe93f";
 
-static uint8_t *
-FromHex(const char *hex, size_t *len)
-{
-	size_t		n = strlen(hex) / 2;
-	uint8_t    *out = malloc(n);
-
-	for (size_t i = 0; i < n; i++)
-	{
-		unsigned int byte;
-
-		sscanf(hex + 2 * i, "%2x", &byte);
-		out[i] = (uint8_t) byte;
-	}
-	*len = n;
-	return out;
-}
-
 static void
 TestVersion1Bytes(void)
 {
 	size_t		len;
-	uint8_t    *bytes = FromHex(V1_MODEL_HEX, &len);
+	uint8_t    *bytes = tap_from_hex(V1_MODEL_HEX, &len);
 	SegModelHeader header;
 	SegReader	payload;
 	char		msg[SEG_ERRMSG_LEN];

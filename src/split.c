@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "rng.h"
+#include "row_order.h"
 #include "split.h"
 
 /* rows of a class of `count` a part of fraction `size` gets */
@@ -90,23 +91,6 @@ split_hash(uint64_t key_hash, uint64_t seed)
 	return z ^ (z >> 31);
 }
 
-typedef struct HashedRow
-{
-	uint64_t	hash;
-	int			row;
-} HashedRow;
-
-static int
-CompareHashedRows(const void *a, const void *b)
-{
-	const HashedRow *x = a;
-	const HashedRow *y = b;
-
-	if (x->hash != y->hash)
-		return x->hash < y->hash ? -1 : 1;
-	return 0;
-}
-
 SegStatus
 split_by_hash(const int *strata, const uint64_t *hashes, int n, int n_strata,
 			  double test_size, double validation_size, const char *const *class_names,
@@ -114,7 +98,7 @@ split_by_hash(const int *strata, const uint64_t *hashes, int n, int n_strata,
 {
 	int		   *counts = seg_alloc0(sizeof(int) * (n_strata > 0 ? n_strata : 1));
 	int		   *start = seg_alloc0(sizeof(int) * (n_strata + 1));
-	HashedRow  *sorted = seg_alloc(sizeof(HashedRow) * (n > 0 ? n : 1));
+	int		   *sorted = seg_alloc(sizeof(int) * (n > 0 ? n : 1));
 	SegStatus	status = CheckSizes(strata, n, n_strata, test_size, validation_size,
 									class_names, counts, errmsg);
 
@@ -125,45 +109,41 @@ split_by_hash(const int *strata, const uint64_t *hashes, int n, int n_strata,
 		start[c + 1] = start[c] + counts[c];
 	memset(counts, 0, sizeof(int) * n_strata);
 	for (int i = 0; i < n; i++)
-	{
-		HashedRow  *h = &sorted[start[strata[i]] + counts[strata[i]]++];
-
-		h->hash = hashes[i];
-		h->row = i;
-	}
+		sorted[start[strata[i]] + counts[strata[i]]++] = i;
 	for (int c = 0; c < n_strata; c++)
 	{
-		HashedRow  *rows = sorted + start[c];
+		int		   *rows = sorted + start[c];
 		int			k = counts[c];
 		int			train_rows = 0;
 		int			n_test = PartRows(k, test_size);
 		int			n_val = PartRows(k, validation_size);
 		SplitThreshold *t = &thresholds[c];
 
-		qsort(rows, k, sizeof(HashedRow), CompareHashedRows);
+		/* by hash alone: rows of equal hash get the same part */
+		row_order_sort(hashes, rows, k, NULL, NULL);
 		memset(t, 0, sizeof(*t));
 		/* thresholds at the ranks' hashes: rows of equal hash stay together */
 		if (n_test > 0)
 		{
 			t->has_test = true;
-			t->test_max = rows[n_test - 1].hash;
+			t->test_max = hashes[rows[n_test - 1]];
 		}
 		if (n_val > 0)
 		{
 			int			first = 0;
 
-			while (first < k && t->has_test && rows[first].hash <= t->test_max)
+			while (first < k && t->has_test && hashes[rows[first]] <= t->test_max)
 				first++;
 			if (first + n_val - 1 < k)
 			{
 				t->has_validation = true;
-				t->validation_max = rows[first + n_val - 1].hash;
+				t->validation_max = hashes[rows[first + n_val - 1]];
 			}
 		}
 		for (int i = 0; i < k; i++)
 		{
-			part[rows[i].row] = (uint8_t) split_part_of(t, rows[i].hash);
-			if (part[rows[i].row] == SPLIT_TRAIN)
+			part[rows[i]] = (uint8_t) split_part_of(t, hashes[rows[i]]);
+			if (part[rows[i]] == SPLIT_TRAIN)
 				train_rows++;
 		}
 		/* equal keys may fill test and validation and leave train nothing */

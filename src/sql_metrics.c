@@ -265,27 +265,105 @@ SameBool(FunctionCallInfo fcinfo, int a, int b)
 	return PG_GETARG_BOOL(a) == PG_GETARG_BOOL(b);
 }
 
-/* The transition functions of the concrete-typed forms. */
-#define TYPED_METRIC_ACCUMS(suffix, same) \
-PG_FUNCTION_INFO_V1(metric_accuracy_accum_##suffix); \
-Datum \
-metric_accuracy_accum_##suffix(PG_FUNCTION_ARGS) \
-{ \
-	return AccuracyAccum(fcinfo, same); \
-} \
-PG_FUNCTION_INFO_V1(metric_binary_accum_##suffix); \
-Datum \
-metric_binary_accum_##suffix(PG_FUNCTION_ARGS) \
-{ \
-	return BinaryAccum(fcinfo, same); \
+/*
+ * The transition functions of the concrete-typed forms, written out one
+ * by one so that each SQL-visible symbol can be found by its name.
+ */
+PG_FUNCTION_INFO_V1(metric_accuracy_accum_text);
+
+Datum
+metric_accuracy_accum_text(PG_FUNCTION_ARGS)
+{
+	return AccuracyAccum(fcinfo, SameText);
 }
 
-TYPED_METRIC_ACCUMS(text, SameText)
-TYPED_METRIC_ACCUMS(int4, SameInt4)
-TYPED_METRIC_ACCUMS(int8, SameInt8)
-TYPED_METRIC_ACCUMS(numeric, SameNumeric)
-TYPED_METRIC_ACCUMS(float8, SameFloat8)
-TYPED_METRIC_ACCUMS(bool, SameBool)
+PG_FUNCTION_INFO_V1(metric_binary_accum_text);
+
+Datum
+metric_binary_accum_text(PG_FUNCTION_ARGS)
+{
+	return BinaryAccum(fcinfo, SameText);
+}
+
+PG_FUNCTION_INFO_V1(metric_accuracy_accum_int4);
+
+Datum
+metric_accuracy_accum_int4(PG_FUNCTION_ARGS)
+{
+	return AccuracyAccum(fcinfo, SameInt4);
+}
+
+PG_FUNCTION_INFO_V1(metric_binary_accum_int4);
+
+Datum
+metric_binary_accum_int4(PG_FUNCTION_ARGS)
+{
+	return BinaryAccum(fcinfo, SameInt4);
+}
+
+PG_FUNCTION_INFO_V1(metric_accuracy_accum_int8);
+
+Datum
+metric_accuracy_accum_int8(PG_FUNCTION_ARGS)
+{
+	return AccuracyAccum(fcinfo, SameInt8);
+}
+
+PG_FUNCTION_INFO_V1(metric_binary_accum_int8);
+
+Datum
+metric_binary_accum_int8(PG_FUNCTION_ARGS)
+{
+	return BinaryAccum(fcinfo, SameInt8);
+}
+
+PG_FUNCTION_INFO_V1(metric_accuracy_accum_numeric);
+
+Datum
+metric_accuracy_accum_numeric(PG_FUNCTION_ARGS)
+{
+	return AccuracyAccum(fcinfo, SameNumeric);
+}
+
+PG_FUNCTION_INFO_V1(metric_binary_accum_numeric);
+
+Datum
+metric_binary_accum_numeric(PG_FUNCTION_ARGS)
+{
+	return BinaryAccum(fcinfo, SameNumeric);
+}
+
+PG_FUNCTION_INFO_V1(metric_accuracy_accum_float8);
+
+Datum
+metric_accuracy_accum_float8(PG_FUNCTION_ARGS)
+{
+	return AccuracyAccum(fcinfo, SameFloat8);
+}
+
+PG_FUNCTION_INFO_V1(metric_binary_accum_float8);
+
+Datum
+metric_binary_accum_float8(PG_FUNCTION_ARGS)
+{
+	return BinaryAccum(fcinfo, SameFloat8);
+}
+
+PG_FUNCTION_INFO_V1(metric_accuracy_accum_bool);
+
+Datum
+metric_accuracy_accum_bool(PG_FUNCTION_ARGS)
+{
+	return AccuracyAccum(fcinfo, SameBool);
+}
+
+PG_FUNCTION_INFO_V1(metric_binary_accum_bool);
+
+Datum
+metric_binary_accum_bool(PG_FUNCTION_ARGS)
+{
+	return BinaryAccum(fcinfo, SameBool);
+}
 
 Datum
 metric_combine(PG_FUNCTION_ARGS)

@@ -75,6 +75,22 @@ segment_check_n_init(int64 n_init)
 				 errhint("Each run starts k-means from new seeds; a few dozen runs are plenty.")));
 }
 
+int32
+segment_version_arg(FunctionCallInfo fcinfo, int arg, const char *name)
+{
+	int32		version;
+
+	if (PG_ARGISNULL(arg))
+		return 0;
+	version = PG_GETARG_INT32(arg);
+	if (version < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("model \"%s\" version %d does not exist", name, version),
+				 errhint("Versions are numbered from 1.")));
+	return version;
+}
+
 void
 segment_check_state_array(ArrayType *state, const char *what)
 {

@@ -47,4 +47,10 @@ extern void segment_check_state_array(ArrayType *state, const char *what);
 /* ERROR unless 1 <= n_init <= SEGMENT_MAX_N_INIT */
 extern void segment_check_n_init(int64 n_init);
 
+/*
+ * Argument arg, the version of model name: 0 when NULL (the deployed or
+ * every version), ERROR undefined_object below 1.
+ */
+extern int32 segment_version_arg(FunctionCallInfo fcinfo, int arg, const char *name);
+
 #endif							/* SEGMENT_PG_ARGS_H */

@@ -17,6 +17,7 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
+#include "pg_args.h"
 #include "pg_core.h"
 #include "registry.h"
 
@@ -35,23 +36,6 @@ NameArg(FunctionCallInfo fcinfo)
 {
 	segment_require_arg(fcinfo, 0, "model name");
 	return text_to_cstring(PG_GETARG_TEXT_PP(0));
-}
-
-/* Argument arg, a version number; 0 when NULL (the deployed or every version). */
-static int32
-VersionArg(FunctionCallInfo fcinfo, int arg, const char *name)
-{
-	int32		version;
-
-	if (PG_ARGISNULL(arg))
-		return 0;
-	version = PG_GETARG_INT32(arg);
-	if (version < 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("model \"%s\" version %d does not exist", name, version),
-				 errhint("Versions are numbered from 1.")));
-	return version;
 }
 
 /* A role named by argument arg; InvalidOid for PUBLIC when allowed. */
@@ -108,7 +92,7 @@ segment_deploy(PG_FUNCTION_ARGS)
 	char	   *name = NameArg(fcinfo);
 
 	segment_require_arg(fcinfo, 1, "version");
-	registry_deploy(name, VersionArg(fcinfo, 1, name));
+	registry_deploy(name, segment_version_arg(fcinfo, 1, name));
 	PG_RETURN_VOID();
 }
 
@@ -118,7 +102,7 @@ segment_drop_model(PG_FUNCTION_ARGS)
 {
 	char	   *name = NameArg(fcinfo);
 
-	PG_RETURN_INT32(registry_drop(name, VersionArg(fcinfo, 1, name)));
+	PG_RETURN_INT32(registry_drop(name, segment_version_arg(fcinfo, 1, name)));
 }
 
 /* segment.model(name text, version integer DEFAULT NULL) -> bytea */
@@ -127,7 +111,7 @@ segment_model(PG_FUNCTION_ARGS)
 {
 	char	   *name = NameArg(fcinfo);
 
-	PG_RETURN_DATUM(registry_model_value(name, VersionArg(fcinfo, 1, name)));
+	PG_RETURN_DATUM(registry_model_value(name, segment_version_arg(fcinfo, 1, name)));
 }
 
 /* segment.model_metrics(name text, version integer DEFAULT NULL) -> jsonb */
@@ -135,7 +119,7 @@ Datum
 segment_model_metrics(PG_FUNCTION_ARGS)
 {
 	char	   *name = NameArg(fcinfo);
-	Jsonb	   *metrics = registry_metrics(name, VersionArg(fcinfo, 1, name));
+	Jsonb	   *metrics = registry_metrics(name, segment_version_arg(fcinfo, 1, name));
 	JsonbValue	v;
 
 	/* a classifier's (0.1.0's had no "task") or a regressor's */

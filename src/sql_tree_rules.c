@@ -31,6 +31,7 @@
 #include "funcapi.h"
 #include "utils/builtins.h"
 
+#include "pg_args.h"
 #include "pg_core.h"
 #include "registry.h"
 #include "supervised_model.h"
@@ -75,7 +76,6 @@ tree_rules(PG_FUNCTION_ARGS)
 	int32		tree;
 	SegSupervised *s;
 	int			n_trees;
-	const char **names_of_input;
 	const char *const **category_names;
 	SegRule    *rules;
 	int			n_rules;
@@ -83,13 +83,8 @@ tree_rules(PG_FUNCTION_ARGS)
 	segment_require_arg(fcinfo, 0, "name");
 	segment_require_arg(fcinfo, 2, "tree");
 	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	version = PG_ARGISNULL(1) ? 0 : PG_GETARG_INT32(1);
+	version = segment_version_arg(fcinfo, 1, name);
 	tree = PG_GETARG_INT32(2);
-	if (!PG_ARGISNULL(1) && version < 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("model \"%s\" version %d does not exist", name, version),
-				 errhint("Versions are numbered from 1.")));
 	InitMaterializedSRF(fcinfo, 0);
 
 	s = ReadTreeModel(registry_model(name, version, REGISTRY_READ), name);
@@ -102,8 +97,7 @@ tree_rules(PG_FUNCTION_ARGS)
 						   n_trees == 1 ? "" : "s", n_trees - 1)));
 
 	/* RAW inputs are the columns themselves: categories by their names */
-	names_of_input = palloc0(sizeof(char *) * Max(s->schema.n_inputs, 1));
-	category_names = (const char *const **) names_of_input;
+	category_names = palloc0(sizeof(*category_names) * Max(s->schema.n_inputs, 1));
 	for (int j = 0; j < s->schema.n_inputs; j++)
 		if (s->schema.form == SEG_INPUT_RAW &&
 			s->prep->columns[j].kind == SEG_COL_CATEGORICAL)

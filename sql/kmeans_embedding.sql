@@ -270,6 +270,12 @@ SELECT outcome($$SELECT * FROM kmeans_fit('bad', 'cust', NULL, k => '{2}', prepr
 SELECT outcome($$SELECT * FROM kmeans_fit('bad', 'cust', NULL, k => '{2}', streaming => true, embedding => 'cust_pca')$$);
 SELECT outcome($$SELECT * FROM kmeans_fit('bad', 'cust', NULL, k => '{2}', init => '{{1,2},{3,4}}', embedding => 'cust_pca')$$);
 SELECT outcome($$SELECT * FROM kmeans_fit('bad', 'cust', NULL, k => '{2}', labels => '{"id": "key"}', embedding => 'cust_pca')$$);
+CREATE TABLE no_rows AS SELECT * FROM cust WHERE false;
+SELECT outcome($$SELECT * FROM kmeans_fit('bad', 'no_rows', NULL, k => '{2}', embedding => 'cust_pca')$$);
+-- damaged bytes of a model on an embedding: cut short, or one byte changed
+SELECT outcome($$SELECT segment_predict(substr(model('personas'), 1, length(model('personas')) - 8), c) FROM cust c LIMIT 1$$);
+SELECT outcome($$SELECT segment_predict(set_byte(model('personas'), 60, get_byte(model('personas'), 60) # 255), c) FROM cust c LIMIT 1$$);
+SELECT outcome($$SELECT * FROM personas(substr(model('personas'), 1, 40))$$);
 SELECT count(*) AS bad_versions FROM models WHERE name = 'bad';
 -- retrain keeps the columns given: an embedding refitted on other columns no longer fits them
 SELECT pca_fit('nums_pca', 'nums', '{a,b}', components => 1)->'version' AS pca_version;

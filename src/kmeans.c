@@ -132,7 +132,7 @@ kmeans_update_centers(int k, int d, const double *sums, const double *counts,
  */
 static void
 FarthestPoints(const KMeansBlocks *x, const double *centers, const int *labels,
-			   int n_far, double *points, int *far_labels)
+			   int n_far, double *points, int *far_labels, int *far_rows)
 {
 	double	   *dist = seg_alloc(sizeof(double) * (size_t) x->n);
 	double	   *best = seg_alloc(sizeof(double) * n_far);
@@ -160,10 +160,37 @@ FarthestPoints(const KMeansBlocks *x, const double *centers, const int *labels,
 	{
 		kmeans_blocks_row(x, idx[r], points + (size_t) r * x->d);
 		far_labels[r] = labels[idx[r]];
+		far_rows[r] = idx[r];
 	}
+	for (int r = have; r < n_far; r++)
+		far_rows[r] = -1;
 	seg_free(dist);
 	seg_free(best);
 	seg_free(idx);
+}
+
+/*
+ * The labels of the rows that kmeans_relocate_empty will move: the r-th
+ * empty cluster (by number) takes the r-th farthest row.  The sums are
+ * updated incrementally from label changes, so the labels must follow.
+ */
+static void
+RelabelFarRows(int k, const double *counts, const int *far_rows, int n_far, int *labels,
+			   KMeansBounds *bd)
+{
+	int			r = 0;
+
+	for (int j = 0; j < k && r < n_far; j++)
+	{
+		if (counts[j] != 0.0)
+			continue;
+		if (far_rows[r] < 0)
+			break;
+		labels[far_rows[r]] = j;
+		if (bd != NULL)
+			kmeans_bounds_forget(bd, far_rows[r]);
+		r++;
+	}
 }
 
 KMeansMethod
@@ -198,6 +225,7 @@ kmeans_lloyd(const KMeansBlocks *x, double max_sq_norm, KMeansMethod method, int
 	double	   *new_centers = seg_alloc(sizeof(double) * (size_t) k * d);
 	double	   *far_points = seg_alloc(sizeof(double) * (size_t) k * d);
 	int		   *far_labels = seg_alloc(sizeof(int) * k);
+	int		   *far_rows = seg_alloc(sizeof(int) * k);
 	bool		bounded = (method == KMEANS_AUTO ? kmeans_choose_method(k, d) : method) ==
 		KMEANS_HAMERLY;
 	KMeansBounds bd;
@@ -222,17 +250,34 @@ kmeans_lloyd(const KMeansBlocks *x, double max_sq_norm, KMeansMethod method, int
 		bool		same;
 
 		seg_check_interrupts(hooks);
-		if (!bounded)
-			kmeans_blocks_assign(x, centers, k, cur, NULL, sums, counts, hooks);
-		else if (it == 0)
-			kmeans_bounds_first(&bd, x, centers, cur, sums, counts, hooks);
-		/* the first pass changes every label (from none): same is false */
-		same = bounded && it > 0 && kmeans_bounds_pass(&bd, x, cur, sums, counts, hooks) == 0;
+
+		/*
+		 * The first step adds every row to its centre's sum; later steps
+		 * move only the rows whose label changed (the same operations in
+		 * the same order with or without bounds).  The first pass changes
+		 * every label (from none): same is false.
+		 */
+		if (it == 0)
+		{
+			if (bounded)
+				kmeans_bounds_first(&bd, x, centers, cur, sums, counts, hooks);
+			else
+				kmeans_blocks_assign(x, centers, k, cur, NULL, sums, counts, hooks);
+			same = false;
+		}
+		else if (bounded)
+			same = kmeans_bounds_pass(&bd, x, cur, sums, counts, hooks) == 0;
+		else
+		{
+			kmeans_blocks_assign(x, centers, k, cur, NULL, NULL, NULL, hooks);
+			same = kmeans_sums_update(x, prev, cur, sums, counts) == 0;
+		}
 		for (int j = 0; j < k; j++)
 			n_empty += counts[j] == 0.0;
 		if (n_empty > 0)
 		{
-			FarthestPoints(x, centers, cur, n_empty, far_points, far_labels);
+			FarthestPoints(x, centers, cur, n_empty, far_points, far_labels, far_rows);
+			RelabelFarRows(k, counts, far_rows, n_empty, cur, bounded ? &bd : NULL);
 			kmeans_relocate_empty(k, d, sums, counts, far_points, far_labels, n_empty);
 		}
 		shift = kmeans_update_centers(k, d, sums, counts, centers, new_centers);
@@ -246,8 +291,6 @@ kmeans_lloyd(const KMeansBlocks *x, double max_sq_norm, KMeansMethod method, int
 			snprintf(msg, sizeof(msg), "k = %d, iteration %d: centre shift %.6g", k, it + 1, shift);
 			seg_progress(hooks, msg);
 		}
-		if (!bounded)
-			same = memcmp(cur, prev, sizeof(int) * (size_t) n) == 0;
 		if (same)
 		{
 			strict = true;
@@ -291,6 +334,7 @@ kmeans_lloyd(const KMeansBlocks *x, double max_sq_norm, KMeansMethod method, int
 	seg_free(dist);
 	seg_free(far_points);
 	seg_free(far_labels);
+	seg_free(far_rows);
 	if (spare != NULL)
 		seg_free(spare);
 	return n_iter;

@@ -413,6 +413,34 @@ kmeans_sums_finish(KMeansSums *acc, double *sums, double *counts)
 	seg_free(acc->counts);
 }
 
+int64_t
+kmeans_sums_update(const KMeansBlocks *b, const int *old_labels, const int *labels,
+				   double *sums, double *counts)
+{
+	int64_t		moved = 0;
+
+	for (int block = 0; block < b->n_blocks; block++)
+	{
+		const int  *old = old_labels + (size_t) block * KMEANS_LANES;
+		const int  *cur = labels + (size_t) block * KMEANS_LANES;
+		int			valid = ValidLanes(b, block);
+		int			differ = 0;
+
+		/* whole blocks compared first: most are unchanged */
+		for (int l = 0; l < valid; l++)
+			differ |= old[l] ^ cur[l];
+		if (differ == 0)
+			continue;
+		for (int l = 0; l < valid; l++)
+			if (old[l] != cur[l])
+			{
+				kmeans_sums_move_row(Block(b, block), l, b->d, old[l], cur[l], sums, counts);
+				moved++;
+			}
+	}
+	return moved;
+}
+
 /* -2 p and |p|^2 for m points: the constants of |x|^2 - 2 x.p + |p|^2 */
 static void
 PointConstants(const double *points, int m, int d, double *m2p, double *p_norms)

@@ -92,6 +92,41 @@ extern void kmeans_sums_add_block(KMeansSums *acc, const KMeansBlocks *b, int bl
 extern void kmeans_sums_finish(KMeansSums *acc, double *sums, double *counts);
 
 /*
+ * Moves one row from centre from's sum to centre to's (from < 0: only
+ * adds it): blk is the row's block (or a gathered one, d x KMEANS_LANES)
+ * and lane its lane.  Lloyd's later steps update the sums this way, row
+ * by row in row order, so that the exact and the bounded assignment,
+ * which find the same labels, also give the same sums to the last bit.
+ */
+static inline void
+kmeans_sums_move_row(const double *blk, int lane, int d, int from, int to,
+					 double *sums, double *counts)
+{
+	for (int t = 0; t < d; t++)
+	{
+		double		v = blk[(size_t) t * KMEANS_LANES + lane];
+
+		if (from >= 0)
+			sums[(size_t) from * d + t] -= v;
+		sums[(size_t) to * d + t] += v;
+	}
+	if (from >= 0)
+		counts[from] -= 1.0;
+	counts[to] += 1.0;
+}
+
+/*
+ * The incremental centroid update after a reassignment: each row whose
+ * label in labels differs from old_labels moves between the sums (k x d)
+ * and counts of the two centres, in row order.  Returns the number of
+ * rows moved.  A step costs a pass over the labels plus the rows that
+ * moved, where adding every row again streams the whole matrix; late in a
+ * fit few rows move.
+ */
+extern int64_t kmeans_sums_update(const KMeansBlocks *b, const int *old_labels,
+								  const int *labels, double *sums, double *counts);
+
+/*
  * Squared distances max(0, |x|^2 - 2 x.p + |p|^2) from every row to the
  * point p: into out (n values), or, when lower, into out only where
  * smaller.  x_norms are the rows' squared norms.

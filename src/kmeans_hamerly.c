@@ -35,9 +35,11 @@
  * independent, so each row gets bit for bit the values plain Lloyd
  * computes for it.
  *
- * The sums of the centroid update are added in row order after the
- * labels of a chunk of rows are final: the same additions in the same
- * order as plain Lloyd, so the centres are identical too.
+ * The first pass adds every row to its centre's sum; later passes move
+ * each row whose label changed from one sum to the other as the kernel
+ * finds it.  Rows reach the kernel in row order, so these are the
+ * operations of plain Lloyd's incremental update (kmeans_sums_update) in
+ * the same order, and the centres are identical too.
  *
  * IDENTIFICATION
  *	  src/kmeans_hamerly.c
@@ -55,7 +57,7 @@
 #define ROUND_UP (1.0 + 4.0 * DBL_EPSILON)
 #define ROUND_DOWN (1.0 - 4.0 * DBL_EPSILON)
 
-/* blocks per chunk: the labels of a chunk are final before its sums are added */
+/* blocks between interrupt checks */
 #define CHUNK_BLOCKS 256
 
 typedef float LaneFloats __attribute__((vector_size(SEG_LANES * sizeof(float))));
@@ -153,7 +155,12 @@ KernelBounds(KMeansBounds *bd, const double *blk, const int *rows, int n_rows,
 	{
 		int			i = rows[l];
 
-		*changed += labels[i] != label[l];
+		if (labels[i] != label[l])
+		{
+			(*changed)++;
+			if (bd->sums != NULL && labels[i] >= 0)
+				kmeans_sums_move_row(blk, l, bd->d, labels[i], label[l], bd->sums, bd->counts);
+		}
 		labels[i] = label[l];
 		bd->upper[i] = (float) up[l];
 		bd->lower[i] = (float) lo[l];
@@ -328,23 +335,26 @@ kmeans_bounds_pass(KMeansBounds *bd, const KMeansBlocks *x, int *labels,
 				   double *sums, double *counts, const SegHooks *hooks)
 {
 	int64_t		changed = 0;
-	KMeansSums	acc;
 
-	if (sums != NULL)
-		kmeans_sums_init(&acc, bd->k, bd->d);
+	bd->sums = sums;
+	bd->counts = counts;
 	for (int start = 0; start < x->n_blocks; start += CHUNK_BLOCKS)
 	{
 		int			end = start + CHUNK_BLOCKS < x->n_blocks ? start + CHUNK_BLOCKS : x->n_blocks;
 
 		for (int block = start; block < end; block++)
 			TestBlock(bd, x, block, labels, &changed);
-		FlushPending(bd, x, labels, &changed);
-		if (sums != NULL)
-			for (int block = start; block < end; block++)
-				kmeans_sums_add_block(&acc, x, block, labels);
 		seg_check_interrupts(hooks);
 	}
-	if (sums != NULL)
-		kmeans_sums_finish(&acc, sums, counts);
+	FlushPending(bd, x, labels, &changed);
+	bd->sums = NULL;
+	bd->counts = NULL;
 	return changed;
+}
+
+void
+kmeans_bounds_forget(KMeansBounds *bd, int i)
+{
+	bd->upper[i] = INFINITY;
+	bd->lower[i] = 0.0f;
 }

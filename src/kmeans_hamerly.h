@@ -38,6 +38,9 @@ typedef struct KMeansBounds
 	/* rows waiting for the kernel, and their gathered block */
 	int			pending[KMEANS_LANES];
 	int			n_pending;
+	/* during a pass: the sums and counts that moved rows update */
+	double	   *sums;
+	double	   *counts;
 	double	   *gathered;		/* d x KMEANS_LANES */
 } KMeansBounds;
 
@@ -61,10 +64,15 @@ extern void kmeans_bounds_moved(KMeansBounds *bd, const double *old_centers,
 /*
  * Re-assigns every row to the centres given to the last kmeans_bounds_moved
  * (labels updated in place, the same labels as kmeans_blocks_assign would
- * give); when sums is not NULL, adds the rows to sums/counts (zeroed
- * first) in row order.  Returns the number of rows whose label changed.
+ * give); when sums is not NULL, moves each row whose label changed between
+ * the sums/counts of its two centres (kmeans_sums_move_row, in row order,
+ * as kmeans_sums_update does).  Returns the number of rows whose label
+ * changed.
  */
 extern int64_t kmeans_bounds_pass(KMeansBounds *bd, const KMeansBlocks *x, int *labels,
 								  double *sums, double *counts, const SegHooks *hooks);
+
+/* Row i's label was changed outside a pass: its bounds no longer hold. */
+extern void kmeans_bounds_forget(KMeansBounds *bd, int i);
 
 #endif							/* SEGMENT_KMEANS_HAMERLY_H */

@@ -158,6 +158,52 @@ TestEmptyClusterRelocation(void)
 	tap_close(centres[1], 7.0, 1e-15, "empty cluster takes the point");
 }
 
+/*
+ * Lloyd's later steps move only the rows whose label changed between the
+ * centroid sums.  After a fit of many steps that converged (its labels no
+ * longer change), each centre must still be the mean of its rows added
+ * up afresh: the additions and subtractions leave no visible drift.
+ */
+static void
+TestIncrementalSums(void)
+{
+	int			n = 20000,
+				d = 3,
+				k = 12;
+	double	   *x = malloc(sizeof(double) * n * d);
+	double	   *mean = calloc((size_t) k * d, sizeof(double));
+	double	   *count = calloc(k, sizeof(double));
+	double		worst = 0.0;
+	KMeansOptions opt = {.k = k, .n_init = 1, .max_iter = 300, .tol = 0.0, .seed = 5};
+	KMeansResult res;
+	SegRng		rng;
+	char		msg[SEG_ERRMSG_LEN];
+
+	rng_seed(&rng, 77);
+	for (int i = 0; i < n * d; i++)
+		x[i] = 1e3 + rng_normal(&rng);
+	kmeans_fit(x, n, d, &opt, &res, msg);
+	for (int i = 0; i < n; i++)
+	{
+		count[res.labels[i]] += 1.0;
+		for (int t = 0; t < d; t++)
+			mean[res.labels[i] * d + t] += x[i * d + t];
+	}
+	for (int j = 0; j < k * d; j++)
+	{
+		double		err = fabs(res.centroids[j] - mean[j] / count[j / d]);
+
+		worst = err > worst ? err : worst;
+	}
+	tap_ok(res.n_iter > 20 && res.n_iter < 300, "a fit of many steps that converges");
+	tap_ok(worst < 1e-10, "centres are the means of their rows after incremental updates "
+		   "(values near 1e3, within 1e-10)");
+	kmeans_result_free(&res);
+	free(x);
+	free(mean);
+	free(count);
+}
+
 static void
 TestMetrics(void)
 {
@@ -666,6 +712,7 @@ main(void)
 	TestExplicitInit();
 	TestBadInputs();
 	TestEmptyClusterRelocation();
+	TestIncrementalSums();
 	TestMetrics();
 	TestModelCodec();
 	TestBlockKernels();

@@ -269,8 +269,7 @@ kmeans_lloyd(const KMeansBlocks *x, double max_sq_norm, KMeansMethod method, int
 			same = kmeans_bounds_pass(&bd, x, cur, sums, counts, hooks) == 0;
 		else
 		{
-			kmeans_blocks_assign(x, centers, k, cur, NULL, NULL, NULL, hooks);
-			same = kmeans_sums_update(x, prev, cur, sums, counts) == 0;
+			same = kmeans_blocks_reassign(x, centers, k, prev, cur, sums, counts, hooks) == 0;
 		}
 		for (int j = 0; j < k; j++)
 			n_empty += counts[j] == 0.0;

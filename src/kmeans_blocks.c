@@ -259,20 +259,27 @@ kmeans_blocks_nearest2(const double *blk, int d, const double *m2c, const double
 	}
 }
 
-LANES_CLONES void
-kmeans_blocks_assign(const KMeansBlocks *b, const double *centers, int k,
-					 int *labels, double *min_sq_dist,
-					 double *sums, double *counts, const SegHooks *hooks)
+/*
+ * The assignment pass.  With sums, in one of two ways: old_labels NULL,
+ * every row added to its centre's sum (zeroed first); otherwise each row
+ * whose label differs from old_labels moved between the sums of its two
+ * centres while its block is at hand.  Returns the rows moved.
+ */
+static inline __attribute__((always_inline)) int64_t
+AssignPass(const KMeansBlocks *b, const double *centers, int k, const int *old_labels,
+		   int *labels, double *min_sq_dist, double *sums, double *counts,
+		   const SegHooks *hooks)
 {
 	int			d = b->d;
 	/* -2 c and |c|^2: the per-centre constants of |c|^2 - 2 x.c */
 	double	   *m2c = seg_alloc(sizeof(double) * (size_t) k * d);
 	double	   *c_norms = seg_alloc(sizeof(double) * k);
-
-	KMeansSums acc;
+	bool		add_all = sums != NULL && old_labels == NULL;
+	int64_t		moved = 0;
+	KMeansSums	acc;
 
 	kmeans_blocks_centre_constants(centers, k, d, m2c, c_norms);
-	if (sums != NULL)
+	if (add_all)
 		kmeans_sums_init(&acc, k, d);
 
 	for (int block = 0; block < b->n_blocks; block++)
@@ -293,15 +300,49 @@ kmeans_blocks_assign(const KMeansBlocks *b, const double *centers, int k,
 			if (min_sq_dist != NULL)
 				min_sq_dist[row] = LaneSqDistance(blk, l, centers + (size_t) c * d, d);
 		}
-		if (sums != NULL)
+		if (add_all)
 			kmeans_sums_add_block(&acc, b, block, labels);
+		else if (sums != NULL)
+		{
+			const int  *old = old_labels + (size_t) block * KMEANS_LANES;
+			const int  *cur = labels + (size_t) block * KMEANS_LANES;
+			int			differ = 0;
+
+			/* most blocks are unchanged late in a fit */
+			for (int l = 0; l < valid; l++)
+				differ |= old[l] ^ cur[l];
+			if (differ != 0)
+				for (int l = 0; l < valid; l++)
+					if (old[l] != cur[l])
+					{
+						kmeans_sums_move_row(blk, l, d, old[l], cur[l], sums, counts);
+						moved++;
+					}
+		}
 		if (block % CHECK_EVERY_BLOCKS == CHECK_EVERY_BLOCKS - 1)
 			seg_check_interrupts(hooks);
 	}
-	if (sums != NULL)
+	if (add_all)
 		kmeans_sums_finish(&acc, sums, counts);
 	seg_free(m2c);
 	seg_free(c_norms);
+	return moved;
+}
+
+LANES_CLONES void
+kmeans_blocks_assign(const KMeansBlocks *b, const double *centers, int k,
+					 int *labels, double *min_sq_dist,
+					 double *sums, double *counts, const SegHooks *hooks)
+{
+	(void) AssignPass(b, centers, k, NULL, labels, min_sq_dist, sums, counts, hooks);
+}
+
+LANES_CLONES int64_t
+kmeans_blocks_reassign(const KMeansBlocks *b, const double *centers, int k,
+					   const int *old_labels, int *labels, double *sums, double *counts,
+					   const SegHooks *hooks)
+{
+	return AssignPass(b, centers, k, old_labels, labels, NULL, sums, counts, hooks);
 }
 
 void
@@ -411,34 +452,6 @@ kmeans_sums_finish(KMeansSums *acc, double *sums, double *counts)
 	memcpy(counts, acc->counts, sizeof(double) * acc->k);
 	seg_free(acc->buffer);
 	seg_free(acc->counts);
-}
-
-int64_t
-kmeans_sums_update(const KMeansBlocks *b, const int *old_labels, const int *labels,
-				   double *sums, double *counts)
-{
-	int64_t		moved = 0;
-
-	for (int block = 0; block < b->n_blocks; block++)
-	{
-		const int  *old = old_labels + (size_t) block * KMEANS_LANES;
-		const int  *cur = labels + (size_t) block * KMEANS_LANES;
-		int			valid = ValidLanes(b, block);
-		int			differ = 0;
-
-		/* whole blocks compared first: most are unchanged */
-		for (int l = 0; l < valid; l++)
-			differ |= old[l] ^ cur[l];
-		if (differ == 0)
-			continue;
-		for (int l = 0; l < valid; l++)
-			if (old[l] != cur[l])
-			{
-				kmeans_sums_move_row(Block(b, block), l, b->d, old[l], cur[l], sums, counts);
-				moved++;
-			}
-	}
-	return moved;
 }
 
 /* -2 p and |p|^2 for m points: the constants of |x|^2 - 2 x.p + |p|^2 */

@@ -54,6 +54,18 @@ extern void kmeans_blocks_assign(const KMeansBlocks *b, const double *centers, i
 								 int *labels, double *min_sq_dist,
 								 double *sums, double *counts, const SegHooks *hooks);
 
+/*
+ * A later step of Lloyd's: labels each row as kmeans_blocks_assign, and
+ * moves each row whose label differs from old_labels (a separate array)
+ * between the sums (k x d) and counts of its two centres, in row order
+ * (kmeans_sums_move_row), while its block is at hand.  Returns the number
+ * of rows moved.  Late in a fit few rows move, and adding every row again
+ * would cost a second pass over the matrix.
+ */
+extern int64_t kmeans_blocks_reassign(const KMeansBlocks *b, const double *centers, int k,
+									  const int *old_labels, int *labels,
+									  double *sums, double *counts, const SegHooks *hooks);
+
 /* -2 c and |c|^2 of k centres (k x d): the constants of the assignment kernel. */
 extern void kmeans_blocks_centre_constants(const double *centers, int k, int d,
 										   double *m2c, double *c_norms);
@@ -95,8 +107,9 @@ extern void kmeans_sums_finish(KMeansSums *acc, double *sums, double *counts);
  * Moves one row from centre from's sum to centre to's (from < 0: only
  * adds it): blk is the row's block (or a gathered one, d x KMEANS_LANES)
  * and lane its lane.  Lloyd's later steps update the sums this way, row
- * by row in row order, so that the exact and the bounded assignment,
- * which find the same labels, also give the same sums to the last bit.
+ * by row in row order (kmeans_blocks_reassign, kmeans_bounds_pass), so
+ * that the exact and the bounded assignment, which find the same labels,
+ * also give the same sums to the last bit.
  */
 static inline void
 kmeans_sums_move_row(const double *blk, int lane, int d, int from, int to,
@@ -114,17 +127,6 @@ kmeans_sums_move_row(const double *blk, int lane, int d, int from, int to,
 		counts[from] -= 1.0;
 	counts[to] += 1.0;
 }
-
-/*
- * The incremental centroid update after a reassignment: each row whose
- * label in labels differs from old_labels moves between the sums (k x d)
- * and counts of the two centres, in row order.  Returns the number of
- * rows moved.  A step costs a pass over the labels plus the rows that
- * moved, where adding every row again streams the whole matrix; late in a
- * fit few rows move.
- */
-extern int64_t kmeans_sums_update(const KMeansBlocks *b, const int *old_labels,
-								  const int *labels, double *sums, double *counts);
 
 /*
  * Squared distances max(0, |x|^2 - 2 x.p + |p|^2) from every row to the

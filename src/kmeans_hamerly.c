@@ -38,7 +38,7 @@
  * The first pass adds every row to its centre's sum; later passes move
  * each row whose label changed from one sum to the other as the kernel
  * finds it.  Rows reach the kernel in row order, so these are the
- * operations of plain Lloyd's incremental update (kmeans_sums_update) in
+ * operations of plain Lloyd's incremental update (kmeans_blocks_reassign) in
  * the same order, and the centres are identical too.
  *
  * IDENTIFICATION

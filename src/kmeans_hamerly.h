@@ -66,7 +66,7 @@ extern void kmeans_bounds_moved(KMeansBounds *bd, const double *old_centers,
  * (labels updated in place, the same labels as kmeans_blocks_assign would
  * give); when sums is not NULL, moves each row whose label changed between
  * the sums/counts of its two centres (kmeans_sums_move_row, in row order,
- * as kmeans_sums_update does).  Returns the number of rows whose label
+ * as kmeans_blocks_reassign does).  Returns the number of rows whose label
  * changed.
  */
 extern int64_t kmeans_bounds_pass(KMeansBounds *bd, const KMeansBlocks *x, int *labels,

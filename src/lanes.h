@@ -42,18 +42,11 @@ typedef long long HalfLaneInts __attribute__((vector_size(SEG_LANES / 2 * sizeof
 	({ \
 		LaneDoubles a_ = (a), \
 					b_ = (b); \
-		HalfLaneDoubles a0_, a1_, b0_, b1_; \
-		HalfLaneInts r0_, r1_; \
-		LaneInts	r_; \
-		memcpy(&a0_, &a_, sizeof(a0_)); \
-		memcpy(&a1_, (char *) &a_ + sizeof(a0_), sizeof(a1_)); \
-		memcpy(&b0_, &b_, sizeof(b0_)); \
-		memcpy(&b1_, (char *) &b_ + sizeof(b0_), sizeof(b1_)); \
-		r0_ = (HalfLaneInts) (a0_ < b0_); \
-		r1_ = (HalfLaneInts) (a1_ < b1_); \
-		memcpy(&r_, &r0_, sizeof(r0_)); \
-		memcpy((char *) &r_ + sizeof(r0_), &r1_, sizeof(r1_)); \
-		r_; \
+		HalfLaneInts r0_ = (HalfLaneInts) (__builtin_shufflevector(a_, a_, 0, 1, 2, 3) < \
+										   __builtin_shufflevector(b_, b_, 0, 1, 2, 3)); \
+		HalfLaneInts r1_ = (HalfLaneInts) (__builtin_shufflevector(a_, a_, 4, 5, 6, 7) < \
+										   __builtin_shufflevector(b_, b_, 4, 5, 6, 7)); \
+		(LaneInts) __builtin_shufflevector(r0_, r1_, 0, 1, 2, 3, 4, 5, 6, 7); \
 	})
 #endif
 

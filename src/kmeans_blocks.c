@@ -289,29 +289,43 @@ AssignPass(const KMeansBlocks *b, const double *centers, int k, const int *old_l
 		LaneDoubles best;
 		LaneInts	label;
 
+		LaneInt32s	label32;
+		int		   *cur = labels + (size_t) block * KMEANS_LANES;
+
 		PrefetchAhead(b, block);
 		NearestLanes(blk, d, m2c, c_norms, k, &best, &label, NULL);
-		for (int l = 0; l < valid; l++)
-		{
-			int			row = block * KMEANS_LANES + l;
-			int			c = (int) label[l];
-
-			labels[row] = c;
-			if (min_sq_dist != NULL)
-				min_sq_dist[row] = LaneSqDistance(blk, l, centers + (size_t) c * d, d);
-		}
+		/* a whole block's labels in one store; scalar stores cost a third of a step */
+		label32 = __builtin_convertvector(label, LaneInt32s);
+		if (valid == KMEANS_LANES)
+			memcpy(cur, &label32, sizeof(label32));
+		else
+			for (int l = 0; l < valid; l++)
+				cur[l] = label32[l];
+		if (min_sq_dist != NULL)
+			for (int l = 0; l < valid; l++)
+				min_sq_dist[(size_t) block * KMEANS_LANES + l] =
+					LaneSqDistance(blk, l, centers + (size_t) cur[l] * d, d);
 		if (add_all)
 			kmeans_sums_add_block(&acc, b, block, labels);
 		else if (sums != NULL)
 		{
 			const int  *old = old_labels + (size_t) block * KMEANS_LANES;
-			const int  *cur = labels + (size_t) block * KMEANS_LANES;
-			int			differ = 0;
+			LaneInt32s	old32;
+			LaneInt32s	differ;
+			uint64_t	any[KMEANS_LANES / 2];
+			uint64_t	changed = 0;
 
-			/* most blocks are unchanged late in a fit */
-			for (int l = 0; l < valid; l++)
-				differ |= old[l] ^ cur[l];
-			if (differ != 0)
+			/* most blocks are unchanged late in a fit: one vector comparison */
+			if (valid == KMEANS_LANES)
+				memcpy(&old32, old, sizeof(old32));
+			else
+				for (int l = 0; l < KMEANS_LANES; l++)
+					old32[l] = l < valid ? old[l] : label32[l];
+			differ = old32 ^ label32;
+			memcpy(any, &differ, sizeof(any));
+			for (int w = 0; w < KMEANS_LANES / 2; w++)
+				changed |= any[w];
+			if (changed != 0)
 				for (int l = 0; l < valid; l++)
 					if (old[l] != cur[l])
 					{

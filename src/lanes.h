@@ -25,6 +25,7 @@
 
 typedef double LaneDoubles __attribute__((vector_size(SEG_LANES * sizeof(double))));
 typedef long long LaneInts __attribute__((vector_size(SEG_LANES * sizeof(long long))));
+typedef int LaneInt32s __attribute__((vector_size(SEG_LANES * sizeof(int))));
 
 /*
  * a < b per lane, as all-ones or zero (LaneInts).  Without AVX-512, gcc

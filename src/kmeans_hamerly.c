@@ -294,20 +294,24 @@ TestBlock(KMeansBounds *bd, const KMeansBlocks *x, int block, int *labels, int64
 	LaneInts	pass;
 	LaneFloats	up_f,
 				lo_f;
+	/* the lanes filled in arrays, then loaded: lane-by-lane vector inserts cost more */
+	double		up_a[KMEANS_LANES],
+				lo_a[KMEANS_LANES],
+				sep_a[KMEANS_LANES];
 
 	SPLAT(zero, 0.0);
 	SPLAT(margin, bd->margin);
-	SPLAT(up, INFINITY);
-	SPLAT(lo, 0.0);
-	SPLAT(by_sep, 0.0);
-	for (int l = 0; l < valid; l++)
+	for (int l = 0; l < KMEANS_LANES; l++)
 	{
-		int			a = lab[l];
+		int			a = l < valid ? lab[l] : 0;
 
-		up[l] = (double) upper[l] + bd->moved[a];
-		lo[l] = (double) lower[l] - bd->moved_other[a];
-		by_sep[l] = bd->separation[a];
+		up_a[l] = l < valid ? (double) upper[l] + bd->moved[a] : INFINITY;
+		lo_a[l] = l < valid ? (double) lower[l] - bd->moved_other[a] : 0.0;
+		sep_a[l] = l < valid ? bd->separation[a] : 0.0;
 	}
+	LOAD_LANES(up, up_a);
+	LOAD_LANES(lo, lo_a);
+	LOAD_LANES(by_sep, sep_a);
 	up = up * ROUND_UP;
 	lo = (LaneDoubles) ((LaneInts) (lo * ROUND_DOWN) & LANES_LESS(zero, lo));
 	by_sep = by_sep - up;

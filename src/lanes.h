@@ -68,10 +68,12 @@ typedef long long HalfLaneInts __attribute__((vector_size(SEG_LANES / 2 * sizeof
 
 #define LOAD_LANES(v, p) memcpy(&(v), (p), sizeof(LaneDoubles))
 #define STORE_LANES(p, v) memcpy((p), &(v), sizeof(LaneDoubles))
-#define SPLAT(v, s) \
-	do { \
-		for (int l_ = 0; l_ < SEG_LANES; l_++) \
-			(v)[l_] = (s); \
-	} while (0)
+/*
+ * Every lane set to s: a vector minus a scalar broadcasts the scalar, and
+ * s - (+0) is s itself (-0 and NaN included).  A loop over the lanes
+ * compiled to one broadcast in the x86-64-v4 copies but, in some AVX2
+ * functions, to lane-by-lane inserts through the stack.
+ */
+#define SPLAT(v, s) ((v) = (s) - (__typeof__(v)) {0})
 
 #endif							/* SEGMENT_LANES_H */

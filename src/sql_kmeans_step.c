@@ -276,7 +276,7 @@ CachedCentres(FunctionCallInfo fcinfo, const double *c, int k, int d, const doub
  * Adds row x to the sums and count of its nearest centroid (the first on
  * ties); distances are weighted per feature when the cache has weights.
  */
-static void
+LANES_CLONES static void
 StepAddRow(double *s, const StepCentres *sc, const double *x)
 {
 	int			k = sc->k;

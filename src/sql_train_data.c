@@ -145,8 +145,9 @@ TargetValues(const TrainArgs *a, const SegFrame *frame, int col, bool as_classes
  * the train rows; ERROR when every one is, since nothing could be learnt.
  */
 static void
-CheckConstantFeatures(const SegFrame *feat, const int *rows, int n)
+CheckConstantFeatures(const SegFrame *feat)
 {
+	int			n = feat->n_rows;
 	int			constant = 0;
 
 	for (int j = 0; j < feat->n_cols; j++)
@@ -156,7 +157,7 @@ CheckConstantFeatures(const SegFrame *feat, const int *rows, int n)
 
 		for (int i = 0; i < n && !varies; i++)
 		{
-			double		v = FRAME_CELL(feat, rows[i], j);
+			double		v = FRAME_CELL(feat, i, j);
 
 			if (i == 0)
 				first = v;
@@ -254,6 +255,7 @@ segment_train_load(const TrainArgs *a, char **features, int n_features, const bo
 	bool		load_as_classes;
 	SegFrame   *frame;
 	SegFrame	feat;
+	SegFrame	part_view[3];	/* each part's rows of feat */
 	DatasetKey	key;
 	uint64	   *key_hash;
 	uint64_t   *split_hashes;
@@ -355,15 +357,6 @@ segment_train_load(const TrainArgs *a, char **features, int n_features, const bo
 	if (synthetic != NULL)
 		RefuseSyntheticTestRows(a, frame, n_features + 1, part);
 
-	/* the features alone, as a frame of their own */
-	feat.n_rows = n;
-	feat.n_cols = n_features;
-	feat.columns = frame->columns;
-	feat.values = palloc_extended(sizeof(double) * (size_t) n * n_features, MCXT_ALLOC_HUGE);
-	for (int i = 0; i < n; i++)
-		memcpy(feat.values + (size_t) i * n_features,
-			   frame->values + (size_t) i * frame->n_cols, sizeof(double) * n_features);
-
 	for (int p = 0; p < 3; p++)
 	{
 		rows[p] = palloc(sizeof(int) * n);
@@ -374,8 +367,29 @@ segment_train_load(const TrainArgs *a, char **features, int n_features, const bo
 	/* each part in a canonical order, so that nothing depends on the scan's */
 	for (int p = 0; p < 3; p++)
 		dataset_canonical_order(frame, split_hashes, rows[p], e->n[p]);
-	CheckConstantFeatures(&feat, rows[SPLIT_TRAIN], e->n[SPLIT_TRAIN]);
-	segment_raise(prep_fit(&feat, rows[SPLIT_TRAIN], e->n[SPLIT_TRAIN], &e->prep, msg), msg);
+
+	/*
+	 * The features alone, as a frame of their own: the train, validation
+	 * and test rows one after the other, each part in its canonical order,
+	 * gathered once so that the passes below read them in sequence (every
+	 * pass in the order of rows[p], as before).
+	 */
+	feat.n_cols = n_features;
+	feat.columns = frame->columns;
+	feat.values = palloc_extended(sizeof(double) * (size_t) n * n_features, MCXT_ALLOC_HUGE);
+	for (int p = 0, at = 0; p < 3; p++)
+	{
+		part_view[p] = feat;
+		part_view[p].values = feat.values + (size_t) at * n_features;
+		part_view[p].n_rows = e->n[p];
+		for (int i = 0; i < e->n[p]; i++, at++)
+			memcpy(feat.values + (size_t) at * n_features,
+				   frame->values + (size_t) rows[p][i] * frame->n_cols,
+				   sizeof(double) * n_features);
+	}
+	feat.n_rows = n;
+	CheckConstantFeatures(&part_view[SPLIT_TRAIN]);
+	segment_raise(prep_fit(&part_view[SPLIT_TRAIN], NULL, e->n[SPLIT_TRAIN], &e->prep, msg), msg);
 	e->d = -1;
 	for (int f = 0; f < 2; f++)
 	{
@@ -389,7 +403,7 @@ segment_train_load(const TrainArgs *a, char **features, int n_features, const bo
 			double	   *x = palloc_extended(sizeof(double) * (size_t) Max(e->n[p], 1) *
 											e->schema[f].n_inputs, MCXT_ALLOC_HUGE);
 
-			segment_raise(prep_transform_frame_as(e->prep, &feat, rows[p], e->n[p],
+			segment_raise(prep_transform_frame_as(e->prep, &part_view[p], NULL, e->n[p],
 												  (SegInputForm) f, x, msg), msg);
 			e->x[f][p] = x;
 		}

@@ -345,6 +345,8 @@ Partition(TreeGrower *g, const TreeGrownNode *node, const TreeSplit *s)
 	const uint8_t *X = g->X + s->feature;
 	int			d = g->d;
 	uint32_t   *rows = g->part + node->start;
+	/* a local: stores through rows would otherwise reload g->buf on every row */
+	uint32_t   *right = g->buf;
 	int			nl = 0;
 	int			nr = 0;
 
@@ -356,11 +358,11 @@ Partition(TreeGrower *g, const TreeGrownNode *node, const TreeSplit *s)
 		int			left = lut[X[(size_t) r * d]];
 
 		rows[nl] = r;
-		g->buf[nr] = r;
+		right[nr] = r;
 		nl += left;
 		nr += 1 - left;
 	}
-	memcpy(rows + nl, g->buf, sizeof(uint32_t) * (size_t) nr);
+	memcpy(rows + nl, right, sizeof(uint32_t) * (size_t) nr);
 	return nl;
 }
 

@@ -54,6 +54,11 @@ typedef struct ColumnLoader
 	char	  **first_seen;		/* code -> string, in first-seen order */
 	int			first_seen_cap;
 	double	   *numeric_key;	/* label of a numeric type: its value */
+	/* label of an integer type: the codes of the first values seen, by value */
+	bool		integer_label;
+	int			n_known;
+	int64		known_value[16];
+	int			known_code[16];
 } ColumnLoader;
 
 typedef struct FrameReceiver
@@ -258,6 +263,38 @@ CategoryCode(ColumnLoader *loader, char *value, double numeric_key)
 	return loader->n_categories++;
 }
 
+/*
+ * The code of a label value.  Labels are categories named by their text;
+ * an integer label's text is a function of its value, so the codes of the
+ * first few integers seen are kept by value, sparing a text conversion
+ * and a hash lookup per row.
+ */
+static int
+LabelCode(ColumnLoader *loader, Datum value)
+{
+	double		key = 0.0;
+	int64		v = 0;
+	int			code;
+
+	if (loader->integer_label)
+	{
+		v = loader->typid == INT2OID ? DatumGetInt16(value) :
+			loader->typid == INT4OID ? DatumGetInt32(value) : DatumGetInt64(value);
+		for (int i = 0; i < loader->n_known; i++)
+			if (loader->known_value[i] == v)
+				return loader->known_code[i];
+	}
+	if (loader->numeric_key != NULL)
+		key = dataset_datum_to_double(value, loader->typid);
+	code = CategoryCode(loader, OidOutputFunctionCall(loader->output_func, value), key);
+	if (loader->integer_label && loader->n_known < (int) lengthof(loader->known_value))
+	{
+		loader->known_value[loader->n_known] = v;
+		loader->known_code[loader->n_known++] = code;
+	}
+	return code;
+}
+
 /* ---- the receiver ---------------------------------------------------- */
 
 /*
@@ -326,14 +363,7 @@ ReceiveRow(TupleTableSlot *slot, DestReceiver *self)
 			continue;
 		}
 		if (j == r->label_index)
-		{
-			double		key = 0.0;
-
-			if (loader->numeric_key != NULL)
-				key = dataset_datum_to_double(value, loader->typid);
-			row[j] = CategoryCode(loader, OidOutputFunctionCall(loader->output_func, value),
-								  key);
-		}
+			row[j] = LabelCode(loader, value);
 		else if (f->columns[j].kind == SEG_COL_CATEGORICAL)
 			row[j] = CategoryCode(loader, dataset_text_value(value, loader->typid), 0.0);
 		else
@@ -640,6 +670,8 @@ dataset_load_keyed(Oid relid, char **columns, int n_columns, int label_index,
 			getTypeOutputInfo(loader->typid, &loader->output_func, &is_varlena);
 			if (dataset_column_kind(loader->typid, &col->is_integer) == SEG_COL_NUMERIC)
 				loader->numeric_key = palloc(sizeof(double) * 16);
+			loader->integer_label = loader->typid == INT2OID || loader->typid == INT4OID ||
+				loader->typid == INT8OID;
 		}
 		else if (kind < 0)
 			ereport(ERROR,

@@ -157,18 +157,19 @@ ReadPart(SegSupervised *model, const char *name, const StoredSplit *split,
 	}
 	dataset_canonical_order(frame, split_hashes, rows, kept);
 
-	feat.n_rows = frame->n_rows;
+	/* the part's features alone, its rows gathered once in their canonical order */
+	feat.n_rows = kept;
 	feat.n_cols = prep->n_columns;
 	feat.columns = frame->columns;
-	feat.values = palloc_extended(sizeof(double) * (size_t) Max(frame->n_rows, 1) * prep->n_columns,
+	feat.values = palloc_extended(sizeof(double) * (size_t) Max(kept, 1) * prep->n_columns,
 								  MCXT_ALLOC_HUGE);
-	for (int i = 0; i < frame->n_rows; i++)
+	for (int i = 0; i < kept; i++)
 		memcpy(feat.values + (size_t) i * prep->n_columns,
-			   frame->values + (size_t) i * frame->n_cols, sizeof(double) * prep->n_columns);
+			   frame->values + (size_t) rows[i] * frame->n_cols, sizeof(double) * prep->n_columns);
 	out->n = kept;
 	out->x = palloc_extended(sizeof(double) * (size_t) Max(kept, 1) * out->model->schema.n_inputs,
 							 MCXT_ALLOC_HUGE);
-	segment_raise(prep_transform_frame_as(prep, &feat, rows, kept, out->model->learner->input,
+	segment_raise(prep_transform_frame_as(prep, &feat, NULL, kept, out->model->learner->input,
 										  out->x, msg), msg);
 	if (out->model->task == SEG_TASK_CLASSIFICATION)
 	{

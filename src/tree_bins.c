@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lanes.h"
 #include "tree_bins.h"
 
 /* scikit-learn clips edges here: +inf is kept for the "split on NaN" */
@@ -373,14 +374,85 @@ tree_bins_of(const TreeBinMapper *bm, int j, double v)
 	return EdgesBelow(bm->thresholds[j], bm->n_bins[j] - 1, v);
 }
 
-void
+/*
+ * Binning the rows of a fit: each numeric input's edges padded to 256
+ * with +infinity, and every eighth of them a pivot.  A value's bin is the
+ * number of edges below it, as EdgesBelow counts: eight per pivot below
+ * it, plus the edges below it among the eight after the last such pivot.
+ * That is five vector comparisons instead of eight dependent steps of a
+ * binary search (the binning was a twentieth of a 1M-row regression fit).
+ */
+#define EDGE_SLOTS 256
+
+typedef struct EdgeTable
+{
+	double		edge[EDGE_SLOTS];
+	double		pivot[EDGE_SLOTS / SEG_LANES];
+} EdgeTable;
+
+static void
+EdgeTableInit(EdgeTable *t, const double *edges, int n)
+{
+	for (int e = 0; e < EDGE_SLOTS; e++)
+		t->edge[e] = e < n ? edges[e] : INFINITY;
+	for (int b = 0; b < EDGE_SLOTS / SEG_LANES; b++)
+		t->pivot[b] = t->edge[b * SEG_LANES + SEG_LANES - 1];
+}
+
+/* lanes set in a comparison's mask (all-ones lanes are -1); a macro: no vector arguments */
+#define LANES_SET(mask) \
+	({ \
+		LaneInts	m_ = (mask); \
+		long long	sum_ = 0; \
+		for (int l_ = 0; l_ < SEG_LANES; l_++) \
+			sum_ += m_[l_]; \
+		(int) -sum_; \
+	})
+
+/* the number of edges below v, finite */
+static inline int
+EdgeTableBin(const EdgeTable *t, double v)
+{
+	LaneDoubles vv;
+	LaneDoubles p;
+	LaneInts	below;
+	int			blocks;
+
+	SPLAT(vv, v);
+	LOAD_LANES(p, t->pivot);
+	below = LANES_LESS(p, vv);
+	for (int b = 1; b < EDGE_SLOTS / SEG_LANES / SEG_LANES; b++)
+	{
+		LOAD_LANES(p, t->pivot + b * SEG_LANES);
+		below += LANES_LESS(p, vv);
+	}
+	blocks = LANES_SET(below);
+	if (blocks == EDGE_SLOTS / SEG_LANES)
+		return EDGE_SLOTS;
+	LOAD_LANES(p, t->edge + blocks * SEG_LANES);
+	return blocks * SEG_LANES + LANES_SET(LANES_LESS(p, vv));
+}
+
+LANES_CLONES void
 tree_bins_apply(const TreeBinMapper *bm, const double *x, int n, uint8_t *out)
 {
 	int			d = bm->n_inputs;
+	EdgeTable  *tables = seg_alloc(sizeof(EdgeTable) * (d > 0 ? d : 1));
 
+	for (int j = 0; j < d; j++)
+		if (!bm->categorical[j])
+			EdgeTableInit(&tables[j], bm->thresholds[j], bm->n_bins[j] - 1);
 	for (size_t i = 0; i < (size_t) n; i++)
 		for (int j = 0; j < d; j++)
-			out[i * d + j] = (uint8_t) tree_bins_of(bm, j, x[i * d + j]);
+		{
+			double		v = x[i * d + j];
+
+			/* the bins of NaN and of categories as tree_bins_of gives them */
+			out[i * d + j] = (uint8_t) (bm->categorical[j] || isnan(v) ?
+										tree_bins_of(bm, j, v) :
+										EdgeTableBin(&tables[j], v));
+		}
+	seg_free(tables);
 }
 
 void

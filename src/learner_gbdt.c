@@ -122,6 +122,7 @@ typedef struct GbdtFit
 	int			n_loss_rows;
 	TreeBinMapper *bins;
 	uint8_t    *binned;
+	uint8_t    *leaf_of;		/* per train row: its leaf slot in the last tree */
 	TreeGrower *grower;
 	TreeModel  *model;
 } GbdtFit;
@@ -176,6 +177,7 @@ FreeFit(GbdtFit *f)
 	seg_free(f->loss_rows);
 	tree_bins_free(f->bins);
 	seg_free(f->binned);
+	seg_free(f->leaf_of);
 	tree_grower_free(f->grower);
 }
 
@@ -238,17 +240,49 @@ static void
 UpdateRaw(GbdtFit *f, const TreeGrown *g, int t, int k, int n_rows)
 {
 	const SegLearnProblem *pb = f->pb;
+	double		leaf_value[UINT8_MAX];
+	int			n_leaves = 0;
+	double	   *raw = f->raw[k];
 
+	/*
+	 * The partition lists each leaf's rows: their slots go into a byte per
+	 * row, then every row adds its leaf's value in row order (adding the
+	 * values leaf by leaf scattered doubles over all the rows, missing the
+	 * cache).  Each row still gets one addition per tree: the same sums.
+	 */
 	for (int i = 0; i < g->n_nodes; i++)
+		n_leaves += g->nodes[i].feature < 0;
+	if (n_leaves < UINT8_MAX)
 	{
-		const TreeGrownNode *node = &g->nodes[i];
-		double		v = g->values[i];
+		if (n_rows < f->n)
+			memset(f->leaf_of, UINT8_MAX, (size_t) f->n);
+		n_leaves = 0;
+		for (int i = 0; i < g->n_nodes; i++)
+		{
+			const TreeGrownNode *node = &g->nodes[i];
 
-		if (node->feature >= 0)
-			continue;
-		for (int r = node->start; r < node->start + node->count; r++)
-			f->raw[k][g->partition[r]] += v;
+			if (node->feature >= 0)
+				continue;
+			leaf_value[n_leaves] = g->values[i];
+			for (int r = node->start; r < node->start + node->count; r++)
+				f->leaf_of[g->partition[r]] = (uint8_t) n_leaves;
+			n_leaves++;
+		}
+		for (int i = 0; i < f->n; i++)
+			if (f->leaf_of[i] != UINT8_MAX)
+				raw[i] += leaf_value[f->leaf_of[i]];
 	}
+	else
+		for (int i = 0; i < g->n_nodes; i++)
+		{
+			const TreeGrownNode *node = &g->nodes[i];
+			double		v = g->values[i];
+
+			if (node->feature >= 0)
+				continue;
+			for (int r = node->start; r < node->start + node->count; r++)
+				raw[g->partition[r]] += v;
+		}
 	/* rows out of this iteration's sample walk the tree */
 	if (n_rows < f->n)
 		for (int i = 0; i < f->n; i++)
@@ -343,6 +377,7 @@ GbdtFitModel(const SegLearnProblem *pb, const void *params, const SegLearnContex
 		f.grad[k] = seg_alloc(sizeof(float) * 2 * (size_t) f.n);
 	f.rows = seg_alloc(sizeof(uint32_t) * (size_t) f.n);
 	f.in_sample = seg_alloc(sizeof(bool) * (size_t) f.n);
+	f.leaf_of = seg_alloc((size_t) (f.n > 0 ? f.n : 1));
 	f.n_loss_rows = f.n < TRAIN_LOSS_ROWS ? f.n : TRAIN_LOSS_ROWS;
 	f.loss_rows = seg_alloc(sizeof(int) * (size_t) f.n_loss_rows);
 	for (int i = 0; i < f.n_loss_rows; i++)

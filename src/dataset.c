@@ -76,6 +76,9 @@ typedef struct FrameReceiver
 	Datum	   *key_values;
 	bool	   *key_nulls;
 	uint64	   *row_hash;		/* capacity_rows entries */
+	/* dataset_load_filtered's: NULL keeps every row */
+	DatasetRowFilter filter;
+	void	   *filter_arg;
 } FrameReceiver;
 
 int
@@ -381,6 +384,19 @@ ReceiveRow(TupleTableSlot *slot, DestReceiver *self)
 		}
 		r->row_hash[f->n_rows] = row_hasher_hash(&r->hasher, r->key_values, r->key_nulls);
 	}
+	if (r->filter != NULL)
+	{
+		const char *text = NULL;
+
+		if (r->label_index >= 0 && !SEG_IS_MISSING(row[r->label_index]))
+			text = r->loaders[r->label_index].first_seen[(int) row[r->label_index]];
+		/* a dropped row's cells are overwritten by the next one */
+		if (!r->filter(r->filter_arg, r->n_key > 0 ? r->row_hash[f->n_rows] : 0, row, text))
+		{
+			MemoryContextSwitchTo(old);
+			return true;
+		}
+	}
 	f->n_rows++;
 	MemoryContextSwitchTo(old);
 	return true;
@@ -624,6 +640,15 @@ SegFrame *
 dataset_load_keyed(Oid relid, char **columns, int n_columns, int label_index,
 				   const DatasetKey *key, uint64 **row_hash)
 {
+	return dataset_load_filtered(relid, columns, n_columns, label_index, key, NULL, NULL,
+								 row_hash);
+}
+
+SegFrame *
+dataset_load_filtered(Oid relid, char **columns, int n_columns, int label_index,
+					  const DatasetKey *key, DatasetRowFilter filter, void *filter_arg,
+					  uint64 **row_hash)
+{
 	SegFrame   *f = palloc0(sizeof(SegFrame));
 	FrameReceiver receiver;
 	StringInfoData sql;
@@ -646,6 +671,8 @@ dataset_load_keyed(Oid relid, char **columns, int n_columns, int label_index,
 	f->columns = palloc0(sizeof(SegColumn) * n_columns);
 	receiver.loaders = palloc0(sizeof(ColumnLoader) * n_columns);
 	receiver.label_index = label_index;
+	receiver.filter = filter;
+	receiver.filter_arg = filter_arg;
 
 	initStringInfo(&sql);
 	appendStringInfoString(&sql, "SELECT ");
@@ -709,7 +736,9 @@ dataset_load_keyed(Oid relid, char **columns, int n_columns, int label_index,
 	receiver.pub.mydest = DestNone;
 	receiver.frame = f;
 	receiver.cxt = CurrentMemoryContext;
-	receiver.capacity_rows = InitialCapacity(relid, n_columns);
+	/* a filtered load keeps an unknown share of the rows: it grows from a small frame */
+	receiver.capacity_rows = filter != NULL ? Min(InitialCapacity(relid, n_columns), 1024) :
+		InitialCapacity(relid, n_columns);
 	f->values = seg_alloc(mul_size(mul_size(receiver.capacity_rows, n_columns), sizeof(double)));
 	if (key != NULL)
 		receiver.row_hash = seg_alloc(mul_size(receiver.capacity_rows, sizeof(uint64)));

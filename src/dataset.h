@@ -43,6 +43,26 @@ extern SegFrame *dataset_load_keyed(Oid relid, char **columns, int n_columns,
 									uint64 **row_hash);
 
 /*
+ * Decides, as each row arrives, whether dataset_load_filtered keeps it:
+ * from the row's key hash and its cells as the frame will hold them (NaN
+ * for NULL, categories as codes in first-seen order), with the text of
+ * the label's code (NULL without a label column or for a NULL label).
+ * Rows it drops take no memory.
+ */
+typedef bool (*DatasetRowFilter) (void *arg, uint64 key_hash, const double *row,
+								  const char *label_text);
+
+/*
+ * dataset_load_keyed keeping only the rows filter accepts (their hashes
+ * in *row_hash).  The frame's category vocabularies still hold the values
+ * of every row read.
+ */
+extern SegFrame *dataset_load_filtered(Oid relid, char **columns, int n_columns,
+									   int label_index, const DatasetKey *key,
+									   DatasetRowFilter filter, void *filter_arg,
+									   uint64 **row_hash);
+
+/*
  * Orders rows (indices into frame) by their key hash, then by their
  * values: an order that does not depend on the one a scan returned them
  * in (a Citus distributed table's, after VACUUM FULL, ...).

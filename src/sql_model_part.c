@@ -69,6 +69,60 @@ segment_model_part_of(bytea *bytes, const char *name, const StoredSplit *split,
 	ReadPart(ReadSupervised(bytes, name), name, split, part, out);
 }
 
+/*
+ * What decides, row by row as the relation is read, whether a row is in
+ * the part: split_part's rule on its key hash and its class's stratum.
+ * Rows without a label, or of a class the model never saw, are counted
+ * and left out.
+ */
+typedef struct PartFilter
+{
+	const SegSupervised *model;
+	const StoredSplit *split;
+	SegSplitPart part;
+	int			label_column;
+	const char *last_text;		/* the label text last seen, and its stratum */
+	int			last_stratum;
+	int			skipped;
+} PartFilter;
+
+static bool
+InPart(void *arg, uint64 key_hash, const double *row, const char *label_text)
+{
+	PartFilter *pf = (PartFilter *) arg;
+	int			stratum = 0;
+
+	if (SEG_IS_MISSING(row[pf->label_column]))
+	{
+		pf->skipped++;
+		return false;
+	}
+	if (pf->model->task == SEG_TASK_CLASSIFICATION)
+	{
+		/* the loader keeps one string per label value: the same pointer is the same class */
+		if (label_text != pf->last_text)
+		{
+			int			c = -1;
+
+			for (int k = 0; k < pf->model->n_classes && c < 0; k++)
+				if (strcmp(pf->model->class_names[k], label_text) == 0)
+					c = k;
+			/* the split's strata follow the model's classes */
+			pf->last_stratum = c >= 0 ?
+				stored_split_stratum(pf->split, pf->model->class_names[c]) : -1;
+			pf->last_text = label_text;
+		}
+		stratum = pf->last_stratum;
+		if (stratum < 0)
+		{
+			pf->skipped++;
+			return false;
+		}
+	}
+	return split_part_of(&pf->split->thresholds[stratum],
+						 split_hash(key_hash, pf->split->seed)) == pf->part;
+}
+
 /* The rows of one part of split, read again from its relation, encoded for model. */
 static void
 ReadPart(SegSupervised *model, const char *name, const StoredSplit *split,
@@ -85,8 +139,9 @@ ReadPart(SegSupervised *model, const char *name, const StoredSplit *split,
 	SegFrame	feat;
 	int		   *class_of = NULL;
 	int		   *rows;
-	int			kept = 0;
+	int			kept;
 	char		msg[SEG_ERRMSG_LEN];
+	PartFilter	filter;
 
 	memset(out, 0, sizeof(*out));
 	out->model = model;
@@ -108,9 +163,16 @@ ReadPart(SegSupervised *model, const char *name, const StoredSplit *split,
 	columns[prep->n_columns] = out->split.label;
 	key.columns = out->split.key;
 	key.n_columns = out->split.n_key;
-	frame = dataset_load_keyed(relid, columns, n_cols,
-							   out->model->task == SEG_TASK_CLASSIFICATION ? prep->n_columns : -1,
-							   &key, &hashes);
+	memset(&filter, 0, sizeof(filter));
+	filter.model = out->model;
+	filter.split = &out->split;
+	filter.part = part;
+	filter.label_column = prep->n_columns;
+	/* only the part's rows are kept as the relation is read */
+	frame = dataset_load_filtered(relid, columns, n_cols,
+								  out->model->task == SEG_TASK_CLASSIFICATION ? prep->n_columns : -1,
+								  &key, InPart, &filter, &hashes);
+	out->skipped = filter.skipped;
 
 	/* the frame's label vocabulary -> the model's classes */
 	if (out->model->task == SEG_TASK_CLASSIFICATION)
@@ -127,33 +189,13 @@ ReadPart(SegSupervised *model, const char *name, const StoredSplit *split,
 		}
 	}
 
-	rows = palloc(sizeof(int) * Max(frame->n_rows, 1));
-	split_hashes = palloc(sizeof(uint64) * Max(frame->n_rows, 1));
-	for (int i = 0; i < frame->n_rows; i++)
+	kept = frame->n_rows;
+	rows = palloc(sizeof(int) * Max(kept, 1));
+	split_hashes = palloc(sizeof(uint64) * Max(kept, 1));
+	for (int i = 0; i < kept; i++)
 	{
-		double		label = FRAME_CELL(frame, i, prep->n_columns);
-		int			stratum = 0;
-
+		rows[i] = i;
 		split_hashes[i] = split_hash(hashes[i], out->split.seed);
-		if (SEG_IS_MISSING(label))
-		{
-			out->skipped++;
-			continue;
-		}
-		if (class_of != NULL)
-		{
-			int			c = class_of[(int) label];
-
-			/* the split's strata follow the model's classes */
-			stratum = c >= 0 ? stored_split_stratum(&out->split, out->model->class_names[c]) : -1;
-			if (stratum < 0)
-			{
-				out->skipped++;
-				continue;
-			}
-		}
-		if (split_part_of(&out->split.thresholds[stratum], split_hashes[i]) == part)
-			rows[kept++] = i;
 	}
 	dataset_canonical_order(frame, split_hashes, rows, kept);
 

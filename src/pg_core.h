@@ -55,6 +55,15 @@ extern void segment_raise(SegStatus status, const char *errmsg);
 extern bytea *segment_writer_to_bytea(SegWriter *w);
 extern void segment_open_model(bytea *model, int expected_kind,
 							   SegModelHeader *header, SegReader *payload);
+
+/*
+ * A classifier's or regressor's bytes, decoded (supervised_model.h); for
+ * any other kind ERROR wrong_object_type "model "name" is a <kind> model,
+ * not <not_what>", with hint unless NULL.
+ */
+struct SegSupervised;
+extern struct SegSupervised *segment_read_supervised(bytea *model, const char *name,
+													 const char *not_what, const char *hint);
 extern double *segment_float8_array(ArrayType *array, const char *what,
 									int expected_len, int *len_out);
 /* The same, with NaN accepted as a missing value (a RAW-form model's input). */

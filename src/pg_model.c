@@ -21,6 +21,7 @@
 #include "utils/memutils.h"
 
 #include "pg_core.h"
+#include "supervised_model.h"
 
 /*
  * Raises the ERROR for a failed core call.  Damaged model bytes are
@@ -92,6 +93,25 @@ segment_open_model(bytea *model, int expected_kind,
 	status = model_open((const uint8_t *) VARDATA_ANY(model), VARSIZE_ANY_EXHDR(model),
 						expected_kind, header, payload, msg);
 	segment_raise(status, msg);
+}
+
+SegSupervised *
+segment_read_supervised(bytea *model, const char *name, const char *not_what, const char *hint)
+{
+	SegModelHeader header;
+	SegReader	payload;
+	SegSupervised *s;
+	char		msg[SEG_ERRMSG_LEN];
+
+	segment_open_model(model, 0, &header, &payload);
+	if (header.kind != SEG_MODEL_CLASSIFIER && header.kind != SEG_MODEL_REGRESSOR)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("model \"%s\" is a %s model, not %s", name,
+						model_kind_name(header.kind), not_what),
+				 hint != NULL ? errhint("%s", hint) : 0));
+	segment_raise(supervised_read(header.kind, &payload, &s, msg), msg);
+	return s;
 }
 
 /*

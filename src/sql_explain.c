@@ -40,8 +40,6 @@ explain(PG_FUNCTION_ARGS)
 	char	   *name;
 	int32		version;
 	bytea	   *bytes;
-	SegModelHeader header;
-	SegReader	payload;
 	SegSupervised *s;
 	RecordEncoder *encoder;
 	const double *x;
@@ -51,7 +49,6 @@ explain(PG_FUNCTION_ARGS)
 	double	   *by_column;
 	int			m;
 	int			k = 0;
-	char		msg[SEG_ERRMSG_LEN];
 	char	   *class_text;
 
 	segment_require_arg(fcinfo, 0, "name");
@@ -62,13 +59,7 @@ explain(PG_FUNCTION_ARGS)
 
 	/* explanations show what the model does, so they need a predict grant */
 	bytes = registry_model(name, version, REGISTRY_PREDICT);
-	segment_open_model(bytes, 0, &header, &payload);
-	if (header.kind != SEG_MODEL_CLASSIFIER && header.kind != SEG_MODEL_REGRESSOR)
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("model \"%s\" is a %s model, not a classifier or regressor", name,
-						model_kind_name(header.kind))));
-	segment_raise(supervised_read(header.kind, &payload, &s, msg), msg);
+	s = segment_read_supervised(bytes, name, "a classifier or regressor", NULL);
 	if (s->learner->contributions == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),

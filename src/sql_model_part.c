@@ -33,20 +33,8 @@
 static SegSupervised *
 ReadSupervised(bytea *bytes, const char *name)
 {
-	SegModelHeader header;
-	SegReader	payload;
-	char		msg[SEG_ERRMSG_LEN];
-	SegSupervised *model;
-
-	segment_open_model(bytes, 0, &header, &payload);
-	if (header.kind != SEG_MODEL_CLASSIFIER && header.kind != SEG_MODEL_REGRESSOR)
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("model \"%s\" is a %s model, not a classifier or regressor", name,
-						model_kind_name(header.kind)),
-				 errhint("Feature importance and explanations are for models trained by segment_train.")));
-	segment_raise(supervised_read(header.kind, &payload, &model, msg), msg);
-	return model;
+	return segment_read_supervised(bytes, name, "a classifier or regressor",
+								   "Feature importance and explanations are for models trained by segment_train.");
 }
 
 static void ReadPart(SegSupervised *model, const char *name, const StoredSplit *split,

@@ -42,19 +42,9 @@ PG_FUNCTION_INFO_V1(tree_rules);
 static SegSupervised *
 ReadTreeModel(bytea *bytes, const char *name)
 {
-	SegModelHeader header;
-	SegReader	payload;
-	SegSupervised *s;
-	char		msg[SEG_ERRMSG_LEN];
+	SegSupervised *s = segment_read_supervised(bytes, name, "a tree model",
+											   "Train one with segment_train(..., model => 'decision_tree'), 'random_forest' or 'gbdt'.");
 
-	segment_open_model(bytes, 0, &header, &payload);
-	if (header.kind != SEG_MODEL_CLASSIFIER && header.kind != SEG_MODEL_REGRESSOR)
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("model \"%s\" is a %s model, not a tree model", name,
-						model_kind_name(header.kind)),
-				 errhint("Train one with segment_train(..., model => 'decision_tree'), 'random_forest' or 'gbdt'.")));
-	segment_raise(supervised_read(header.kind, &payload, &s, msg), msg);
 	if (s->learner->rules == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),

@@ -343,6 +343,17 @@ GrowFrame(FrameReceiver *r)
 	r->capacity_rows = new_rows;
 }
 
+/* dataset_load_filtered's filter on the row just read (its hash at the frame's end) */
+static bool
+KeepRow(FrameReceiver *r, const double *row)
+{
+	const char *text = NULL;
+
+	if (r->label_index >= 0 && !SEG_IS_MISSING(row[r->label_index]))
+		text = r->loaders[r->label_index].first_seen[(int) row[r->label_index]];
+	return r->filter(r->filter_arg, r->n_key > 0 ? r->row_hash[r->frame->n_rows] : 0, row, text);
+}
+
 static bool
 ReceiveRow(TupleTableSlot *slot, DestReceiver *self)
 {
@@ -384,20 +395,9 @@ ReceiveRow(TupleTableSlot *slot, DestReceiver *self)
 		}
 		r->row_hash[f->n_rows] = row_hasher_hash(&r->hasher, r->key_values, r->key_nulls);
 	}
-	if (r->filter != NULL)
-	{
-		const char *text = NULL;
-
-		if (r->label_index >= 0 && !SEG_IS_MISSING(row[r->label_index]))
-			text = r->loaders[r->label_index].first_seen[(int) row[r->label_index]];
-		/* a dropped row's cells are overwritten by the next one */
-		if (!r->filter(r->filter_arg, r->n_key > 0 ? r->row_hash[f->n_rows] : 0, row, text))
-		{
-			MemoryContextSwitchTo(old);
-			return true;
-		}
-	}
-	f->n_rows++;
+	/* a row the filter drops is not counted: the next one overwrites its cells */
+	if (r->filter == NULL || KeepRow(r, row))
+		f->n_rows++;
 	MemoryContextSwitchTo(old);
 	return true;
 }

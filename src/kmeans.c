@@ -85,9 +85,13 @@ kmeans_assign(const double *x, int n, int d, const double *centers, int k,
 
 void
 kmeans_relocate_empty(int k, int d, double *sums, double *counts,
-					  const double *far_points, const int *far_labels, int n_far)
+					  const double *far_points, const int *far_labels, int n_far,
+					  int *taken_by)
 {
 	int			used = 0;
+
+	for (int r = 0; r < n_far && taken_by != NULL; r++)
+		taken_by[r] = -1;
 
 	for (int j = 0; j < k && used < n_far; j++)
 	{
@@ -105,6 +109,8 @@ kmeans_relocate_empty(int k, int d, double *sums, double *counts,
 		}
 		counts[j] = 1.0;
 		counts[old] -= 1.0;
+		if (taken_by != NULL)
+			taken_by[used] = j;
 		used++;
 	}
 }
@@ -169,30 +175,6 @@ FarthestPoints(const KMeansBlocks *x, const double *centers, const int *labels,
 	seg_free(idx);
 }
 
-/*
- * The labels of the rows that kmeans_relocate_empty will move: the r-th
- * empty cluster (by number) takes the r-th farthest row.  The sums are
- * updated incrementally from label changes, so the labels must follow.
- */
-static void
-RelabelFarRows(int k, const double *counts, const int *far_rows, int n_far, int *labels,
-			   KMeansBounds *bd)
-{
-	int			r = 0;
-
-	for (int j = 0; j < k && r < n_far; j++)
-	{
-		if (counts[j] != 0.0)
-			continue;
-		if (far_rows[r] < 0)
-			break;
-		labels[far_rows[r]] = j;
-		if (bd != NULL)
-			kmeans_bounds_forget(bd, far_rows[r]);
-		r++;
-	}
-}
-
 KMeansMethod
 kmeans_choose_method(int k, int d)
 {
@@ -230,6 +212,7 @@ kmeans_lloyd(const KMeansBlocks *x, double max_sq_norm, KMeansMethod method, int
 	double	   *far_points = seg_alloc(sizeof(double) * (size_t) k * d);
 	int		   *far_labels = seg_alloc(sizeof(int) * k);
 	int		   *far_rows = seg_alloc(sizeof(int) * k);
+	int		   *taken_by = seg_alloc(sizeof(int) * k);
 	bool		bounded = (method == KMEANS_AUTO ? kmeans_choose_method(k, d) : method) ==
 		KMEANS_HAMERLY;
 	KMeansBounds bd;
@@ -272,16 +255,21 @@ kmeans_lloyd(const KMeansBlocks *x, double max_sq_norm, KMeansMethod method, int
 		else if (bounded)
 			same = kmeans_bounds_pass(&bd, x, cur, sums, counts, hooks) == 0;
 		else
-		{
 			same = kmeans_blocks_reassign(x, centers, k, prev, cur, sums, counts, hooks) == 0;
-		}
 		for (int j = 0; j < k; j++)
 			n_empty += counts[j] == 0.0;
 		if (n_empty > 0)
 		{
 			FarthestPoints(x, centers, cur, n_empty, far_points, far_labels, far_rows);
-			RelabelFarRows(k, counts, far_rows, n_empty, cur, bounded ? &bd : NULL);
-			kmeans_relocate_empty(k, d, sums, counts, far_points, far_labels, n_empty);
+			kmeans_relocate_empty(k, d, sums, counts, far_points, far_labels, n_empty, taken_by);
+			/* the sums are updated from label changes: a moved row's label follows it */
+			for (int r = 0; r < n_empty; r++)
+				if (taken_by[r] >= 0 && far_rows[r] >= 0)
+				{
+					cur[far_rows[r]] = taken_by[r];
+					if (bounded)
+						kmeans_bounds_forget(&bd, far_rows[r]);
+				}
 		}
 		shift = kmeans_update_centers(k, d, sums, counts, centers, new_centers);
 		if (bounded)
@@ -338,6 +326,7 @@ kmeans_lloyd(const KMeansBlocks *x, double max_sq_norm, KMeansMethod method, int
 	seg_free(far_points);
 	seg_free(far_labels);
 	seg_free(far_rows);
+	seg_free(taken_by);
 	if (spare != NULL)
 		seg_free(spare);
 	return n_iter;

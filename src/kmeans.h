@@ -122,10 +122,12 @@ extern void kmeans_assign(const double *x, int n, int d, const double *centers, 
  * one of the points farthest from their centres, removed from its old
  * cluster.  sums (k x d) and counts are the unnormalised new centres;
  * far_points are candidate points (n_far x d) sorted by decreasing
- * distance with their labels.
+ * distance with their labels.  When taken_by is not NULL, taken_by[r] is
+ * the cluster far point r went to, or -1.
  */
 extern void kmeans_relocate_empty(int k, int d, double *sums, double *counts,
-								  const double *far_points, const int *far_labels, int n_far);
+								  const double *far_points, const int *far_labels, int n_far,
+								  int *taken_by);
 
 /*
  * Turns sums into means (clusters with a zero count keep their sums,

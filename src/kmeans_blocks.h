@@ -104,9 +104,8 @@ extern void kmeans_sums_add_block(KMeansSums *acc, const KMeansBlocks *b, int bl
 extern void kmeans_sums_finish(KMeansSums *acc, double *sums, double *counts);
 
 /*
- * Moves one row from centre from's sum to centre to's (from < 0: only
- * adds it): blk is the row's block (or a gathered one, d x KMEANS_LANES)
- * and lane its lane.  Lloyd's later steps update the sums this way, row
+ * Moves one row from centre from's sum to centre to's: blk is the row's
+ * block (or a gathered one, d x KMEANS_LANES) and lane its lane.  Lloyd's later steps update the sums this way, row
  * by row in row order (kmeans_blocks_reassign, kmeans_bounds_pass), so
  * that the exact and the bounded assignment, which find the same labels,
  * also give the same sums to the last bit.
@@ -119,12 +118,10 @@ kmeans_sums_move_row(const double *blk, int lane, int d, int from, int to,
 	{
 		double		v = blk[(size_t) t * KMEANS_LANES + lane];
 
-		if (from >= 0)
-			sums[(size_t) from * d + t] -= v;
+		sums[(size_t) from * d + t] -= v;
 		sums[(size_t) to * d + t] += v;
 	}
-	if (from >= 0)
-		counts[from] -= 1.0;
+	counts[from] -= 1.0;
 	counts[to] += 1.0;
 }
 

@@ -491,7 +491,8 @@ StreamLloyd(const StreamSource *src, int k, double *centers,
 				memcpy(far_points + (size_t) r * d, far + r * KSS_SLOT(d) + 2, sizeof(double) * d);
 				far_labels[r] = (int) far[r * KSS_SLOT(d) + 1];
 			}
-			kmeans_relocate_empty(k, d, KSS_SUMS(s, k), counts, far_points, far_labels, n_empty);
+			kmeans_relocate_empty(k, d, KSS_SUMS(s, k), counts, far_points, far_labels, n_empty,
+								  NULL);
 		}
 		for (int j = 0; j < k; j++)
 			for (int t = 0; t < d; t++)

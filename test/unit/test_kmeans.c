@@ -151,7 +151,7 @@ TestEmptyClusterRelocation(void)
 	double		old[] = {0, 100};
 	double		centres[2];
 
-	kmeans_relocate_empty(2, 1, sums, counts, far, far_labels, 1);
+	kmeans_relocate_empty(2, 1, sums, counts, far, far_labels, 1, NULL);
 	tap_ok(counts[0] == 2 && counts[1] == 1, "relocation moves one point");
 	kmeans_update_centers(2, 1, sums, counts, old, centres);
 	tap_close(centres[0], 1.5, 1e-15, "old cluster loses the point");

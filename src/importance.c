@@ -15,32 +15,69 @@
 #include "rng.h"
 #include "selection.h"
 
+/*
+ * The class of each row from its scores: one per class (probabilities or
+ * margins), the largest, the lowest index on ties; or a single margin,
+ * class 1 when positive (the logistic link's 0.5).
+ */
+static void
+ClassesOf(const double *scores, int width, int n, int *predicted)
+{
+	for (int i = 0; i < n; i++)
+	{
+		const double *p = scores + (size_t) i * width;
+		int			best = 0;
+
+		if (width == 1)
+			best = p[0] > 0.0;
+		for (int c = 1; c < width; c++)
+			if (p[c] > p[best])
+				best = c;
+		predicted[i] = best;
+	}
+}
+
+/* The score of rows from their scores, width per row (see ClassesOf). */
+static double
+ScoreOf(SegTask task, int n_classes, const double *scores, int width, const int *y_class,
+		const double *y_value, int n)
+{
+	int		   *predicted;
+	double		score;
+
+	if (task == SEG_TASK_REGRESSION)
+		return selection_r2(y_value, scores, NULL, n);
+	predicted = seg_alloc(sizeof(int) * (n > 0 ? n : 1));
+	ClassesOf(scores, width, n, predicted);
+	score = selection_macro_f1(y_class, predicted, NULL, n, n_classes);
+	seg_free(predicted);
+	return score;
+}
+
 double
 importance_score(SegTask task, int n_classes, const double *out, const int *y_class,
 				 const double *y_value, int n)
 {
-	double		score;
+	return ScoreOf(task, n_classes, out, task == SEG_TASK_REGRESSION ? 1 : n_classes,
+				   y_class, y_value, n);
+}
 
-	if (task == SEG_TASK_REGRESSION)
-		return selection_r2(y_value, out, NULL, n);
+/*
+ * Scores of the rows of x, written to out, and their width per row.  A
+ * classifier with margins is scored on them: the class with the largest
+ * margin is the most probable one, and the link (an exp per class and
+ * row) is most of what a prediction costs beyond the trees.
+ */
+static int
+Predict(const ImportanceInput *in, const double *x, double *out)
+{
+	if (in->task == SEG_TASK_CLASSIFICATION && in->learner->margins != NULL)
 	{
-		int		   *predicted = seg_alloc(sizeof(int) * (n > 0 ? n : 1));
-
-		/* the most probable class, the lowest index on ties */
-		for (int i = 0; i < n; i++)
-		{
-			const double *p = out + (size_t) i * n_classes;
-			int			best = 0;
-
-			for (int c = 1; c < n_classes; c++)
-				if (p[c] > p[best])
-					best = c;
-			predicted[i] = best;
-		}
-		score = selection_macro_f1(y_class, predicted, NULL, n, n_classes);
-		seg_free(predicted);
+		in->learner->margins(in->model, x, in->n, out);
+		return in->learner->n_margins(in->model);
 	}
-	return score;
+	in->learner->predict(in->model, x, in->n, out);
+	return in->task == SEG_TASK_CLASSIFICATION ? in->n_classes : 1;
 }
 
 void
@@ -49,20 +86,25 @@ importance_permutation(const ImportanceInput *in, ImportanceResult *out)
 	const SegInputSchema *schema = in->schema;
 	int			d = schema->n_inputs;
 	int			k = in->task == SEG_TASK_CLASSIFICATION ? in->n_classes : 1;
-	size_t		cells = (size_t) (in->n > 0 ? in->n : 1) * d;
-	double	   *x = seg_alloc(sizeof(double) * cells);
-	double	   *pred = seg_alloc(sizeof(double) * (size_t) (in->n > 0 ? in->n : 1) * k);
-	int		   *perm = seg_alloc(sizeof(int) * (in->n > 0 ? in->n : 1));
+	size_t		rows = (size_t) (in->n > 0 ? in->n : 1);
+	double	   *x = seg_alloc(sizeof(double) * rows * d);
+	double	   *pred;
+	double	   *column = seg_alloc(sizeof(double) * rows);
+	int		   *perm = seg_alloc(sizeof(int) * rows);
 	int		   *cols = seg_alloc(sizeof(int) * (d > 0 ? d : 1));
+	int			width;
 	SegRng		rng;
 
+	if (in->learner->margins != NULL && in->learner->n_margins(in->model) > k)
+		k = in->learner->n_margins(in->model);
+	pred = seg_alloc(sizeof(double) * rows * k);
 	out->n_groups = schema->n_groups;
 	out->mean = seg_alloc0(sizeof(double) * (schema->n_groups > 0 ? schema->n_groups : 1));
 	out->std = seg_alloc0(sizeof(double) * (schema->n_groups > 0 ? schema->n_groups : 1));
 	memcpy(x, in->x, sizeof(double) * (size_t) in->n * d);
-	in->learner->predict(in->model, x, in->n, pred);
-	out->baseline = importance_score(in->task, in->n_classes, pred, in->y_class, in->y_value,
-									 in->n);
+	width = Predict(in, x, pred);
+	out->baseline = ScoreOf(in->task, in->n_classes, pred, width, in->y_class, in->y_value,
+							in->n);
 
 	rng_seed(&rng, in->seed);
 	for (int g = 0; g < schema->n_groups; g++)
@@ -82,13 +124,21 @@ importance_permutation(const ImportanceInput *in, ImportanceResult *out)
 			for (int i = 0; i < in->n; i++)
 				perm[i] = i;
 			rng_shuffle(&rng, perm, in->n);
-			/* the group's inputs of row i come from row perm[i] */
-			for (int i = 0; i < in->n; i++)
-				for (int c = 0; c < n_cols; c++)
-					x[(size_t) i * d + cols[c]] = in->x[(size_t) perm[i] * d + cols[c]];
-			in->learner->predict(in->model, x, in->n, pred);
-			drop = out->baseline - importance_score(in->task, in->n_classes, pred, in->y_class,
-													in->y_value, in->n);
+			/*
+			 * The group's inputs of row i come from row perm[i], gathered
+			 * one input at a time from a dense copy of it: random reads
+			 * within n values instead of across the n x d rows.
+			 */
+			for (int c = 0; c < n_cols; c++)
+			{
+				for (int i = 0; i < in->n; i++)
+					column[i] = in->x[(size_t) i * d + cols[c]];
+				for (int i = 0; i < in->n; i++)
+					x[(size_t) i * d + cols[c]] = column[perm[i]];
+			}
+			Predict(in, x, pred);
+			drop = out->baseline - ScoreOf(in->task, in->n_classes, pred, width, in->y_class,
+										   in->y_value, in->n);
 			sum += drop;
 			sq += drop * drop;
 		}
@@ -104,6 +154,7 @@ importance_permutation(const ImportanceInput *in, ImportanceResult *out)
 	}
 	seg_free(x);
 	seg_free(pred);
+	seg_free(column);
 	seg_free(perm);
 	seg_free(cols);
 }

@@ -207,6 +207,8 @@ typedef struct SegLearner
 	int			(*n_margins) (const void *model);
 	void		(*margin_row) (const void *model, const double *x, double *margin,
 							   double *scratch);
+	/* the same for n rows (n x n_margins); NULL when only margin_row */
+	void		(*margins) (const void *model, const double *x, int n, double *out);
 
 	/* native importance per input (e.g. total split gain), n_inputs values */
 	void		(*importances) (const void *model, double *out);

@@ -514,6 +514,7 @@ const SegLearner seg_learner_gbdt = {
 	.describe = tree_learn_describe,
 	.n_margins = tree_learn_n_margins,
 	.margin_row = tree_learn_margin_row,
+	.margins = tree_learn_margins,
 	.importances = tree_learn_importances,
 	.contributions = tree_learn_contributions,
 	.n_trees = tree_learn_n_trees,

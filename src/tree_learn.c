@@ -240,6 +240,12 @@ tree_learn_margin_row(const void *model, const double *x, double *margin, double
 }
 
 void
+tree_learn_margins(const void *model, const double *x, int n, double *out)
+{
+	tree_model_margins(model, x, n, out);
+}
+
+void
 tree_learn_importances(const void *model, double *out)
 {
 	tree_model_importances(model, out);

@@ -55,6 +55,7 @@ extern void tree_learn_describe(const void *model, const SegInfoSink *sink);
 extern int	tree_learn_n_margins(const void *model);
 extern void tree_learn_margin_row(const void *model, const double *x, double *margin,
 								  double *scratch);
+extern void tree_learn_margins(const void *model, const double *x, int n, double *out);
 extern void tree_learn_importances(const void *model, double *out);
 extern void tree_learn_contributions(const void *model, const double *x, double *phi);
 extern int	tree_learn_n_trees(const void *model);

@@ -167,6 +167,9 @@ extern void tree_model_predict_row(const TreeModel *m, const double *x, double *
 /* Outputs of n rows (n x n_outputs). */
 extern void tree_model_predict(const TreeModel *m, const double *x, int n, double *out);
 
+/* Margins of n rows (n x n_margins), before the link. */
+extern void tree_model_margins(const TreeModel *m, const double *x, int n, double *out);
+
 /* The leaf (absolute node index) tree t sends row x to. */
 extern int	tree_model_leaf(const TreeModel *m, int t, const double *x);
 

@@ -513,12 +513,30 @@ Ranks(const TreeFast *f, int d, const double *x, uint8_t *ranks)
 }
 
 /*
- * The leaf compact tree c reaches with internal-node bits C; categorical
+ * *C in every lane.  A pair of trees' bits C go from the comparison's
+ * mask register to memory, and each tree's half is broadcast from there:
+ * a broadcast load runs in the load unit, while one from a general
+ * register is a transfer that bounded the block kernel (6% slower).
+ * Written as assembly since compilers turn the store and load back into
+ * that transfer.
+ */
+COMPACT_TARGET
+static inline __attribute__((always_inline)) __m512i
+BroadcastFromMemory(const uint32_t *C)
+{
+	__m512i		v;
+
+	__asm__("vpbroadcastd %1, %0" : "=v"(v) : "m"(*C));
+	return v;
+}
+
+/*
+ * The leaf compact tree c reaches with internal-node bits *C; categorical
  * is false when no compact tree of the model has a categorical node.
  */
 COMPACT_TARGET
 static inline __attribute__((always_inline)) int
-CompactLeaf(const TreeModel *m, const TreeFast *f, int c, uint32_t C, const double *x,
+CompactLeaf(const TreeModel *m, const TreeFast *f, int c, uint32_t *C, const double *x,
 			bool categorical)
 {
 	const CompactLeaves *L = &f->leaves[c];
@@ -530,8 +548,8 @@ CompactLeaf(const TreeModel *m, const TreeFast *f, int c, uint32_t C, const doub
 	if (categorical)
 		for (int k = f->cat_first[c]; k < f->cat_first[c + 1]; k++)
 			if (!tree_model_goes_left(m, f->cat_node[k], x))
-				C |= UINT32_C(1) << f->cat_bit[k];
-	Cb = _mm512_set1_epi32((int) C);
+				*C |= UINT32_C(1) << f->cat_bit[k];
+	Cb = BroadcastFromMemory(C);
 	lo = _mm512_testn_epi32_mask(_mm512_load_si512(L->ancestors),
 								 _mm512_xor_si512(Cb, _mm512_load_si512(L->path)));
 	hi = _mm512_testn_epi32_mask(_mm512_load_si512(L->ancestors + 16),
@@ -563,11 +581,18 @@ CompactTreesBody(const TreeModel *m, const TreeFast *f, const double *x, double 
 	{
 		__m512i		in = _mm512_load_si512(f->input + (size_t) c * 32);
 		__m512i		thr = _mm512_load_si512(f->rank + (size_t) c * 32);
-		__mmask64	right = _mm512_cmpgt_epu8_mask(_mm512_permutexvar_epi8(in, R), thr);
-		int			leaf_a = CompactLeaf(m, f, c, (uint32_t) right, x, categorical);
-		int			leaf_b = CompactLeaf(m, f, c + 1, (uint32_t) (right >> 32), x, categorical);
-		const double *va = f->compact_value + ((size_t) c * COMPACT_LEAVES + leaf_a) * V;
-		const double *vb = f->compact_value + ((size_t) (c + 1) * COMPACT_LEAVES + leaf_b) * V;
+		uint32_t	bits[2];
+		int			leaf_a,
+					leaf_b;
+		const double *va,
+				   *vb;
+
+		_store_mask64((__mmask64 *) bits,
+					  _mm512_cmpgt_epu8_mask(_mm512_permutexvar_epi8(in, R), thr));
+		leaf_a = CompactLeaf(m, f, c, &bits[0], x, categorical);
+		leaf_b = CompactLeaf(m, f, c + 1, &bits[1], x, categorical);
+		va = f->compact_value + ((size_t) c * COMPACT_LEAVES + leaf_a) * V;
+		vb = f->compact_value + ((size_t) (c + 1) * COMPACT_LEAVES + leaf_b) * V;
 
 		if (V == 1)
 		{
@@ -608,9 +633,10 @@ CompactTrees(const TreeModel *m, const TreeFast *f, const double *x, double *mar
 /* The leaf of a compact tree without categorical nodes, its leaves in registers. */
 COMPACT_TARGET
 static inline int
-LeafInRegisters(__m512i anc_lo, __m512i anc_hi, __m512i path_lo, __m512i path_hi, uint32_t C)
+LeafInRegisters(__m512i anc_lo, __m512i anc_hi, __m512i path_lo, __m512i path_hi,
+				const uint32_t *C)
 {
-	__m512i		Cb = _mm512_set1_epi32((int) C);
+	__m512i		Cb = BroadcastFromMemory(C);
 	__mmask16	lo = _mm512_testn_epi32_mask(anc_lo, _mm512_xor_si512(Cb, path_lo));
 	__mmask16	hi = _mm512_testn_epi32_mask(anc_hi, _mm512_xor_si512(Cb, path_hi));
 
@@ -668,7 +694,7 @@ CompactTreesBlockBody(const TreeModel *m, const TreeFast *f, const double *x, in
 		{
 			const double *row = x + (size_t) b * d;
 			double	   *mg = margin + (size_t) b * M;
-			__mmask64	right;
+			uint32_t	bits[2];
 			int			leaf_a,
 						leaf_b;
 			const double *va,
@@ -676,18 +702,17 @@ CompactTreesBlockBody(const TreeModel *m, const TreeFast *f, const double *x, in
 
 			if (b >= nb)
 				break;
-			right = _mm512_cmpgt_epu8_mask(_mm512_permutexvar_epi8(in, R[b]), thr);
+			_store_mask64((__mmask64 *) bits,
+						  _mm512_cmpgt_epu8_mask(_mm512_permutexvar_epi8(in, R[b]), thr));
 			if (categorical)
 			{
-				leaf_a = CompactLeaf(m, f, c, (uint32_t) right, row, true);
-				leaf_b = CompactLeaf(m, f, c + 1, (uint32_t) (right >> 32), row, true);
+				leaf_a = CompactLeaf(m, f, c, &bits[0], row, true);
+				leaf_b = CompactLeaf(m, f, c + 1, &bits[1], row, true);
 			}
 			else
 			{
-				leaf_a = LeafInRegisters(a_anc_lo, a_anc_hi, a_path_lo, a_path_hi,
-										 (uint32_t) right);
-				leaf_b = LeafInRegisters(b_anc_lo, b_anc_hi, b_path_lo, b_path_hi,
-										 (uint32_t) (right >> 32));
+				leaf_a = LeafInRegisters(a_anc_lo, a_anc_hi, a_path_lo, a_path_hi, &bits[0]);
+				leaf_b = LeafInRegisters(b_anc_lo, b_anc_hi, b_path_lo, b_path_hi, &bits[1]);
 			}
 			va = f->compact_value + ((size_t) c * COMPACT_LEAVES + leaf_a) * V;
 			vb = f->compact_value + ((size_t) (c + 1) * COMPACT_LEAVES + leaf_b) * V;
@@ -731,18 +756,24 @@ CompactTreesBlock(const TreeModel *m, const TreeFast *f, const double *x, int nb
 }
 #endif
 
-/* The extended row (NaN as -inf, then the row) and the margins' start. */
+/*
+ * The margins' start and, when the model has walked trees, the extended
+ * row they read (NaN as -inf, then the row).
+ */
 static void
 BeginRow(const TreeModel *m, const double *x, double *xx, double *margin)
 {
 	int			d = m->n_inputs;
 	bool		scaled = m->scale != 1.0;
 
-	xx[0] = 0;
-	for (int j = 0; j < d; j++)
+	if (m->fast->n_groups > 0)
 	{
-		xx[j] = isnan(x[j]) ? -INFINITY : x[j];
-		xx[d + j] = x[j];
+		xx[0] = 0;
+		for (int j = 0; j < d; j++)
+		{
+			xx[j] = isnan(x[j]) ? -INFINITY : x[j];
+			xx[d + j] = x[j];
+		}
 	}
 	for (int k = 0; k < m->n_margins; k++)
 		margin[k] = scaled ? 0.0 : m->base[k];
@@ -854,12 +885,13 @@ tree_model_predict_row(const TreeModel *m, const double *x, double *out, double 
 	tree_model_link(m, margin, out);
 }
 
-void
-tree_model_predict(const TreeModel *m, const double *x, int n, double *out)
+/* Margins of n rows, or with link their outputs, TREE_BLOCK rows at a time. */
+static void
+PredictRows(const TreeModel *m, const double *x, int n, double *out, bool link)
 {
 	int			d = m->n_inputs;
 	int			M = m->n_margins;
-	int			n_out = tree_model_n_outputs(m);
+	int			n_out = link ? tree_model_n_outputs(m) : M;
 	double	   *xx = seg_alloc(sizeof(double) * (size_t) (2 * d + 1) * TREE_BLOCK);
 	double	   *margin = seg_alloc(sizeof(double) * (size_t) M * TREE_BLOCK);
 	uint8_t    *ranks = seg_alloc(64 * TREE_BLOCK);
@@ -879,12 +911,29 @@ tree_model_predict(const TreeModel *m, const double *x, int n, double *out)
 #endif
 		for (int b = 0; b < nb; b++)
 		{
+			double	   *row_out = out + (size_t) (i + b) * n_out;
+
 			WalkAndFinish(m, rows + (size_t) b * d, xx + (size_t) b * (2 * d + 1),
 						  margin + (size_t) b * M);
-			tree_model_link(m, margin + (size_t) b * M, out + (size_t) (i + b) * n_out);
+			if (link)
+				tree_model_link(m, margin + (size_t) b * M, row_out);
+			else
+				memcpy(row_out, margin + (size_t) b * M, sizeof(double) * M);
 		}
 	}
 	seg_free(xx);
 	seg_free(margin);
 	seg_free(ranks);
+}
+
+void
+tree_model_predict(const TreeModel *m, const double *x, int n, double *out)
+{
+	PredictRows(m, x, n, out, true);
+}
+
+void
+tree_model_margins(const TreeModel *m, const double *x, int n, double *out)
+{
+	PredictRows(m, x, n, out, false);
 }

@@ -267,6 +267,8 @@ ExerciseLearner(const SegLearner *l, void *model, const SegModelShape *shape)
 		l->contributions(model, y, phi);
 		if (l->margin_row != NULL)
 			l->margin_row(model, y, phi, scratch);
+		if (l->margins != NULL)
+			l->margins(model, y, 1, phi);
 		free(phi);
 	}
 	if (l->importances != NULL)

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "importance.h"
 #include "learner.h"
 #include "rng.h"
 #include "tap.h"
@@ -1201,6 +1202,7 @@ TestPredictionLayouts(void)
 	SegLearnProblem pb = Problem(t, SEG_TASK_CLASSIFICATION, 4, 2500);
 	double		worst = 0;
 	int			block_differs = 0;
+	int			margins_differ = 0;
 
 	for (int pass = 0; pass < 2; pass++)
 	{
@@ -1248,6 +1250,14 @@ TestPredictionLayouts(void)
 				if (memcmp(one, block + (size_t) i * 4, sizeof(one)) != 0)
 					block_differs++;
 			}
+			/* and the block margins each row's margins */
+			gbdt->margins(m, rows, n, block);
+			for (int i = 0; i < n; i++)
+			{
+				gbdt->margin_row(m, rows + (size_t) i * t->d, one, scratch);
+				if (memcmp(one, block + (size_t) i * 4, sizeof(one)) != 0)
+					margins_differ++;
+			}
 			free(rows);
 			free(block);
 		}
@@ -1256,8 +1266,58 @@ TestPredictionLayouts(void)
 	}
 	tap_ok(worst < 1e-12, "prediction layouts give the margins of a plain walk of every tree");
 	tap_ok(block_differs == 0, "block prediction gives the outputs of one-row prediction, bit for bit");
+	tap_ok(margins_differ == 0, "block margins give one-row margins, bit for bit");
 	free(p);
 	FreeTable(t);
+}
+
+/*
+ * Permutation importance scores a tree classifier on its margins; the
+ * same learner without the margins entry scores its probabilities.  The
+ * largest margin is the most probable class, so both give the same drops.
+ */
+static void
+TestImportanceOnMargins(void)
+{
+	const SegLearner *gbdt = learner_find("gbdt");
+	SegLearner	no_margins = *gbdt;
+	bool		same = true;
+
+	no_margins.margins = NULL;
+	for (int classes = 2; classes <= 4; classes += 2)
+	{
+		Table	   *t = MakeTable(2000, 5, 0, classes, 77);
+		void	   *p = Params(gbdt);
+		SegLearnProblem pb = Problem(t, SEG_TASK_CLASSIFICATION, classes, 1500);
+		TreeModel  *m;
+		ImportanceResult by_margin,
+					by_proba;
+		ImportanceInput in = {.model = NULL, .task = SEG_TASK_CLASSIFICATION,
+			.n_classes = classes, .schema = &t->schema, .n = 500, .repeats = 3, .seed = 9};
+
+		Set(gbdt, p, "max_iter", 20);
+		m = Fit(gbdt, &pb, p, 5);
+		in.model = m;
+		in.x = t->x + (size_t) 1500 * t->d;
+		in.y_class = t->y + 1500;
+		in.learner = gbdt;
+		importance_permutation(&in, &by_margin);
+		in.learner = &no_margins;
+		importance_permutation(&in, &by_proba);
+		same = same && by_margin.baseline == by_proba.baseline && by_margin.baseline > 0.3;
+		for (int g = 0; g < t->schema.n_groups; g++)
+			same = same && by_margin.mean[g] == by_proba.mean[g] &&
+				by_margin.std[g] == by_proba.std[g];
+		same = same && by_margin.mean[0] > 0.05;
+		free(by_margin.mean);
+		free(by_margin.std);
+		free(by_proba.mean);
+		free(by_proba.std);
+		tree_model_free(m);
+		free(p);
+		FreeTable(t);
+	}
+	tap_ok(same, "permutation importance on margins equals it on probabilities (2 and 4 classes)");
 }
 
 static void
@@ -1315,6 +1375,7 @@ main(void)
 	TestEarlyStoppingAndWeights();
 	TestParams();
 	TestPredictionLayouts();
+	TestImportanceOnMargins();
 	TestRulesAndImportances();
 	return tap_done();
 }

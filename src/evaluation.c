@@ -19,6 +19,7 @@ evaluation_score(SegTask task, int n_classes, const int *y_class, const double *
 {
 	memset(scores, 0, sizeof(*scores));
 	scores->rows = n;
+	scores->scored_rows = n;
 	scores->roc_auc = NAN;
 	scores->pr_auc = NAN;
 	if (task == SEG_TASK_REGRESSION)

@@ -27,6 +27,7 @@
 typedef struct PartScores
 {
 	int			rows;
+	int			scored_rows;	/* rows the figures come from: rows, or a sample of them */
 	SegMetrics *metrics;		/* classification */
 	double		log_loss;
 	double		roc_auc;		/* two classes only, else NaN */

@@ -261,23 +261,74 @@ ElapsedMs(instr_time start)
 	return INSTR_TIME_GET_MILLISEC(now);
 }
 
+/*
+ * The train part is scored on at most this many of its rows, evenly
+ * spaced in its canonical order.  Its figures say how closely the model
+ * follows the rows it learned from, which a sample this size measures to
+ * about 0.003; scoring all 900,000 train rows of a 1M-row table took 6%
+ * of a gbdt training call.
+ */
+#define TRAIN_SCORED_ROWS 100000
+
+/* The kept model's figures on part p, from at most max_rows of its rows. */
+static void
+ScorePart(const TrainData *e, const SegCandidate *m, int p, int max_rows, PartScores *scores)
+{
+	SegInputForm form = m->config.learner->input;
+	int			d = e->schema[form].n_inputs;
+	int			k = e->task == SEG_TASK_CLASSIFICATION ? e->n_classes : 1;
+	int			n = e->n[p];
+	int			take = Min(n, max_rows);
+	const double *x = e->x[form][p];
+	const int  *y = e->y[p];
+	const double *v = e->v[p];
+	double	   *out = palloc(sizeof(double) * (size_t) Max(take, 1) * k);
+
+	if (take < n)
+	{
+		double	   *xs = palloc(sizeof(double) * (size_t) take * d);
+		int		   *ys = y != NULL ? palloc(sizeof(int) * (size_t) take) : NULL;
+		double	   *vs = v != NULL ? palloc(sizeof(double) * (size_t) take) : NULL;
+
+		for (int i = 0; i < take; i++)
+		{
+			int			r = (int) ((int64) i * n / take);
+
+			memcpy(xs + (size_t) i * d, x + (size_t) r * d, sizeof(double) * d);
+			if (ys != NULL)
+				ys[i] = y[r];
+			if (vs != NULL)
+				vs[i] = v[r];
+		}
+		x = xs;
+		y = ys;
+		v = vs;
+	}
+	m->config.learner->predict(m->model, x, take, out);
+	evaluation_score(e->task, e->n_classes, y, v, out, take, scores);
+	scores->rows = n;
+	pfree(out);
+	if (take < n)
+	{
+		pfree((void *) x);
+		if (y != NULL)
+			pfree((void *) y);
+		if (v != NULL)
+			pfree((void *) v);
+	}
+}
+
 /* The kept model's figures on every part, and the baseline's on test. */
 static void
 Evaluate(const TrainData *e, const TrialRun *run, TrainEvaluation *ev)
 {
 	const SegCandidate *m = &run->model;
-	SegInputForm form = m->config.learner->input;
 	int			k = e->task == SEG_TASK_CLASSIFICATION ? e->n_classes : 1;
-	PartScores *parts[3] = {&ev->train, &ev->validation, &ev->test};
 	double	   *out;
 
-	for (int p = 0; p < 3; p++)
-	{
-		out = palloc(sizeof(double) * (size_t) Max(e->n[p], 1) * k);
-		m->config.learner->predict(m->model, e->x[form][p], e->n[p], out);
-		evaluation_score(e->task, e->n_classes, e->y[p], e->v[p], out, e->n[p], parts[p]);
-		pfree(out);
-	}
+	ScorePart(e, m, SPLIT_TRAIN, TRAIN_SCORED_ROWS, &ev->train);
+	ScorePart(e, m, SPLIT_VALIDATION, INT_MAX, &ev->validation);
+	ScorePart(e, m, SPLIT_TEST, INT_MAX, &ev->test);
 	out = palloc(sizeof(double) * (size_t) Max(e->n[SPLIT_TEST], 1) * k);
 	evaluation_baseline(e->task, e->n_classes, e->y[SPLIT_TRAIN], e->v[SPLIT_TRAIN],
 						e->n[SPLIT_TRAIN], e->n[SPLIT_TEST], out);

@@ -105,6 +105,8 @@ Summary(JsonBuilder *b, SegTask task, const PartScores *s, double loss)
 {
 	json_object_begin(b);
 	json_key_integer(b, "rows", s->rows);
+	if (s->scored_rows < s->rows)
+		json_key_integer(b, "scored_rows", s->scored_rows);
 	if (s->rows == 0)
 	{
 		/* validation_size => 0: no figures */

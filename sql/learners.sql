@@ -54,6 +54,24 @@ SELECT r->'deployed' AS deployed,
 FROM (SELECT segment_train('spend', 'spend', 'next_spend', features => '{tenure}',
 						   hidden => '{2}', epochs => 1) AS r) s;
 
+-- a train part of more than 100,000 rows is scored on 100,000 of them, evenly
+-- spaced; its figures stay those of every train row within sampling error
+CREATE TABLE big_train AS
+SELECT i AS id, ((i * 7919) % 1000) / 500.0 - 1 AS x, ((i * 104729) % 997) / 498.5 - 1 AS y,
+	   CASE WHEN ((i * 7919) % 1000) / 500.0 - 1 + ((i * 31) % 17) / 20.0 - 0.4 > 0 THEN 'a' ELSE 'b' END AS label
+FROM generate_series(1::bigint, 140000) i;
+CREATE TEMP TABLE big_train_report AS
+SELECT segment_train('big_train', 'big_train', 'label', exclude => '{id}', model => 'logistic',
+					 validation_size => 0) AS r;
+SELECT (r->'train'->>'rows')::int = (SELECT count(*) FROM big_train t
+									 WHERE split_part('big_train', t) = 'train') AS all_rows_counted,
+	   (r->'train'->>'scored_rows')::int AS scored_rows,
+	   abs((r->'train'->>'accuracy')::float8 -
+		   (SELECT avg((segment_predict('big_train', t) = label)::int) FROM big_train t
+			WHERE split_part('big_train', t) = 'train')) < 0.01 AS accuracy_of_every_train_row,
+	   r->'test'->'scored_rows' IS NULL AS test_scored_whole
+FROM big_train_report;
+
 -- if_better after the labelling rule changed: the deployed version is scored
 -- on today's labels, so a new version whose own score is below the deployed
 -- version's stored one still replaces it when it does better on today's rows
@@ -254,5 +272,5 @@ SELECT sum(drop_model(name)) > 0 AS dropped
 FROM (SELECT DISTINCT name FROM models WHERE name IN ('spend', 'many', 'few', 'few_value',
 	  'many_classes', 'params', 'flat', 'spend_a', 'spend_b', 'spend_pk', 'spend_key',
 	  'no_split', 'few_logit', 'few_auto', 'spend_auto', 'just_scaler', 'gone', 'few_cv',
-	  'drift')) n;
+	  'drift', 'big_train')) n;
 DROP SCHEMA learners_test CASCADE;

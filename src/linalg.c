@@ -260,6 +260,61 @@ linalg_small_kernel_width(int width)
  * needs op(A)^T row-major: read in place when A is transposed, else
  * copied a block of rows at a time.
  */
+typedef double Quarter __attribute__((vector_size(4 * sizeof(double))));
+
+/*
+ * dst[c * rows + r] = src[r * ld + c] for r < rows, c < cols: four rows
+ * at a time in 4 x 4 blocks of vector shuffles.  The backward pass
+ * transposes a weight matrix for every minibatch, and element by element
+ * that took 8% of an epoch.
+ */
+static void
+Transpose(const double *src, int rows, int cols, int ld, double *dst)
+{
+	int			r = 0;
+
+	for (; r + 4 <= rows; r += 4)
+	{
+		int			c = 0;
+
+		for (; c + 4 <= cols; c += 4)
+		{
+			Quarter		r0,
+						r1,
+						r2,
+						r3,
+						t0,
+						t1,
+						t2,
+						t3,
+						o;
+
+			memcpy(&r0, src + (size_t) r * ld + c, sizeof(Quarter));
+			memcpy(&r1, src + (size_t) (r + 1) * ld + c, sizeof(Quarter));
+			memcpy(&r2, src + (size_t) (r + 2) * ld + c, sizeof(Quarter));
+			memcpy(&r3, src + (size_t) (r + 3) * ld + c, sizeof(Quarter));
+			t0 = __builtin_shufflevector(r0, r1, 0, 4, 2, 6);
+			t1 = __builtin_shufflevector(r0, r1, 1, 5, 3, 7);
+			t2 = __builtin_shufflevector(r2, r3, 0, 4, 2, 6);
+			t3 = __builtin_shufflevector(r2, r3, 1, 5, 3, 7);
+			o = __builtin_shufflevector(t0, t2, 0, 1, 4, 5);
+			memcpy(dst + (size_t) c * rows + r, &o, sizeof(Quarter));
+			o = __builtin_shufflevector(t1, t3, 0, 1, 4, 5);
+			memcpy(dst + (size_t) (c + 1) * rows + r, &o, sizeof(Quarter));
+			o = __builtin_shufflevector(t0, t2, 2, 3, 6, 7);
+			memcpy(dst + (size_t) (c + 2) * rows + r, &o, sizeof(Quarter));
+			o = __builtin_shufflevector(t1, t3, 2, 3, 6, 7);
+			memcpy(dst + (size_t) (c + 3) * rows + r, &o, sizeof(Quarter));
+		}
+		for (; c < cols; c++)
+			for (int i = r; i < r + 4; i++)
+				dst[(size_t) c * rows + i] = src[(size_t) i * ld + c];
+	}
+	for (; r < rows; r++)
+		for (int c = 0; c < cols; c++)
+			dst[(size_t) c * rows + r] = src[(size_t) r * ld + c];
+}
+
 void
 linalg_gemm_small(bool trans_a, bool trans_b, int m, int n, int k,
 				  double alpha, const double *a, int lda,
@@ -301,9 +356,7 @@ linalg_gemm_small(bool trans_a, bool trans_b, int m, int n, int k,
 
 			if (rows > m - i0)
 				rows = m - i0;
-			for (int p = 0; p < k; p++)
-				for (int i = 0; i < rows; i++)
-					buf[(size_t) p * rows + i] = a[(size_t) (i0 + i) * lda + p];
+			Transpose(a + (size_t) i0 * lda, rows, k, lda, buf);
 			small_kernel(n, rows, k, alpha, sbt, buf, rows, beta, c + (size_t) i0 * ldc, 1, ldc);
 			i0 += rows;
 		}
@@ -312,9 +365,7 @@ linalg_gemm_small(bool trans_a, bool trans_b, int m, int n, int k,
 	if (trans_b)
 	{
 		/* B is n x k: make it k x n so that the inner loop runs along rows */
-		for (int j = 0; j < n; j++)
-			for (int p = 0; p < k; p++)
-				buf[(size_t) p * n + j] = b[(size_t) j * ldb + p];
+		Transpose(b, n, k, ldb, buf);
 		b = buf;
 		ldb = n;
 	}

@@ -20,13 +20,16 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "lanes.h"
-
-/* four doubles: one AVX2 register (wider vectors compare poorly there) */
-typedef double Doubles4 __attribute__((vector_size(4 * sizeof(double))));
-typedef long long Ints4 __attribute__((vector_size(4 * sizeof(long long))));
 #include "linalg.h"
 #include "mlp.h"
+
+/*
+ * Four doubles: one AVX2 register.  The default build's target has no
+ * wider vectors, and gcc handles wider ones poorly there (compares lane
+ * by lane, sums passed through the stack).
+ */
+typedef double Doubles4 __attribute__((vector_size(4 * sizeof(double))));
+typedef long long Ints4 __attribute__((vector_size(4 * sizeof(long long))));
 
 SegStatus
 mlp_check_shape(const MlpShape *shape, char *errmsg)
@@ -322,55 +325,50 @@ mlp_softmax_rows(double *z, int n, int c)
 
 /*
  * z += a W for one row a (n_in) and W (n_in x n_out, row-major): each
- * input adds its row of W to the outputs, eight outputs to a vector.  For
- * the few dozen units of a layer this beats a BLAS gemv call, whose
- * set-up costs more than the arithmetic.
+ * input adds its row of W to the outputs, sixteen outputs at a time in
+ * vectors of four (gcc passes vectors wider than the target's through
+ * the stack in this loop).  For the few dozen units of a layer this
+ * beats a BLAS gemv call, whose set-up costs more than the arithmetic.
  */
 static void
 DenseLayerRow(const double *w, const double *a, int n_in, int n_out, double *z)
 {
 	int			j = 0;
 
-	for (; j + 4 * SEG_LANES <= n_out; j += 4 * SEG_LANES)
+	for (; j + 16 <= n_out; j += 16)
 	{
-		LaneDoubles z0, z1, z2, z3;
+		Doubles4	acc[4];
 
-		LOAD_LANES(z0, z + j);
-		LOAD_LANES(z1, z + j + SEG_LANES);
-		LOAD_LANES(z2, z + j + 2 * SEG_LANES);
-		LOAD_LANES(z3, z + j + 3 * SEG_LANES);
+		memcpy(acc, z + j, sizeof(acc));
 		for (int i = 0; i < n_in; i++)
 		{
-			const double *wi = w + (size_t) i * n_out + j;
-			LaneDoubles w0, w1, w2, w3;
+			Doubles4	wi[4];
 
-			LOAD_LANES(w0, wi);
-			LOAD_LANES(w1, wi + SEG_LANES);
-			LOAD_LANES(w2, wi + 2 * SEG_LANES);
-			LOAD_LANES(w3, wi + 3 * SEG_LANES);
-			z0 += a[i] * w0;
-			z1 += a[i] * w1;
-			z2 += a[i] * w2;
-			z3 += a[i] * w3;
+			memcpy(wi, w + (size_t) i * n_out + j, sizeof(wi));
+			for (int q = 0; q < 4; q++)
+				acc[q] += a[i] * wi[q];
 		}
-		STORE_LANES(z + j, z0);
-		STORE_LANES(z + j + SEG_LANES, z1);
-		STORE_LANES(z + j + 2 * SEG_LANES, z2);
-		STORE_LANES(z + j + 3 * SEG_LANES, z3);
+		memcpy(z + j, acc, sizeof(acc));
 	}
-	for (; j + SEG_LANES <= n_out; j += SEG_LANES)
+	/*
+	 * Eight at a time, then one by one: which outputs the vector loops
+	 * take decides which sums are fused multiply-adds, and the outputs
+	 * must not change.
+	 */
+	for (; j + 8 <= n_out; j += 8)
 	{
-		LaneDoubles zj;
+		Doubles4	acc[2];
 
-		LOAD_LANES(zj, z + j);
+		memcpy(acc, z + j, sizeof(acc));
 		for (int i = 0; i < n_in; i++)
 		{
-			LaneDoubles wi;
+			Doubles4	wi[2];
 
-			LOAD_LANES(wi, w + (size_t) i * n_out + j);
-			zj += a[i] * wi;
+			memcpy(wi, w + (size_t) i * n_out + j, sizeof(wi));
+			acc[0] += a[i] * wi[0];
+			acc[1] += a[i] * wi[1];
 		}
-		STORE_LANES(z + j, zj);
+		memcpy(z + j, acc, sizeof(acc));
 	}
 	for (; j < n_out; j++)
 	{
@@ -825,27 +823,39 @@ mlp_loss_grad(Mlp *m, MlpWork *w, const double *x, MlpTargets t, int n,
 		{
 			double		per_row = l2 / n;
 			double		sq = 0.0;
-			LaneDoubles sq0 = {0},
-						sq1 = {0};
+			Doubles4	sq0[2] = {{0}},
+						sq1[2] = {{0}};
 			size_t		i = 0;
 
 			/* Auto-vectorized */
 			for (size_t j = 0; j < nw; j++)
 				gw[j] += per_row * W[j];
-			/* two vectors of partial sums: one chain of additions would wait on each one */
-			for (; i + 2 * SEG_LANES <= nw; i += 2 * SEG_LANES)
+			/*
+			 * Eight lane sums of squares in two sets (sq0 from the first
+			 * eight of every sixteen weights, sq1 from the next eight):
+			 * one chain of additions would wait on each one.  In vectors
+			 * of four: gcc passes vectors wider than the target's through
+			 * the stack here, which cost a tenth of an epoch.
+			 */
+			for (; i + 16 <= nw; i += 16)
 			{
-				LaneDoubles w0,
-							w1;
+				for (int h = 0; h < 2; h++)
+				{
+					Doubles4	w0,
+								w1;
 
-				LOAD_LANES(w0, W + i);
-				LOAD_LANES(w1, W + i + SEG_LANES);
-				sq0 += w0 * w0;
-				sq1 += w1 * w1;
+					memcpy(&w0, W + i + 4 * h, sizeof(w0));
+					memcpy(&w1, W + i + 8 + 4 * h, sizeof(w1));
+					sq0[h] += w0 * w0;
+					sq1[h] += w1 * w1;
+				}
 			}
-			sq0 += sq1;
-			for (int l = 0; l < SEG_LANES; l++)
-				sq += sq0[l];
+			for (int h = 0; h < 2; h++)
+			{
+				sq0[h] += sq1[h];
+				for (int l = 0; l < 4; l++)
+					sq += sq0[h][l];
+			}
 			for (; i < nw; i++)
 				sq += W[i] * W[i];
 			penalty += 0.5 * per_row * sq;

@@ -260,7 +260,7 @@ linalg_small_kernel_width(int width)
  * needs op(A)^T row-major: read in place when A is transposed, else
  * copied a block of rows at a time.
  */
-typedef double Quarter __attribute__((vector_size(4 * sizeof(double))));
+typedef double Doubles4 __attribute__((vector_size(4 * sizeof(double))));
 
 /*
  * dst[c * rows + r] = src[r * ld + c] for r < rows, c < cols: four rows
@@ -279,7 +279,7 @@ Transpose(const double *src, int rows, int cols, int ld, double *dst)
 
 		for (; c + 4 <= cols; c += 4)
 		{
-			Quarter		r0,
+			Doubles4		r0,
 						r1,
 						r2,
 						r3,
@@ -289,22 +289,22 @@ Transpose(const double *src, int rows, int cols, int ld, double *dst)
 						t3,
 						o;
 
-			memcpy(&r0, src + (size_t) r * ld + c, sizeof(Quarter));
-			memcpy(&r1, src + (size_t) (r + 1) * ld + c, sizeof(Quarter));
-			memcpy(&r2, src + (size_t) (r + 2) * ld + c, sizeof(Quarter));
-			memcpy(&r3, src + (size_t) (r + 3) * ld + c, sizeof(Quarter));
+			memcpy(&r0, src + (size_t) r * ld + c, sizeof(Doubles4));
+			memcpy(&r1, src + (size_t) (r + 1) * ld + c, sizeof(Doubles4));
+			memcpy(&r2, src + (size_t) (r + 2) * ld + c, sizeof(Doubles4));
+			memcpy(&r3, src + (size_t) (r + 3) * ld + c, sizeof(Doubles4));
 			t0 = __builtin_shufflevector(r0, r1, 0, 4, 2, 6);
 			t1 = __builtin_shufflevector(r0, r1, 1, 5, 3, 7);
 			t2 = __builtin_shufflevector(r2, r3, 0, 4, 2, 6);
 			t3 = __builtin_shufflevector(r2, r3, 1, 5, 3, 7);
 			o = __builtin_shufflevector(t0, t2, 0, 1, 4, 5);
-			memcpy(dst + (size_t) c * rows + r, &o, sizeof(Quarter));
+			memcpy(dst + (size_t) c * rows + r, &o, sizeof(Doubles4));
 			o = __builtin_shufflevector(t1, t3, 0, 1, 4, 5);
-			memcpy(dst + (size_t) (c + 1) * rows + r, &o, sizeof(Quarter));
+			memcpy(dst + (size_t) (c + 1) * rows + r, &o, sizeof(Doubles4));
 			o = __builtin_shufflevector(t0, t2, 2, 3, 6, 7);
-			memcpy(dst + (size_t) (c + 2) * rows + r, &o, sizeof(Quarter));
+			memcpy(dst + (size_t) (c + 2) * rows + r, &o, sizeof(Doubles4));
 			o = __builtin_shufflevector(t1, t3, 2, 3, 6, 7);
-			memcpy(dst + (size_t) (c + 3) * rows + r, &o, sizeof(Quarter));
+			memcpy(dst + (size_t) (c + 3) * rows + r, &o, sizeof(Doubles4));
 		}
 		for (; c < cols; c++)
 			for (int i = r; i < r + 4; i++)

@@ -279,7 +279,7 @@ Transpose(const double *src, int rows, int cols, int ld, double *dst)
 
 		for (; c + 4 <= cols; c += 4)
 		{
-			Doubles4		r0,
+			Doubles4	r0,
 						r1,
 						r2,
 						r3,

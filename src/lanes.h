@@ -19,6 +19,7 @@
 #ifndef SEGMENT_LANES_H
 #define SEGMENT_LANES_H
 
+#include <stdbool.h>
 #include <string.h>
 
 #define SEG_LANES 8
@@ -64,6 +65,38 @@ typedef long long HalfLaneInts __attribute__((vector_size(SEG_LANES / 2 * sizeof
 #define LANES_CLONES __attribute__((target_clones("arch=x86-64-v4", "default")))
 #else
 #define LANES_CLONES
+#endif
+
+/*
+ * target_clones compiles both copies from one preprocessed text, so in
+ * the x86-64-v4 copy LANES_LESS still compares in AVX2 halves.  A kernel
+ * whose comparisons matter takes `native`, a constant, and compares with
+ * LANES_LESS_AS: its x86-64-v4 copy (LANES_V4_TARGET, chosen by
+ * lanes_v4()) then compares eight doubles into a mask register, as the
+ * generic form compiles there.  Where LANES_DISPATCH is 0 the build's
+ * own target decides (LANES_NATIVE).
+ */
+#define LANES_LESS_AS(a, b, native) ((native) ? (LaneInts) ((a) < (b)) : LANES_LESS(a, b))
+#if defined(__x86_64__) && defined(__AVX2__) && defined(__FMA__) && !defined(__AVX512F__) && \
+	!defined(SEGMENT_NO_CLONES)
+#define LANES_DISPATCH 1
+#define LANES_V4_TARGET __attribute__((target("arch=x86-64-v4")))
+static inline bool
+lanes_v4(void)
+{
+	static int	have = -1;
+
+	if (have < 0)
+		have = __builtin_cpu_supports("x86-64-v4") ? 1 : 0;
+	return have == 1;
+}
+#else
+#define LANES_DISPATCH 0
+#endif
+#ifdef __AVX512F__
+#define LANES_NATIVE true
+#else
+#define LANES_NATIVE false
 #endif
 
 #define LOAD_LANES(v, p) memcpy(&(v), (p), sizeof(LaneDoubles))

@@ -519,7 +519,7 @@ PointConstants(const double *points, int m, int d, double *m2p, double *p_norms)
 }
 
 /* max(0, |x|^2 - 2 x.p + |p|^2) for the lanes of a block */
-#define BLOCK_DISTANCES(dist, blk, d, w, x_norm_lanes, p_norm) \
+#define BLOCK_DISTANCES(dist, blk, d, w, x_norm_lanes, p_norm, native) \
 	do { \
 		LaneDoubles zero_; \
 		SPLAT(dist, 0.0); \
@@ -531,7 +531,7 @@ PointConstants(const double *points, int m, int d, double *m2p, double *p_norms)
 			dist += xt_ * (w)[t_]; \
 		} \
 		dist = dist + (x_norm_lanes) + (p_norm); \
-		dist = (LaneDoubles) (((LaneInts) dist & LANES_LESS(zero_, dist))); \
+		dist = (LaneDoubles) (((LaneInts) dist & LANES_LESS_AS(zero_, dist, native))); \
 	} while (0)
 
 /* a block's squared norms, zero in the padding lanes */
@@ -544,9 +544,9 @@ PointConstants(const double *points, int m, int d, double *m2p, double *p_norms)
 				(v)[l_] = l_ < (valid) ? (x_norms)[(size_t) (block) * KMEANS_LANES + l_] : 0.0; \
 	} while (0)
 
-LANES_CLONES void
-kmeans_blocks_distances(const KMeansBlocks *b, const double *x_norms, const double *point,
-						bool lower, double *out, const SegHooks *hooks)
+static inline __attribute__((always_inline)) void
+Distances(const KMeansBlocks *b, const double *x_norms, const double *point, bool lower,
+		  double *out, const SegHooks *hooks, bool native)
 {
 	int			d = b->d;
 	double	   *m2p = seg_alloc(sizeof(double) * d);
@@ -563,13 +563,51 @@ kmeans_blocks_distances(const KMeansBlocks *b, const double *x_norms, const doub
 
 		PrefetchAhead(b, block);
 		LOAD_NORMS(norms, x_norms, block, valid);
-		BLOCK_DISTANCES(dist, blk, d, m2p, norms, p_norm);
-		for (int l = 0; l < valid; l++)
-			o[l] = lower && o[l] <= dist[l] ? o[l] : dist[l];
+		BLOCK_DISTANCES(dist, blk, d, m2p, norms, p_norm, native);
+		if (valid == KMEANS_LANES)
+		{
+			/* lower: the old value where it is not above the new one (no NaN here) */
+			if (lower)
+			{
+				LaneDoubles old;
+				LaneInts	nearer;
+
+				LOAD_LANES(old, o);
+				nearer = LANES_LESS_AS(dist, old, native);
+				dist = (LaneDoubles) (((LaneInts) dist & nearer) | ((LaneInts) old & ~nearer));
+			}
+			STORE_LANES(o, dist);
+		}
+		else
+			for (int l = 0; l < valid; l++)
+				o[l] = lower && o[l] <= dist[l] ? o[l] : dist[l];
 		if (block % CHECK_EVERY_BLOCKS == CHECK_EVERY_BLOCKS - 1)
 			seg_check_interrupts(hooks);
 	}
 	seg_free(m2p);
+}
+
+#if LANES_DISPATCH
+LANES_V4_TARGET static void
+DistancesV4(const KMeansBlocks *b, const double *x_norms, const double *point, bool lower,
+			double *out, const SegHooks *hooks)
+{
+	Distances(b, x_norms, point, lower, out, hooks, true);
+}
+#endif
+
+void
+kmeans_blocks_distances(const KMeansBlocks *b, const double *x_norms, const double *point,
+						bool lower, double *out, const SegHooks *hooks)
+{
+#if LANES_DISPATCH
+	if (lanes_v4())
+	{
+		DistancesV4(b, x_norms, point, lower, out, hooks);
+		return;
+	}
+#endif
+	Distances(b, x_norms, point, lower, out, hooks, LANES_NATIVE);
 }
 
 static inline __attribute__((always_inline)) void
@@ -601,7 +639,7 @@ Potentials(const KMeansBlocks *b, const double *x_norms, const double *points, i
 			LaneDoubles sum;
 			LaneInts	nearer;
 
-			BLOCK_DISTANCES(dist, blk, d, m2p + (size_t) j * d, norms, p_norms[j]);
+			BLOCK_DISTANCES(dist, blk, d, m2p + (size_t) j * d, norms, p_norms[j], native);
 			nearer = LANES_LESS_AS(dist, near, native);
 			LOAD_LANES(sum, sums);
 			sum += (LaneDoubles) (((LaneInts) dist & nearer) | ((LaneInts) near & ~nearer));

@@ -12,6 +12,9 @@
  */
 #include <math.h>
 #include <string.h>
+#ifdef __AVX2__
+#include <immintrin.h>
+#endif
 
 #include "kmeans_blocks.h"
 #include "lanes.h"
@@ -259,6 +262,28 @@ kmeans_blocks_nearest2(const double *blk, int d, const double *m2c, const double
 	}
 }
 
+/* Whether two blocks of labels differ in any lane (pointers: vector arguments change the ABI). */
+static inline __attribute__((always_inline)) bool
+LabelsDiffer(const LaneInt32s *a, const LaneInt32s *b)
+{
+	LaneInt32s	differ = *a ^ *b;
+#ifdef __AVX2__
+	/* one vptest: moving the four words out to or them took a tenth of a step */
+	__m256i		v;
+
+	memcpy(&v, &differ, sizeof(v));
+	return !_mm256_testz_si256(v, v);
+#else
+	uint64_t	any[KMEANS_LANES / 2];
+	uint64_t	changed = 0;
+
+	memcpy(any, &differ, sizeof(any));
+	for (int w = 0; w < KMEANS_LANES / 2; w++)
+		changed |= any[w];
+	return changed != 0;
+#endif
+}
+
 /*
  * The assignment pass.  With sums, in one of two ways: old_labels NULL,
  * every row added to its centre's sum (zeroed first); otherwise each row
@@ -311,9 +336,6 @@ AssignPass(const KMeansBlocks *b, const double *centers, int k, const int *old_l
 		{
 			const int  *old = old_labels + (size_t) block * KMEANS_LANES;
 			LaneInt32s	old32;
-			LaneInt32s	differ;
-			uint64_t	any[KMEANS_LANES / 2];
-			uint64_t	changed = 0;
 
 			/* most blocks are unchanged late in a fit: one vector comparison */
 			if (valid == KMEANS_LANES)
@@ -321,11 +343,7 @@ AssignPass(const KMeansBlocks *b, const double *centers, int k, const int *old_l
 			else
 				for (int l = 0; l < KMEANS_LANES; l++)
 					old32[l] = l < valid ? old[l] : label32[l];
-			differ = old32 ^ label32;
-			memcpy(any, &differ, sizeof(any));
-			for (int w = 0; w < KMEANS_LANES / 2; w++)
-				changed |= any[w];
-			if (changed != 0)
+			if (LabelsDiffer(&old32, &label32))
 				for (int l = 0; l < valid; l++)
 					if (old[l] != cur[l])
 					{

@@ -253,7 +253,7 @@ kmeans_blocks_nearest2(const double *blk, int d, const double *m2c, const double
 	LaneDoubles s;
 	LaneInts	l;
 
-	NearestLanes(blk, d, m2c, c_norms, k, &b, &l, &s, LANES_NATIVE);
+	NearestLanes(blk, d, m2c, c_norms, k, &b, &l, &s, false);
 	for (int i = 0; i < KMEANS_LANES; i++)
 	{
 		label[i] = (int) l[i];
@@ -375,8 +375,8 @@ AssignPassV4(const KMeansBlocks *b, const double *centers, int k, const int *old
 
 /*
  * The pass in the copy for this CPU: measured on 1M x 5 (n_init 10),
- * comparing in mask registers made the x86-64-v4 copy 6% (k = 2, 5) to
- * 18% (k = 10) faster than in AVX2 halves, with the same labels.
+ * comparing in mask registers made whole fits 10% (k = 2) to 25%
+ * (k = 10) faster than in AVX2 halves, with the same labels.
  */
 static int64_t
 AssignPassHere(const KMeansBlocks *b, const double *centers, int k, const int *old_labels,
@@ -389,7 +389,7 @@ AssignPassHere(const KMeansBlocks *b, const double *centers, int k, const int *o
 							hooks);
 #endif
 	return AssignPass(b, centers, k, old_labels, labels, min_sq_dist, sums, counts, hooks,
-					  LANES_NATIVE);
+					  false);
 }
 
 void
@@ -625,7 +625,7 @@ kmeans_blocks_distances(const KMeansBlocks *b, const double *x_norms, const doub
 		return;
 	}
 #endif
-	Distances(b, x_norms, point, lower, out, hooks, LANES_NATIVE);
+	Distances(b, x_norms, point, lower, out, hooks, false);
 }
 
 static inline __attribute__((always_inline)) void
@@ -698,7 +698,7 @@ kmeans_blocks_potentials(const KMeansBlocks *b, const double *x_norms,
 		return;
 	}
 #endif
-	Potentials(b, x_norms, points, m, closest, pots, hooks, LANES_NATIVE);
+	Potentials(b, x_norms, points, m, closest, pots, hooks, false);
 }
 
 double

@@ -29,6 +29,14 @@ typedef long long LaneInts __attribute__((vector_size(SEG_LANES * sizeof(long lo
 typedef int LaneInt32s __attribute__((vector_size(SEG_LANES * sizeof(int))));
 
 /*
+ * Four doubles: one AVX2 register.  Code compiled only for the build's
+ * target (x86-64-v3 by default) writes its vectors this wide: gcc handles
+ * wider generic vectors poorly there (compares lane by lane, sums and
+ * loads passed through the stack).
+ */
+typedef double Doubles4 __attribute__((vector_size(4 * sizeof(double))));
+
+/*
  * a < b per lane, as all-ones or zero (LaneInts).  Without AVX-512, gcc
  * lowers a comparison of eight doubles to eight scalar compares and
  * branches (several times the cost of the kernels around it); compared
@@ -60,43 +68,32 @@ typedef long long HalfLaneInts __attribute__((vector_size(SEG_LANES / 2 * sizeof
  * copies compute every lane with the same operations, so they give the
  * same numbers.
  */
-#if defined(__x86_64__) && defined(__AVX2__) && defined(__FMA__) && !defined(__AVX512F__) && \
-	!defined(SEGMENT_NO_CLONES)
-#define LANES_CLONES __attribute__((target_clones("arch=x86-64-v4", "default")))
-#else
-#define LANES_CLONES
-#endif
-
 /*
  * target_clones compiles both copies from one preprocessed text, so in
  * the x86-64-v4 copy LANES_LESS still compares in AVX2 halves.  A kernel
  * whose comparisons matter takes `native`, a constant, and compares with
- * LANES_LESS_AS: its x86-64-v4 copy (LANES_V4_TARGET, chosen by
- * lanes_v4()) then compares eight doubles into a mask register, as the
- * generic form compiles there.  Where LANES_DISPATCH is 0 the build's
- * own target decides (LANES_NATIVE).
+ * LANES_LESS_AS; where LANES_DISPATCH is 1 it has a hand-made x86-64-v4
+ * copy (LANES_V4_TARGET, chosen by lanes_v4()) with native true, which
+ * compares eight doubles into a mask register, as the generic form
+ * compiles there, and otherwise runs with native false (on an AVX-512
+ * build LANES_LESS is that generic form already).
  */
 #define LANES_LESS_AS(a, b, native) ((native) ? (LaneInts) ((a) < (b)) : LANES_LESS(a, b))
+
 #if defined(__x86_64__) && defined(__AVX2__) && defined(__FMA__) && !defined(__AVX512F__) && \
 	!defined(SEGMENT_NO_CLONES)
+#define LANES_CLONES __attribute__((target_clones("arch=x86-64-v4", "default")))
 #define LANES_DISPATCH 1
 #define LANES_V4_TARGET __attribute__((target("arch=x86-64-v4")))
 static inline bool
 lanes_v4(void)
 {
-	static int	have = -1;
-
-	if (have < 0)
-		have = __builtin_cpu_supports("x86-64-v4") ? 1 : 0;
-	return have == 1;
+	__builtin_cpu_init();
+	return __builtin_cpu_supports("x86-64-v4");
 }
 #else
+#define LANES_CLONES
 #define LANES_DISPATCH 0
-#endif
-#ifdef __AVX512F__
-#define LANES_NATIVE true
-#else
-#define LANES_NATIVE false
 #endif
 
 #define LOAD_LANES(v, p) memcpy(&(v), (p), sizeof(LaneDoubles))

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "core.h"
+#include "lanes.h"
 #include "linalg.h"
 
 /* the OpenBLAS library to open; a build may name another */
@@ -251,18 +252,6 @@ linalg_small_kernel_width(int width)
 }
 
 /*
- * The shapes of minibatch training: op(A) is read in place through its
- * strides; the kernel needs B row-major, so a transposed B is copied
- * (it is a layer's weights, a few thousand values).  A product with fewer
- * than SMALL_GEMM_NARROW columns (a softmax layer of a few classes) is
- * computed as its transpose, C^T = op(B)^T op(A)^T, whose rows are the
- * narrow side: then the vector registers run along the long side.  That
- * needs op(A)^T row-major: read in place when A is transposed, else
- * copied a block of rows at a time.
- */
-typedef double Doubles4 __attribute__((vector_size(4 * sizeof(double))));
-
-/*
  * dst[c * rows + r] = src[r * ld + c] for r < rows, c < cols: four rows
  * at a time in 4 x 4 blocks of vector shuffles.  The backward pass
  * transposes a weight matrix for every minibatch, and element by element
@@ -315,6 +304,16 @@ Transpose(const double *src, int rows, int cols, int ld, double *dst)
 			dst[(size_t) c * rows + r] = src[(size_t) r * ld + c];
 }
 
+/*
+ * The shapes of minibatch training: op(A) is read in place through its
+ * strides; the kernel needs B row-major, so a transposed B is copied
+ * (it is a layer's weights, a few thousand values).  A product with fewer
+ * than SMALL_GEMM_NARROW columns (a softmax layer of a few classes) is
+ * computed as its transpose, C^T = op(B)^T op(A)^T, whose rows are the
+ * narrow side: then the vector registers run along the long side.  That
+ * needs op(A)^T row-major: read in place when A is transposed, else
+ * copied a block of rows at a time.
+ */
 void
 linalg_gemm_small(bool trans_a, bool trans_b, int m, int n, int k,
 				  double alpha, const double *a, int lda,

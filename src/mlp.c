@@ -20,15 +20,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lanes.h"
 #include "linalg.h"
 #include "mlp.h"
 
-/*
- * Four doubles: one AVX2 register.  The default build's target has no
- * wider vectors, and gcc handles wider ones poorly there (compares lane
- * by lane, sums passed through the stack).
- */
-typedef double Doubles4 __attribute__((vector_size(4 * sizeof(double))));
+/* four 64-bit integers, the masks of Doubles4 comparisons (lanes.h) */
 typedef long long Ints4 __attribute__((vector_size(4 * sizeof(long long))));
 
 SegStatus

@@ -230,7 +230,6 @@ AddCompact(const TreeModel *m, TreeFast *f, int t, int c, int *n_cat, int *inum,
 	uint32_t   *anc = seg_alloc0(sizeof(uint32_t) * (size_t) n);
 	uint32_t   *path = seg_alloc0(sizeof(uint32_t) * (size_t) n);
 	CompactLeaves *L = &f->leaves[c];
-
 	int			stack[2 * COMPACT_LEAVES];
 	int			top = 0;
 
@@ -286,8 +285,6 @@ AddCompact(const TreeModel *m, TreeFast *f, int t, int c, int *n_cat, int *inum,
 		path[l] = path[i];
 		path[l + 1] = path[i] | (UINT32_C(1) << b);
 	}
-	for (int b = 0; b < COMPACT_LEAVES; b++)
-		f->keep[c * 32 + b] = UINT32_MAX;
 	for (int i = 0; i < n; i++)
 		if (m->feature[first + i] < 0)
 		{
@@ -362,6 +359,7 @@ tree_fast_build(TreeModel *m)
 		f->input = (uint8_t *) (p + bytes_leaves);
 		f->rank = f->input + bytes_input;
 		f->keep = (uint32_t *) (f->rank + bytes_input);
+		/* a node of no tree, or of the empty one, removes no leaf */
 		for (size_t i = 0; i < bytes_input; i++)
 			f->keep[i] = UINT32_MAX;
 		memset(f->input, ZERO_SLOT, bytes_input);

@@ -9,6 +9,7 @@ MODULE_big = segment
 # The numeric core: plain C, no postgres.h (unit tests and the fuzz
 # harness link these alone).
 CORE_SRCS = src/autoencoder.c src/bytes.c src/cluster_metrics.c src/embedding.c src/kmeans.c src/kmeans_blocks.c src/kmeans_hamerly.c \
+	src/kmeans_screen.c \
 	src/kmeans_model.c src/knn.c src/lbfgs.c src/learner.c src/learner_logistic.c src/learner_mlp.c src/linalg.c src/metrics.c src/mlp.c src/mlp_train.c \
 	src/model.c src/params.c src/pca.c src/predictor.c src/preprocess.c src/rfm.c src/rng.c src/scaler.c \
 	src/importance.c src/search_space.c src/selection.c src/simulate.c src/smote.c src/split.c src/supervised_model.c \

@@ -37,6 +37,58 @@ CountLabels(const int *labels, int n, int k, int *sizes)
 }
 
 /*
+ * The indices of n labelled rows grouped by label, each group in row
+ * order: group j is order[starts[j]] .. order[starts[j] + sizes[j] - 1].
+ */
+static void
+GroupByLabel(const int *labels, int n, int k, const int *sizes, int *starts, int *order)
+{
+	int		   *next = seg_alloc(sizeof(int) * k);
+
+	for (int j = 0, at = 0; j < k; j++)
+	{
+		starts[j] = at;
+		next[j] = at;
+		at += sizes[j];
+	}
+	for (int i = 0; i < n; i++)
+		order[next[labels[i]]++] = i;
+	seg_free(next);
+}
+
+/*
+ * The sum of dist over one group's rows, in four running sums (element t
+ * into sum t mod 4) added pairwise at the end.  Four independent chains
+ * of loads and additions: adding each distance into its cluster's sum
+ * through memory made a chain of store-to-load forwarding whenever two
+ * rows in a row share a label, nine tenths of the silhouette's time.
+ */
+static double
+GroupSum(const double *dist, const int *rows, int count)
+{
+	double		s0 = 0.0,
+				s1 = 0.0,
+				s2 = 0.0,
+				s3 = 0.0;
+	int			t = 0;
+
+	for (; t + 4 <= count; t += 4)
+	{
+		s0 += dist[rows[t]];
+		s1 += dist[rows[t + 1]];
+		s2 += dist[rows[t + 2]];
+		s3 += dist[rows[t + 3]];
+	}
+	if (t < count)
+		s0 += dist[rows[t++]];
+	if (t < count)
+		s1 += dist[rows[t++]];
+	if (t < count)
+		s2 += dist[rows[t]];
+	return (s0 + s1) + (s2 + s3);
+}
+
+/*
  * Silhouettes of m labelings of the same rows (labels[c] with ks[c]
  * clusters) into out[c]: each block of distances is computed once and
  * serves every labeling.  Each labeling gets the same additions in the
@@ -47,13 +99,14 @@ ExactSilhouettes(const double *x, int n, int d, const int *const *labels, const 
 				 size_t memory_limit, const SegHooks *hooks, double *out)
 {
 	int		  **sizes = seg_alloc(sizeof(int *) * m);
-	double	  **sums = seg_alloc(sizeof(double *) * m);
+	int		  **starts = seg_alloc0(sizeof(int *) * m);
+	int		  **order = seg_alloc0(sizeof(int *) * m);
+	double	  **sums = seg_alloc0(sizeof(double *) * m);
 	double	   *totals = seg_alloc0(sizeof(double) * m);
-	bool	   *scored = seg_alloc(sizeof(bool) * m);
 	int		   *live = seg_alloc(sizeof(int) * m);
 	int			n_live = 0;
-	double	   *norms;
-	double	   *dist;
+	double	   *norms = NULL;
+	double	   *dist = NULL;
 	int			block;
 
 	for (int c = 0; c < m; c++)
@@ -62,45 +115,38 @@ ExactSilhouettes(const double *x, int n, int d, const int *const *labels, const 
 
 		sizes[c] = seg_alloc(sizeof(int) * ks[c]);
 		present = CountLabels(labels[c], n, ks[c], sizes[c]);
-		scored[c] = present >= 2 && present <= n - 1;
 		out[c] = NAN;
-		if (scored[c])
+		if (present >= 2 && present <= n - 1)
+		{
 			live[n_live++] = c;
+			starts[c] = seg_alloc(sizeof(int) * ks[c]);
+			order[c] = seg_alloc(sizeof(int) * (size_t) n);
+			sums[c] = seg_alloc(sizeof(double) * ks[c]);
+			GroupByLabel(labels[c], n, ks[c], sizes[c], starts[c], order[c]);
+		}
 	}
-	if (n_live == 0)
+	if (n_live > 0)
 	{
-		for (int c = 0; c < m; c++)
-			seg_free(sizes[c]);
-		seg_free(sizes);
-		seg_free(sums);
-		seg_free(totals);
-		seg_free(scored);
-		seg_free(live);
-		return;
+		/* rows per block so that the block's distances fit the memory limit */
+		block = (int) (memory_limit / 2 / sizeof(double) / (size_t) n);
+		if (block < 1)
+			block = 1;
+		if (block > n)
+			block = n;
+		if (block > 4096)
+			block = 4096;
+		norms = seg_alloc(sizeof(double) * (size_t) n);
+		dist = seg_alloc(sizeof(double) * (size_t) block * n);
+		linalg_row_sq_norms(x, n, d, norms);
 	}
-	/* rows per block so that the block's distances fit the memory limit */
-	block = (int) (memory_limit / 2 / sizeof(double) / (size_t) n);
-	if (block < 1)
-		block = 1;
-	if (block > n)
-		block = n;
-	if (block > 4096)
-		block = 4096;
-	norms = seg_alloc(sizeof(double) * (size_t) n);
-	dist = seg_alloc(sizeof(double) * (size_t) block * n);
-	for (int c = 0; c < m; c++)
-		sums[c] = scored[c] ? seg_alloc(sizeof(double) * (size_t) block * ks[c]) : NULL;
-	linalg_row_sq_norms(x, n, d, norms);
 
-	for (int start = 0; start < n; start += block)
+	for (int start = 0; n_live > 0 && start < n; start += block)
 	{
 		int			rows = n - start < block ? n - start : block;
 
 		seg_check_interrupts(hooks);
 		linalg_gemm(false, true, rows, n, d, -2.0, x + (size_t) start * d, d, x, d,
 					0.0, dist, n);
-		for (int q = 0; q < n_live; q++)
-			memset(sums[live[q]], 0, sizeof(double) * (size_t) rows * ks[live[q]]);
 		for (int r = 0; r < rows; r++)
 		{
 			double	   *drow = dist + (size_t) r * n;
@@ -113,24 +159,20 @@ ExactSilhouettes(const double *x, int n, int d, const int *const *labels, const 
 
 				drow[i] = v > 0.0 ? sqrt(v) : 0.0;
 			}
-			drow[start + r] = 0.0;	/* zero diagonal: skipped below */
+			/* the zero diagonal adds +0 to the row's own cluster: no change */
+			drow[start + r] = 0.0;
 			for (int q = 0; q < n_live; q++)
 			{
 				int			c = live[q];
-				const int  *lab = labels[c];
-				double	   *srow = sums[c] + (size_t) r * ks[c];
-				int			own = lab[start + r];
+				double	   *srow = sums[c];
+				int			own = labels[c][start + r];
 				double		a;
 				double		b = INFINITY;
 
-				for (int i = 0; i < n; i++)
-				{
-					if (i == start + r)
-						continue;
-					srow[lab[i]] += drow[i];
-				}
 				if (sizes[c][own] <= 1)
 					continue;	/* a lone row scores 0 */
+				for (int j = 0; j < ks[c]; j++)
+					srow[j] = GroupSum(drow, order[c] + starts[c][j], sizes[c][j]);
 				a = srow[own] / (sizes[c][own] - 1);
 				for (int j = 0; j < ks[c]; j++)
 					if (j != own && sizes[c][j] > 0 && srow[j] / sizes[c][j] < b)
@@ -145,16 +187,24 @@ ExactSilhouettes(const double *x, int n, int d, const int *const *labels, const 
 	for (int c = 0; c < m; c++)
 	{
 		seg_free(sizes[c]);
-		if (sums[c] != NULL)
+		if (order[c] != NULL)
+		{
+			seg_free(starts[c]);
+			seg_free(order[c]);
 			seg_free(sums[c]);
+		}
 	}
 	seg_free(sizes);
+	seg_free(starts);
+	seg_free(order);
 	seg_free(sums);
 	seg_free(totals);
-	seg_free(scored);
 	seg_free(live);
-	seg_free(norms);
-	seg_free(dist);
+	if (norms != NULL)
+	{
+		seg_free(norms);
+		seg_free(dist);
+	}
 }
 
 int

@@ -73,6 +73,13 @@ extern void *seg_realloc(void *ptr, size_t size);
 extern void seg_free(void *ptr);
 
 /*
+ * Memory a caller can do without, such as a copy that only makes work
+ * faster: NULL, not an error, when the call's budget (segment.memory_limit)
+ * lacks twice the size, so that what it must still allocate keeps room.
+ */
+extern void *seg_alloc_optional(size_t size);
+
+/*
  * Fails the current operation for a reason no status can carry, such as a
  * shared library that will not load: an ERROR in the server (like an
  * allocation that fails), an abort outside it.  detail and hint may be NULL.

@@ -151,6 +151,14 @@ seg_alloc0(size_t size)
 }
 
 void *
+seg_alloc_optional(size_t size)
+{
+	if (segment_memory_available() / 2 < size)
+		return NULL;
+	return seg_alloc(size);
+}
+
+void *
 seg_realloc(void *ptr, size_t size)
 {
 	size_t		old_size;

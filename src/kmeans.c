@@ -39,6 +39,7 @@
 #include "kmeans.h"
 #include "kmeans_blocks.h"
 #include "kmeans_hamerly.h"
+#include "kmeans_screen.h"
 #include "linalg.h"
 
 double
@@ -369,20 +370,16 @@ PlusPlus(const KMeansBlocks *x, const double *x_norms, int k, SegRng *rng,
 	double		pot;
 
 	kmeans_blocks_row(x, (int) rng_below(rng, (uint64_t) n), centers);
-	kmeans_blocks_distances(x, x_norms, centers, false, closest, hooks);
+	kmeans_blocks_distances(x, x_norms, centers, false, closest, k > 1 ? cumsum : NULL,
+							hooks);
 	pot = kmeans_blocks_sum(closest, n);
 
 	for (int c = 1; c < k; c++)
 	{
-		double		acc = 0.0;
 		int			best = 0;
 
 		seg_check_interrupts(hooks);
-		for (int i = 0; i < n; i++)
-		{
-			acc += closest[i];
-			cumsum[i] = acc;
-		}
+		/* cumsum holds the running sum of closest, from its last update */
 		for (int t = 0; t < n_trials; t++)
 			kmeans_blocks_row(x, SearchSorted(cumsum, n, rng_uniform(rng) * pot),
 							  cand_x + (size_t) t * d);
@@ -390,7 +387,8 @@ PlusPlus(const KMeansBlocks *x, const double *x_norms, int k, SegRng *rng,
 		for (int t = 1; t < n_trials; t++)
 			if (cand_pot[t] < cand_pot[best])
 				best = t;
-		kmeans_blocks_distances(x, x_norms, cand_x + (size_t) best * d, true, closest, hooks);
+		kmeans_blocks_distances(x, x_norms, cand_x + (size_t) best * d, true, closest,
+								c + 1 < k ? cumsum : NULL, hooks);
 		pot = cand_pot[best];
 		memcpy(centers + (size_t) c * d, cand_x + (size_t) best * d, sizeof(double) * d);
 	}
@@ -509,6 +507,7 @@ kmeans_data_init(KMeansData *data, const double *x, int n, int d, char *errmsg)
 	for (int i = 0; i < n; i++)
 		if (data->x_norms[i] > data->max_sq_norm)
 			data->max_sq_norm = data->x_norms[i];
+	kmeans_screen_attach(&data->xc, x, data->mean, data->x_norms);
 	data->variance = kmeans_tolerance(x, n, d, 1.0);
 	return SEG_OK;
 }

@@ -17,6 +17,7 @@
 #endif
 
 #include "kmeans_blocks.h"
+#include "kmeans_screen.h"
 #include "lanes.h"
 
 /* best/label keep the lanes where dist is strictly smaller: the first centre wins ties */
@@ -80,6 +81,7 @@ kmeans_blocks_init(KMeansBlocks *b, const double *x, int n, int d, const double 
 	b->d = d;
 	b->n_blocks = (n + KMEANS_LANES - 1) / KMEANS_LANES;
 	b->v = seg_alloc0(sizeof(double) * (size_t) b->n_blocks * d * KMEANS_LANES);
+	b->screen = NULL;
 	for (int i = 0; i < n; i++)
 	{
 		const double *row = x + (size_t) i * d;
@@ -95,7 +97,10 @@ kmeans_blocks_free(KMeansBlocks *b)
 {
 	if (b->v != NULL)
 		seg_free(b->v);
+	if (b->screen != NULL)
+		kmeans_screen_free(b->screen);
 	b->v = NULL;
+	b->screen = NULL;
 }
 
 void
@@ -193,6 +198,8 @@ NearestLanes(const double *blk, int d, const double *m2c, const double *c_norms,
 		SPLAT(d1, c_norms[j + 1]);
 		SPLAT(d2, c_norms[j + 2]);
 		SPLAT(d3, c_norms[j + 3]);
+		/* unrolled where d is a constant (AssignPassFixed); -O2 alone does not */
+#pragma GCC unroll 8
 		for (int t = 0; t < d; t++)
 		{
 			LaneDoubles xt;
@@ -228,6 +235,7 @@ NearestLanes(const double *blk, int d, const double *m2c, const double *c_norms,
 		LaneDoubles dist;
 
 		SPLAT(dist, c_norms[j]);
+#pragma GCC unroll 8
 		for (int t = 0; t < d; t++)
 		{
 			LaneDoubles xt;
@@ -293,9 +301,9 @@ LabelsDiffer(const LaneInt32s *a, const LaneInt32s *b)
 static inline __attribute__((always_inline)) int64_t
 AssignPass(const KMeansBlocks *b, const double *centers, int k, const int *old_labels,
 		   int *labels, double *min_sq_dist, double *sums, double *counts,
-		   const SegHooks *hooks, bool native)
+		   const SegHooks *hooks, bool native, int fixed_d)
 {
-	int			d = b->d;
+	int			d = fixed_d > 0 ? fixed_d : b->d;
 	/* -2 c and |c|^2: the per-centre constants of |c|^2 - 2 x.c */
 	double	   *m2c = seg_alloc(sizeof(double) * (size_t) k * d);
 	double	   *c_norms = seg_alloc(sizeof(double) * k);
@@ -361,6 +369,42 @@ AssignPass(const KMeansBlocks *b, const double *centers, int k, const int *old_l
 	return moved;
 }
 
+/*
+ * The pass with the number of features a constant where it is small: the
+ * kernel's loop over features unrolls, and a block's features are loaded
+ * once for all the centres instead of once per four.  The same operations
+ * in the same order, so the same labels.
+ */
+static inline __attribute__((always_inline)) int64_t
+AssignPassFixed(const KMeansBlocks *b, const double *centers, int k, const int *old_labels,
+				int *labels, double *min_sq_dist, double *sums, double *counts,
+				const SegHooks *hooks, bool native)
+{
+#define ASSIGN_PASS_D(fixed_d) \
+	AssignPass(b, centers, k, old_labels, labels, min_sq_dist, sums, counts, hooks, native, \
+			   fixed_d)
+	switch (b->d)
+	{
+		case 2:
+			return ASSIGN_PASS_D(2);
+		case 3:
+			return ASSIGN_PASS_D(3);
+		case 4:
+			return ASSIGN_PASS_D(4);
+		case 5:
+			return ASSIGN_PASS_D(5);
+		case 6:
+			return ASSIGN_PASS_D(6);
+		case 7:
+			return ASSIGN_PASS_D(7);
+		case 8:
+			return ASSIGN_PASS_D(8);
+		default:
+			return ASSIGN_PASS_D(0);
+	}
+#undef ASSIGN_PASS_D
+}
+
 #if LANES_DISPATCH
 /* The pass's x86-64-v4 copy, comparing in mask registers (lanes.h). */
 LANES_V4_TARGET static int64_t
@@ -368,8 +412,8 @@ AssignPassV4(const KMeansBlocks *b, const double *centers, int k, const int *old
 			 int *labels, double *min_sq_dist, double *sums, double *counts,
 			 const SegHooks *hooks)
 {
-	return AssignPass(b, centers, k, old_labels, labels, min_sq_dist, sums, counts, hooks,
-					  true);
+	return AssignPassFixed(b, centers, k, old_labels, labels, min_sq_dist, sums, counts, hooks,
+						   true);
 }
 #endif
 
@@ -388,8 +432,8 @@ AssignPassHere(const KMeansBlocks *b, const double *centers, int k, const int *o
 		return AssignPassV4(b, centers, k, old_labels, labels, min_sq_dist, sums, counts,
 							hooks);
 #endif
-	return AssignPass(b, centers, k, old_labels, labels, min_sq_dist, sums, counts, hooks,
-					  false);
+	return AssignPassFixed(b, centers, k, old_labels, labels, min_sq_dist, sums, counts, hooks,
+						   false);
 }
 
 void
@@ -405,6 +449,11 @@ kmeans_blocks_reassign(const KMeansBlocks *b, const double *centers, int k,
 					   const int *old_labels, int *labels, double *sums, double *counts,
 					   const SegHooks *hooks)
 {
+	int64_t		moved;
+
+	if (b->screen != NULL &&
+		kmeans_screen_reassign(b, centers, k, old_labels, labels, sums, counts, hooks, &moved))
+		return moved;
 	return AssignPassHere(b, centers, k, old_labels, labels, NULL, sums, counts, hooks);
 }
 
@@ -564,11 +613,12 @@ PointConstants(const double *points, int m, int d, double *m2p, double *p_norms)
 
 static inline __attribute__((always_inline)) void
 Distances(const KMeansBlocks *b, const double *x_norms, const double *point, bool lower,
-		  double *out, const SegHooks *hooks, bool native)
+		  double *out, double *running, const SegHooks *hooks, bool native)
 {
 	int			d = b->d;
 	double	   *m2p = seg_alloc(sizeof(double) * d);
 	double		p_norm;
+	double		acc = 0.0;
 
 	PointConstants(point, 1, d, m2p, &p_norm);
 	for (int block = 0; block < b->n_blocks; block++)
@@ -599,6 +649,18 @@ Distances(const KMeansBlocks *b, const double *x_norms, const double *point, boo
 		else
 			for (int l = 0; l < valid; l++)
 				o[l] = lower && o[l] <= dist[l] ? o[l] : dist[l];
+
+		/*
+		 * The running sum, one row after another: a chain of dependent
+		 * additions that here overlaps the block's loads, where a pass of
+		 * its own cost a tenth of the seeding.
+		 */
+		if (running != NULL)
+			for (int l = 0; l < valid; l++)
+			{
+				acc += o[l];
+				running[(size_t) block * KMEANS_LANES + l] = acc;
+			}
 		if (block % CHECK_EVERY_BLOCKS == CHECK_EVERY_BLOCKS - 1)
 			seg_check_interrupts(hooks);
 	}
@@ -608,24 +670,24 @@ Distances(const KMeansBlocks *b, const double *x_norms, const double *point, boo
 #if LANES_DISPATCH
 LANES_V4_TARGET static void
 DistancesV4(const KMeansBlocks *b, const double *x_norms, const double *point, bool lower,
-			double *out, const SegHooks *hooks)
+			double *out, double *running, const SegHooks *hooks)
 {
-	Distances(b, x_norms, point, lower, out, hooks, true);
+	Distances(b, x_norms, point, lower, out, running, hooks, true);
 }
 #endif
 
 void
 kmeans_blocks_distances(const KMeansBlocks *b, const double *x_norms, const double *point,
-						bool lower, double *out, const SegHooks *hooks)
+						bool lower, double *out, double *running, const SegHooks *hooks)
 {
 #if LANES_DISPATCH
 	if (lanes_v4())
 	{
-		DistancesV4(b, x_norms, point, lower, out, hooks);
+		DistancesV4(b, x_norms, point, lower, out, running, hooks);
 		return;
 	}
 #endif
-	Distances(b, x_norms, point, lower, out, hooks, false);
+	Distances(b, x_norms, point, lower, out, running, hooks, false);
 }
 
 static inline __attribute__((always_inline)) void

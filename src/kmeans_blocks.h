@@ -31,9 +31,11 @@ typedef struct KMeansBlocks
 	int			d;				/* features */
 	int			n_blocks;		/* ceil(n / KMEANS_LANES); the last is zero-padded */
 	double	   *v;				/* value of row b*LANES+l, feature t at v[(b*d+t)*LANES+l] */
+	struct KMeansScreen *screen;	/* a float copy for Lloyd's steps, or NULL
+									 * (kmeans_screen.h) */
 } KMeansBlocks;
 
-/* Copies the n x d row-major x, minus shift (d values, or NULL), into blocks. */
+/* Copies the n x d row-major x, minus shift (d values, or NULL), into blocks (no screen). */
 extern void kmeans_blocks_init(KMeansBlocks *b, const double *x, int n, int d,
 							   const double *shift);
 extern void kmeans_blocks_free(KMeansBlocks *b);
@@ -60,7 +62,8 @@ extern void kmeans_blocks_assign(const KMeansBlocks *b, const double *centers, i
  * between the sums (k x d) and counts of its two centres, in row order
  * (kmeans_sums_move_row), while its block is at hand.  Returns the number
  * of rows moved.  Late in a fit few rows move, and adding every row again
- * would cost a second pass over the matrix.
+ * would cost a second pass over the matrix.  Through b's screen when it
+ * has one, with the same result.
  */
 extern int64_t kmeans_blocks_reassign(const KMeansBlocks *b, const double *centers, int k,
 									  const int *old_labels, int *labels,
@@ -128,11 +131,12 @@ kmeans_sums_move_row(const double *blk, int lane, int d, int from, int to,
 /*
  * Squared distances max(0, |x|^2 - 2 x.p + |p|^2) from every row to the
  * point p: into out (n values), or, when lower, into out only where
- * smaller.  x_norms are the rows' squared norms.
+ * smaller.  x_norms are the rows' squared norms.  When running is not
+ * NULL, running[i] = out[0] + ... + out[i], added in row order.
  */
 extern void kmeans_blocks_distances(const KMeansBlocks *b, const double *x_norms,
 									const double *point, bool lower, double *out,
-									const SegHooks *hooks);
+									double *running, const SegHooks *hooks);
 
 /*
  * For each of the m points p (m x d): the potential

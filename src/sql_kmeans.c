@@ -119,7 +119,10 @@ ShouldStream(Oid relid, int d)
 	else if (RELKIND_HAS_STORAGE(rel->rd_rel->relkind))
 		estimate = (double) RelationGetNumberOfBlocks(rel) * BLCKSZ;
 	relation_close(rel, AccessShareLock);
-	/* the in-memory fit holds about three copies of the matrix */
+	/*
+	 * the in-memory fit holds about three copies of the matrix (and a float
+	 * copy, half the size, only where the budget has room: kmeans_screen.h)
+	 */
 	return estimate * 3 > (double) segment_memory_limit_bytes();
 }
 

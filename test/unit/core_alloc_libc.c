@@ -22,6 +22,12 @@ seg_alloc0(size_t size)
 }
 
 void *
+seg_alloc_optional(size_t size)
+{
+	return malloc(size == 0 ? 1 : size);
+}
+
+void *
 seg_realloc(void *ptr, size_t size)
 {
 	return realloc(ptr, size == 0 ? 1 : size);

@@ -10,6 +10,7 @@
 #include "kmeans.h"
 #include "kmeans_blocks.h"
 #include "kmeans_hamerly.h"
+#include "kmeans_screen.h"
 #include "linalg.h"
 #include "kmeans_model.h"
 #include "model.h"
@@ -301,6 +302,8 @@ TestBlockKernels(void)
 	bool		dist_ok = true;
 	bool		sums_ok = true;
 	bool		pots_ok = true;
+	bool		lower_ok = true;
+	bool		running_ok = true;
 	bool		rows_ok = true;
 
 	rng_seed(&rng, 3);
@@ -311,6 +314,7 @@ TestBlockKernels(void)
 		double	   *c = malloc(sizeof(double) * k * d);
 		double	   *norms = malloc(sizeof(double) * n);
 		double	   *closest = malloc(sizeof(double) * n);
+		double	   *running = malloc(sizeof(double) * n);
 		double	   *min_sq = malloc(sizeof(double) * n);
 		double	   *sums = malloc(sizeof(double) * k * d);
 		double	   *counts = malloc(sizeof(double) * k);
@@ -369,7 +373,7 @@ TestBlockKernels(void)
 			sums_ok &= counts[j] == cnt;
 		}
 		/* potentials of every centre as a candidate against the distance to centre 0 */
-		kmeans_blocks_distances(&b, norms, c, false, closest, NULL);
+		kmeans_blocks_distances(&b, norms, c, false, closest, NULL, NULL);
 		kmeans_blocks_potentials(&b, norms, c, k, closest, pots, NULL);
 		for (int j = 0; j < k; j++)
 		{
@@ -386,11 +390,31 @@ TestBlockKernels(void)
 		}
 		tap_close(kmeans_blocks_sum(closest, n), pots[0], 1e-12 * (1.0 + pots[0]),
 				  "block sum equals centre 0's own potential");
+		/* lowered towards the last centre, with the running sum */
+		memcpy(min_sq, closest, sizeof(double) * n);
+		kmeans_blocks_distances(&b, norms, c + (size_t) (k - 1) * d, true, closest, running,
+								NULL);
+		{
+			double		acc = 0.0;
+
+			for (int i = 0; i < n; i++)
+			{
+				double		dk = linalg_sq_distance(x + (size_t) i * d,
+													c + (size_t) (k - 1) * d, d);
+
+				lower_ok &= closest[i] <= min_sq[i] &&
+					(closest[i] == min_sq[i] || fabs(closest[i] - dk) <= 1e-10 * (1.0 + dk));
+				acc += closest[i];
+				/* the same additions in row order: equal to the last bit */
+				running_ok &= running[i] == acc;
+			}
+		}
 		kmeans_blocks_free(&b);
 		free(x);
 		free(c);
 		free(norms);
 		free(closest);
+		free(running);
 		free(min_sq);
 		free(sums);
 		free(counts);
@@ -401,6 +425,8 @@ TestBlockKernels(void)
 	tap_ok(dist_ok, "block assignment's squared distances match");
 	tap_ok(sums_ok, "block assignment's sums (in row order, exactly) and counts match");
 	tap_ok(pots_ok, "k-means++ potentials match");
+	tap_ok(lower_ok, "lowered distances are the smaller of the old and the new");
+	tap_ok(running_ok, "the distances' running sum is added in row order, exactly");
 	tap_ok(rows_ok, "rows read back from blocks unchanged");
 }
 
@@ -516,6 +542,126 @@ TestBoundedEqualsPlain(void)
 	tap_ok(n_fits == 5 * 11 * 3 * 2, "bounded and plain Lloyd compared on every case");
 	tap_ok(fits_same, "Hamerly's bounds give plain Lloyd's labels, centres, inertia, iterations");
 	tap_ok(steps_same, "Hamerly's bounds give plain Lloyd's result after every iteration");
+}
+
+/*
+ * Data for the screen: kind 0 rows in [0, 1) and centres within 1e-6 of
+ * one point (the float values are off by more than the double values
+ * differ: trusting the float order alone, many labels would be wrong),
+ * 1 CompareData's near-ties at 1e6, 2 small integers (exact ties), 3
+ * values up to 2^39.
+ */
+static void
+ScreenCase(int kind, int n, int d, int k, SegRng *rng, double *x, double *c)
+{
+	for (int i = 0; i < n * d; i++)
+		x[i] = kind == 2 ? (double) rng_below(rng, 3) :
+			kind == 3 ? 0x1p39 * rng_uniform(rng) : rng_uniform(rng);
+	if (kind == 1)
+	{
+		double	   *y = CompareData(3, n, d, 11);
+
+		memcpy(x, y, sizeof(double) * n * d);
+		free(y);
+	}
+	for (int j = 0; j < k; j++)
+		for (int t = 0; t < d; t++)
+			c[j * d + t] = kind == 0 ? 0.5 + 1e-6 * rng_normal(rng) :
+				x[(size_t) rng_below(rng, (uint64_t) n) * d + t];
+}
+
+/*
+ * The float screen against the double kernel: from the same old labels,
+ * centres and sums, the same labels, moved rows, sums and counts, bit for
+ * bit; and no screen where values exceed its range.
+ */
+static void
+TestScreen(void)
+{
+	static const int shapes[][3] = {{1, 1, 1}, {15, 2, 3}, {16, 5, 2}, {333, 3, 7},
+	{1000, 5, 10}, {2049, 8, 4}, {500, 11, 6}};
+	bool		expect = false;
+	bool		attached = true;
+	bool		same = true;
+	SegRng		rng;
+
+#if LANES_DISPATCH
+	expect = lanes_v4();
+#elif defined(__AVX512F__) && defined(__x86_64__)
+	expect = true;
+#endif
+	rng_seed(&rng, 17);
+	for (int kind = 0; kind < 4; kind++)
+		for (int s = 0; s < (int) (sizeof(shapes) / sizeof(shapes[0])); s++)
+		{
+			int			n = shapes[s][0], d = shapes[s][1], k = shapes[s][2];
+			double	   *x = malloc(sizeof(double) * n * d);
+			double	   *c = malloc(sizeof(double) * k * d);
+			double	   *norms = malloc(sizeof(double) * n);
+			int		   *old = malloc(sizeof(int) * n);
+			int		   *plain_labels = malloc(sizeof(int) * n);
+			int		   *screen_labels = malloc(sizeof(int) * n);
+			double	   *sums[2];
+			double	   *counts[2];
+			int64_t		moved[2];
+			KMeansBlocks plain;
+			KMeansBlocks screened;
+
+			ScreenCase(kind, n, d, k, &rng, x, c);
+			for (int i = 0; i < n; i++)
+				old[i] = (int) rng_below(&rng, (uint64_t) k);
+			for (int m = 0; m < 2; m++)
+			{
+				sums[m] = malloc(sizeof(double) * k * d);
+				counts[m] = malloc(sizeof(double) * k);
+				for (int j = 0; j < k * d; j++)
+					sums[m][j] = 0.25 * j;
+				for (int j = 0; j < k; j++)
+					counts[m][j] = (double) n;
+			}
+			kmeans_blocks_init(&plain, x, n, d, NULL);
+			kmeans_blocks_init(&screened, x, n, d, NULL);
+			kmeans_blocks_sq_norms(&screened, norms);
+			kmeans_screen_attach(&screened, x, NULL, norms);
+			attached &= (screened.screen != NULL) == expect;
+			moved[0] = kmeans_blocks_reassign(&plain, c, k, old, plain_labels, sums[0],
+											  counts[0], NULL);
+			moved[1] = kmeans_blocks_reassign(&screened, c, k, old, screen_labels, sums[1],
+											  counts[1], NULL);
+			same &= moved[0] == moved[1] &&
+				memcmp(plain_labels, screen_labels, sizeof(int) * n) == 0 &&
+				memcmp(sums[0], sums[1], sizeof(double) * k * d) == 0 &&
+				memcmp(counts[0], counts[1], sizeof(double) * k) == 0;
+			kmeans_blocks_free(&plain);
+			kmeans_blocks_free(&screened);
+			for (int m = 0; m < 2; m++)
+			{
+				free(sums[m]);
+				free(counts[m]);
+			}
+			free(x);
+			free(c);
+			free(norms);
+			free(old);
+			free(plain_labels);
+			free(screen_labels);
+		}
+	tap_ok(attached, expect ? "the screen is attached on this CPU" :
+		   "no screen without AVX-512");
+	tap_ok(same, "the float screen gives the double kernel's labels, moves and sums, bit for bit");
+
+	/* a value beyond 2^40: no screen, and the fit is the double kernel's */
+	{
+		double		x[] = {0.0, 1.0, 0x1p41, 3.0, 4.0, 5.0, 6.0, 7.0};
+		double		norms[8];
+		KMeansBlocks b;
+
+		kmeans_blocks_init(&b, x, 8, 1, NULL);
+		kmeans_blocks_sq_norms(&b, norms);
+		kmeans_screen_attach(&b, x, NULL, norms);
+		tap_ok(b.screen == NULL, "no screen for values beyond its range");
+		kmeans_blocks_free(&b);
+	}
 }
 
 /*
@@ -718,6 +864,7 @@ main(void)
 	TestBlockKernels();
 	TestBoundedEqualsPlain();
 	TestBoundsAtRounding();
+	TestScreen();
 	TestPreparedData();
 	TestSilhouettes();
 	return tap_done();

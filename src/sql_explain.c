@@ -22,6 +22,7 @@
 #include "funcapi.h"
 #include "utils/builtins.h"
 
+#include "pg_args.h"
 #include "pg_core.h"
 #include "record_encoder.h"
 #include "registry.h"
@@ -54,7 +55,7 @@ explain(PG_FUNCTION_ARGS)
 	segment_require_arg(fcinfo, 0, "name");
 	segment_require_arg(fcinfo, 1, "row");
 	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	version = PG_ARGISNULL(2) ? 0 : PG_GETARG_INT32(2);
+	version = segment_version_arg(fcinfo, 2, name);
 	InitMaterializedSRF(fcinfo, 0);
 
 	/* explanations show what the model does, so they need a predict grant */

@@ -81,7 +81,6 @@ typedef struct PartFilter
 	int			label_column;
 	const char *last_text;		/* the label text last seen, and its stratum */
 	int			last_stratum;
-	int			skipped;
 } PartFilter;
 
 static bool
@@ -90,11 +89,9 @@ InPart(void *arg, uint64 key_hash, const double *row, const char *label_text)
 	PartFilter *pf = (PartFilter *) arg;
 	int			stratum = 0;
 
+	/* rows without a label, or of a class the model does not know, are in no part */
 	if (SEG_IS_MISSING(row[pf->label_column]))
-	{
-		pf->skipped++;
 		return false;
-	}
 	if (pf->model->task == SEG_TASK_CLASSIFICATION)
 	{
 		/* the loader keeps one string per label value: the same pointer is the same class */
@@ -109,10 +106,7 @@ InPart(void *arg, uint64 key_hash, const double *row, const char *label_text)
 		}
 		stratum = pf->last_stratum;
 		if (stratum < 0)
-		{
-			pf->skipped++;
 			return false;
-		}
 	}
 	return split_part_of(&pf->split->thresholds[stratum],
 						 split_hash(key_hash, pf->split->seed)) == pf->part;
@@ -167,7 +161,6 @@ ReadPart(SegSupervised *model, const char *name, const StoredSplit *split,
 	frame = dataset_load_filtered(relid, columns, n_cols,
 								  out->model->task == SEG_TASK_CLASSIFICATION ? prep->n_columns : -1,
 								  &key, InPart, &filter, &hashes);
-	out->skipped = filter.skipped;
 
 	/* the frame's label vocabulary -> the model's classes */
 	if (out->model->task == SEG_TASK_CLASSIFICATION)

@@ -26,7 +26,6 @@ typedef struct ModelPart
 	double	   *x;				/* n x model->schema.n_inputs, in its input form */
 	int		   *y_class;		/* classification: the model's class indices */
 	double	   *y_value;		/* regression */
-	int			skipped;		/* rows of unknown classes or without a label */
 } ModelPart;
 
 /*

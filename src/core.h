@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
+#include <string.h>
 
 typedef enum SegStatus
 {
@@ -95,6 +96,16 @@ seg_mul_size(size_t a, size_t b, size_t *out)
 		return false;
 	*out = a * b;
 	return true;
+}
+
+/* The index of name among the n names (columns, classes, categories), or -1. */
+static inline int
+seg_name_index(char *const *names, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return i;
+	return -1;
 }
 
 #endif							/* SEGMENT_CORE_H */

@@ -214,16 +214,6 @@ Choice(FunctionCallInfo fcinfo, int arg, const char *what, const char *const *ch
 	return -1;					/* keep compiler quiet */
 }
 
-/* The index of column among the fit's columns, or -1. */
-static int
-ColumnIndex(const KFitRequest *req, const char *column)
-{
-	for (int j = 0; j < req->d; j++)
-		if (strcmp(req->columns[j], column) == 0)
-			return j;
-	return -1;
-}
-
 static bool
 IsText(const KFitRequest *req, int j)
 {
@@ -253,7 +243,7 @@ CheckLabels(const KFitRequest *req, Jsonb *labels)
 		if (tok == WJB_KEY)
 		{
 			key = pnstrdup(v.val.string.val, v.val.string.len);
-			if (ColumnIndex(req, key) < 0)
+			if (seg_name_index(req->columns, req->d, key) < 0)
 				ereport(ERROR,
 						(errcode(ERRCODE_UNDEFINED_COLUMN),
 						 errmsg("labels names column \"%s\", which is not among the columns clustered",
@@ -314,7 +304,7 @@ CheckRoles(const KFitRequest *req, Jsonb *roles)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("role \"%s\" must name a column", role)));
 		column = pnstrdup(v.val.string.val, v.val.string.len);
-		j = ColumnIndex(req, column);
+		j = seg_name_index(req->columns, req->d, column);
 		if (j < 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_COLUMN),

@@ -50,15 +50,6 @@ ColumnList(const SegPreprocessor *p)
 	return buf.data;
 }
 
-static bool
-Listed(char **columns, int n, const char *name)
-{
-	for (int j = 0; j < n; j++)
-		if (strcmp(columns[j], name) == 0)
-			return true;
-	return false;
-}
-
 void
 kmeans_open_embedding(KFitRequest *req, const char *name)
 {
@@ -90,9 +81,9 @@ kmeans_open_embedding(KFitRequest *req, const char *name)
 	{
 		same = req->d == p->n_columns;
 		for (int c = 0; c < p->n_columns && same; c++)
-			same = Listed(req->columns, req->d, p->columns[c].name);
+			same = seg_name_index(req->columns, req->d, p->columns[c].name) >= 0;
 		for (int j = 0; j < req->d && same; j++)
-			same = Listed(req->columns, j, req->columns[j]) == false;
+			same = seg_name_index(req->columns, j, req->columns[j]) < 0;
 		if (!same)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -57,16 +57,6 @@ segment_model_part_of(bytea *bytes, const char *name, const StoredSplit *split,
 	ReadPart(ReadSupervised(bytes, name), name, split, part, out);
 }
 
-/* The model's class named text, or -1. */
-static int
-ClassIndex(const SegSupervised *model, const char *text)
-{
-	for (int c = 0; c < model->n_classes; c++)
-		if (strcmp(model->class_names[c], text) == 0)
-			return c;
-	return -1;
-}
-
 /*
  * What decides, row by row as the relation is read, whether a row is in
  * the part: split_part's rule on its key hash and its class's stratum.
@@ -97,7 +87,8 @@ InPart(void *arg, uint64 key_hash, const double *row, const char *label_text)
 		/* the loader keeps one string per label value: the same pointer is the same class */
 		if (label_text != pf->last_text)
 		{
-			int			c = ClassIndex(pf->model, label_text);
+			int			c = seg_name_index(pf->model->class_names, pf->model->n_classes,
+										   label_text);
 
 			/* the split's strata follow the model's classes */
 			pf->last_stratum = c >= 0 ?
@@ -169,7 +160,8 @@ ReadPart(SegSupervised *model, const char *name, const StoredSplit *split,
 
 		class_of = palloc(sizeof(int) * Max(label->n_categories, 1));
 		for (int k = 0; k < label->n_categories; k++)
-			class_of[k] = ClassIndex(out->model, label->categories[k]);
+			class_of[k] = seg_name_index(out->model->class_names, out->model->n_classes,
+										label->categories[k]);
 	}
 
 	kept = frame->n_rows;

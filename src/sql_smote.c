@@ -43,15 +43,6 @@ static const SmoteStrategy strategy_values[] = {
 
 #define STRATEGY_HINT "Use 'auto', 'not majority', 'minority', 'not minority', 'all', a ratio such as '0.5' (two classes), or a json object of row counts per class such as '{\"1\": 500}'."
 
-static int
-class_index(const SegColumn *label, const char *name)
-{
-	for (int c = 0; c < label->n_categories; c++)
-		if (strcmp(label->categories[c], name) == 0)
-			return c;
-	return -1;
-}
-
 /* A jsonb object of target row counts per class (imbalanced-learn's dict). */
 static void
 targets_from_json(const char *text, const SegColumn *label, const int *counts, int *n_new)
@@ -75,7 +66,7 @@ targets_from_json(const char *text, const SegColumn *label, const int *counts, i
 			key = pnstrdup(v.val.string.val, v.val.string.len);
 		else if (tok == WJB_VALUE)
 		{
-			int			c = class_index(label, key);
+			int			c = seg_name_index(label->categories, label->n_categories, key);
 			double		wanted;
 
 			if (c < 0)

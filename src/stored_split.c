@@ -120,8 +120,5 @@ stored_split_stratum(const StoredSplit *s, const char *class_text)
 {
 	if (!s->classification)
 		return 0;
-	for (int i = 0; i < s->n_strata; i++)
-		if (strcmp(s->stratum_names[i], class_text) == 0)
-			return i;
-	return -1;
+	return seg_name_index(s->stratum_names, s->n_strata, class_text);
 }

@@ -12,6 +12,8 @@
 
 #include "common/hashfn.h"
 #include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/typcache.h"
 
@@ -20,11 +22,81 @@
 /* what a NULL key value contributes */
 #define NULL_KEY_HASH UINT64CONST(0x9e3779b97f4a7c15)
 
+/* The inlined kind of a type's extended hash function, or ROW_HASH_CALL. */
+static RowHashKind
+KindOf(Oid hash_extended_proc)
+{
+	switch (hash_extended_proc)
+	{
+		case F_HASHINT2EXTENDED:
+			return ROW_HASH_INT2;
+		case F_HASHINT4EXTENDED:
+			return ROW_HASH_INT4;
+		case F_HASHINT8EXTENDED:
+			return ROW_HASH_INT8;
+		case F_HASHFLOAT4EXTENDED:
+			return ROW_HASH_FLOAT4;
+		case F_HASHFLOAT8EXTENDED:
+			return ROW_HASH_FLOAT8;
+		default:
+			return ROW_HASH_CALL;
+	}
+}
+
+/*
+ * hashfloat8extended with seed 0: -0 hashes as 0 does, every NaN as the
+ * standard NaN.  hashfloat4extended hashes the value widened to float8.
+ */
+static inline uint64
+HashFloat8(float8 key)
+{
+	if (key == (float8) 0)
+		return 0;
+	if (isnan(key))
+		key = get_float8_nan();
+	return hash_bytes_extended((const unsigned char *) &key, sizeof(key), 0);
+}
+
+/* hashint8extended with seed 0: the high half folded into the low one */
+static inline uint64
+HashInt8(int64 value)
+{
+	uint32		lohalf = (uint32) value;
+	uint32		hihalf = (uint32) (value >> 32);
+
+	lohalf ^= (value >= 0) ? hihalf : ~hihalf;
+	return hash_bytes_uint32_extended(lohalf, 0);
+}
+
+/* One key value's hash, as its type's extended hash function gives it with seed 0. */
+static inline uint64
+HashValue(const RowHasher *h, int j, Datum value)
+{
+	switch (h->kind[j])
+	{
+		case ROW_HASH_INT2:
+			return hash_bytes_uint32_extended((uint32) (int32) DatumGetInt16(value), 0);
+		case ROW_HASH_INT4:
+			return hash_bytes_uint32_extended((uint32) DatumGetInt32(value), 0);
+		case ROW_HASH_INT8:
+			return HashInt8(DatumGetInt64(value));
+		case ROW_HASH_FLOAT4:
+			return HashFloat8((float8) DatumGetFloat4(value));
+		case ROW_HASH_FLOAT8:
+			return HashFloat8(DatumGetFloat8(value));
+		case ROW_HASH_CALL:
+			break;
+	}
+	return DatumGetUInt64(FunctionCall2Coll(&h->fn[j], h->collation[j], value,
+											Int64GetDatum(0)));
+}
+
 void
 row_hasher_init(RowHasher *h, int n, const Oid *types, const Oid *collations,
 				char *const *names)
 {
 	h->n = n;
+	h->kind = palloc(sizeof(RowHashKind) * Max(n, 1));
 	h->fn = palloc0(sizeof(FmgrInfo) * Max(n, 1));
 	h->collation = palloc(sizeof(Oid) * Max(n, 1));
 	for (int j = 0; j < n; j++)
@@ -37,6 +109,7 @@ row_hasher_init(RowHasher *h, int n, const Oid *types, const Oid *collations,
 					 errmsg("key column \"%s\" has type %s, which has no hash function",
 							names[j], format_type_be(types[j])),
 					 errhint("Choose key columns of a type such as integer, bigint, text or uuid.")));
+		h->kind[j] = KindOf(t->hash_extended_proc);
 		fmgr_info_copy(&h->fn[j], &t->hash_extended_proc_finfo, CurrentMemoryContext);
 		h->collation[j] = collations[j];
 	}
@@ -49,9 +122,7 @@ row_hasher_hash(const RowHasher *h, const Datum *values, const bool *nulls)
 
 	for (int j = 0; j < h->n; j++)
 	{
-		uint64		v = nulls[j] ? NULL_KEY_HASH :
-			DatumGetUInt64(FunctionCall2Coll(&h->fn[j], h->collation[j], values[j],
-											 Int64GetDatum(0)));
+		uint64		v = nulls[j] ? NULL_KEY_HASH : HashValue(h, j, values[j]);
 
 		hash = hash_combine64(hash, v);
 	}

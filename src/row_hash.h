@@ -22,9 +22,25 @@
 
 #include "fmgr.h"
 
+/*
+ * How a key column is hashed: most often by a number type's hash, computed
+ * here as its function computes it (utils/adt and access/hash), without
+ * the function call, which was most of the cost of hashing a row.
+ */
+typedef enum RowHashKind
+{
+	ROW_HASH_CALL,				/* through fmgr: any other type */
+	ROW_HASH_INT2,
+	ROW_HASH_INT4,
+	ROW_HASH_INT8,
+	ROW_HASH_FLOAT4,
+	ROW_HASH_FLOAT8
+} RowHashKind;
+
 typedef struct RowHasher
 {
 	int			n;
+	RowHashKind *kind;
 	FmgrInfo   *fn;				/* per key column: its type's extended hash */
 	Oid		   *collation;
 } RowHasher;

@@ -42,12 +42,23 @@
 #include "kmeans_screen.h"
 #include "linalg.h"
 
+/* The mean over the d features of their sums of squared deviations over n. */
+static double
+MeanVariance(const double *sq_dev, int n, int d)
+{
+	double		total = 0.0;
+
+	for (int t = 0; t < d; t++)
+		total += sq_dev[t] / n;
+	return total / d;
+}
+
 double
 kmeans_tolerance(const double *x, int n, int d, double tol)
 {
 	double	   *mean;
 	double	   *ss;
-	double		total = 0.0;
+	double		total;
 
 	if (n == 0 || tol == 0.0)
 		return 0.0;
@@ -66,11 +77,10 @@ kmeans_tolerance(const double *x, int n, int d, double tol)
 
 			ss[t] += diff * diff;
 		}
-	for (int t = 0; t < d; t++)
-		total += ss[t] / n;
+	total = MeanVariance(ss, n, d);
 	seg_free(mean);
 	seg_free(ss);
-	return total / d * tol;
+	return total * tol;
 }
 
 void
@@ -79,7 +89,7 @@ kmeans_assign(const double *x, int n, int d, const double *centers, int k,
 {
 	KMeansBlocks b;
 
-	kmeans_blocks_init(&b, x, n, d, NULL);
+	kmeans_blocks_init(&b, x, n, d, NULL, NULL);
 	kmeans_blocks_assign(&b, centers, k, labels, min_sq_dist, NULL, NULL, NULL);
 	kmeans_blocks_free(&b);
 }
@@ -405,7 +415,7 @@ kmeans_plusplus(const double *x, int n, int d, int k, SegRng *rng,
 	KMeansBlocks b;
 	double	   *norms = seg_alloc(sizeof(double) * (size_t) n);
 
-	kmeans_blocks_init(&b, x, n, d, NULL);
+	kmeans_blocks_init(&b, x, n, d, NULL, NULL);
 	kmeans_blocks_sq_norms(&b, norms);
 	PlusPlus(&b, norms, k, rng, hooks, centers);
 	seg_free(norms);
@@ -478,6 +488,7 @@ SegStatus
 kmeans_data_init(KMeansData *data, const double *x, int n, int d, char *errmsg)
 {
 	size_t		cells;
+	double	   *sq_dev;
 
 	memset(data, 0, sizeof(*data));
 	if (d < 1)
@@ -500,7 +511,9 @@ kmeans_data_init(KMeansData *data, const double *x, int n, int d, char *errmsg)
 			data->mean[t] += x[(size_t) i * d + t];
 	for (int t = 0; t < d; t++)
 		data->mean[t] /= n;
-	kmeans_blocks_init(&data->xc, x, n, d, data->mean);
+	/* the centring pass also sums the squared deviations kmeans_tolerance would */
+	sq_dev = seg_alloc(sizeof(double) * d);
+	kmeans_blocks_init(&data->xc, x, n, d, data->mean, sq_dev);
 	data->x_norms = seg_alloc(sizeof(double) * (size_t) n);
 	kmeans_blocks_sq_norms(&data->xc, data->x_norms);
 	data->max_sq_norm = 0.0;
@@ -508,7 +521,8 @@ kmeans_data_init(KMeansData *data, const double *x, int n, int d, char *errmsg)
 		if (data->x_norms[i] > data->max_sq_norm)
 			data->max_sq_norm = data->x_norms[i];
 	kmeans_screen_attach(&data->xc, x, data->mean, data->x_norms);
-	data->variance = kmeans_tolerance(x, n, d, 1.0);
+	data->variance = n > 0 ? MeanVariance(sq_dev, n, d) : 0.0;
+	seg_free(sq_dev);
 	return SEG_OK;
 }
 

@@ -75,20 +75,35 @@ PrefetchAhead(const KMeansBlocks *b, int block)
 }
 
 void
-kmeans_blocks_init(KMeansBlocks *b, const double *x, int n, int d, const double *shift)
+kmeans_blocks_init(KMeansBlocks *b, const double *x, int n, int d, const double *shift,
+				   double *sq_dev)
 {
+	size_t		padded = (size_t) (n % KMEANS_LANES == 0 ? 0 : KMEANS_LANES - n % KMEANS_LANES);
+
 	b->n = n;
 	b->d = d;
 	b->n_blocks = (n + KMEANS_LANES - 1) / KMEANS_LANES;
-	b->v = seg_alloc0(sizeof(double) * (size_t) b->n_blocks * d * KMEANS_LANES);
+	b->v = seg_alloc(sizeof(double) * (size_t) b->n_blocks * d * KMEANS_LANES);
 	b->screen = NULL;
+	/* only the last block's padding lanes are not written below */
+	for (int t = 0; t < d && padded > 0; t++)
+		memset(b->v + ((size_t) (b->n_blocks - 1) * d + t) * KMEANS_LANES + (KMEANS_LANES - padded),
+			   0, sizeof(double) * padded);
+	if (sq_dev != NULL)
+		memset(sq_dev, 0, sizeof(double) * d);
 	for (int i = 0; i < n; i++)
 	{
 		const double *row = x + (size_t) i * d;
 		double	   *dst = b->v + (size_t) (i / KMEANS_LANES) * d * KMEANS_LANES + i % KMEANS_LANES;
 
 		for (int t = 0; t < d; t++)
-			dst[(size_t) t * KMEANS_LANES] = shift != NULL ? row[t] - shift[t] : row[t];
+		{
+			double		v = shift != NULL ? row[t] - shift[t] : row[t];
+
+			dst[(size_t) t * KMEANS_LANES] = v;
+			if (sq_dev != NULL)
+				sq_dev[t] += v * v;
+		}
 	}
 }
 

@@ -56,9 +56,13 @@ typedef struct KMeansBlocks
 									 * (kmeans_screen.h) */
 } KMeansBlocks;
 
-/* Copies the n x d row-major x, minus shift (d values, or NULL), into blocks (no screen). */
+/*
+ * Copies the n x d row-major x, minus shift (d values, or NULL), into
+ * blocks (no screen).  sq_dev (d values, or NULL) gets each feature's sum
+ * of the squared copied values, added in row order.
+ */
 extern void kmeans_blocks_init(KMeansBlocks *b, const double *x, int n, int d,
-							   const double *shift);
+							   const double *shift, double *sq_dev);
 extern void kmeans_blocks_free(KMeansBlocks *b);
 
 /* Copies row i into out (d values). */

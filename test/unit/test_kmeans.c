@@ -330,7 +330,7 @@ TestBlockKernels(void)
 		/* a duplicated centre: the first of the two must win the tie */
 		if (k >= 3)
 			memcpy(c + 2 * d, c + d, sizeof(double) * d);
-		kmeans_blocks_init(&b, x, n, d, NULL);
+		kmeans_blocks_init(&b, x, n, d, NULL, NULL);
 		kmeans_blocks_sq_norms(&b, norms);
 		kmeans_blocks_assign(&b, c, k, labels, min_sq, sums, counts, NULL);
 		for (int i = 0; i < n; i++)
@@ -619,8 +619,8 @@ TestScreen(void)
 				for (int j = 0; j < k; j++)
 					counts[m][j] = (double) n;
 			}
-			kmeans_blocks_init(&plain, x, n, d, NULL);
-			kmeans_blocks_init(&screened, x, n, d, NULL);
+			kmeans_blocks_init(&plain, x, n, d, NULL, NULL);
+			kmeans_blocks_init(&screened, x, n, d, NULL, NULL);
 			kmeans_blocks_sq_norms(&screened, norms);
 			kmeans_screen_attach(&screened, x, NULL, norms);
 			attached &= (screened.screen != NULL) == expect;
@@ -656,7 +656,7 @@ TestScreen(void)
 		double		norms[8];
 		KMeansBlocks b;
 
-		kmeans_blocks_init(&b, x, 8, 1, NULL);
+		kmeans_blocks_init(&b, x, 8, 1, NULL, NULL);
 		kmeans_blocks_sq_norms(&b, norms);
 		kmeans_screen_attach(&b, x, NULL, norms);
 		tap_ok(b.screen == NULL, "no screen for values beyond its range");
@@ -671,14 +671,21 @@ TestScreen(void)
 static void
 TestPreparedData(void)
 {
-	int			n = 600;
+	int			n = 603;		/* the last block has 5 padding lanes */
 	int			d = 4;
 	double	   *x = CompareData(0, n, d, 5);
 	KMeansData	data;
 	char		msg[SEG_ERRMSG_LEN];
 	int			same = 1;
+	int			padding_zero = 1;
 
 	tap_ok(kmeans_data_init(&data, x, n, d, msg) == SEG_OK, "data prepared");
+	tap_ok(data.variance == kmeans_tolerance(x, n, d, 1.0),
+		   "the centring pass's variance is kmeans_tolerance's, bit for bit");
+	for (int t = 0; t < d; t++)
+		for (int l = n % KMEANS_LANES; l < KMEANS_LANES; l++)
+			padding_zero &= data.xc.v[((size_t) (data.xc.n_blocks - 1) * d + t) * KMEANS_LANES + l] == 0.0;
+	tap_ok(padding_zero, "the last block's padding lanes are zero");
 	for (int k = 2; k <= 6; k++)
 	{
 		KMeansOptions opt = {.k = k, .n_init = 3, .max_iter = 300, .tol = 1e-4, .seed = 9};
@@ -758,7 +765,7 @@ TestBoundsAtRounding(void)
 			if (sq > max_sq)
 				max_sq = sq;
 		}
-		kmeans_blocks_init(&b, x, n, d, NULL);
+		kmeans_blocks_init(&b, x, n, d, NULL, NULL);
 		kmeans_bounds_init(&bd, &b, k, max_sq);
 		kmeans_bounds_first(&bd, &b, c, lb, sums, counts, NULL);
 		for (int pass = 0; pass < 4; pass++)

@@ -8,13 +8,15 @@
  *
  *-------------------------------------------------------------------------
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "fingerprint.h"
+#include "lanes.h"
 
 /* splitmix64's finalizer: every input bit flips about half the output bits */
-static uint64_t
+static inline uint64_t
 Mix(uint64_t x)
 {
 	x ^= x >> 30;
@@ -77,12 +79,65 @@ FoldCell(const SegFrame *frame, int i, int j, uint64_t h)
 	return FoldNumber(h, v);
 }
 
+/* FoldNumber's word for v: without a branch, so that lanes of rows can fold side by side */
+static inline uint64_t
+NumberWord(double v)
+{
+	uint64_t	bits;
+
+	v = v == 0.0 ? 0.0 : v;		/* -0 and 0 are one value */
+	memcpy(&bits, &v, sizeof(bits));
+	return isnan(v) ? UINT64_C(0x7ff8000000000000) : bits;
+}
+
+/*
+ * The rows' mixes, eight rows side by side, of a frame of numbers only
+ * (the same value FoldCell gives them): on x86-64-v4 the lanes are one
+ * vector, whose 64-bit multiplications AVX2 lacks.
+ */
+LANES_CLONES static uint64_t
+SumNumberRows(const SegFrame *frame, const uint64_t *row_keys, int *next_row)
+{
+	uint64_t	sum = 0;
+	int			i = 0;
+	int			d = frame->n_cols;
+
+	for (; i + 8 <= frame->n_rows; i += 8)
+	{
+		uint64_t	r[8];
+		const double *rows = &FRAME_CELL(frame, i, 0);
+
+		for (int k = 0; k < 8; k++)
+			r[k] = row_keys != NULL ? Mix(row_keys[i + k]) : 0;
+		for (int j = 0; j < d; j++)
+			for (int k = 0; k < 8; k++)
+				r[k] = Mix(r[k] ^ Mix(NumberWord(rows[(size_t) k * d + j]) +
+									  UINT64_C(0x9e3779b97f4a7c15)));
+		for (int k = 0; k < 8; k++)
+			sum += Mix(r[k]);
+	}
+	*next_row = i;
+	return sum;
+}
+
+static bool
+AllNumbers(const SegFrame *frame)
+{
+	for (int j = 0; j < frame->n_cols; j++)
+		if (frame->columns[j].kind == SEG_COL_CATEGORICAL)
+			return false;
+	return true;
+}
+
 uint64_t
 frame_fingerprint(const SegFrame *frame, const uint64_t *row_keys)
 {
 	uint64_t	sum = 0;
 	uint64_t	h;
 	int			i = 0;
+
+	if (AllNumbers(frame))
+		sum = SumNumberRows(frame, row_keys, &i);
 
 	/*
 	 * A row's hash is its key's, then each cell folded in column order: one

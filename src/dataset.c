@@ -382,8 +382,13 @@ ReceiveRow(TupleTableSlot *slot, DestReceiver *self)
 			row[j] = CategoryCode(loader, dataset_text_value(value, loader->typid), 0.0);
 		else
 		{
-			row[j] = dataset_datum_to_double(value, loader->typid);
-			dataset_check_finite(row[j], f->columns[j].name);
+			/* the common case without a call per cell */
+			double		v = loader->typid == FLOAT8OID ? DatumGetFloat8(value) :
+				dataset_datum_to_double(value, loader->typid);
+
+			if (unlikely(!isfinite(v)))
+				dataset_check_finite(v, f->columns[j].name);
+			row[j] = v;
 		}
 	}
 	if (r->n_key > 0)

@@ -18,46 +18,62 @@
 #include "linalg.h"
 
 void
-kmeans_profile_stats(const double *x, int n, int d, const int *labels, int k,
-					 KMeansProfileStats *out)
+kmeans_overall_stats(const double *x, int n, int d, double **mean_out, double **sd_out)
 {
-	double	   *sq = seg_alloc0(sizeof(double) * d);
+	double	   *mean = seg_alloc0(sizeof(double) * d);
+	double	   *sd = seg_alloc0(sizeof(double) * d);
 
-	out->k = k;
-	out->d = d;
-	out->n_rows = (uint64_t) n;
-	out->sizes = seg_alloc0(sizeof(uint64_t) * k);
-	out->means = seg_alloc0(sizeof(double) * (size_t) k * d);
-	out->overall_mean = seg_alloc0(sizeof(double) * d);
-	out->overall_sd = seg_alloc0(sizeof(double) * d);
 	for (int i = 0; i < n; i++)
-	{
-		const double *row = x + (size_t) i * d;
-		double	   *sum = out->means + (size_t) labels[i] * d;
-
-		out->sizes[labels[i]]++;
 		for (int t = 0; t < d; t++)
-		{
-			sum[t] += row[t];
-			out->overall_mean[t] += row[t];
-		}
-	}
+			mean[t] += x[(size_t) i * d + t];
 	for (int t = 0; t < d; t++)
-		out->overall_mean[t] /= n > 0 ? n : 1;
+		mean[t] /= n > 0 ? n : 1;
 	/* the spread about the mean in a second pass, as kmeans_tolerance */
 	for (int i = 0; i < n; i++)
 		for (int t = 0; t < d; t++)
 		{
-			double		diff = x[(size_t) i * d + t] - out->overall_mean[t];
+			double		diff = x[(size_t) i * d + t] - mean[t];
 
-			sq[t] += diff * diff;
+			sd[t] += diff * diff;
 		}
 	for (int t = 0; t < d; t++)
-		out->overall_sd[t] = sqrt(sq[t] / (n > 0 ? n : 1));
+		sd[t] = sqrt(sd[t] / (n > 0 ? n : 1));
+	*mean_out = mean;
+	*sd_out = sd;
+}
+
+void
+kmeans_cluster_means(const double *x, int n, int d, const int *labels, int k,
+					 uint64_t **sizes_out, double **means_out)
+{
+	uint64_t   *sizes = seg_alloc0(sizeof(uint64_t) * k);
+	double	   *means = seg_alloc0(sizeof(double) * (size_t) k * d);
+
+	for (int i = 0; i < n; i++)
+	{
+		const double *row = x + (size_t) i * d;
+		double	   *sum = means + (size_t) labels[i] * d;
+
+		sizes[labels[i]]++;
+		for (int t = 0; t < d; t++)
+			sum[t] += row[t];
+	}
 	for (int j = 0; j < k; j++)
 		for (int t = 0; t < d; t++)
-			out->means[(size_t) j * d + t] /= out->sizes[j] > 0 ? (double) out->sizes[j] : 1.0;
-	seg_free(sq);
+			means[(size_t) j * d + t] /= sizes[j] > 0 ? (double) sizes[j] : 1.0;
+	*sizes_out = sizes;
+	*means_out = means;
+}
+
+void
+kmeans_profile_stats(const double *x, int n, int d, const int *labels, int k,
+					 KMeansProfileStats *out)
+{
+	out->k = k;
+	out->d = d;
+	out->n_rows = (uint64_t) n;
+	kmeans_cluster_means(x, n, d, labels, k, &out->sizes, &out->means);
+	kmeans_overall_stats(x, n, d, &out->overall_mean, &out->overall_sd);
 }
 
 void

@@ -46,6 +46,15 @@ typedef struct KMeansProfileStats
 /* The statistics of n rows x (n x d) labelled in [0, k). */
 extern void kmeans_profile_stats(const double *x, int n, int d, const int *labels, int k,
 								 KMeansProfileStats *out);
+
+/*
+ * Its two parts, for a caller that labels the same rows several times:
+ * each cluster's size and mean, and the columns' mean and population sd
+ * (the same for every labelling).
+ */
+extern void kmeans_cluster_means(const double *x, int n, int d, const int *labels, int k,
+								 uint64_t **sizes, double **means);
+extern void kmeans_overall_stats(const double *x, int n, int d, double **mean, double **sd);
 extern void kmeans_profile_stats_free(KMeansProfileStats *s);
 
 /*

@@ -221,31 +221,6 @@ FrameRows(const SegFrame *frame, const int *rows, int n)
 	return out;
 }
 
-/* Per output of x (n x d): mean and population standard deviation. */
-static void
-ColumnStats(const double *x, int n, int d, double **mean_out, double **sd_out)
-{
-	double	   *mean = palloc0(sizeof(double) * d);
-	double	   *sd = palloc0(sizeof(double) * d);
-
-	for (int i = 0; i < n; i++)
-		for (int t = 0; t < d; t++)
-			mean[t] += x[(size_t) i * d + t];
-	for (int t = 0; t < d; t++)
-		mean[t] /= Max(n, 1);
-	for (int i = 0; i < n; i++)
-		for (int t = 0; t < d; t++)
-		{
-			double		diff = x[(size_t) i * d + t] - mean[t];
-
-			sd[t] += diff * diff;
-		}
-	for (int t = 0; t < d; t++)
-		sd[t] = sqrt(sd[t] / Max(n, 1));
-	*mean_out = mean;
-	*sd_out = sd;
-}
-
 /*
  * Every k from one preparation of the data (encoded once, centred,
  * blocked and normed once: kmeans_fit_data), and the silhouettes of all k
@@ -280,7 +255,6 @@ kmeans_fit_rows(const KFitRequest *req, const SegFrame *frame, const double *x, 
 		KMeansOptions opt;
 		KMeansResult result;
 		KFitRun    *run = &runs[r];
-		KMeansProfileStats stats;
 
 		memset(&opt, 0, sizeof(opt));
 		opt.k = req->ks[r];
@@ -298,11 +272,8 @@ kmeans_fit_rows(const KFitRequest *req, const SegFrame *frame, const double *x, 
 		run->n_distinct = result.n_distinct;
 		run->centroids = result.centroids;
 		run->davies_bouldin = davies_bouldin_score(x, n, d, result.labels, run->k);
-		kmeans_profile_stats(profile, n, d_profile, result.labels, run->k, &stats);
-		run->sizes = stats.sizes;
-		run->means = stats.means;
-		seg_free(stats.overall_mean);
-		seg_free(stats.overall_sd);
+		kmeans_cluster_means(profile, n, d_profile, result.labels, run->k, &run->sizes,
+							 &run->means);
 		sample_labels[r] = palloc(sizeof(int) * (size_t) Max(n_sample, 1));
 		for (int s = 0; s < n_sample; s++)
 			sample_labels[r][s] = result.labels[rows[s]];
@@ -322,7 +293,7 @@ kmeans_fit_rows(const KFitRequest *req, const SegFrame *frame, const double *x, 
 	sample->x = xs;
 	sample->frame = FrameRows(frame, rows, n_sample);
 	sample->sample_size = 0;
-	ColumnStats(profile, n, d_profile, &sample->overall_mean, &sample->overall_sd);
+	kmeans_overall_stats(profile, n, d_profile, &sample->overall_mean, &sample->overall_sd);
 }
 
 /* The columns through the preprocessor, then every k on the encoded rows. */

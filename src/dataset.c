@@ -76,6 +76,8 @@ typedef struct FrameReceiver
 	Datum	   *key_values;
 	bool	   *key_nulls;
 	uint64	   *row_hash;		/* capacity_rows entries */
+	bool		hash_after_scan;	/* float8 key columns among the loaded ones:
+									 * hashed from the frame after the scan */
 	/* dataset_load_filtered's: NULL keeps every row */
 	DatasetRowFilter filter;
 	void	   *filter_arg;
@@ -391,7 +393,7 @@ ReceiveRow(TupleTableSlot *slot, DestReceiver *self)
 			row[j] = v;
 		}
 	}
-	if (r->n_key > 0)
+	if (r->n_key > 0 && !r->hash_after_scan)
 	{
 		for (int k = 0; k < r->n_key; k++)
 		{
@@ -647,6 +649,11 @@ PrepareKey(FrameReceiver *r, Oid relid, char **columns, int n_columns, const Dat
 		r->key_attr[k] = found;
 	}
 	row_hasher_init(&r->hasher, n, types, collations, names);
+	/* a frame cell keeps a float8 value exactly, and NaN only for NULL */
+	r->hash_after_scan = r->filter == NULL && row_hasher_all_float8(&r->hasher);
+	for (int k = 0; k < n && r->hash_after_scan; k++)
+		r->hash_after_scan = r->key_attr[k] < n_columns && r->key_attr[k] != r->label_index &&
+			r->loaders[r->key_attr[k]].typid == FLOAT8OID;
 }
 
 SegFrame *
@@ -783,6 +790,9 @@ dataset_load_filtered(Oid relid, char **columns, int n_columns, int label_index,
 	SPI_finish();
 	AtEOXact_GUC(true, save_nestlevel);
 
+	if (receiver.hash_after_scan)
+		row_hasher_hash_doubles(&receiver.hasher, f->values, f->n_rows, n_columns,
+								receiver.key_attr, receiver.row_hash);
 	for (int j = 0; j < n_columns; j++)
 		if (f->columns[j].kind == SEG_COL_CATEGORICAL)
 			FinishCategories(f, j, &receiver.loaders[j]);

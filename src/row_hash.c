@@ -178,3 +178,46 @@ row_hasher_hash(const RowHasher *h, const Datum *values, const bool *nulls)
 	}
 	return hash;
 }
+
+bool
+row_hasher_all_float8(const RowHasher *h)
+{
+	for (int j = 0; j < h->n; j++)
+		if (h->kind[j] != ROW_HASH_FLOAT8)
+			return false;
+	return true;
+}
+
+/* rows hashed side by side by row_hasher_hash_doubles */
+#define ROWS_AT_ONCE 4
+
+/* The hashes of rows first .. first + count - 1 (count <= ROWS_AT_ONCE). */
+static inline void
+HashDoubleRows(const RowHasher *h, const double *values, int stride, const int *columns,
+			   int first, int count, uint64 *out)
+{
+	uint64		hash[ROWS_AT_ONCE] = {0};
+
+	for (int j = 0; j < h->n; j++)
+		for (int r = 0; r < count; r++)
+		{
+			double		v = values[(size_t) (first + r) * stride + columns[j]];
+
+			hash[r] = hash_combine64(hash[r], isnan(v) ? NULL_KEY_HASH : HashFloat8(v));
+		}
+	for (int r = 0; r < count; r++)
+		out[first + r] = hash[r];
+}
+
+void
+row_hasher_hash_doubles(const RowHasher *h, const double *values, int n, int stride,
+						const int *columns, uint64 *out)
+{
+	int			i = 0;
+
+	Assert(row_hasher_all_float8(h));
+	for (; i + ROWS_AT_ONCE <= n; i += ROWS_AT_ONCE)
+		HashDoubleRows(h, values, stride, columns, i, ROWS_AT_ONCE, out);
+	if (i < n)
+		HashDoubleRows(h, values, stride, columns, i, n - i, out);
+}

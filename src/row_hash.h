@@ -55,4 +55,16 @@ extern void row_hasher_init(RowHasher *h, int n, const Oid *types, const Oid *co
 /* The hash of one row's key values. */
 extern uint64 row_hasher_hash(const RowHasher *h, const Datum *values, const bool *nulls);
 
+/* Whether every key column is hashed as float8 (row_hasher_hash_doubles applies). */
+extern bool row_hasher_all_float8(const RowHasher *h);
+
+/*
+ * row_hasher_hash of n rows at once, their key values float8 cells: those
+ * of row i at values[i * stride + columns[k]], NaN standing for NULL (a
+ * loaded frame's, which refuses NaN values).  The rows are hashed side by
+ * side, where one row at a time waits on its chain of combinations.
+ */
+extern void row_hasher_hash_doubles(const RowHasher *h, const double *values, int n,
+									int stride, const int *columns, uint64 *out);
+
 #endif							/* SEGMENT_ROW_HASH_H */

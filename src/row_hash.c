@@ -18,6 +18,7 @@
 #include "utils/lsyscache.h"
 #include "utils/typcache.h"
 
+#include "lanes.h"
 #include "row_hash.h"
 
 /* what a NULL key value contributes */
@@ -188,8 +189,25 @@ row_hasher_all_float8(const RowHasher *h)
 	return true;
 }
 
-/* rows hashed side by side by row_hasher_hash_doubles */
-#define ROWS_AT_ONCE 4
+/*
+ * Rows hashed side by side by row_hasher_hash_doubles: on x86-64-v4 one
+ * vector of rows, whose 32-bit rotations AVX-512 has as one instruction.
+ */
+#define ROWS_AT_ONCE 8
+
+/* HashFloat8 of a cell, NaN (NULL) as NULL_KEY_HASH, without a branch */
+static inline uint64
+HashDoubleCell(double v)
+{
+	uint64		word;
+	uint64		hash;
+
+	memcpy(&word, &v, sizeof(word));
+	hash = Lookup3Final(LOOKUP3_INIT(8) + (uint32) word,
+						LOOKUP3_INIT(8) + (uint32) (word >> 32), LOOKUP3_INIT(8));
+	hash = v == 0.0 ? 0 : hash;
+	return isnan(v) ? NULL_KEY_HASH : hash;
+}
 
 /* The hashes of rows first .. first + count - 1 (count <= ROWS_AT_ONCE). */
 static inline void
@@ -200,16 +218,14 @@ HashDoubleRows(const RowHasher *h, const double *values, int stride, const int *
 
 	for (int j = 0; j < h->n; j++)
 		for (int r = 0; r < count; r++)
-		{
-			double		v = values[(size_t) (first + r) * stride + columns[j]];
-
-			hash[r] = hash_combine64(hash[r], isnan(v) ? NULL_KEY_HASH : HashFloat8(v));
-		}
+			hash[r] = hash_combine64(hash[r],
+									 HashDoubleCell(values[(size_t) (first + r) * stride +
+														   columns[j]]));
 	for (int r = 0; r < count; r++)
 		out[first + r] = hash[r];
 }
 
-void
+LANES_CLONES void
 row_hasher_hash_doubles(const RowHasher *h, const double *values, int n, int stride,
 						const int *columns, uint64 *out)
 {

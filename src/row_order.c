@@ -12,7 +12,7 @@
 
 #include "row_order.h"
 
-/* 16-bit digits: four counting passes over the rows */
+/* 16-bit digits: four counting passes over the rows, their counts from one */
 #define DIGIT_BITS 16
 #define DIGIT_VALUES (1 << DIGIT_BITS)
 
@@ -43,49 +43,68 @@ MergeSort(int *rows, int *tmp, int n, RowValueCompare compare, void *arg)
 void
 row_order_sort(const uint64_t *hashes, int *rows, int n, RowValueCompare compare, void *arg)
 {
+	enum
+	{
+		N_DIGITS = 64 / DIGIT_BITS
+	};
 	uint64_t   *key;
 	uint64_t   *key_tmp;
+	int		   *row;
 	int		   *row_tmp;
-	size_t	   *count;
+	uint32_t   *count;
 
 	if (n < 2)
 		return;
 	key = seg_alloc(sizeof(uint64_t) * (size_t) n);
 	key_tmp = seg_alloc(sizeof(uint64_t) * (size_t) n);
+	row = rows;
 	row_tmp = seg_alloc(sizeof(int) * (size_t) n);
-	count = seg_alloc(sizeof(size_t) * DIGIT_VALUES);
+	/* every digit's counts from one pass over the keys */
+	count = seg_alloc0(sizeof(uint32_t) * N_DIGITS * DIGIT_VALUES);
 	for (int i = 0; i < n; i++)
+	{
 		key[i] = hashes[rows[i]];
+		for (int g = 0; g < N_DIGITS; g++)
+			count[g * DIGIT_VALUES + ((key[i] >> (g * DIGIT_BITS)) & (DIGIT_VALUES - 1))]++;
+	}
 
 	/* least significant digit first; each pass is stable */
-	for (int shift = 0; shift < 64; shift += DIGIT_BITS)
+	for (int g = 0; g < N_DIGITS; g++)
 	{
-		size_t		at = 0;
+		uint32_t   *c = count + (size_t) g * DIGIT_VALUES;
+		int			shift = g * DIGIT_BITS;
+		uint32_t	at = 0;
 		uint64_t   *swap_key;
+		int		   *swap_row;
 
-		memset(count, 0, sizeof(size_t) * DIGIT_VALUES);
-		for (int i = 0; i < n; i++)
-			count[(key[i] >> shift) & (DIGIT_VALUES - 1)]++;
-		if (count[(key[0] >> shift) & (DIGIT_VALUES - 1)] == (size_t) n)
+		if (c[(key[0] >> shift) & (DIGIT_VALUES - 1)] == (uint32_t) n)
 			continue;			/* every row has this digit: nothing moves */
 		for (int v = 0; v < DIGIT_VALUES; v++)
 		{
-			size_t		c = count[v];
+			uint32_t	here = c[v];
 
-			count[v] = at;
-			at += c;
+			c[v] = at;
+			at += here;
 		}
 		for (int i = 0; i < n; i++)
 		{
-			size_t		to = count[(key[i] >> shift) & (DIGIT_VALUES - 1)]++;
+			uint32_t	to = c[(key[i] >> shift) & (DIGIT_VALUES - 1)]++;
 
 			key_tmp[to] = key[i];
-			row_tmp[to] = rows[i];
+			row_tmp[to] = row[i];
 		}
 		swap_key = key;
 		key = key_tmp;
 		key_tmp = swap_key;
-		memcpy(rows, row_tmp, sizeof(int) * n);
+		swap_row = row;
+		row = row_tmp;
+		row_tmp = swap_row;
+	}
+	/* the passes leave the rows in one of the two arrays */
+	if (row != rows)
+	{
+		memcpy(rows, row, sizeof(int) * n);
+		row_tmp = row;
 	}
 
 	/* runs of equal hashes by value */

@@ -67,7 +67,7 @@ FitNumericColumns(const SegFrame *f, const int *rows, int n_rows, SegPreprocesso
 
 		for (int j = 0; j < f->n_cols; j++)
 			if (p->columns[j].kind != SEG_COL_CATEGORICAL && !SEG_IS_MISSING(row[j]))
-				stats_accum(state + width * j, 1, &row[j]);
+				stats_accum_one(state + width * j, row[j]);
 	}
 	for (int j = 0; j < f->n_cols; j++)
 	{

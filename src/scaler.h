@@ -38,6 +38,27 @@
 #define STATS_SAFE_MAGNITUDE 0x1p400
 
 extern void stats_accum(double *state, int d, const double *x);
+
+/*
+ * stats_accum of one value into a state of one feature (d = 1), its usual
+ * case inline: a caller folding every cell of a large frame saves a call
+ * per cell.  The same arithmetic, so the same state.
+ */
+static inline void
+stats_accum_one(double *state, double x)
+{
+	if (fabs(x) < STATS_SAFE_MAGNITUDE && state[3] == 0.0)
+	{
+		double		n = state[0] + 1.0;
+		double		delta = x - state[1];
+
+		state[0] = n;
+		state[1] += delta / n;
+		state[2] += delta * (x - state[1]);
+		return;
+	}
+	stats_accum(state, 1, &x);
+}
 extern void stats_combine(double *state, const double *other, int d);
 
 /*

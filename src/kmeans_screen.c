@@ -62,12 +62,24 @@ kmeans_screen_attach(KMeansBlocks *b, const double *x, const double *shift,
 {
 	KMeansScreen *s;
 	int			d = b->d;
+	bool		check_values = false;
+	int			padding;
 
 	if (!SCREEN_CPU_OK() || b->n == 0)
 		return;
-	for (size_t i = 0; i < (size_t) b->n_blocks * d * KMEANS_LANES; i++)
-		if (!(fabs(b->v[i]) <= SCREEN_RANGE))
-			return;
+
+	/*
+	 * Each value is within its row's norm: below the range's square, every
+	 * value is below the range (a value at or above it squares, rounded, to
+	 * at least the square, and adding squares does not lower a sum).  Only
+	 * larger norms (or NaN) need the values themselves checked.
+	 */
+	for (int i = 0; i < b->n; i++)
+		check_values |= !(x_norms[i] < SCREEN_RANGE * SCREEN_RANGE);
+	if (check_values)
+		for (size_t i = 0; i < (size_t) b->n_blocks * d * KMEANS_LANES; i++)
+			if (!(fabs(b->v[i]) <= SCREEN_RANGE))
+				return;
 	s = seg_alloc(sizeof(KMeansScreen));
 	s->n_blocks = (b->n + KMEANS_SCREEN_LANES - 1) / KMEANS_SCREEN_LANES;
 	/* half the blocks' size again: left out where the memory budget is short */
@@ -79,7 +91,11 @@ kmeans_screen_attach(KMeansBlocks *b, const double *x, const double *shift,
 		seg_free(s);
 		return;
 	}
-	memset(s->v, 0, sizeof(float) * (size_t) s->n_blocks * d * KMEANS_SCREEN_LANES);
+	/* the rows below fill all but the last block's padding lanes */
+	padding = s->n_blocks * KMEANS_SCREEN_LANES - b->n;
+	for (int t = 0; t < d && padding > 0; t++)
+		memset(s->v + ((size_t) (s->n_blocks - 1) * d + t) * KMEANS_SCREEN_LANES +
+			   (KMEANS_SCREEN_LANES - padding), 0, sizeof(float) * padding);
 	s->rows = x;
 	s->shift = shift;
 	for (int i = 0; i < b->n; i++)

@@ -662,6 +662,19 @@ TestScreen(void)
 		tap_ok(b.screen == NULL, "no screen for values beyond its range");
 		kmeans_blocks_free(&b);
 	}
+	/* values at the range's edge, in rows whose norms are beyond its square: checked one by one */
+	{
+		double		x[] = {0x1p40, -0x1p40, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0,
+		7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0};
+		double		norms[9];
+		KMeansBlocks b;
+
+		kmeans_blocks_init(&b, x, 9, 2, NULL, NULL);
+		kmeans_blocks_sq_norms(&b, norms);
+		kmeans_screen_attach(&b, x, NULL, norms);
+		tap_ok((b.screen != NULL) == expect, "a screen for values within its range, whatever the norms");
+		kmeans_blocks_free(&b);
+	}
 }
 
 /*

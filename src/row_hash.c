@@ -53,23 +53,19 @@ KindOf(Oid hash_extended_proc)
  */
 #define LOOKUP3_INIT(len) ((uint32) 0x9e3779b9 + (uint32) (len) + 3923095)
 
+/* one step of lookup3's final mixing: x ^= y, then x -= y rotated left by r */
+#define LOOKUP3_STEP(x, y, r) ((x) ^= (y), (x) -= pg_rotate_left32((y), (r)))
+
 static inline uint64
 Lookup3Final(uint32 a, uint32 b, uint32 c)
 {
-	c ^= b;
-	c -= pg_rotate_left32(b, 14);
-	a ^= c;
-	a -= pg_rotate_left32(c, 11);
-	b ^= a;
-	b -= pg_rotate_left32(a, 25);
-	c ^= b;
-	c -= pg_rotate_left32(b, 16);
-	a ^= c;
-	a -= pg_rotate_left32(c, 4);
-	b ^= a;
-	b -= pg_rotate_left32(a, 14);
-	c ^= b;
-	c -= pg_rotate_left32(b, 24);
+	LOOKUP3_STEP(c, b, 14);
+	LOOKUP3_STEP(a, c, 11);
+	LOOKUP3_STEP(b, a, 25);
+	LOOKUP3_STEP(c, b, 16);
+	LOOKUP3_STEP(a, c, 4);
+	LOOKUP3_STEP(b, a, 14);
+	LOOKUP3_STEP(c, b, 24);
 	return ((uint64) b << 32) | c;
 }
 

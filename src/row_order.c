@@ -12,7 +12,7 @@
 
 #include "row_order.h"
 
-/* 16-bit digits: four counting passes over the rows, their counts from one */
+/* 16-bit digits: four counting passes over the rows */
 #define DIGIT_BITS 16
 #define DIGIT_VALUES (1 << DIGIT_BITS)
 
@@ -59,36 +59,33 @@ row_order_sort(const uint64_t *hashes, int *rows, int n, RowValueCompare compare
 	key_tmp = seg_alloc(sizeof(uint64_t) * (size_t) n);
 	row = rows;
 	row_tmp = seg_alloc(sizeof(int) * (size_t) n);
-	/* every digit's counts from one pass over the keys */
-	count = seg_alloc0(sizeof(uint32_t) * N_DIGITS * DIGIT_VALUES);
+	count = seg_alloc(sizeof(uint32_t) * DIGIT_VALUES);
 	for (int i = 0; i < n; i++)
-	{
 		key[i] = hashes[rows[i]];
-		for (int g = 0; g < N_DIGITS; g++)
-			count[g * DIGIT_VALUES + ((key[i] >> (g * DIGIT_BITS)) & (DIGIT_VALUES - 1))]++;
-	}
 
 	/* least significant digit first; each pass is stable */
 	for (int g = 0; g < N_DIGITS; g++)
 	{
-		uint32_t   *c = count + (size_t) g * DIGIT_VALUES;
 		int			shift = g * DIGIT_BITS;
 		uint32_t	at = 0;
 		uint64_t   *swap_key;
 		int		   *swap_row;
 
-		if (c[(key[0] >> shift) & (DIGIT_VALUES - 1)] == (uint32_t) n)
+		memset(count, 0, sizeof(uint32_t) * DIGIT_VALUES);
+		for (int i = 0; i < n; i++)
+			count[(key[i] >> shift) & (DIGIT_VALUES - 1)]++;
+		if (count[(key[0] >> shift) & (DIGIT_VALUES - 1)] == (uint32_t) n)
 			continue;			/* every row has this digit: nothing moves */
 		for (int v = 0; v < DIGIT_VALUES; v++)
 		{
-			uint32_t	here = c[v];
+			uint32_t	here = count[v];
 
-			c[v] = at;
+			count[v] = at;
 			at += here;
 		}
 		for (int i = 0; i < n; i++)
 		{
-			uint32_t	to = c[(key[i] >> shift) & (DIGIT_VALUES - 1)]++;
+			uint32_t	to = count[(key[i] >> shift) & (DIGIT_VALUES - 1)]++;
 
 			key_tmp[to] = key[i];
 			row_tmp[to] = row[i];

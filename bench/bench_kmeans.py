@@ -25,8 +25,10 @@ silhouette on a 10,000-row sample:
 
 Medians of BENCH_KMEANS_SEARCH_RUNS (default 3) interleaved runs.
 
-Each is timed as the median of ROUNDS (9) interleaved runs: on this shared
-machine single runs of either side vary by up to half.  GFLOP/s per iteration counts the
+Each is timed as the median of ROUNDS (9) interleaved runs, each run right
+after an untimed run of the same call: on this shared virtual machine a
+call of a fraction of a second ran up to twice as slow after the CPUs
+idled for a second or two.  GFLOP/s per iteration counts the
 distances only (2 n k d flops per iteration) over the time of one
 iteration, taken as (time at max_iter 50 - time at max_iter 1) / 49.
 
@@ -210,16 +212,20 @@ def main():
     segment_table_fit(conn, "bench_kmeans_1m", ITERS)
     # interleaved, so that both sides see the same machine
     runs_sk, runs_seg, runs_sk1, runs_seg1, runs_agg, runs_elkan = [], [], [], [], [], []
+
+    def timed(fn):
+        # right after an untimed run of the same call: on this shared virtual
+        # machine a call of a fraction of a second ran up to twice as slow
+        # after the CPUs idled or ran the other side's threads
+        return median_time(fn, repeats=1, setup=fn)[0]
+
     for _ in range(ROUNDS):
-        runs_sk.append(median_time(lambda: sk(ITERS), repeats=1)[0])
-        runs_elkan.append(median_time(lambda: sk(ITERS, "elkan"), repeats=1)[0])
-        runs_seg.append(median_time(lambda: segment_table_fit(conn, "bench_kmeans_1m", ITERS),
-                                    repeats=1)[0])
-        runs_sk1.append(median_time(lambda: sk(1), repeats=1)[0])
-        runs_seg1.append(median_time(lambda: segment_table_fit(conn, "bench_kmeans_1m", 1),
-                                     repeats=1)[0])
-        runs_agg.append(median_time(lambda: segment_aggregate_fit(conn, "bench_kmeans_1m", ITERS),
-                                    repeats=1)[0])
+        runs_sk.append(timed(lambda: sk(ITERS)))
+        runs_elkan.append(timed(lambda: sk(ITERS, "elkan")))
+        runs_seg.append(timed(lambda: segment_table_fit(conn, "bench_kmeans_1m", ITERS)))
+        runs_sk1.append(timed(lambda: sk(1)))
+        runs_seg1.append(timed(lambda: segment_table_fit(conn, "bench_kmeans_1m", 1)))
+        runs_agg.append(timed(lambda: segment_aggregate_fit(conn, "bench_kmeans_1m", ITERS)))
     t_sk, t_seg, t_sk1, t_seg1, t_agg, t_elkan = (
         statistics.median(r) for r in (runs_sk, runs_seg, runs_sk1, runs_seg1, runs_agg, runs_elkan))
     # segment is compared with the faster of scikit-learn's two algorithms
@@ -251,7 +257,7 @@ def main():
     lines = [
         machine_line(), "",
         f"{N:,} rows x {D} features (uniform random, standardised), k = {K}, n_init = 1, "
-        f"max_iter = {ITERS}, tol = 0; median of {ROUNDS} interleaved runs.", "",
+        f"max_iter = {ITERS}, tol = 0; median of {ROUNDS} interleaved runs, each right after an untimed run of the same call (a 0.25 s call here took 0.5 s after 2 s of idle CPUs).", "",
         f"| | time (s) | vs scikit-learn ({best_name}, the faster) | iterations | "
         "one iteration (ms) | GFLOP/s (distances) |",
         "| --- | --- | --- | --- | --- | --- |",

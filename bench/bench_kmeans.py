@@ -30,7 +30,8 @@ after an untimed run of the same call: on this shared virtual machine a
 call of a fraction of a second ran up to twice as slow after the CPUs
 idled for a second or two.  GFLOP/s per iteration counts the
 distances only (2 n k d flops per iteration) over the time of one
-iteration, taken as (time at max_iter 50 - time at max_iter 1) / 49.
+iteration, the median over the rounds of (time at max_iter 50 - time at
+max_iter 1) / 49.
 
 Optionally (BENCH_KMEANS_STREAM_ROWS, default 10000000; 0 skips it): the
 streaming mode on a table of that many rows with 2 parallel workers,
@@ -238,8 +239,10 @@ def main():
     # keep only the last version of the benchmark model
     conn.execute("DELETE FROM segment.models WHERE name = 'bench_kmeans' AND NOT deployed")
 
-    it_seg = (t_seg - t_seg1) / (ITERS - 1)
-    it_sk = (t_sk - t_sk1) / (ITERS - 1)
+    # one iteration: the median of each round's (max_iter 50 - max_iter 1) / 49,
+    # steadier than the difference of the two medians
+    it_seg = statistics.median((a - b) / (ITERS - 1) for a, b in zip(runs_seg, runs_seg1))
+    it_sk = statistics.median((a - b) / (ITERS - 1) for a, b in zip(runs_sk, runs_sk1))
     # what one process cannot go below: reading the table's values once,
     # and reading the in-memory matrix once per iteration (numpy's sum
     # streams it at the memory bandwidth of one core); segment's steps read
@@ -284,7 +287,9 @@ def main():
         f"{'met' if t_seg <= 0.4 * t_best else 'NOT met'} (ratio {t_seg / t_best:.2f}).",
         f"Runs (s): scikit-learn lloyd {', '.join(f'{t:.3f}' for t in runs_sk)}; elkan "
         f"{', '.join(f'{t:.3f}' for t in runs_elkan)}; "
-        f"segment {', '.join(f'{t:.3f}' for t in runs_seg)}.",
+        f"segment {', '.join(f'{t:.3f}' for t in runs_seg)}. At max_iter = 1: scikit-learn "
+        f"{', '.join(f'{t:.3f}' for t in runs_sk1)}; segment "
+        f"{', '.join(f'{t:.3f}' for t in runs_seg1)}.",
         f"Floor for one backend: reading the table's values once takes {t_read:.3f} s (one "
         f"backend, SELECT sum(x1 + ... + x8)), and one pass over the {X.nbytes / 2**20:.0f} MB "
         f"matrix {1000 * t_pass:.1f} ms (numpy sum: one core's memory bandwidth), so "

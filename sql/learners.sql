@@ -204,8 +204,12 @@ SELECT save_model('no_split', scaler_fit(ARRAY[x])) FROM counts;
 SELECT split_part('no_split', c) FROM counts c LIMIT 1;
 
 -- logistic regression, and model => 'auto' comparing learners on one split
+-- (its training loss is the mean log loss of the train rows, as the MLP's:
+-- unweighted here, it is the train part's log loss)
 SELECT r->>'model' AS model, (r->'test'->>'accuracy')::float8 > 0.9 AS accurate,
-	   r->'hyperparameters'->>'C' AS c, r->'test' ? 'roc_auc' AS has_roc_auc
+	   r->'hyperparameters'->>'C' AS c, r->'test' ? 'roc_auc' AS has_roc_auc,
+	   abs((r->'train'->>'loss')::float8 - (r->'train'->>'log_loss')::float8) < 1e-9
+	   AS loss_is_mean_log_loss
 FROM (SELECT segment_train('few_logit', 'counts', 'few', features => '{x}', model => 'logistic',
 						   balance => 'none') AS r) s;
 SELECT r->>'model' IN ('logistic', 'mlp') AS model_ok,

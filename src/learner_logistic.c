@@ -207,6 +207,25 @@ Objective(const double *theta, double *grad, void *arg)
 	return loss;
 }
 
+/*
+ * The objective's log-loss term per unit of row weight, as the MLP reports
+ * its training loss: the objective sums it over the rows and adds the
+ * penalty, so that its value grows with the rows.
+ */
+static double
+MeanTrainLoss(const SegLearnProblem *pr, const LogisticParams *p, const LogisticModel *m,
+			  double objective)
+{
+	double		penalty = 0.0;
+	double		weight = 0.0;
+
+	for (size_t t = 0; t < (size_t) m->d * m->m; t++)
+		penalty += 0.5 * m->coef[t] * m->coef[t] / p->C;
+	for (int i = 0; i < pr->train.n; i++)
+		weight += pr->class_weight != NULL ? pr->class_weight[pr->train.y_class[i]] : 1.0;
+	return weight > 0.0 ? (objective - penalty) / weight : NAN;
+}
+
 static SegStatus
 LogisticTrain(const SegLearnProblem *problem, const void *params, const SegLearnContext *ctx,
 			 void **model, SegFitInfo *info, char *errmsg)
@@ -266,7 +285,7 @@ LogisticTrain(const SegLearnProblem *problem, const void *params, const SegLearn
 	info->unit = "iteration";
 	info->iterations = result.iterations;
 	info->best_iteration = 0;
-	info->train_loss = result.value;
+	info->train_loss = MeanTrainLoss(problem, p, m, result.value);
 	info->val_loss = NAN;
 	if (ctx->hooks != NULL && ctx->hooks->progress != NULL)
 	{

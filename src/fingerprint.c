@@ -28,7 +28,7 @@ Mix(uint64_t x)
 }
 
 /* Folds v into the running hash h (order matters within a row). */
-static uint64_t
+static inline uint64_t
 Fold(uint64_t h, uint64_t v)
 {
 	return Mix(h ^ Mix(v + UINT64_C(0x9e3779b97f4a7c15)));
@@ -49,17 +49,24 @@ FoldText(uint64_t h, const char *s)
 	return Fold(h, (uint64_t) n);
 }
 
-static uint64_t
-FoldNumber(uint64_t h, double v)
+/*
+ * A number's word: its bits, one word for -0 and 0, one for a missing
+ * value; without a branch, so that lanes of rows can fold side by side.
+ */
+static inline uint64_t
+NumberWord(double v)
 {
 	uint64_t	bits;
 
-	if (SEG_IS_MISSING(v))
-		return Fold(h, UINT64_C(0x7ff8000000000000));
-	if (v == 0.0)
-		v = 0.0;				/* -0 and 0 are one value */
+	v = v == 0.0 ? 0.0 : v;		/* -0 and 0 are one value */
 	memcpy(&bits, &v, sizeof(bits));
-	return Fold(h, bits);
+	return isnan(v) ? UINT64_C(0x7ff8000000000000) : bits;
+}
+
+static inline uint64_t
+FoldNumber(uint64_t h, double v)
+{
+	return Fold(h, NumberWord(v));
 }
 
 /*
@@ -77,17 +84,6 @@ FoldCell(const SegFrame *frame, int i, int j, uint64_t h)
 	if (c->kind == SEG_COL_CATEGORICAL && !SEG_IS_MISSING(v))
 		return FoldText(Fold(h, 1), c->categories[(int) v]);
 	return FoldNumber(h, v);
-}
-
-/* FoldNumber's word for v: without a branch, so that lanes of rows can fold side by side */
-static inline uint64_t
-NumberWord(double v)
-{
-	uint64_t	bits;
-
-	v = v == 0.0 ? 0.0 : v;		/* -0 and 0 are one value */
-	memcpy(&bits, &v, sizeof(bits));
-	return isnan(v) ? UINT64_C(0x7ff8000000000000) : bits;
 }
 
 /*
@@ -111,8 +107,7 @@ SumNumberRows(const SegFrame *frame, const uint64_t *row_keys, int *next_row)
 			r[k] = row_keys != NULL ? Mix(row_keys[i + k]) : 0;
 		for (int j = 0; j < d; j++)
 			for (int k = 0; k < 8; k++)
-				r[k] = Mix(r[k] ^ Mix(NumberWord(rows[(size_t) k * d + j]) +
-									  UINT64_C(0x9e3779b97f4a7c15)));
+				r[k] = FoldNumber(r[k], rows[(size_t) k * d + j]);
 		for (int k = 0; k < 8; k++)
 			sum += Mix(r[k]);
 	}

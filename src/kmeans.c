@@ -53,6 +53,28 @@ MeanVariance(const double *sq_dev, int n, int d)
 	return total / d;
 }
 
+void
+kmeans_column_moments(const double *x, int n, int d, double *mean, double *sq_dev)
+{
+	memset(mean, 0, sizeof(double) * d);
+	for (int i = 0; i < n; i++)
+		for (int t = 0; t < d; t++)
+			mean[t] += x[(size_t) i * d + t];
+	for (int t = 0; t < d; t++)
+		mean[t] /= n > 0 ? n : 1;
+	if (sq_dev == NULL)
+		return;
+	/* a second row-wise pass: squared deviations from the mean */
+	memset(sq_dev, 0, sizeof(double) * d);
+	for (int i = 0; i < n; i++)
+		for (int t = 0; t < d; t++)
+		{
+			double		diff = x[(size_t) i * d + t] - mean[t];
+
+			sq_dev[t] += diff * diff;
+		}
+}
+
 double
 kmeans_tolerance(const double *x, int n, int d, double tol)
 {
@@ -62,21 +84,9 @@ kmeans_tolerance(const double *x, int n, int d, double tol)
 
 	if (n == 0 || tol == 0.0)
 		return 0.0;
-	mean = seg_alloc0(sizeof(double) * d);
-	ss = seg_alloc0(sizeof(double) * d);
-	/* two row-wise passes: the mean, then squared deviations from it */
-	for (int i = 0; i < n; i++)
-		for (int t = 0; t < d; t++)
-			mean[t] += x[(size_t) i * d + t];
-	for (int t = 0; t < d; t++)
-		mean[t] /= n;
-	for (int i = 0; i < n; i++)
-		for (int t = 0; t < d; t++)
-		{
-			double		diff = x[(size_t) i * d + t] - mean[t];
-
-			ss[t] += diff * diff;
-		}
+	mean = seg_alloc(sizeof(double) * d);
+	ss = seg_alloc(sizeof(double) * d);
+	kmeans_column_moments(x, n, d, mean, ss);
 	total = MeanVariance(ss, n, d);
 	seg_free(mean);
 	seg_free(ss);
@@ -505,12 +515,8 @@ kmeans_data_init(KMeansData *data, const double *x, int n, int d, char *errmsg)
 	data->n = n;
 	data->d = d;
 	/* centre the data, as scikit-learn does, for accurate expansions */
-	data->mean = seg_alloc0(sizeof(double) * d);
-	for (int i = 0; i < n; i++)
-		for (int t = 0; t < d; t++)
-			data->mean[t] += x[(size_t) i * d + t];
-	for (int t = 0; t < d; t++)
-		data->mean[t] /= n;
+	data->mean = seg_alloc(sizeof(double) * d);
+	kmeans_column_moments(x, n, d, data->mean, NULL);
 	/* the centring pass also sums the squared deviations kmeans_tolerance would */
 	sq_dev = seg_alloc(sizeof(double) * d);
 	kmeans_blocks_init(&data->xc, x, n, d, data->mean, sq_dev);

@@ -111,6 +111,14 @@ extern int	kmeans_lloyd(const KMeansBlocks *x, double max_sq_norm, KMeansMethod 
 extern double kmeans_tolerance(const double *x, int n, int d, double tol);
 
 /*
+ * Each column's mean of the n x d row-major x (d values), and, when sq_dev
+ * is not NULL, its sum of squared deviations from that mean (d values):
+ * row-wise passes, the sums added in row order.
+ */
+extern void kmeans_column_moments(const double *x, int n, int d, double *mean,
+								  double *sq_dev);
+
+/*
  * Labels each row with its nearest centre (first one on ties); when
  * min_sq_dist is not NULL, stores the squared distance too.
  */

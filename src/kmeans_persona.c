@@ -14,28 +14,17 @@
 #include <string.h>
 
 #include "assignment.h"
+#include "kmeans.h"
 #include "kmeans_persona.h"
 #include "linalg.h"
 
 void
 kmeans_overall_stats(const double *x, int n, int d, double **mean_out, double **sd_out)
 {
-	double	   *mean = seg_alloc0(sizeof(double) * d);
-	double	   *sd = seg_alloc0(sizeof(double) * d);
+	double	   *mean = seg_alloc(sizeof(double) * d);
+	double	   *sd = seg_alloc(sizeof(double) * d);
 
-	for (int i = 0; i < n; i++)
-		for (int t = 0; t < d; t++)
-			mean[t] += x[(size_t) i * d + t];
-	for (int t = 0; t < d; t++)
-		mean[t] /= n > 0 ? n : 1;
-	/* the spread about the mean in a second pass, as kmeans_tolerance */
-	for (int i = 0; i < n; i++)
-		for (int t = 0; t < d; t++)
-		{
-			double		diff = x[(size_t) i * d + t] - mean[t];
-
-			sd[t] += diff * diff;
-		}
+	kmeans_column_moments(x, n, d, mean, sd);
 	for (int t = 0; t < d; t++)
 		sd[t] = sqrt(sd[t] / (n > 0 ? n : 1));
 	*mean_out = mean;

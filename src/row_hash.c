@@ -195,12 +195,8 @@ row_hasher_all_float8(const RowHasher *h)
 static inline uint64
 HashDoubleCell(double v)
 {
-	uint64		word;
-	uint64		hash;
+	uint64		hash = HashEightBytes(v);
 
-	memcpy(&word, &v, sizeof(word));
-	hash = Lookup3Final(LOOKUP3_INIT(8) + (uint32) word,
-						LOOKUP3_INIT(8) + (uint32) (word >> 32), LOOKUP3_INIT(8));
 	hash = v == 0.0 ? 0 : hash;
 	return isnan(v) ? NULL_KEY_HASH : hash;
 }

@@ -85,24 +85,16 @@ stats_accum(double *state, int d, const double *x)
 	if (__builtin_expect(!scaled, 1))
 	{
 		for (int j = 0; j < d; j++)
-		{
-			double		delta = x[j] - mean[j];
-
-			mean[j] += delta / n;
-			m2[j] += delta * (x[j] - mean[j]);
-		}
+			stats_welford_step(&mean[j], &m2[j], n, x[j]);
 		return;
 	}
 	for (int j = 0; j < d; j++)
 	{
 		double		xj = ldexp(x[j], -ExponentOf(exponent[j]));
-		double		delta;
 
 		if (fabs(xj) >= STATS_SAFE_MAGNITUDE)
 			xj = RaiseExponent(state, d, j, x[j]);
-		delta = xj - mean[j];
-		mean[j] += delta / n;
-		m2[j] += delta * (xj - mean[j]);
+		stats_welford_step(&mean[j], &m2[j], n, xj);
 	}
 }
 

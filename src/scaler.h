@@ -39,6 +39,16 @@
 
 extern void stats_accum(double *state, int d, const double *x);
 
+/* Welford's update of a feature's mean and m2 by x, the n-th value */
+static inline void
+stats_welford_step(double *mean, double *m2, double n, double x)
+{
+	double		delta = x - *mean;
+
+	*mean += delta / n;
+	*m2 += delta * (x - *mean);
+}
+
 /*
  * stats_accum of one value into a state of one feature (d = 1), its usual
  * case inline: a caller folding every cell of a large frame saves a call
@@ -49,12 +59,8 @@ stats_accum_one(double *state, double x)
 {
 	if (fabs(x) < STATS_SAFE_MAGNITUDE && state[3] == 0.0)
 	{
-		double		n = state[0] + 1.0;
-		double		delta = x - state[1];
-
-		state[0] = n;
-		state[1] += delta / n;
-		state[2] += delta * (x - state[1]);
+		state[0] += 1.0;
+		stats_welford_step(&state[1], &state[2], state[0], x);
 		return;
 	}
 	stats_accum(state, 1, &x);

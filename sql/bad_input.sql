@@ -316,6 +316,41 @@ SELECT outcome($$SELECT kmeans_step_accum(NULL, '{1}', '{{1}}')$$);
 SELECT outcome($$SELECT kmeans_step_accum('{{0}}', '{1}', '{{1}}')$$);
 SELECT outcome($$SELECT kmeans_step_accum('{2,1,0,0,0}', '{1}', '{{1}}')$$);
 SELECT outcome($$SELECT kmeans_step_combine('{1,1,1,0,0,1,1,-1,0,1}', '{0,0}')$$);
+-- a state's slot of the nearest far point must lie among its k slots
+SELECT outcome($$SELECT kmeans_step_accum('{1,1,0,0,1,0,0,-1,0,0}', '{5}', '{{0}}')$$);
+SELECT outcome($$SELECT kmeans_step_accum('{1,1,0,0,1e12,0,0,-1,0,0}', '{5}', '{{0}}')$$);
+SELECT outcome($$SELECT kmeans_step_accum('{1,1,0,0,-1,0,0,-1,0,0}', '{5}', '{{0}}')$$);
+SELECT outcome($$SELECT kmeans_step_accum('{1,1,0,0,0,0,0,-1,0,0}', '{5}', '{{0}}')$$);
+SELECT outcome($$SELECT kmeans_step_combine('{1,1,0,0,1,0,0,-1,0,0}', '{1,1,1,0,0,1,1,-1,0,1}')$$);
+SELECT outcome($$SELECT kmeans_step_combine('{1,1,1,0,0,1,1,-1,0,1}', '{1,1,0,0,3,0,0,-1,0,0}')$$);
+-- kmeans_scan (streaming k-means' first pass) and its state functions
+SELECT outcome($$SELECT kmeans_scan(NULL, 10, 100, ctid, tenure) FROM bad_input.people$$);
+SELECT outcome($$SELECT kmeans_scan(1, NULL, 100, ctid, tenure) FROM bad_input.people$$);
+SELECT outcome($$SELECT kmeans_scan(1, 10, NULL, ctid, tenure) FROM bad_input.people$$);
+SELECT outcome($$SELECT kmeans_scan(1, 10, 100, NULL, tenure) FROM bad_input.people$$);
+SELECT outcome($$SELECT kmeans_scan(1, 'NaN', 100, ctid, tenure) FROM bad_input.people$$);
+SELECT outcome($$SELECT kmeans_scan(1, '-Infinity', 100, ctid, tenure) FROM bad_input.people$$);
+SELECT outcome($$SELECT kmeans_scan(1, 10, -1, ctid, tenure) FROM bad_input.people$$);
+SELECT outcome($$SELECT kmeans_scan(1, 10, 100, ctid, tenure::int) FROM bad_input.people$$);
+-- NaN and Infinity are kept as the largest magnitudes, which the driver refuses
+SELECT outcome($$SELECT s[6] FROM (SELECT kmeans_scan(1, 10, 100, ctid, x) s FROM (SELECT x, ctid FROM bad_input.odd UNION ALL SELECT 'Infinity', '(9,9)') o) t$$);
+SELECT outcome($$SELECT s[6] FROM (SELECT kmeans_scan(1, 10, 100, ctid, y) s FROM bad_input.odd) t$$);
+SELECT outcome($$SELECT kmeans_scan_accum('{{0}}', 1, 10, 100, '(0,1)', 1::float8)$$);
+SELECT outcome($$SELECT kmeans_scan_accum('{1,NULL}', 1, 10, 100, '(0,1)', 1::float8)$$);
+SELECT outcome($$SELECT kmeans_scan_accum('{2,0,0,0,0}', 1, 10, 100, '(0,1)', 1::float8)$$);
+-- capacity 2^62 rows, whose size in bytes wraps around to the header's
+SELECT outcome($$SELECT kmeans_scan_accum('{1,0,1e18,0,0,0,0,0,0,0,4611686018427387904,1000}', 1, 100, 1000, '(0,1)', 1::float8)$$);
+SELECT outcome($$SELECT kmeans_scan_combine('{1,0,1e18,0,0,0,0,0,0,0,4611686018427387904,1000}', '{0}')$$);
+SELECT outcome($$SELECT kmeans_scan_combine('{0}', '{1,0,1e18,0,0,0,0,0,0,0,4611686018427387904,1000}')$$);
+-- more rows held than room for them, room for more than the most kept, a fraction
+SELECT outcome($$SELECT kmeans_scan_accum('{1,0,5,0,0,0,0,0,0,0,0,1}', 1, 100, 100, '(0,1)', 1::float8)$$);
+SELECT outcome($$SELECT kmeans_scan_accum('{1,0,0,0,0,0,0,0,0,0,1,0,0,0,0,0}', 1, 100, 100, '(0,1)', 1::float8)$$);
+SELECT outcome($$SELECT kmeans_scan_accum('{1,0,5,0,0,0,0,0,0,0,1,0.5,0,0,0,0}', 1, 100, 100, '(0,1)', 1::float8)$$);
+SELECT outcome($$SELECT kmeans_scan_accum('{1,0,5,2,0,0,0,0,0,0,0,0}', 1, 100, 100, '(0,1)', 1::float8)$$);
+-- no room yet, room for five: the state grows before it keeps the row
+SELECT outcome($$SELECT kmeans_scan_accum('{1,0,5,0,0,0,0,0,0,0,0,0}', 1, 100, 100, '(0,1)', 7::float8)$$);
+SELECT outcome($$SELECT kmeans_scan_combine('{1,1,5,0,0,1,1,1,0,0,0,0}', '{1,1,5,0,0,1,1,1,0,0,1,1,0,1,7,1}')$$);
+SELECT outcome($$SELECT kmeans_scan_combine('{1,1,5,0,0,1,1,1,0,0,0,0}', '{2,1,5,0,0,0,1,1,1,1,1,0,0,0,0,0,0}')$$);
 
 ------------------------------------------------------------------------
 -- centroids, profile

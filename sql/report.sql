@@ -186,6 +186,13 @@ SELECT plot_actual_vs_predicted('spend');
 SELECT plot_clusters('shoppers');
 ALTER TABLE spend_gone RENAME TO spend;
 ALTER TABLE shoppers_gone RENAME TO shoppers;
+-- the stored name is qualified: a relation literally named "report_test.shoppers",
+-- ahead on the path, is not the one read (600 points, not its 1)
+CREATE TEMP TABLE "report_test.shoppers" AS
+SELECT 1 AS id, 0::float8 AS spend, 0::float8 AS visits, 0::float8 AS tenure;
+SELECT cardinality(svg_texts(plot_clusters('shoppers'), '//s:circle[@fill-opacity]')) AS points,
+	   (regexp_match(report('shoppers'), '(600 rows)'))[1] AS rows_read;
+DROP TABLE "report_test.shoppers";
 
 ------------------------------------------------------------------------
 -- who may read a report: as model_metrics

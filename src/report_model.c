@@ -172,12 +172,15 @@ KMeansArguments(ReportModel *m)
 
 /*
  * The relation a k-means spec names: kmeans_fit stores it qualified among
- * its arguments; a 0.1.0 spec stored its bare name at the top (found
- * through the search path, as the caller would).
+ * its arguments, and only that qualified name is looked up (a relation
+ * literally named "s.t" on the caller's path must not stand in for it);
+ * a 0.1.0 spec stored its bare name at the top (found through the search
+ * path, as the caller would).
  */
 static Oid
 KMeansRelation(ReportModel *m, char **qualified)
 {
+	bool		bare = json_get_object(m->spec, "arguments") == NULL;
 	char	   *stored = json_get_string(KMeansArguments(m), "relation");
 	Oid			relid;
 
@@ -187,8 +190,9 @@ KMeansRelation(ReportModel *m, char **qualified)
 				 errmsg("model \"%s\" version %d does not name the relation it was trained on",
 						m->name, m->row.version),
 				 errhint("Models fitted by segment.kmeans_fit(name, relation, columns) name it.")));
-	relid = RelnameGetRelid(stored);
-	if (!OidIsValid(relid))
+	if (bare)
+		relid = RelnameGetRelid(stored);
+	else
 		relid = RangeVarGetRelid(makeRangeVarFromNameList(stringToQualifiedNameList(stored)),
 								 AccessShareLock, true);
 	if (!OidIsValid(relid))

@@ -47,6 +47,7 @@
 #include "utils/fmgrprotos.h"
 #include "utils/memutils.h"
 
+#include "pg_args.h"
 #include "pg_core.h"
 #include "scaler.h"
 #include "sql_kmeans.h"
@@ -69,16 +70,23 @@ PG_FUNCTION_INFO_V1(kmeans_scan_combine);
 #define SCAN_ROW(d) (3 + (size_t) (d))
 #define SCAN_LEN(d, capacity) (SCAN_HEADER(d) + (size_t) (capacity) * SCAN_ROW(d))
 
-/* A scan state's d, or -1 for the initial '{0}'; ERROR if malformed. */
+/*
+ * A scan state's d, or -1 for the initial '{0}'; ERROR if malformed.  A
+ * state can come from anywhere (a direct call, another aggregate's
+ * INITCOND), so every count that later sizes a copy or places a row is
+ * checked against the array's own length: the rows it holds fit its
+ * capacity, the capacity is what its length leaves after the header, and
+ * it never exceeds the rows to keep.
+ */
 static int
 ScanStateFeatures(ArrayType *state, double **values)
 {
 	int			len;
 	double	   *s;
 	int			d;
+	size_t		capacity;
 
-	if (ARR_NDIM(state) != 1 || ARR_HASNULL(state) || ARR_ELEMTYPE(state) != FLOAT8OID)
-		elog(ERROR, "k-means scan state must be a one-dimensional float8 array without nulls");
+	segment_check_state_array(state, "k-means scan state");
 	len = ARR_DIMS(state)[0];
 	s = (double *) ARR_DATA_PTR(state);
 	*values = s;
@@ -89,11 +97,17 @@ ScanStateFeatures(ArrayType *state, double **values)
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("invalid k-means scan state of %d elements", len)));
 	d = (int) s[0];
-	if ((size_t) len < SCAN_HEADER(d) ||
-		!(s[SCAN_MAX_KEPT] >= 0 && (s[SCAN_OVERFLOW] == 0 || s[SCAN_OVERFLOW] == 1)) ||
-		!(s[SCAN_CAPACITY(d)] >= 0 && s[SCAN_SAMPLED(d)] >= 0 &&
-		  s[SCAN_SAMPLED(d)] <= s[SCAN_CAPACITY(d)]) ||
-		(size_t) len != SCAN_LEN(d, (size_t) s[SCAN_CAPACITY(d)]))
+	if ((size_t) len < SCAN_HEADER(d) || ((size_t) len - SCAN_HEADER(d)) % SCAN_ROW(d) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("invalid k-means scan state of %d elements", len)));
+	capacity = ((size_t) len - SCAN_HEADER(d)) / SCAN_ROW(d);
+	if (s[0] != d || s[SCAN_CAPACITY(d)] != (double) capacity ||
+		!(s[SCAN_MAX_KEPT] >= (double) capacity && s[SCAN_MAX_KEPT] <= PG_INT32_MAX &&
+		  s[SCAN_MAX_KEPT] == floor(s[SCAN_MAX_KEPT])) ||
+		!(s[SCAN_SAMPLED(d)] >= 0 && s[SCAN_SAMPLED(d)] <= (double) capacity &&
+		  s[SCAN_SAMPLED(d)] == floor(s[SCAN_SAMPLED(d)])) ||
+		!(s[SCAN_OVERFLOW] == 0 || s[SCAN_OVERFLOW] == 1))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("invalid k-means scan state of %d elements", len)));
@@ -264,7 +278,8 @@ kmeans_scan_accum(PG_FUNCTION_ARGS)
 		}
 		if (m == (size_t) s[SCAN_CAPACITY(d)])
 		{
-			state = GrowState(s, d, Min(2 * m, (size_t) s[SCAN_MAX_KEPT]), 0);
+			/* m < max kept here, so the new capacity exceeds m */
+			state = GrowState(s, d, Min(Max(2 * m, 64), (size_t) s[SCAN_MAX_KEPT]), 0);
 			s = (double *) ARR_DATA_PTR(state);
 		}
 		row = s + SCAN_HEADER(d) + m * SCAN_ROW(d);

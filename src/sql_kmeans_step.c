@@ -49,7 +49,8 @@ kmeans_step_shape(ArrayType *state, int *k, int *d)
 		return false;
 	if (len < KSS_HEADER || !(s[0] >= 1 && s[0] <= KMEANS_MAX_K) ||
 		!(s[1] >= 1 && s[1] <= KMEANS_MAX_FEATURES) ||
-		(size_t) len != KSS_LEN((size_t) s[0], (size_t) s[1]))
+		(size_t) len != KSS_LEN((size_t) s[0], (size_t) s[1]) ||
+		!(s[4] >= 0 && s[4] < (int) s[0]))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("invalid k-means step state of %d elements", len)));
@@ -423,14 +424,18 @@ kmeans_step_accum_args(PG_FUNCTION_ARGS)
 	if (sc != NULL && sc->stable && !PG_ARGISNULL(0) && nx == sc->d &&
 		AggCheckCallContext(fcinfo, NULL))
 	{
+		double	   *s;
+
 		state = PG_GETARG_ARRAYTYPE_P(0);
+		s = (double *) ARR_DATA_PTR(state);
+		/* a group's first state can be any INITCOND: check all the shape */
 		if (ARR_NDIM(state) == 1 && !ARR_HASNULL(state) &&
+			ARR_ELEMTYPE(state) == FLOAT8OID &&
 			(size_t) ARR_DIMS(state)[0] == KSS_LEN(sc->k, sc->d) &&
-			((double *) ARR_DATA_PTR(state))[0] == sc->k &&
-			((double *) ARR_DATA_PTR(state))[1] == sc->d)
+			s[0] == sc->k && s[1] == sc->d && s[4] >= 0 && s[4] < sc->k)
 		{
 			ReadFeatures(fcinfo, 3, sc->d, x);
-			StepAddRow((double *) ARR_DATA_PTR(state), sc, x);
+			StepAddRow(s, sc, x);
 			PG_RETURN_ARRAYTYPE_P(state);
 		}
 	}

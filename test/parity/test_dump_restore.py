@@ -1,11 +1,12 @@
 """pg_dump keeps the registry: models survive a dump and restore byte for byte, with
 their owners, the grants to predict with them and their training history."""
+import os
 import subprocess
 
 import psycopg
 import pytest
 
-PG_BIN = "/usr/lib/postgresql/15/bin"
+PG_BIN = os.environ.get("SEGMENT_PG_BIN", "/usr/lib/postgresql/15/bin")
 TREE_PREDICTIONS = (
     "SELECT customer_id, segment.segment_predict('tier_gbdt', c), "
     "segment.segment_predict_proba('tier_gbdt', c), segment.segment_predict_value('spend_gbdt', c), "

@@ -400,7 +400,79 @@ SELECT outcome($$SELECT segment_predict_proba('bi_km', r) FROM (SELECT 1e308::fl
 SELECT outcome($$SELECT segment_predict_proba('bi_km', r) FROM (SELECT 1 AS monthly_spending) r$$);
 SELECT outcome($$SELECT segment_predict_proba('bi_scaler', p) FROM bad_input.people p$$);
 SELECT outcome($$SELECT segment_predict_proba('bi_kagg', p) FROM bad_input.people p$$);
+-- truncated bytes, not only a flipped checksum, in the array form
+SELECT outcome($$SELECT segment_predict(substr(cls, 1, length(cls) - 1), '{1,2,3,4,5,6}'::float8[]) FROM bad_input.m$$);
+SELECT outcome($$SELECT segment_predict(substr(kmeans, 1, 30), '{1,2}'::float8[]) FROM bad_input.m$$);
+SELECT outcome($$SELECT segment_predict(substr(cls, 1, 19), '{1,2}'::float8[]) FROM bad_input.m$$);
+-- NaN and infinities in a row's columns, as for segment_predict
+SELECT outcome($$SELECT segment_predict_proba('bi_km', r) FROM (SELECT 'NaN'::float8 AS monthly_spending, 1 AS tenure) r$$);
+SELECT outcome($$SELECT segment_predict_proba('bi_km', r) FROM (SELECT 1 AS monthly_spending, '-Infinity'::float8 AS tenure) r$$);
+SELECT outcome($$SELECT segment_predict_proba('bi_cls', r) FROM (SELECT 'NaN'::float8 AS monthly_spending, p.tenure, p.engagement_score, p.complaint_count, p.purchase_frequency, p.discount_usage FROM bad_input.people p) r$$);
+SELECT outcome($$SELECT segment_predict_proba('bi_cls', r) FROM (SELECT p.monthly_spending, 'Infinity'::float8 AS tenure, p.engagement_score, p.complaint_count, p.purchase_frequency, p.discount_usage FROM bad_input.people p) r$$);
 SELECT outcome($$SELECT models_changed()$$);
+
+------------------------------------------------------------------------
+-- segment_predict_value (regressors): by name and by value, rows and arrays
+------------------------------------------------------------------------
+-- a network on encoded inputs and a tree on raw ones: two decoders, two input forms
+SELECT segment_train('bi_reg', 'people', 'monthly_spending', features => '{tenure,engagement_score}',
+					 hidden => '{4}', epochs => 2)->'version' AS version;
+SELECT segment_train('bi_reg_tree', 'people', 'monthly_spending', features => '{tenure,engagement_score,customer_segment}',
+					 model => 'decision_tree', params => '{"max_depth": 2}')->'version' AS version;
+ALTER TABLE m ADD COLUMN reg bytea, ADD COLUMN reg_tree bytea;
+UPDATE m SET reg = model('bi_reg'), reg_tree = model('bi_reg_tree');
+SELECT outcome($$SELECT segment_predict_value('bi_nope', '{1,2}'::float8[])$$);
+SELECT outcome($$SELECT segment_predict_value('bi_nope', p) FROM bad_input.people p$$);
+SELECT outcome($$SELECT segment_predict_value('', p) FROM bad_input.people p$$);
+SELECT outcome($$SELECT segment_predict_value('bi_km', p) FROM bad_input.people p$$);
+SELECT outcome($$SELECT segment_predict_value('bi_cls', p) FROM bad_input.people p$$);
+SELECT outcome($$SELECT segment_predict_value('bi_scaler', p) FROM bad_input.people p$$);
+SELECT outcome($$SELECT segment_predict_value('bi_reg', '{1}'::float8[])$$);
+SELECT outcome($$SELECT segment_predict_value('bi_reg', '{1,2,3}'::float8[])$$);
+SELECT outcome($$SELECT segment_predict_value('bi_reg', '{}'::float8[])$$);
+SELECT outcome($$SELECT segment_predict_value('bi_reg', '{{1,2}}'::float8[])$$);
+SELECT outcome($$SELECT segment_predict_value('bi_reg', '{1,NULL}'::float8[])$$);
+SELECT outcome($$SELECT segment_predict_value('bi_reg', '{1,NaN}'::float8[])$$);
+SELECT outcome($$SELECT segment_predict_value('bi_reg', '{Infinity,1}'::float8[])$$);
+SELECT outcome($$SELECT segment_predict_value('bi_reg', '{1,-Infinity}'::float8[])$$);
+SELECT outcome($$SELECT segment_predict_value('bi_reg_tree', '{1,2}'::float8[])$$);
+SELECT outcome($$SELECT segment_predict_value('bi_reg_tree', '{1,Infinity,3}'::float8[])$$);
+-- a tree's raw inputs take NaN for NULL (docs/design.md, Input forms): what preprocess gives
+SELECT outcome($$SELECT segment_predict_value(reg_tree, '{NaN,1,0}'::float8[]) = segment_predict_value(reg_tree, r) FROM bad_input.m, (SELECT NULL::int AS tenure, 1 AS engagement_score, 0 AS customer_segment) r$$);
+SELECT outcome($$SELECT segment_predict_value('bi_reg', r) FROM (SELECT 1 AS tenure) r$$);
+SELECT outcome($$SELECT segment_predict_value('bi_reg', r) FROM (SELECT 1 AS engagement_score) r$$);
+SELECT outcome($$SELECT segment_predict_value('bi_reg', r) FROM (SELECT 'x'::text AS tenure, 1 AS engagement_score) r$$);
+SELECT outcome($$SELECT segment_predict_value('bi_reg', r) FROM (SELECT 'NaN'::float8 AS tenure, 1 AS engagement_score) r$$);
+SELECT outcome($$SELECT segment_predict_value('bi_reg', r) FROM (SELECT 'Infinity'::float8 AS tenure, 1 AS engagement_score) r$$);
+SELECT outcome($$SELECT segment_predict_value('bi_reg', r) FROM (SELECT 1 AS tenure, '-Infinity'::float8 AS engagement_score) r$$);
+SELECT outcome($$SELECT segment_predict_value('bi_reg_tree', r) FROM (SELECT 1 AS tenure, 1 AS engagement_score) r$$);
+SELECT outcome($$SELECT segment_predict_value('bi_reg_tree', r) FROM (SELECT 'NaN'::float8 AS tenure, 1 AS engagement_score, 0 AS customer_segment) r$$);
+SELECT outcome($$SELECT segment_predict_value('bi_reg_tree', r) FROM (SELECT 1 AS tenure, 1 AS engagement_score, '-Infinity'::float8 AS customer_segment) r$$);
+SELECT outcome($$SELECT segment_predict_value(reg, '{1}'::float8[]) FROM bad_input.m$$);
+SELECT outcome($$SELECT segment_predict_value(reg, '{1,NaN}'::float8[]) FROM bad_input.m$$);
+SELECT outcome($$SELECT segment_predict_value(reg, '{Infinity,1}'::float8[]) FROM bad_input.m$$);
+SELECT outcome($$SELECT segment_predict_value(reg_tree, '{1,2}'::float8[]) FROM bad_input.m$$);
+SELECT outcome($$SELECT segment_predict_value(reg_tree, '{1,2,-Infinity}'::float8[]) FROM bad_input.m$$);
+SELECT outcome($$SELECT segment_predict_value(reg, r) FROM bad_input.m, (SELECT 1 AS tenure) r$$);
+SELECT outcome($$SELECT segment_predict_value(reg, r) FROM bad_input.m, (SELECT 'NaN'::float8 AS tenure, 1 AS engagement_score) r$$);
+SELECT outcome($$SELECT segment_predict_value(reg, r) FROM bad_input.m, (SELECT 1 AS tenure, 'Infinity'::float8 AS engagement_score) r$$);
+SELECT outcome($$SELECT segment_predict_value(reg_tree, r) FROM bad_input.m, (SELECT 1 AS tenure, 1 AS engagement_score) r$$);
+SELECT outcome($$SELECT segment_predict_value(reg_tree, r) FROM bad_input.m, (SELECT 'NaN'::float8 AS tenure, 1 AS engagement_score, 0 AS customer_segment) r$$);
+SELECT outcome($$SELECT segment_predict_value(substr(reg, 1, 30), '{1,2}'::float8[]) FROM bad_input.m$$);
+SELECT outcome($$SELECT segment_predict_value(substr(reg, 1, length(reg) - 1), '{1,2}'::float8[]) FROM bad_input.m$$);
+SELECT outcome($$SELECT segment_predict_value(substr(reg, 1, length(reg) - 8), p) FROM bad_input.m, bad_input.people p$$);
+SELECT outcome($$SELECT segment_predict_value(substr(reg_tree, 1, length(reg_tree) - 1), '{1,2,3}'::float8[]) FROM bad_input.m$$);
+SELECT outcome($$SELECT segment_predict_value(substr(reg_tree, 1, 100), p) FROM bad_input.m, bad_input.people p$$);
+SELECT outcome($$SELECT segment_predict_value(set_byte(reg, 40, get_byte(reg, 40) # 4), '{1,2}'::float8[]) FROM bad_input.m$$);
+SELECT outcome($$SELECT segment_predict_value(set_byte(reg, 200, get_byte(reg, 200) # 4), p) FROM bad_input.m, bad_input.people p$$);
+SELECT outcome($$SELECT segment_predict_value(set_byte(reg_tree, 300, get_byte(reg_tree, 300) # 1), '{1,2,3}'::float8[]) FROM bad_input.m$$);
+SELECT outcome($$SELECT segment_predict_value(set_byte(reg_tree, 6, 99), p) FROM bad_input.m, bad_input.people p$$);
+SELECT outcome($$SELECT segment_predict_value(reg || '\x00', '{1,2}'::float8[]) FROM bad_input.m$$);
+SELECT outcome($$SELECT segment_predict_value('\x'::bytea, '{1,2}'::float8[])$$);
+SELECT outcome($$SELECT segment_predict_value(decode(repeat('00', 1000), 'hex'), p) FROM bad_input.people p$$);
+SELECT outcome($$SELECT segment_predict_value(cls, '{1,2,3,4,5,6}'::float8[]) FROM bad_input.m$$);
+SELECT outcome($$SELECT segment_predict_value(kmeans, p) FROM bad_input.m, bad_input.people p$$);
+SELECT outcome($$SELECT segment_predict_value(scaler, p) FROM bad_input.m, bad_input.people p$$);
 
 ------------------------------------------------------------------------
 -- pca_fit, autoencoder_fit, project, reconstruction_error
@@ -491,6 +563,24 @@ SELECT outcome($$SELECT reconstruction_error('bi_nope', p) FROM bad_input.people
 SELECT outcome($$SELECT reconstruction_error('bi_cls', p) FROM bad_input.people p$$);
 SELECT outcome($$SELECT reconstruction_error(kmeans, p) FROM bad_input.m, bad_input.people p$$);
 SELECT outcome($$SELECT reconstruction_error('bi_pca', r) FROM (SELECT 1e308::float8 AS monthly_spending, -1e308::float8 AS tenure, 1e308::float8 AS engagement_score) r$$);
+SELECT outcome($$SELECT reconstruction_error('bi_pca', r) FROM (SELECT 'NaN'::float8 AS monthly_spending, 1 AS tenure, 1 AS engagement_score) r$$);
+SELECT outcome($$SELECT reconstruction_error('bi_pca', r) FROM (SELECT 1 AS monthly_spending, 'Infinity'::float8 AS tenure, 1 AS engagement_score) r$$);
+SELECT outcome($$SELECT reconstruction_error('bi_ae', r) FROM (SELECT 'NaN'::float8 AS monthly_spending, 1 AS tenure, 1 AS engagement_score) r$$);
+SELECT outcome($$SELECT reconstruction_error('bi_ae', r) FROM (SELECT 1 AS monthly_spending, 1 AS tenure, '-Infinity'::float8 AS engagement_score) r$$);
+SELECT outcome($$SELECT reconstruction_error('bi_pca', r) FROM (SELECT 1 AS tenure, 1 AS engagement_score) r$$);
+SELECT outcome($$SELECT reconstruction_error('bi_ae', r) FROM (SELECT 1 AS monthly_spending, 1 AS tenure) r$$);
+SELECT outcome($$SELECT reconstruction_error('bi_pca', r) FROM (SELECT 'x'::text AS monthly_spending, 1 AS tenure, 1 AS engagement_score) r$$);
+SELECT outcome($$SELECT reconstruction_error(pca, r) FROM bad_input.m, (SELECT 'NaN'::float8 AS monthly_spending, 1 AS tenure, 1 AS engagement_score) r$$);
+SELECT outcome($$SELECT reconstruction_error(ae, r) FROM bad_input.m, (SELECT 1 AS tenure) r$$);
+SELECT outcome($$SELECT reconstruction_error(scaler, p) FROM bad_input.m, bad_input.people p$$);
+SELECT outcome($$SELECT reconstruction_error(substr(pca, 1, length(pca) - 1), p) FROM bad_input.m, bad_input.people p$$);
+SELECT outcome($$SELECT reconstruction_error(substr(ae, 1, 30), p) FROM bad_input.m, bad_input.people p$$);
+SELECT outcome($$SELECT reconstruction_error(substr(pca, 1, 19), p) FROM bad_input.m, bad_input.people p$$);
+SELECT outcome($$SELECT reconstruction_error(set_byte(pca, 40, get_byte(pca, 40) # 4), p) FROM bad_input.m, bad_input.people p$$);
+SELECT outcome($$SELECT reconstruction_error(set_byte(ae, 100, get_byte(ae, 100) # 1), p) FROM bad_input.m, bad_input.people p$$);
+SELECT outcome($$SELECT reconstruction_error(set_byte(ae, 6, 99), p) FROM bad_input.m, bad_input.people p$$);
+SELECT outcome($$SELECT reconstruction_error(ae || '\x00', p) FROM bad_input.m, bad_input.people p$$);
+SELECT outcome($$SELECT reconstruction_error(decode(repeat('00', 1000), 'hex'), p) FROM bad_input.people p$$);
 SELECT outcome($$SELECT model_info(substr(pca, 1, length(pca) - 1)) FROM bad_input.m$$);
 SELECT outcome($$SELECT model_info(substr(ae, 1, length(ae) - 1)) FROM bad_input.m$$);
 SELECT outcome($$SELECT model_info(set_byte(pca, 24, get_byte(pca, 24) # 1)) FROM bad_input.m$$);
@@ -517,6 +607,61 @@ SELECT outcome($$SELECT drop_model('bi_km', 99)$$);
 SELECT outcome($$SELECT model('bi_nope')$$);
 SELECT outcome($$SELECT model('bi_km', 99)$$);
 SELECT outcome($$SELECT model(NULL)$$);
+-- spec and metrics: NULL is their default, '{}' (the columns are NOT NULL); deploy must be given
+SELECT outcome($$SELECT save_model('bi_defaults', scaler, NULL, deploy => false) FROM bad_input.m$$);
+SELECT outcome($$SELECT save_model('bi_defaults', scaler, '{}', NULL, deploy => false) FROM bad_input.m$$);
+SELECT outcome($$SELECT string_agg(spec::text || ' ' || metrics::text, ', ' ORDER BY version) FROM segment.models WHERE name = 'bi_defaults'$$);
+SELECT outcome($$SELECT save_model('bi_defaults', scaler, '{}', '{}', NULL) FROM bad_input.m$$);
+SELECT outcome($$SELECT deploy(NULL, 1)$$);
+SELECT outcome($$SELECT deploy('bi_km', NULL)$$);
+SELECT outcome($$SELECT deploy('bi_km', -1)$$);
+SELECT outcome($$SELECT drop_model(NULL)$$);
+SELECT outcome($$SELECT drop_model(NULL, 1)$$);
+SELECT outcome($$SELECT drop_model('bi_km', -1)$$);
+
+------------------------------------------------------------------------
+-- grant_predict, revoke_predict, set_model_owner (not strict)
+------------------------------------------------------------------------
+SELECT outcome($$SELECT grant_predict(NULL, 'postgres')$$);
+SELECT outcome($$SELECT grant_predict('bi_km', NULL)$$);
+SELECT outcome($$SELECT grant_predict('bi_nope', 'postgres')$$);
+SELECT outcome($$SELECT grant_predict('bi_km', 'bi_no_such_role')$$);
+SELECT outcome($$SELECT grant_predict('bi_km', '')$$);
+SELECT outcome($$SELECT revoke_predict(NULL, 'postgres')$$);
+SELECT outcome($$SELECT revoke_predict('bi_km', NULL)$$);
+SELECT outcome($$SELECT revoke_predict('bi_nope', 'postgres')$$);
+SELECT outcome($$SELECT revoke_predict('bi_km', 'bi_no_such_role')$$);
+-- revoking what was never granted changes nothing, as REVOKE does
+SELECT outcome($$SELECT revoke_predict('bi_km', 'pg_monitor')$$);
+SELECT outcome($$SELECT revoke_predict('bi_km', 'PUBLIC')$$);
+SELECT outcome($$SELECT count(*) FROM segment.model_grants WHERE name = 'bi_km'$$);
+SELECT outcome($$SELECT set_model_owner(NULL, 'postgres')$$);
+SELECT outcome($$SELECT set_model_owner('bi_km', NULL)$$);
+SELECT outcome($$SELECT set_model_owner('bi_nope', 'postgres')$$);
+SELECT outcome($$SELECT set_model_owner('bi_km', 'bi_no_such_role')$$);
+SELECT outcome($$SELECT set_model_owner('bi_km', '')$$);
+SELECT outcome($$SELECT set_model_owner('bi_km', 'PUBLIC')$$);
+
+------------------------------------------------------------------------
+-- scheduled retraining: schedule_retrain, unschedule_retrain, scheduled_retrain
+------------------------------------------------------------------------
+-- these fail before pg_cron is looked for; an unknown model's unschedule_retrain
+-- needs pg_cron (test/operations/test_schedule.py)
+SELECT outcome($$SELECT schedule_retrain(NULL, '0 3 * * *')$$);
+SELECT outcome($$SELECT schedule_retrain(NULL, NULL)$$);
+SELECT outcome($$SELECT schedule_retrain('bi_nope', '0 3 * * *')$$);
+SELECT outcome($$SELECT unschedule_retrain(NULL)$$);
+-- a procedure that commits: called at top level, as pg_cron does, not through outcome()
+\set VERBOSITY terse
+CALL scheduled_retrain(NULL);
+CALL scheduled_retrain('bi_nope');
+CALL scheduled_retrain('bi_scaler');
+\set VERBOSITY default
+
+------------------------------------------------------------------------
+-- replicate_registry without Citus
+------------------------------------------------------------------------
+SELECT outcome($$SELECT replicate_registry()$$);
 
 ------------------------------------------------------------------------
 -- segment_train, retrain and the stored metrics
@@ -536,6 +681,25 @@ SELECT outcome($$SELECT segment_train('bi_t', 'bad_input.nobody', 'customer_segm
 SELECT outcome($$SELECT segment_train('bi_t', 'bad_input.one_class', 'customer_segment')$$);
 SELECT outcome($$SELECT retrain('bi_nope')$$);
 SELECT outcome($$SELECT retrain('bi_kagg')$$);
+SELECT outcome($$SELECT retrain(NULL)$$);
+SELECT outcome($$SELECT retrain(NULL, deploy => 'always')$$);
+SELECT outcome($$SELECT retrain('bi_cls', deploy => 'maybe')$$);
+SELECT outcome($$SELECT retrain('bi_cls', deploy => '')$$);
+SELECT outcome($$SELECT retrain('bi_km', deploy => 'maybe')$$);
+SELECT outcome($$SELECT retrain('bi_cls', skip_if_unchanged => NULL)$$);
+SELECT outcome($$SELECT retrain('bi_cls', raise_errors => NULL)$$);
+-- +Infinity and -Infinity in a feature column, for each learner family
+CREATE TABLE bad_input.inf_feature AS
+SELECT customer_id, tenure::float8 AS tenure, engagement_score, customer_segment FROM bad_input.people;
+UPDATE bad_input.inf_feature SET tenure = 'Infinity' WHERE customer_id = 7;
+CREATE TABLE bad_input.ninf_feature AS SELECT * FROM bad_input.inf_feature;
+UPDATE bad_input.ninf_feature SET tenure = '-Infinity' WHERE customer_id = 7;
+SELECT outcome($$SELECT segment_train('bi_t', 'bad_input.inf_feature', 'customer_segment', exclude => '{customer_id}', epochs => 1)$$);
+SELECT outcome($$SELECT segment_train('bi_t', 'bad_input.ninf_feature', 'customer_segment', exclude => '{customer_id}', epochs => 1)$$);
+SELECT outcome($$SELECT segment_train('bi_t', 'bad_input.inf_feature', 'customer_segment', exclude => '{customer_id}', model => 'decision_tree')$$);
+SELECT outcome($$SELECT segment_train('bi_t', 'bad_input.ninf_feature', 'customer_segment', exclude => '{customer_id}', model => 'gbdt')$$);
+SELECT outcome($$SELECT segment_train('bi_t', 'bad_input.ninf_feature', 'customer_segment', exclude => '{customer_id}', model => 'logistic')$$);
+SELECT outcome($$SELECT segment_train('bi_t', 'bad_input.inf_feature', 'engagement_score', exclude => '{customer_id}', epochs => 1)$$);
 SELECT outcome($$SELECT model_metrics('bi_nope')$$);
 SELECT outcome($$SELECT model_metrics('bi_km')$$);
 SELECT outcome($$SELECT * FROM evaluate('bi_km')$$);
@@ -599,6 +763,18 @@ SELECT outcome($$SELECT persona('bi_kagg', p) FROM bad_input.people p$$);
 SELECT outcome($$SELECT persona(substr(kmeans, 1, 30), p) FROM bad_input.m, bad_input.people p$$);
 SELECT outcome($$SELECT persona('bi_km', r) FROM (SELECT 'x'::text AS monthly_spending, 1 AS tenure) r$$);
 SELECT outcome($$SELECT persona('bi_km', r) FROM (SELECT 1e308::float8 AS monthly_spending, 1 AS tenure) r$$);
+SELECT outcome($$SELECT persona('bi_km', r) FROM (SELECT 'NaN'::float8 AS monthly_spending, 1 AS tenure) r$$);
+SELECT outcome($$SELECT persona('bi_km', r) FROM (SELECT 1 AS monthly_spending, 'Infinity'::float8 AS tenure) r$$);
+SELECT outcome($$SELECT persona('bi_km', r) FROM (SELECT '-Infinity'::float8 AS monthly_spending, 1 AS tenure) r$$);
+SELECT outcome($$SELECT persona('bi_km', r) FROM (SELECT 1 AS tenure) r$$);
+SELECT outcome($$SELECT persona(kmeans, r) FROM bad_input.m, (SELECT 'NaN'::float8 AS monthly_spending, 1 AS tenure) r$$);
+SELECT outcome($$SELECT persona(kmeans, r) FROM bad_input.m, (SELECT 'Infinity'::float8 AS monthly_spending, 1 AS tenure) r$$);
+SELECT outcome($$SELECT persona(kmeans, r) FROM bad_input.m, (SELECT 1 AS monthly_spending, '-Infinity'::float8 AS tenure) r$$);
+SELECT outcome($$SELECT persona(kmeans, r) FROM bad_input.m, (SELECT 1 AS monthly_spending) r$$);
+SELECT outcome($$SELECT persona(kmeans, r) FROM bad_input.m, (SELECT 'x'::text AS monthly_spending, 1 AS tenure) r$$);
+SELECT outcome($$SELECT persona(cls, p) FROM bad_input.m, bad_input.people p$$);
+SELECT outcome($$SELECT persona(kagg, p) FROM bad_input.m, bad_input.people p$$);
+SELECT outcome($$SELECT persona(set_byte(kmeans, 40, get_byte(kmeans, 40) # 4), p) FROM bad_input.m, bad_input.people p$$);
 SELECT outcome($$SELECT * FROM personas('bi_nope')$$);
 SELECT outcome($$SELECT * FROM personas('bi_km', 99)$$);
 SELECT outcome($$SELECT * FROM personas('bi_scaler')$$);
@@ -620,6 +796,8 @@ SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['ten
 SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], deploy => 'maybe')$$);
 SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], preprocess => NULL)$$);
 SELECT outcome($$SELECT create_segment_view(NULL, 'bad_input.people', 'bi_km')$$);
+SELECT outcome($$SELECT create_segment_view('bad_input.v', NULL, 'bi_km')$$);
+SELECT outcome($$SELECT create_segment_view('bad_input.v', 'bad_input.people', NULL)$$);
 SELECT outcome($$SELECT create_segment_view('bad_input.v', 99999::oid::regclass, 'bi_km')$$);
 SELECT outcome($$SELECT create_segment_view('bad_input.v', 'bad_input.people', 'bi_nope')$$);
 SELECT outcome($$SELECT create_segment_view('bad_input.v', 'bad_input.people', 'bi_scaler')$$);
@@ -649,6 +827,41 @@ SELECT outcome($$SELECT metric_combine('{1,2}', '{1,2,3}')$$);
 SELECT outcome($$SELECT metric_combine('{1,NaN}', '{1,2}')$$);
 SELECT outcome($$SELECT metric_accuracy_final('{1}')$$);
 SELECT outcome($$SELECT metric_f1_final('{1,2,Infinity}')$$);
+SELECT outcome($$SELECT recall_score(a, p, 1) FROM (VALUES (1, 'a')) v(a, p)$$);
+SELECT outcome($$SELECT recall_score(a, p, point(1, 1)) FROM (VALUES (point(1, 1), point(1, 1))) v(a, p)$$);
+SELECT outcome($$SELECT recall_score(a, p, '{"a": 1}'::json) FROM (VALUES ('{"a": 1}'::json, '{"a": 1}'::json)) v(a, p)$$);
+SELECT outcome($$SELECT recall_score(a, p, 'x') FROM (VALUES (1, 1)) v(a, p)$$);
+-- no rows, only NULLs, a NULL positive class, no positive rows: recall 0, as documented
+SELECT outcome($$SELECT recall_score(a, p, 1) FROM (VALUES (1, 1)) v(a, p) WHERE false$$);
+SELECT outcome($$SELECT recall_score(a, p, 1) FROM (VALUES (NULL::int, 1)) v(a, p)$$);
+SELECT outcome($$SELECT recall_score(a, p, NULL) FROM (VALUES (1, 1)) v(a, p)$$);
+SELECT outcome($$SELECT recall_score(a, p, 1) FROM (VALUES (0, 1), (0, 0)) v(a, p)$$);
+SELECT outcome($$SELECT metric_precision_final('{1,2}')$$);
+SELECT outcome($$SELECT metric_precision_final('{1,2,3,4}')$$);
+SELECT outcome($$SELECT metric_precision_final('{}')$$);
+SELECT outcome($$SELECT metric_precision_final('{{1,2,3}}')$$);
+SELECT outcome($$SELECT metric_precision_final('{1,NULL,3}')$$);
+SELECT outcome($$SELECT metric_precision_final('{1,NaN,3}')$$);
+SELECT outcome($$SELECT metric_recall_final('{1,2}')$$);
+SELECT outcome($$SELECT metric_recall_final('{1,2,3,4}')$$);
+SELECT outcome($$SELECT metric_recall_final('{}')$$);
+SELECT outcome($$SELECT metric_recall_final('{{1},{2},{3}}')$$);
+SELECT outcome($$SELECT metric_recall_final('{1,2,NULL}')$$);
+SELECT outcome($$SELECT metric_recall_final('{1,2,Infinity}')$$);
+-- counts of rows are whole and not negative, and correct rows are at most the rows
+SELECT outcome($$SELECT metric_precision_final('{-1,2,0}')$$);
+SELECT outcome($$SELECT metric_precision_final('{3,-1,0}')$$);
+SELECT outcome($$SELECT metric_recall_final('{3,0,-1}')$$);
+SELECT outcome($$SELECT metric_recall_final('{1.5,0,2}')$$);
+SELECT outcome($$SELECT metric_f1_final('{3,-1,-1}')$$);
+SELECT outcome($$SELECT metric_accuracy_final('{-1,2}')$$);
+SELECT outcome($$SELECT metric_accuracy_final('{3,2}')$$);
+SELECT outcome($$SELECT metric_combine('{-1,2,0}', '{0,0,0}')$$);
+SELECT outcome($$SELECT metric_combine('{0,0,0}', '{0,0.5,0}')$$);
+SELECT outcome($$SELECT metric_accuracy_accum('{0,-3}', 1, 1)$$);
+SELECT outcome($$SELECT metric_binary_accum('{0,-1,0}', 1, 1, 1)$$);
+SELECT outcome($$SELECT metric_accuracy_final('{2,3}')$$);
+SELECT outcome($$SELECT metric_f1_final('{1,1,0}')$$);
 SELECT outcome($$SELECT stratified_split('{a,NULL,b}')$$);
 SELECT outcome($$SELECT stratified_split('{}')$$);
 SELECT outcome($$SELECT stratified_split('{{a,b}}')$$);
@@ -657,6 +870,32 @@ SELECT outcome($$SELECT stratified_split('{a,b}', test_size => -0.1)$$);
 SELECT outcome($$SELECT stratified_split('{a,b}', validation_size => 'NaN')$$);
 SELECT outcome($$SELECT stratified_split('{a,b}', test_size => 0.6, validation_size => 0.5)$$);
 SELECT outcome($$SELECT stratified_split('{a,b}', seed => NULL)$$);
+
+------------------------------------------------------------------------
+-- rfm_split (rfm's own cases are in sql/rfm.sql)
+------------------------------------------------------------------------
+CREATE TABLE bad_input.tx (customer bigint, day date, amount numeric);
+INSERT INTO bad_input.tx VALUES (1, '2024-01-01', 10), (1, '2024-02-01', 20), (2, '2024-01-15', 5), (2, '2024-03-01', 7);
+CREATE TABLE bad_input.tx_odd (customer json, place point, day text, paid date, amount text);
+SELECT outcome($$SELECT * FROM rfm_split(NULL, 'customer', 'day', 'amount', '2024-02-01')$$);
+SELECT outcome($$SELECT * FROM rfm_split('bad_input.tx', NULL, 'day', 'amount', '2024-02-01')$$);
+SELECT outcome($$SELECT * FROM rfm_split('bad_input.tx', 'customer', NULL, 'amount', '2024-02-01')$$);
+SELECT outcome($$SELECT * FROM rfm_split('bad_input.tx', 'customer', 'day', NULL, '2024-02-01')$$);
+SELECT outcome($$SELECT * FROM rfm_split(99999::oid::regclass, 'customer', 'day', 'amount', '2024-02-01')$$);
+SELECT outcome($$SELECT * FROM rfm_split(0, 'customer', 'day', 'amount', '2024-02-01')$$);
+SELECT outcome($$SELECT * FROM rfm_split('pg_class_oid_index', 'oid', 'oid', 'oid', '2024-02-01')$$);
+SELECT outcome($$SELECT * FROM rfm_split('bad_input.a_row_type', 'tenure', 'tenure', 'tenure', '2024-02-01')$$);
+SELECT outcome($$SELECT * FROM rfm_split('bad_input.tx', 'client', 'day', 'amount', '2024-02-01')$$);
+SELECT outcome($$SELECT * FROM rfm_split('bad_input.tx', 'customer', 'when', 'amount', '2024-02-01')$$);
+SELECT outcome($$SELECT * FROM rfm_split('bad_input.tx', 'customer', 'day', 'total', '2024-02-01')$$);
+SELECT outcome($$SELECT * FROM rfm_split('bad_input.tx', 'customer', 'day', '', '2024-02-01')$$);
+SELECT outcome($$SELECT * FROM rfm_split('bad_input.tx', 'customer', 'customer', 'amount', '2024-02-01')$$);
+SELECT outcome($$SELECT * FROM rfm_split('bad_input.tx', 'customer', 'day', 'day', '2024-02-01')$$);
+SELECT outcome($$SELECT * FROM rfm_split('bad_input.tx_odd', 'customer', 'paid', 'amount', '2024-02-01')$$);
+SELECT outcome($$SELECT * FROM rfm_split('bad_input.tx_odd', 'place', 'paid', 'amount', '2024-02-01')$$);
+SELECT outcome($$SELECT * FROM rfm_split('bad_input.tx_odd', 'day', 'day', 'amount', '2024-02-01')$$);
+SELECT outcome($$SELECT * FROM rfm_split('bad_input.tx', 'customer', 'day', 'amount', 'infinity')$$);
+SELECT outcome($$SELECT * FROM rfm_split('bad_input.tx', 'customer', 'day', 'amount', '2024-02-01', '1 month -40 days')$$);
 
 \pset tuples_only off
 \pset format aligned

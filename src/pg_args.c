@@ -12,11 +12,13 @@
 
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
+#include "lib/stringinfo.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
 #include "dataset.h"
 #include "pg_args.h"
+#include "pg_core.h"
 
 char *
 segment_relation_name(Oid relid)
@@ -99,4 +101,26 @@ segment_check_state_array(ArrayType *state, const char *what)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must be a one-dimensional float8 array without nulls", what)));
+}
+
+int
+segment_choice_arg(FunctionCallInfo fcinfo, int arg, const char *what,
+				   const char *const *choices, int n)
+{
+	char	   *value;
+	StringInfoData list;
+
+	segment_require_arg(fcinfo, arg, what);
+	value = text_to_cstring(PG_GETARG_TEXT_PP(arg));
+	for (int i = 0; i < n; i++)
+		if (strcmp(value, choices[i]) == 0)
+			return i;
+	/* "a or b", "a, b or c" */
+	initStringInfo(&list);
+	for (int i = 0; i < n; i++)
+		appendStringInfo(&list, "%s%s", i == 0 ? "" : i == n - 1 ? " or " : ", ", choices[i]);
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("%s must be %s, not \"%s\"", what, list.data, value)));
+	return -1;					/* keep compiler quiet */
 }

@@ -14,12 +14,20 @@
 
 #include "postgres.h"
 
+#include "fmgr.h"
 #include "utils/array.h"
 
 #include "frame.h"
 
 /* most k-means runs from new seeds one call may ask for */
 #define SEGMENT_MAX_N_INIT 1000
+
+/*
+ * A text argument that must be one of n choices (not NULL); returns its
+ * index.  ERROR invalid_parameter_value naming them all otherwise.
+ */
+extern int	segment_choice_arg(FunctionCallInfo fcinfo, int arg, const char *what,
+							   const char *const *choices, int n);
 
 /* The name of a relation; ERROR undefined_table when relid names none. */
 extern char *segment_relation_name(Oid relid);

@@ -195,25 +195,6 @@ kmeans_init_standardised(const KFitRequest *req, const SegPreprocessor *prep)
 	return out;
 }
 
-/* A text argument that must be one of choices; returns its index. */
-static int
-Choice(FunctionCallInfo fcinfo, int arg, const char *what, const char *const *choices, int n)
-{
-	char	   *value;
-
-	segment_require_arg(fcinfo, arg, what);
-	value = text_to_cstring(PG_GETARG_TEXT_PP(arg));
-	for (int i = 0; i < n; i++)
-		if (strcmp(value, choices[i]) == 0)
-			return i;
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("%s must be %s, not \"%s\"", what,
-					n == 2 ? psprintf("%s or %s", choices[0], choices[1]) :
-					psprintf("%s, %s or %s", choices[0], choices[1], choices[2]), value)));
-	return -1;					/* keep compiler quiet */
-}
-
 static bool
 IsText(const KFitRequest *req, int j)
 {
@@ -427,9 +408,9 @@ kmeans_parse_request(FunctionCallInfo fcinfo, KFitRequest *req)
 				 errmsg("silhouette_sample must not be negative")));
 	req->preprocess = HAS_020_ARGS(nargs) ? PG_GETARG_BOOL(ARG_PREPROCESS) : true;
 	req->choose_elbow = HAS_020_ARGS(nargs) &&
-		Choice(fcinfo, ARG_CHOOSE, "choose", (const char *const[]) {"silhouette", "elbow"}, 2) == 1;
+		segment_choice_arg(fcinfo, ARG_CHOOSE, "choose", (const char *const[]) {"silhouette", "elbow"}, 2) == 1;
 	req->deploy = HAS_020_ARGS(nargs) ?
-		(KFitDeploy) Choice(fcinfo, ARG_DEPLOY, "deploy", deploy_names, 3) : KFIT_DEPLOY_ALWAYS;
+		(KFitDeploy) segment_choice_arg(fcinfo, ARG_DEPLOY, "deploy", deploy_names, 3) : KFIT_DEPLOY_ALWAYS;
 	req->skip_if_unchanged = HAS_020_ARGS(nargs) && PG_GETARG_BOOL(ARG_SKIP_IF_UNCHANGED);
 	req->streaming_given = !PG_ARGISNULL(ARG_STREAMING);
 	req->streaming = req->streaming_given && PG_GETARG_BOOL(ARG_STREAMING);

@@ -32,6 +32,8 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
@@ -100,13 +102,38 @@ Same(FunctionCallInfo fcinfo, int a, int b)
 										  PG_GETARG_DATUM(a), PG_GETARG_DATUM(b)));
 }
 
+/*
+ * A state's counts of rows (len of them, or any number when len is -1):
+ * whole and not negative, and accuracy's correct rows at most its rows.  A
+ * state can be forged by a direct call; refusing one keeps a metric in
+ * [0, 1].
+ */
+static double *
+StateCounts(ArrayType *state, int len, int *n)
+{
+	double	   *c = segment_float8_array(state, "metric state", len, n);
+
+	for (int i = 0; i < *n; i++)
+		if (!(c[i] >= 0 && c[i] == floor(c[i])))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("invalid metric state"),
+					 errdetail("A metric state holds counts of rows, which are whole numbers and not negative.")));
+	if (*n == 2 && c[0] > c[1])
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("invalid metric state"),
+				 errdetail("An accuracy state's correct rows cannot exceed its rows.")));
+	return c;
+}
+
 /* The counts of a state of `len` cells, copied unless we own the state. */
 static double *
 Counts(FunctionCallInfo fcinfo, int len, ArrayType **state)
 {
 	ArrayType  *s = PG_GETARG_ARRAYTYPE_P(0);
 	int			n;
-	double	   *values = segment_float8_array(s, "metric state", len, &n);
+	double	   *values = StateCounts(s, len, &n);
 
 	if (AggCheckCallContext(fcinfo, NULL))
 	{
@@ -383,8 +410,8 @@ metric_combine(PG_FUNCTION_ARGS)
 	}
 	s1 = PG_GETARG_ARRAYTYPE_P(0);
 	s2 = PG_GETARG_ARRAYTYPE_P(1);
-	v1 = segment_float8_array(s1, "metric state", -1, &n1);
-	v2 = segment_float8_array(s2, "metric state", n1, &n2);
+	v1 = StateCounts(s1, -1, &n1);
+	v2 = StateCounts(s2, n1, &n2);
 	for (int i = 0; i < n1; i++)
 		v1[i] += v2[i];
 	if (AggCheckCallContext(fcinfo, NULL))
@@ -400,7 +427,7 @@ FinalCounts(FunctionCallInfo fcinfo, int len)
 {
 	int			n;
 
-	return segment_float8_array(PG_GETARG_ARRAYTYPE_P(0), "metric state", len, &n);
+	return StateCounts(PG_GETARG_ARRAYTYPE_P(0), len, &n);
 }
 
 /* NULL without rows, as avg() */

@@ -30,6 +30,7 @@
 
 #include "dataset.h"
 #include "mlp.h"
+#include "pg_args.h"
 #include "pg_core.h"
 #include "sql_train.h"
 #include "synthetic_writer.h"
@@ -389,7 +390,6 @@ void
 segment_train_parse_args(FunctionCallInfo fcinfo, TrainArgs *a)
 {
 	char	   *balance;
-	char	   *deploy;
 	char	   *model;
 	char	   *task;
 	bool	   *given;
@@ -475,16 +475,8 @@ segment_train_parse_args(FunctionCallInfo fcinfo, TrainArgs *a)
 	/* a split of its own seed keeps the test rows while the model seed varies */
 	a->split_seed = ArgAbsent(fcinfo, ARG_SPLIT_SEED) ? a->seed : PG_GETARG_INT32(ARG_SPLIT_SEED);
 
-	deploy = text_to_cstring(PG_GETARG_TEXT_PP(ARG_DEPLOY));
-	for (b = 0; b < (int) lengthof(segment_deploy_names); b++)
-		if (strcmp(deploy, segment_deploy_names[b]) == 0)
-			break;
-	if (b == (int) lengthof(segment_deploy_names))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown deploy policy \"%s\"", deploy),
-				 errhint("Use always, if_better or never.")));
-	a->deploy = (DeployPolicy) b;
+	a->deploy = (DeployPolicy) segment_choice_arg(fcinfo, ARG_DEPLOY, "deploy", segment_deploy_names,
+												   lengthof(segment_deploy_names));
 	a->key = ArgAbsent(fcinfo, ARG_KEY) ? NULL : PG_GETARG_ARRAYTYPE_P(ARG_KEY);
 	a->cv = ArgAbsent(fcinfo, ARG_CV) ? 0 : PG_GETARG_INT32(ARG_CV);
 	if (!ArgAbsent(fcinfo, ARG_CV) && (a->cv < 2 || a->cv > MAX_FOLDS))

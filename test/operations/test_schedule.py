@@ -248,6 +248,10 @@ def test_bad_schedules(admin):
         with pytest.raises(psycopg.errors.UndefinedObject,
                            match="has no version trained by segment_train or kmeans_fit"):
             a.execute("SELECT segment.schedule_retrain('churn_scaler', '* * * * *')")
+        # unscheduling a model that does not exist (so has no job) removes nothing
+        assert a.execute("SELECT segment.unschedule_retrain('nope')").fetchone()[0] is False
+        with pytest.raises(psycopg.errors.NullValueNotAllowed, match="model name must not be null"):
+            a.execute("SELECT segment.unschedule_retrain(NULL)")
     # another role may not schedule the analyst's model
     admin.execute("DROP ROLE IF EXISTS regress_cron_other")
     admin.execute("CREATE ROLE regress_cron_other LOGIN")

@@ -20,7 +20,7 @@ CORE_SRCS += src/learner_forest.c src/learner_gbdt.c src/tree_bins.c src/tree_co
 	src/tree_grow.c src/tree_hist.c src/tree_learn.c src/tree_loss.c src/tree_model.c \
 	src/tree_predict.c src/tree_rules.c src/tree_shap.c src/tree_split.c
 # The PostgreSQL layer.
-PG_SRCS = src/core_alloc_pg.c src/cpu_check.c src/dataset.c src/pg_args.c src/pg_json.c src/pg_model.c \
+PG_SRCS = src/core_alloc_pg.c src/cpu_check.c src/dataset.c src/pg_args.c src/pg_json.c src/pg_model.c src/pg_snapshot.c \
 	src/pg_search_path.c src/record_encoder.c src/registry.c src/registry_replica.c src/registry_runs.c src/row_hash.c \
 	src/segment.c src/sql_kmeans.c src/sql_kmeans_agg.c src/sql_kmeans_args.c src/sql_kmeans_identity.c \
 	src/sql_kmeans_registry.c src/sql_kmeans_embed.c \

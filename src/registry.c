@@ -57,6 +57,7 @@
 #include "utils/syscache.h"
 
 #include "pg_core.h"
+#include "pg_snapshot.h"
 #include "registry.h"
 #include "registry_internal.h"
 
@@ -361,12 +362,6 @@ GrantedPredict(const char *name, Oid roleid, Snapshot snapshot)
 	return granted;
 }
 
-static Snapshot
-ReadSnapshot(void)
-{
-	return ActiveSnapshotSet() ? GetActiveSnapshot() : GetTransactionSnapshot();
-}
-
 /*
  * Whether roleid may do right with model name owned by owner: with the
  * owner's privileges (superusers have every role's), or for predicting,
@@ -381,7 +376,7 @@ registry_may(const char *name, Oid owner, Oid roleid, RegistryRight right)
 								 right == REGISTRY_CHANGE ? ACL_INSERT : ACL_SELECT) == ACLCHECK_OK;
 	if (has_privs_of_role(roleid, owner))
 		return true;
-	return right == REGISTRY_PREDICT && GrantedPredict(name, roleid, ReadSnapshot());
+	return right == REGISTRY_PREDICT && GrantedPredict(name, roleid, segment_read_snapshot());
 }
 
 /* ERROR unless roleid may do right with model name owned by owner. */
@@ -601,11 +596,15 @@ registry_find_deployed(const char *name, Snapshot snapshot, const RegistryDeploy
 	return tuple != NULL;
 }
 
-/* A version's row (0: the deployed one) after checking that the caller may have it. */
+/*
+ * A version's row (0: the deployed one) after checking that the caller may
+ * have it.  A predict grant reaches the deployed version only: any other
+ * version (a candidate not deployed, an old one) needs the read right.
+ */
 static void
 ReadVersion(const char *name, int32 version, RegistryRight right, int fetch, VersionRow *row)
 {
-	Snapshot	snapshot = ReadSnapshot();
+	Snapshot	snapshot = segment_read_snapshot();
 	Oid			owner;
 	int32		latest;
 
@@ -614,6 +613,8 @@ ReadVersion(const char *name, int32 version, RegistryRight right, int fetch, Ver
 	registry_check(name, owner, GetUserId(), right);
 	if (!FetchVersion(name, version, snapshot, fetch, row))
 		NoSuchModel(name, version);
+	if (right == REGISTRY_PREDICT && !row->deployed)
+		registry_check(name, owner, GetUserId(), REGISTRY_READ);
 }
 
 /* The bytes of a version of name (0: the deployed one). */
@@ -692,7 +693,7 @@ registry_training_spec(const char *name, const char *const *functions, Oid *owne
 	int32		latest;
 	Jsonb	   *spec;
 
-	if (NameVersions(name, ReadSnapshot(), owner, &latest, functions, &spec) == 0)
+	if (NameVersions(name, segment_read_snapshot(), owner, &latest, functions, &spec) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("model \"%s\" does not exist", name)));

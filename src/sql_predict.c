@@ -14,9 +14,11 @@
  *   cannot give that: a transaction's commit becomes visible to new
  *   snapshots before its invalidations are sent.
  * - the privileges: the check that the current role may predict with the
- *   model is remembered for that role and until roles, memberships or
- *   grants change (registry.c counts those changes), and redone after
- *   SET ROLE, by the same function that refuses an uncached call.
+ *   model is made by the same function that refuses an uncached call,
+ *   under the same snapshot, whenever the version is confirmed; within
+ *   one snapshot it is remembered for that role and until roles,
+ *   memberships or grants change (registry.c counts those changes), and
+ *   redone after SET ROLE.
  *
  * Repeated calls under one snapshot cost a name comparison and a few
  * integer comparisons (fn_extra remembers the entry of the last name),
@@ -38,26 +40,24 @@
 
 #include <math.h>
 
-#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
-#include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
-#include "utils/snapmgr.h"
 
 #include "embedding.h"
 #include "kmeans_model.h"
 #include "kmeans_persona.h"
 #include "model.h"
 #include "pg_core.h"
+#include "pg_snapshot.h"
 #include "predictor.h"
 #include "record_encoder.h"
 #include "registry.h"
@@ -79,32 +79,6 @@ PG_FUNCTION_INFO_V1(segment_persona_bytes_row);
 /* most named models a backend keeps decoded */
 #define MAX_NAMED_ENTRIES 32
 
-/*
- * The snapshot under which an entry's row was last found deployed.  What
- * a snapshot shows is fixed by its contents (xmin, xmax, the transactions
- * in progress, the command id) and, for this backend's own changes, by its
- * transaction and subtransaction (rows of a subtransaction rolled back
- * vanish under the same contents).  So the contents are copied and
- * compared: a few integers and the in-progress lists, usually empty or
- * short.  snapXactCompletionCount cannot stand in for them: the active
- * snapshot is a copy, and copies have none.
- */
-typedef struct ConfirmedSnapshot
-{
-	bool		valid;
-	LocalTransactionId lxid;
-	SubTransactionId subxid;
-	TransactionId xmin;
-	TransactionId xmax;
-	CommandId	curcid;
-	bool		suboverflowed;
-	bool		takenDuringRecovery;
-	uint32		xcnt;
-	int32		subxcnt;
-	TransactionId *xids;		/* xip, then subxip */
-	int			xids_cap;
-} ConfirmedSnapshot;
-
 /* A decoded model with its encoder and buffers, in a context of its own. */
 struct PredictEntry
 {
@@ -119,7 +93,7 @@ struct PredictEntry
 	/* k-means: each cluster's persona label and action as text, once asked for */
 	Datum	   *persona_labels;
 	Datum	   *persona_actions;	/* (Datum) 0: none */
-	ConfirmedSnapshot confirmed;
+	ConfirmedSnapshot confirmed;	/* the snapshot its row was last found deployed under */
 	/* the role last allowed to predict with it, and when */
 	Oid			allowed_role;
 	uint64		allowed_generation;
@@ -142,54 +116,6 @@ typedef struct CallCache
 	MemoryContext cxt;
 	TupleDesc	result_desc;	/* a composite result's, blessed */
 } CallCache;
-
-/* Whether snapshot shows what the one confirmed did. */
-static bool
-SnapshotMatches(const ConfirmedSnapshot *c, Snapshot snapshot)
-{
-	return c->valid && snapshot->snapshot_type == SNAPSHOT_MVCC &&
-		c->xmin == snapshot->xmin && c->xmax == snapshot->xmax &&
-		c->curcid == snapshot->curcid && c->xcnt == snapshot->xcnt &&
-		c->subxcnt == snapshot->subxcnt && c->suboverflowed == snapshot->suboverflowed &&
-		c->takenDuringRecovery == snapshot->takenDuringRecovery &&
-		c->lxid == MyProc->lxid && c->subxid == GetCurrentSubTransactionId() &&
-		(snapshot->xcnt == 0 ||
-		 memcmp(c->xids, snapshot->xip, sizeof(TransactionId) * snapshot->xcnt) == 0) &&
-		(snapshot->subxcnt <= 0 ||
-		 memcmp(c->xids + snapshot->xcnt, snapshot->subxip,
-				sizeof(TransactionId) * snapshot->subxcnt) == 0);
-}
-
-static void
-ConfirmSnapshot(ConfirmedSnapshot *c, Snapshot snapshot, MemoryContext cxt)
-{
-	int			n = snapshot->xcnt + Max(snapshot->subxcnt, 0);
-
-	c->valid = snapshot->snapshot_type == SNAPSHOT_MVCC;
-	if (!c->valid)
-		return;
-	if (n > c->xids_cap)
-	{
-		if (c->xids != NULL)
-			pfree(c->xids);
-		c->xids = MemoryContextAlloc(cxt, sizeof(TransactionId) * n);
-		c->xids_cap = n;
-	}
-	c->lxid = MyProc->lxid;
-	c->subxid = GetCurrentSubTransactionId();
-	c->xmin = snapshot->xmin;
-	c->xmax = snapshot->xmax;
-	c->curcid = snapshot->curcid;
-	c->suboverflowed = snapshot->suboverflowed;
-	c->takenDuringRecovery = snapshot->takenDuringRecovery;
-	c->xcnt = snapshot->xcnt;
-	c->subxcnt = snapshot->subxcnt;
-	if (snapshot->xcnt > 0)
-		memcpy(c->xids, snapshot->xip, sizeof(TransactionId) * snapshot->xcnt);
-	if (snapshot->subxcnt > 0)
-		memcpy(c->xids + snapshot->xcnt, snapshot->subxip,
-			   sizeof(TransactionId) * snapshot->subxcnt);
-}
 
 static void
 FreeEntry(PredictEntry *e)
@@ -250,9 +176,12 @@ NamedEntry(const char *name, Snapshot snapshot)
 		FreeEntry(e);
 		e = NULL;
 	}
-	/* the same check as for a model not decoded yet, unless made for this role since */
-	if (e == NULL || e->allowed_role != role || e->allowed_generation != generation)
-		registry_check(name, found.owner, role, REGISTRY_PREDICT);
+	/*
+	 * The same check as for a model not decoded yet, under this snapshot: a
+	 * grant revoked by a transaction this snapshot sees committed is refused
+	 * even where no invalidation has arrived yet.
+	 */
+	registry_check(name, found.owner, role, REGISTRY_PREDICT);
 	if (e == NULL)
 	{
 		/* decoded under the caller's context, kept once decoded without error */
@@ -279,7 +208,7 @@ NamedEntry(const char *name, Snapshot snapshot)
 	}
 	e->allowed_role = role;
 	e->allowed_generation = generation;
-	ConfirmSnapshot(&e->confirmed, snapshot, e->cxt);
+	segment_snapshot_confirm(&e->confirmed, snapshot, e->cxt);
 	return e;
 }
 
@@ -308,12 +237,12 @@ EntryByName(FunctionCallInfo fcinfo)
 	text	   *name = PG_GETARG_TEXT_PP(0);
 	CallCache  *cc = GetCallCache(fcinfo);
 	int			len = VARSIZE_ANY_EXHDR(name);
-	Snapshot	snapshot = ActiveSnapshotSet() ? GetActiveSnapshot() : GetTransactionSnapshot();
+	Snapshot	snapshot = segment_read_snapshot();
 	PredictEntry *e = cc->entry;
 
 	if (e != NULL && cc->generation == entries_generation &&
 		cc->name_len == len && memcmp(cc->name, VARDATA_ANY(name), len) == 0 &&
-		SnapshotMatches(&e->confirmed, snapshot) &&
+		segment_snapshot_matches(&e->confirmed, snapshot) &&
 		e->allowed_role == GetUserId() &&
 		e->allowed_generation == registry_privileges_generation())
 		return e;
@@ -322,10 +251,13 @@ EntryByName(FunctionCallInfo fcinfo)
 	cc->generation = entries_generation;
 	if (cc->name_len != len || cc->name == NULL || memcmp(cc->name, VARDATA_ANY(name), len) != 0)
 	{
+		/* allocated before the old one is freed: an error leaves cc whole */
+		char	   *copy = MemoryContextAlloc(cc->cxt, Max(len, 1));
+
+		memcpy(copy, VARDATA_ANY(name), len);
 		if (cc->name != NULL)
 			pfree(cc->name);
-		cc->name = MemoryContextAlloc(cc->cxt, Max(len, 1));
-		memcpy(cc->name, VARDATA_ANY(name), len);
+		cc->name = copy;
 		cc->name_len = len;
 	}
 	return e;

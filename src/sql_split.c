@@ -20,14 +20,17 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/numeric.h"
 #include "utils/typcache.h"
 
 #include "dataset.h"
+#include "pg_snapshot.h"
 #include "registry.h"
 #include "row_hash.h"
 #include "stored_split.h"
@@ -86,11 +89,23 @@ stratified_split(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(construct_array(out, n, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
-/* What split_part keeps for one query in fn_extra. */
+/*
+ * What split_part keeps for one query in fn_extra, in a context of its
+ * own.  Like the named-model cache of segment_predict, it answers what an
+ * uncached call would: the spec is read again (and the read right checked
+ * again) under each new snapshot, after SET ROLE and when roles,
+ * memberships or grants change, so a version dropped or a right revoked is
+ * seen at the next statement, and an expression kept across statements
+ * (PL/pgSQL's) never reuses a spec read as another role.
+ */
 typedef struct SplitSpec
 {
+	MemoryContext cxt;
 	char	   *name;			/* the model name and version asked for */
 	int32		version;
+	Oid			role;			/* the role it was read as, and when */
+	uint64		privileges_generation;
+	ConfirmedSnapshot confirmed;
 	StoredSplit split;
 	/* the row type the key columns were found in */
 	uint64		tup_identifier;
@@ -102,16 +117,34 @@ typedef struct SplitSpec
 	bool	   *nulls;
 } SplitSpec;
 
-static SplitSpec *
-LoadSplitSpec(const char *name, bool has_version, int32 version, MemoryContext cxt)
+/* Whether s is the spec asked for, read as this role under this snapshot. */
+static bool
+SplitSpecCurrent(const SplitSpec *s, const char *name, int32 version)
 {
+	return s != NULL && strcmp(s->name, name) == 0 && s->version == version &&
+		s->role == GetUserId() && s->privileges_generation == registry_privileges_generation() &&
+		segment_snapshot_matches(&s->confirmed, segment_read_snapshot());
+}
+
+/*
+ * Reads the split of a version (-1: the deployed one) into a new context
+ * under parent.  The spec names the training relation, its key and label
+ * columns: reading it needs the read right, not a predict grant.
+ */
+static SplitSpec *
+LoadSplitSpec(const char *name, int32 version, MemoryContext parent)
+{
+	MemoryContext cxt = AllocSetContextCreate(parent, "segment split_part", ALLOCSET_SMALL_SIZES);
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 	SplitSpec  *s = palloc0(sizeof(SplitSpec));
 
+	s->cxt = cxt;
 	s->name = pstrdup(name);
-	s->version = has_version ? version : -1;
-	stored_split_read(registry_spec(name, has_version ? version : 0, REGISTRY_PREDICT), name,
-					  &s->split);
+	s->version = version;
+	s->role = GetUserId();
+	s->privileges_generation = registry_privileges_generation();
+	stored_split_read(registry_spec(name, Max(version, 0), REGISTRY_READ), name, &s->split);
+	segment_snapshot_confirm(&s->confirmed, segment_read_snapshot(), cxt);
 	MemoryContextSwitchTo(old);
 	return s;
 }
@@ -185,9 +218,14 @@ split_part(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	row = PG_GETARG_HEAPTUPLEHEADER(1);
-	if (s == NULL || strcmp(s->name, name) != 0 || s->version != (has_version ? version : -1))
+	if (!SplitSpecCurrent(s, name, has_version ? version : -1))
 	{
-		s = LoadSplitSpec(name, has_version, version, fcinfo->flinfo->fn_mcxt);
+		SplitSpec  *fresh = LoadSplitSpec(name, has_version ? version : -1,
+										  fcinfo->flinfo->fn_mcxt);
+
+		if (s != NULL)
+			MemoryContextDelete(s->cxt);
+		s = fresh;
 		fcinfo->flinfo->fn_extra = s;
 	}
 
@@ -198,7 +236,7 @@ split_part(PG_FUNCTION_ARGS)
 	if (identifier != s->tup_identifier)
 	{
 		s->tup_identifier = 0;
-		MapRow(s, desc, identifier, fcinfo->flinfo->fn_mcxt);
+		MapRow(s, desc, identifier, s->cxt);
 	}
 	tuple.t_len = HeapTupleHeaderGetDatumLength(row);
 	ItemPointerSetInvalid(&tuple.t_self);

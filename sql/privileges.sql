@@ -43,9 +43,9 @@ BEGIN
 	RETURN 'allowed';
 EXCEPTION WHEN OTHERS THEN
 	GET STACKED DIAGNOSTICS context = PG_EXCEPTION_CONTEXT;
-	RETURN SQLSTATE || ': ' || SQLERRM || ' (' ||
+	RETURN SQLSTATE || ': ' || SQLERRM || coalesce(' (' ||
 		(SELECT string_agg(line, '; ') FROM regexp_split_to_table(context, E'\n') AS line
-		 WHERE line !~ '^(SQL statement|PL/pgSQL)') || ')';
+		 WHERE line !~ '^(SQL statement|PL/pgSQL)') || ')', '');
 END
 $$;
 
@@ -214,6 +214,27 @@ SELECT save_model('priv_tier', model('priv_tier', 1),
 				  deploy => false);
 RESET ROLE;
 SELECT retrain('priv_tier');
+
+-- a member of the owner's role retrains on data it may read itself: the
+-- whole relation, or the label, feature and key columns the spec names (here
+-- the owner, and so its member, may not read the key column): refused before
+-- the training starts, so the error has no context of the training
+CREATE ROLE regress_seg_member IN ROLE regress_seg_owner;
+CREATE TABLE priv.columns_only AS SELECT * FROM priv.customers;
+GRANT SELECT (monthly_spending, engagement_score, tenure, region, tier) ON priv.columns_only
+	TO regress_seg_owner;
+SET ROLE regress_seg_owner;
+SELECT save_model('priv_tier', model('priv_tier', 1),
+				  spec || jsonb_build_object('arguments', spec->'arguments' ||
+					  '{"relation": "priv.columns_only", "key": ["customer_id"],
+						"features": ["monthly_spending", "engagement_score", "tenure", "region"]}'),
+				  deploy => false) AS saved
+FROM models WHERE name = 'priv_tier' AND version = 1 \gset
+SET ROLE regress_seg_member;
+SELECT pg_temp.attempt_in_context($$SELECT retrain('priv_tier', deploy => 'never', skip_if_unchanged => false)$$);
+RESET ROLE;
+SELECT drop_model('priv_tier', :saved);
+DROP ROLE regress_seg_member;
 
 -- the same rules for a k-means model: retrain repeats kmeans_fit as its owner
 SET client_min_messages = warning;

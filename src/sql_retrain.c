@@ -341,9 +341,25 @@ RequireColumn(Oid relid, const char *column, Oid roleid, const char *name)
 		DenyRead(relid, name);
 }
 
+/* RequireColumn for every column a text[] argument names. */
+static void
+RequireColumns(Oid relid, Datum names, Oid roleid, const char *name)
+{
+	Datum	   *columns;
+	bool	   *column_nulls;
+	int			n;
+
+	deconstruct_array(DatumGetArrayTypeP(names), TEXTOID, -1, false, TYPALIGN_INT,
+					  &columns, &column_nulls, &n);
+	for (int i = 0; i < n; i++)
+		if (!column_nulls[i])
+			RequireColumn(relid, TextDatumGetCString(columns[i]), roleid, name);
+}
+
 /*
  * ERROR unless the calling role may SELECT the relation the training
- * reads (the whole table, or the label and every feature column).
+ * reads (the whole table, or the label, every feature column and every
+ * key column named).
  */
 static void
 CheckCallerReads(const RetrainTarget *target, const TrainCall *call, const char *name)
@@ -352,11 +368,9 @@ CheckCallerReads(const RetrainTarget *target, const TrainCall *call, const char 
 	const Datum *label = target->label_param != NULL ?
 		CallArgument(call, target->label_param) : NULL;
 	const Datum *features = CallArgument(call, target->columns_param);
+	const Datum *key = CallArgument(call, "key");
 	Oid			roleid = GetUserId();
 	Oid			relid;
-	Datum	   *columns;
-	bool	   *column_nulls;
-	int			n;
 
 	if (relation == NULL)
 		ereport(ERROR,
@@ -369,11 +383,9 @@ CheckCallerReads(const RetrainTarget *target, const TrainCall *call, const char 
 		DenyRead(relid, name);
 	if (label != NULL)
 		RequireColumn(relid, TextDatumGetCString(*label), roleid, name);
-	deconstruct_array(DatumGetArrayTypeP(*features), TEXTOID, -1, false, TYPALIGN_INT,
-					  &columns, &column_nulls, &n);
-	for (int i = 0; i < n; i++)
-		if (!column_nulls[i])
-			RequireColumn(relid, TextDatumGetCString(columns[i]), roleid, name);
+	RequireColumns(relid, *features, roleid, name);
+	if (key != NULL)
+		RequireColumns(relid, *key, roleid, name);
 }
 
 /* Names the model and the role an error of the training ran as. */

@@ -612,6 +612,10 @@ SELECT outcome($$SELECT save_model('bi_defaults', scaler, NULL, deploy => false)
 SELECT outcome($$SELECT save_model('bi_defaults', scaler, '{}', NULL, deploy => false) FROM bad_input.m$$);
 SELECT outcome($$SELECT string_agg(spec::text || ' ' || metrics::text, ', ' ORDER BY version) FROM segment.models WHERE name = 'bi_defaults'$$);
 SELECT outcome($$SELECT save_model('bi_defaults', scaler, '{}', '{}', NULL) FROM bad_input.m$$);
+-- and each is an object, as every reader of the registry expects
+SELECT outcome($$SELECT save_model('bi_defaults', scaler, '[1]', deploy => false) FROM bad_input.m$$);
+SELECT outcome($$SELECT save_model('bi_defaults', scaler, '{}', '"x"', deploy => false) FROM bad_input.m$$);
+SELECT outcome($$SELECT save_model('bi_defaults', scaler, 'null', deploy => false) FROM bad_input.m$$);
 SELECT outcome($$SELECT deploy(NULL, 1)$$);
 SELECT outcome($$SELECT deploy('bi_km', NULL)$$);
 SELECT outcome($$SELECT deploy('bi_km', -1)$$);

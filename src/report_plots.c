@@ -4,8 +4,8 @@
  *	  Each picture of a report, drawn from the stored metrics (or from
  *	  the data report_model.c reads again) with the charts of plot.h.
  *
- * Stored JSON is read without trusting its shape (save_model accepts any
- * metrics): a piece missing or of the wrong form makes the picture say
+ * Stored JSON is read without trusting its shape (save_model takes any
+ * object as metrics): a piece missing or of the wrong form makes the picture say
  * what is missing, never a crash.  Every text passed to the core is
  * UTF-8 (report_utf8); the core escapes it.
  *

@@ -57,12 +57,21 @@ RoleArg(FunctionCallInfo fcinfo, int arg, bool public_allowed)
 	return get_role_oid(role, false);
 }
 
+/* A spec or metrics argument: a JSON object, '{}' for NULL. */
 static Jsonb *
-JsonbArgOrEmpty(FunctionCallInfo fcinfo, int arg)
+JsonbObjectArg(FunctionCallInfo fcinfo, int arg, const char *what)
 {
+	Jsonb	   *value;
+
 	if (PG_ARGISNULL(arg))
 		return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")));
-	return PG_GETARG_JSONB_P(arg);
+	value = PG_GETARG_JSONB_P(arg);
+	if (!JB_ROOT_IS_OBJECT(value))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a JSON object", what),
+				 errhint("Pass '{}' when there is nothing to store.")));
+	return value;
 }
 
 /*
@@ -81,8 +90,8 @@ segment_save_model(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("deploy must not be null"),
 				 errhint("Pass deploy => true to deploy the new version (the default) or false to keep the deployed one.")));
-	PG_RETURN_INT32(registry_save(name, PG_GETARG_BYTEA_P(1), JsonbArgOrEmpty(fcinfo, 2),
-								  JsonbArgOrEmpty(fcinfo, 3), PG_GETARG_BOOL(4)));
+	PG_RETURN_INT32(registry_save(name, PG_GETARG_BYTEA_P(1), JsonbObjectArg(fcinfo, 2, "spec"),
+								  JsonbObjectArg(fcinfo, 3, "metrics"), PG_GETARG_BOOL(4)));
 }
 
 /* segment.deploy(name text, version integer) */

@@ -274,6 +274,9 @@ SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['ten
 SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], k => '{{2},{3}}')$$);
 SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], k => '{301}')$$);
 SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], k => '{2147483647}')$$);
+-- a model holds at most 65536 clusters: one more is refused before any work
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], k => '{2,65537}')$$);
+SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], k => '{65536}')$$);
 SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], n_init => NULL)$$);
 SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], n_init => 0)$$);
 SELECT outcome($$SELECT * FROM kmeans_fit('bi_x', 'bad_input.people', ARRAY['tenure'], n_init => 1001)$$);

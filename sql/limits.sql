@@ -61,6 +61,26 @@ SELECT count(*) FROM simulate_customers(10000);
 SELECT length(preprocess_fit('people', '{monthly_spending}')) > 0 AS fitted_after_error;
 RESET segment.memory_limit;
 
+-- what the limit bounds is what the call encodes, not only what it loads:
+-- 20,000 rows of three columns are 0.5 MB loaded, but a text column of 2,000
+-- values one-hot encoded makes the train rows alone about 220 MB
+CREATE TABLE wide_categories AS
+SELECT i AS id, (i % 97)::float8 AS x, 'c' || (i % 2000) AS city, (i % 3 = 0) AS churned
+FROM generate_series(1, 20000) i;
+SET segment.memory_limit = '64MB';
+SELECT segment_train('wide', 'wide_categories', 'churned', exclude => '{id}', model => 'logistic');
+SELECT count(*) AS wide_versions FROM models WHERE name = 'wide';
+RESET segment.memory_limit;
+-- feature_importance reads the test rows again and permutes copies of
+-- them: all of it within one budget (12,000 test rows are about 3 MB)
+CREATE TABLE many AS SELECT * FROM simulate_customers(60000);
+SELECT segment_train('many', 'many', 'customer_segment', exclude => '{customer_id}',
+					 model => 'logistic')->'version' AS version;
+SET segment.memory_limit = '2MB';
+SELECT count(*) FROM feature_importance('many', repeats => 2);
+RESET segment.memory_limit;
+SELECT count(*) AS columns_ranked FROM feature_importance('many', repeats => 2);
+
 ------------------------------------------------------------------------
 -- the limits are a superuser's to set (or a role granted SET on them)
 ------------------------------------------------------------------------
@@ -215,6 +235,6 @@ DROP ROLE regress_limits_plain;
 -- leave the shared registry as it was
 SELECT count(*) AS dropped FROM (
 	SELECT drop_model(name) FROM (SELECT DISTINCT name FROM models
-		WHERE name IN ('small', 'km_tight', 'km_ok', 'km_small', 'km_big', 'cls_small',
+		WHERE name IN ('small', 'many', 'km_tight', 'km_ok', 'km_small', 'km_big', 'cls_small',
 					   'cls_big')) m) d;
 DROP SCHEMA limits_test CASCADE;

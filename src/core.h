@@ -98,6 +98,21 @@ seg_mul_size(size_t a, size_t b, size_t *out)
 	return true;
 }
 
+/*
+ * seg_alloc of n elements of size bytes each: within the call's memory
+ * budget like any seg_alloc, and failing (as memory that cannot be had
+ * does) when n * size overflows.
+ */
+static inline void *
+seg_alloc_array(size_t n, size_t size)
+{
+	size_t		bytes;
+
+	if (!seg_mul_size(n, size, &bytes))
+		seg_fail("an array of this many elements is too large to allocate", NULL, NULL);
+	return seg_alloc(bytes);
+}
+
 /* The index of name among the n names (columns, classes, categories), or -1. */
 static inline int
 seg_name_index(char *const *names, int n, const char *name)

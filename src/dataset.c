@@ -324,6 +324,7 @@ InitialCapacity(Oid relid, int n_columns)
 /*
  * Doubles the frame's rows, or takes what the call's memory budget has
  * left (core_alloc_pg.c); the budget's ERROR when not one more row fits.
+ * Rows are counted in an int, so one call loads at most INT_MAX of them.
  */
 static void
 GrowFrame(FrameReceiver *r)
@@ -337,6 +338,13 @@ GrowFrame(FrameReceiver *r)
 
 	if (new_rows - r->capacity_rows > room)
 		new_rows = r->capacity_rows + room;
+	if (new_rows > (size_t) INT_MAX)
+		new_rows = INT_MAX;
+	if (new_rows == r->capacity_rows && r->capacity_rows == (size_t) INT_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("relation has more than %d rows, the most one call loads", INT_MAX),
+				 errhint("Work on a sample, or fit k-means with streaming => true.")));
 	if (new_rows == r->capacity_rows)
 		segment_budget_check(row_bytes);
 	f->values = repalloc_huge(f->values, mul_size(new_rows, row_bytes));

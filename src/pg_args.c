@@ -17,6 +17,7 @@
 #include "utils/lsyscache.h"
 
 #include "dataset.h"
+#include "kmeans_model.h"
 #include "pg_args.h"
 #include "pg_core.h"
 
@@ -75,6 +76,16 @@ segment_check_n_init(int64 n_init)
 				 errmsg("n_init must be between 1 and %d, not " INT64_FORMAT,
 						SEGMENT_MAX_N_INIT, n_init),
 				 errhint("Each run starts k-means from new seeds; a few dozen runs are plenty.")));
+}
+
+void
+segment_check_k(int64 k)
+{
+	if (k < 1 || k > KMEANS_MAX_K)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("k must be between 1 and %d, not " INT64_FORMAT, KMEANS_MAX_K, k),
+				 errhint("A k-means model holds at most %d clusters.", KMEANS_MAX_K)));
 }
 
 int32

@@ -52,6 +52,9 @@ extern void segment_check_column_kind(const char *column, Oid typid, SegColumnKi
  */
 extern void segment_check_state_array(ArrayType *state, const char *what);
 
+/* ERROR unless 1 <= k <= KMEANS_MAX_K, the most clusters a model holds */
+extern void segment_check_k(int64 k);
+
 /* ERROR unless 1 <= n_init <= SEGMENT_MAX_N_INIT */
 extern void segment_check_n_init(int64 n_init);
 

@@ -117,8 +117,8 @@ report_test_rows(ReportModel *m)
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("model \"%s\" has no test rows left in relation %s", m->name,
 						t->part.split.relation)));
-	t->predicted = palloc_extended(sizeof(double) * (size_t) t->part.n *
-								   t->part.model->n_outputs, MCXT_ALLOC_HUGE);
+	t->predicted = seg_alloc_array((size_t) t->part.n * t->part.model->n_outputs,
+								   sizeof(double));
 	t->part.model->learner->predict(t->part.model->model, t->part.x, t->part.n, t->predicted);
 	m->test = t;
 	return t;

@@ -18,6 +18,7 @@
 
 #include "funcapi.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 
 #include "importance.h"
 #include "pg_core.h"
@@ -84,6 +85,8 @@ feature_importance(PG_FUNCTION_ARGS)
 	int			repeats;
 	ModelPart	part;
 	PartImportance imp;
+	MemoryContext work;
+	MemoryContext old;
 
 	segment_require_arg(fcinfo, 0, "name");
 	segment_require_arg(fcinfo, 2, "repeats");
@@ -96,6 +99,11 @@ feature_importance(PG_FUNCTION_ARGS)
 				 errmsg("repeats must be between 1 and %d, not %d", IMPORTANCE_MAX_REPEATS, repeats)));
 	InitMaterializedSRF(fcinfo, 0);
 
+	/* the test rows read again and their permuted copies: one budget for all */
+	work = AllocSetContextCreate(CurrentMemoryContext, "segment feature_importance",
+								 ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(work);
+	segment_budget_begin(work, "feature_importance");
 	segment_model_part(name, version, SPLIT_TEST, &part);
 	segment_part_importance(name, &part, repeats, &imp);
 	for (int i = 0; i < imp.result.n_groups; i++)
@@ -110,5 +118,8 @@ feature_importance(PG_FUNCTION_ARGS)
 		values[3] = Float8GetDatum(imp.split_gain[g]);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
+	segment_budget_end();
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(work);
 	return (Datum) 0;
 }

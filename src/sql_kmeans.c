@@ -213,8 +213,7 @@ FrameRows(const SegFrame *frame, const int *rows, int n)
 	out->n_rows = n;
 	out->n_cols = frame->n_cols;
 	out->columns = frame->columns;
-	out->values = palloc_extended(sizeof(double) * Max((size_t) n * frame->n_cols, 1),
-								  MCXT_ALLOC_HUGE);
+	out->values = seg_alloc_array(Max((size_t) n * frame->n_cols, 1), sizeof(double));
 	for (int i = 0; i < n; i++)
 		memcpy(out->values + (size_t) i * frame->n_cols, &FRAME_CELL(frame, rows[i], 0),
 			   sizeof(double) * frame->n_cols);
@@ -239,11 +238,10 @@ kmeans_fit_rows(const KFitRequest *req, const SegFrame *frame, const double *x, 
 	int			n = frame->n_rows;
 	KMeansData	data;
 	char		msg[SEG_ERRMSG_LEN];
-	int		   *rows = palloc_extended(sizeof(int) * (size_t) n, MCXT_ALLOC_HUGE);
+	int		   *rows = seg_alloc_array(Max(n, 1), sizeof(int));
 	int			n_sample = silhouette_sample_rows(n, req->silhouette_sample,
 												  (uint64_t) req->seed, rows);
-	double	   *xs = palloc_extended(sizeof(double) * (size_t) Max(n_sample, 1) * d,
-									 MCXT_ALLOC_HUGE);
+	double	   *xs = seg_alloc_array((size_t) Max(n_sample, 1) * d, sizeof(double));
 	int		  **sample_labels = palloc(sizeof(int *) * req->n_k);
 	double	   *silhouettes = palloc(sizeof(double) * req->n_k);
 

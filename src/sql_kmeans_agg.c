@@ -70,7 +70,7 @@ StateHeader(ArrayType *state, int64 *capacity)
 	if (len == 1 && h[0] == 0.0)
 		return NULL;
 	/* a state is a value a caller can forge: bound it before any cast */
-	if (len < KFS_HEADER || !(h[KFS_K] >= 1 && h[KFS_K] <= PG_INT32_MAX) ||
+	if (len < KFS_HEADER || !(h[KFS_K] >= 1 && h[KFS_K] <= KMEANS_MAX_K) ||
 		!(h[KFS_D] >= 1 && h[KFS_D] <= KMEANS_MAX_FEATURES) ||
 		!(h[KFS_ROWS] >= 0 && h[KFS_ROWS] <= len) ||
 		!(h[KFS_N_INIT] >= 1 && h[KFS_N_INIT] <= SEGMENT_MAX_N_INIT) ||
@@ -303,10 +303,7 @@ kmeans_fit_accum(PG_FUNCTION_ARGS)
 	h = StateHeader(state, &capacity);
 	if (h == NULL)
 	{
-		if (k < 1)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("k must be at least 1, not %d", k)));
+		segment_check_k(k);
 		x = segment_float8_array(PG_GETARG_ARRAYTYPE_P(1), "feature array", -1, &d);
 		state = FirstState(k, d, PG_NARGS() > 3 && !PG_ARGISNULL(3) ? PG_GETARG_JSONB_P(3) : NULL);
 		h = StateHeader(state, &capacity);

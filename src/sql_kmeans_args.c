@@ -103,10 +103,7 @@ ReadKs(ArrayType *array, int *n_out)
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("k must not contain nulls")));
 		ks[i] = DatumGetInt32(elems[i]);
-		if (ks[i] < 1)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("k must be at least 1, not %d", ks[i])));
+		segment_check_k(ks[i]);
 	}
 	qsort(ks, n, sizeof(int), CompareInt);
 	for (int i = 0; i < n; i++)

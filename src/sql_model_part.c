@@ -178,14 +178,12 @@ ReadPart(SegSupervised *model, const char *name, const StoredSplit *split,
 	feat.n_rows = kept;
 	feat.n_cols = prep->n_columns;
 	feat.columns = frame->columns;
-	feat.values = palloc_extended(sizeof(double) * (size_t) Max(kept, 1) * prep->n_columns,
-								  MCXT_ALLOC_HUGE);
+	feat.values = seg_alloc_array((size_t) Max(kept, 1) * prep->n_columns, sizeof(double));
 	for (int i = 0; i < kept; i++)
 		memcpy(feat.values + (size_t) i * prep->n_columns,
 			   frame->values + (size_t) rows[i] * frame->n_cols, sizeof(double) * prep->n_columns);
 	out->n = kept;
-	out->x = palloc_extended(sizeof(double) * (size_t) Max(kept, 1) * out->model->schema.n_inputs,
-							 MCXT_ALLOC_HUGE);
+	out->x = seg_alloc_array((size_t) Max(kept, 1) * out->model->schema.n_inputs, sizeof(double));
 	segment_raise(prep_transform_frame_as(prep, &feat, NULL, kept, out->model->learner->input,
 										  out->x, msg), msg);
 	if (out->model->task == SEG_TASK_CLASSIFICATION)

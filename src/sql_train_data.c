@@ -376,7 +376,7 @@ segment_train_load(const TrainArgs *a, char **features, int n_features, const bo
 	 */
 	feat.n_cols = n_features;
 	feat.columns = frame->columns;
-	feat.values = palloc_extended(sizeof(double) * (size_t) n * n_features, MCXT_ALLOC_HUGE);
+	feat.values = seg_alloc_array((size_t) n * n_features, sizeof(double));
 	for (int p = 0, at = 0; p < 3; p++)
 	{
 		part_view[p] = feat;
@@ -400,8 +400,9 @@ segment_train_load(const TrainArgs *a, char **features, int n_features, const bo
 			e->d = e->schema[f].n_inputs;
 		for (int p = 0; p < 3; p++)
 		{
-			double	   *x = palloc_extended(sizeof(double) * (size_t) Max(e->n[p], 1) *
-											e->schema[f].n_inputs, MCXT_ALLOC_HUGE);
+			/* one-hot columns can make this far wider than the rows loaded */
+			double	   *x = seg_alloc_array((size_t) Max(e->n[p], 1) * e->schema[f].n_inputs,
+											sizeof(double));
 
 			segment_raise(prep_transform_frame_as(e->prep, &part_view[p], NULL, e->n[p],
 												  (SegInputForm) f, x, msg), msg);

@@ -239,10 +239,18 @@ FoldSet(const TrainData *e, SegInputForm form, const bool *want, SegLearnSet *se
 {
 	int			d = e->schema[form].n_inputs;
 	int			n = 0;
-	int			cap = e->n[SPLIT_TRAIN] + e->n[SPLIT_VALIDATION];
-	double	   *x = palloc_extended(sizeof(double) * (size_t) Max(cap, 1) * d, MCXT_ALLOC_HUGE);
-	int		   *yc = e->task == SEG_TASK_CLASSIFICATION ? palloc(sizeof(int) * Max(cap, 1)) : NULL;
-	double	   *yv = e->task == SEG_TASK_REGRESSION ? palloc(sizeof(double) * Max(cap, 1)) : NULL;
+	int			cap = 0;
+	double	   *x;
+	int		   *yc;
+	double	   *yv;
+
+	/* the fold's rows counted first: its copy is within the call's budget */
+	for (int p = SPLIT_TRAIN; p <= SPLIT_VALIDATION; p++)
+		for (int i = 0; i < e->n[p]; i++)
+			cap += want[e->fold[p][i]];
+	x = seg_alloc_array((size_t) Max(cap, 1) * d, sizeof(double));
+	yc = e->task == SEG_TASK_CLASSIFICATION ? palloc(sizeof(int) * Max(cap, 1)) : NULL;
+	yv = e->task == SEG_TASK_REGRESSION ? palloc(sizeof(double) * Max(cap, 1)) : NULL;
 
 	for (int p = SPLIT_TRAIN; p <= SPLIT_VALIDATION; p++)
 		for (int i = 0; i < e->n[p]; i++)
@@ -296,7 +304,7 @@ CrossValidate(const TrainData *e, const SegTrialConfig *config, int64 seed, doub
 		FoldSet(e, form, want, &scored);
 
 		TrainOrRaise(&fold_set, config, seed, NULL, &c);
-		out = palloc(sizeof(double) * (size_t) Max(scored.n, 1) * n_out);
+		out = seg_alloc_array((size_t) Max(scored.n, 1) * n_out, sizeof(double));
 		config->learner->predict(c.model, scored.x, scored.n, out);
 		score = importance_score(e->task, e->n_classes, out, scored.y_class, scored.y_value,
 								 scored.n);

@@ -50,9 +50,11 @@ extern int	silhouette_sample_rows(int n, int sample_size, uint64_t seed, int *ro
 
 /*
  * Davies-Bouldin index (lower is better) of labels in [0, k); NaN with
- * fewer than 2 clusters present or no fewer clusters than rows.
+ * fewer than 2 clusters present or no fewer clusters than rows.  Checks
+ * for interrupts between centroids of its k x k comparisons.
  */
-extern double davies_bouldin_score(const double *x, int n, int d, const int *labels, int k);
+extern double davies_bouldin_score(const double *x, int n, int d, const int *labels, int k,
+								   const SegHooks *hooks);
 
 /*
  * Kneedle (Satopaa et al., 2011) on a decreasing convex curve such as

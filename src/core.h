@@ -60,6 +60,46 @@ seg_check_interrupts(const SegHooks *hooks)
 		hooks->check_interrupts();
 }
 
+/*
+ * Work between two interrupt checks, in multiply-adds (or vector
+ * multiply-adds, or comparable steps): a few milliseconds.
+ */
+#define SEG_CHECK_WORK ((size_t) 1 << 24)
+
+/*
+ * Checks for interrupts every so many units of a loop whose units of work
+ * cost work_per_unit each: SEG_CHECK_WORK / work_per_unit units, at least
+ * one and at most most.  A countdown, so a hot loop pays a decrement and a
+ * branch per unit, not a division.
+ */
+typedef struct SegCountdown
+{
+	const SegHooks *hooks;
+	size_t		every;			/* units between checks */
+	size_t		left;			/* units before the next check */
+} SegCountdown;
+
+static inline void
+seg_countdown_init(SegCountdown *c, const SegHooks *hooks, size_t work_per_unit, size_t most)
+{
+	size_t		every = SEG_CHECK_WORK / (work_per_unit > 0 ? work_per_unit : 1);
+
+	c->hooks = hooks;
+	c->every = every < 1 ? 1 : every > most ? most : every;
+	c->left = c->every;
+}
+
+/* after each unit of work */
+static inline void
+seg_countdown_tick(SegCountdown *c)
+{
+	if (--c->left == 0)
+	{
+		c->left = c->every;
+		seg_check_interrupts(c->hooks);
+	}
+}
+
 static inline void
 seg_progress(const SegHooks *hooks, const char *message)
 {

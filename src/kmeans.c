@@ -159,18 +159,23 @@ kmeans_update_centers(int k, int d, const double *sums, const double *counts,
  */
 static void
 FarthestPoints(const KMeansBlocks *x, const double *centers, const int *labels,
-			   int n_far, double *points, int *far_labels, int *far_rows)
+			   int n_far, double *points, int *far_labels, int *far_rows,
+			   const SegHooks *hooks)
 {
 	double	   *dist = seg_alloc(sizeof(double) * (size_t) x->n);
 	double	   *best = seg_alloc(sizeof(double) * n_far);
 	int		   *idx = seg_alloc(sizeof(int) * n_far);
 	int			have = 0;
+	SegCountdown check;
 
+	/* a row may shift the n_far kept: n x n_far with many empty clusters */
+	seg_countdown_init(&check, hooks, (size_t) n_far, SIZE_MAX);
 	kmeans_blocks_label_distances(x, centers, labels, dist);
 	for (int i = 0; i < x->n; i++)
 	{
 		int			pos;
 
+		seg_countdown_tick(&check);
 		if (have == n_far && dist[i] <= best[have - 1])
 			continue;
 		pos = have < n_far ? have++ : n_far - 1;
@@ -281,7 +286,8 @@ kmeans_lloyd(const KMeansBlocks *x, double max_sq_norm, KMeansMethod method, int
 			n_empty += counts[j] == 0.0;
 		if (n_empty > 0)
 		{
-			FarthestPoints(x, centers, cur, n_empty, far_points, far_labels, far_rows);
+			FarthestPoints(x, centers, cur, n_empty, far_points, far_labels, far_rows,
+						   hooks);
 			kmeans_relocate_empty(k, d, sums, counts, far_points, far_labels, n_empty, taken_by);
 			/* the sums are updated from label changes: a moved row's label follows it */
 			for (int r = 0; r < n_empty; r++)
@@ -294,7 +300,7 @@ kmeans_lloyd(const KMeansBlocks *x, double max_sq_norm, KMeansMethod method, int
 		}
 		shift = kmeans_update_centers(k, d, sums, counts, centers, new_centers);
 		if (bounded)
-			kmeans_bounds_moved(&bd, centers, new_centers);
+			kmeans_bounds_moved(&bd, centers, new_centers, hooks);
 		memcpy(centers, new_centers, sizeof(double) * (size_t) k * d);
 		if (progress)
 		{

@@ -59,7 +59,7 @@ extern void kmeans_bounds_first(KMeansBounds *bd, const KMeansBlocks *x, const d
 
 /* After the centres moved from old_centers to centers: prepares the next pass. */
 extern void kmeans_bounds_moved(KMeansBounds *bd, const double *old_centers,
-								const double *centers);
+								const double *centers, const SegHooks *hooks);
 
 /*
  * Re-assigns every row to the centres given to the last kmeans_bounds_moved

@@ -33,7 +33,7 @@
 
 /* the largest magnitude of a value or a centre's coordinate the bound covers */
 #define SCREEN_RANGE 0x1p40
-/* screen blocks between interrupt checks (64k rows) */
+/* screen blocks between interrupt checks: 64k rows, fewer at large k x d (kmeans_blocks.c) */
 #define SCREEN_CHECK_EVERY 4096
 
 /*
@@ -229,7 +229,10 @@ ScreenPass(const KMeansBlocks *b, const double *centers, int k, const int *old_l
 	int64_t		pending_start = 0;
 	int64_t		pending_end = 0;
 	int64_t		rows_moved;
+	SegCountdown check;
 
+	/* a screen block's 16 rows in floats cost k x d vector multiply-adds, as a double block's 8 */
+	seg_countdown_init(&check, hooks, (size_t) k * d, SCREEN_CHECK_EVERY);
 	kmeans_blocks_centre_constants(centers, k, d, m2c, c_norms);
 	for (int j = 0; j < k; j++)
 	{
@@ -322,8 +325,7 @@ ScreenPass(const KMeansBlocks *b, const double *centers, int k, const int *old_l
 			   pending[pending_start % MOVE_RING] < (blk + 1 - MOVE_LAG) * KMEANS_SCREEN_LANES)
 			MoveRow(s, d, pending[(pending_start++) % MOVE_RING], old_labels, labels, column,
 					sums, counts);
-		if (blk % SCREEN_CHECK_EVERY == SCREEN_CHECK_EVERY - 1)
-			seg_check_interrupts(hooks);
+		seg_countdown_tick(&check);
 	}
 	while (pending_start < pending_end)
 		MoveRow(s, d, pending[(pending_start++) % MOVE_RING], old_labels, labels, column, sums,

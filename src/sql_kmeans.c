@@ -100,7 +100,7 @@ kmeans_score_sample(const double *x, int n, int d, KFitRun *run,
 	run->silhouette = silhouette_score(x, n, d, labels, run->k, silhouette_sample,
 									   (uint64_t) seed, segment_memory_available(),
 									   segment_hooks());
-	run->davies_bouldin = davies_bouldin_score(x, n, d, labels, run->k);
+	run->davies_bouldin = davies_bouldin_score(x, n, d, labels, run->k, segment_hooks());
 }
 
 /*
@@ -269,7 +269,8 @@ kmeans_fit_rows(const KFitRequest *req, const SegFrame *frame, const double *x, 
 		run->n_iter = result.n_iter;
 		run->n_distinct = result.n_distinct;
 		run->centroids = result.centroids;
-		run->davies_bouldin = davies_bouldin_score(x, n, d, result.labels, run->k);
+		run->davies_bouldin = davies_bouldin_score(x, n, d, result.labels, run->k,
+												   segment_hooks());
 		kmeans_cluster_means(profile, n, d_profile, result.labels, run->k, &run->sizes,
 							 &run->means);
 		sample_labels[r] = palloc(sizeof(int) * (size_t) Max(n_sample, 1));

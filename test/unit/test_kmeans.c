@@ -229,7 +229,7 @@ TestMetrics(void)
 	tap_ok(isnan(silhouette_score(x, 4, 1, (int[]) {0, 0, 0, 0}, 2, 0, 0, 1 << 20, NULL)),
 		   "silhouette undefined for one cluster");
 	/* Davies-Bouldin: intra 0.5 and 1, centres 0.5 and 11 */
-	tap_close(davies_bouldin_score(x, 4, 1, labels, 2), (0.5 + 1.0) / 10.5, 1e-12,
+	tap_close(davies_bouldin_score(x, 4, 1, labels, 2, NULL), (0.5 + 1.0) / 10.5, 1e-12,
 			  "Davies-Bouldin by hand");
 	tap_ok(knee_index(xs, ys, 5) == 2, "knee of a decreasing curve");
 	tap_ok(knee_index(xs, ys, 2) == -1, "no knee with two points");
@@ -793,7 +793,7 @@ TestBoundsAtRounding(void)
 				for (; steps < 0; steps++)
 					c2[j] = nextafter(c2[j], -INFINITY);
 			}
-			kmeans_bounds_moved(&bd, c, c2);
+			kmeans_bounds_moved(&bd, c, c2, NULL);
 			skipped += n - (int) kmeans_bounds_pass(&bd, &b, lb, NULL, NULL, NULL);
 			kmeans_blocks_assign(&b, c2, k, lp, NULL, NULL, NULL, NULL);
 			same &= memcmp(lb, lp, sizeof(int) * n) == 0;

@@ -20,7 +20,8 @@
 
 /* rows <= cols; cost(i, j) read through a stride so that both layouts work */
 static double
-Solve(const double *cost, int rows, int cols, int row_stride, int col_stride, int *row_to_col)
+Solve(const double *cost, int rows, int cols, int row_stride, int col_stride, int *row_to_col,
+	  const SegHooks *hooks)
 {
 	/* 1-based arrays with a virtual column 0, as the classic formulation */
 	double	   *u = seg_alloc0(sizeof(double) * (rows + 1));
@@ -30,8 +31,12 @@ Solve(const double *cost, int rows, int cols, int row_stride, int col_stride, in
 	int		   *way = seg_alloc0(sizeof(int) * (cols + 1));
 	bool	   *used = seg_alloc(sizeof(bool) * (cols + 1));
 	double		total = 0.0;
+	SegCountdown check;
 
 #define COST(i, j) cost[(size_t) ((i) - 1) * row_stride + (size_t) ((j) - 1) * col_stride]
+
+	/* a path's step costs cols, and a row's path up to rows steps: 8.5 s at 8192 x 8192 */
+	seg_countdown_init(&check, hooks, (size_t) cols, SIZE_MAX);
 
 	for (int i = 1; i <= rows; i++)
 	{
@@ -49,6 +54,7 @@ Solve(const double *cost, int rows, int cols, int row_stride, int col_stride, in
 			double		delta = INFINITY;
 			int			j1 = 0;
 
+			seg_countdown_tick(&check);
 			used[j0] = true;
 			for (int j = 1; j <= cols; j++)
 			{
@@ -108,16 +114,17 @@ Solve(const double *cost, int rows, int cols, int row_stride, int col_stride, in
 }
 
 double
-assignment_solve(const double *cost, int n_rows, int n_cols, int *row_to_col)
+assignment_solve(const double *cost, int n_rows, int n_cols, int *row_to_col,
+				 const SegHooks *hooks)
 {
 	int		   *col_to_row;
 	double		total;
 
 	if (n_rows <= n_cols)
-		return Solve(cost, n_rows, n_cols, n_cols, 1, row_to_col);
+		return Solve(cost, n_rows, n_cols, n_cols, 1, row_to_col, hooks);
 	/* more rows than columns: pair every column with a row */
 	col_to_row = seg_alloc(sizeof(int) * n_cols);
-	total = Solve(cost, n_cols, n_rows, 1, n_cols, col_to_row);
+	total = Solve(cost, n_cols, n_rows, 1, n_cols, col_to_row, hooks);
 	for (int i = 0; i < n_rows; i++)
 		row_to_col[i] = -1;
 	for (int j = 0; j < n_cols; j++)

@@ -23,8 +23,10 @@
 /*
  * cost is n_rows x n_cols, row-major, finite.  Fills row_to_col[i] with
  * the column paired with row i, or -1; returns the total cost of the
- * pairs.  O(n^2 m) time for n = min, m = max of the sizes.
+ * pairs.  O(n^2 m) time for n = min, m = max of the sizes; checks for
+ * interrupts along the way.
  */
-extern double assignment_solve(const double *cost, int n_rows, int n_cols, int *row_to_col);
+extern double assignment_solve(const double *cost, int n_rows, int n_cols, int *row_to_col,
+							   const SegHooks *hooks);
 
 #endif							/* SEGMENT_ASSIGNMENT_H */

@@ -248,11 +248,14 @@ kmeans_means_in_space(const KMeansModel *m, const SegPreprocessor *prep, double 
 
 void
 kmeans_match(const double *new_c, int k_new, const double *old_c, int k_old, int d,
-			 int *match, double *distance)
+			 int *match, double *distance, const SegHooks *hooks)
 {
 	double	   *cost = seg_alloc(sizeof(double) * (size_t) k_new * k_old);
 
 	for (int i = 0; i < k_new; i++)
+	{
+		/* a row of costs is k_old x d distances */
+		seg_check_interrupts(hooks);
 		for (int j = 0; j < k_old; j++)
 		{
 			double		dist = sqrt(linalg_sq_distance(new_c + (size_t) i * d,
@@ -261,7 +264,8 @@ kmeans_match(const double *new_c, int k_new, const double *old_c, int k_old, int
 			/* the assignment needs finite costs; such distances pair nothing anyway */
 			cost[(size_t) i * k_old + j] = isfinite(dist) ? dist : 1e300;
 		}
-	(void) assignment_solve(cost, k_new, k_old, match);
+	}
+	(void) assignment_solve(cost, k_new, k_old, match, hooks);
 	for (int i = 0; i < k_new; i++)
 	{
 		const double *row = cost + (size_t) i * k_old;

@@ -98,10 +98,11 @@ extern bool kmeans_means_in_space(const KMeansModel *m, const SegPreprocessor *p
 /*
  * Pairs k_new centroids with k_old (both d wide, the same space): match[i]
  * is the old index paired with new i, or -1; distance[i] the distance to
- * it (or to the nearest old centroid when unpaired).
+ * it (or to the nearest old centroid when unpaired).  Checks for
+ * interrupts between rows of the cost matrix and in the assignment.
  */
 extern void kmeans_match(const double *new_c, int k_new, const double *old_c, int k_old, int d,
-						 int *match, double *distance);
+						 int *match, double *distance, const SegHooks *hooks);
 
 /*
  * Numbers m's clusters: new i takes old's number match[i] when paired

@@ -297,7 +297,8 @@ kmeans_number_clusters(const char *name, KMeansModel *model, bytea *deployed,
 		kmeans_model_free(old);
 		return;
 	}
-	kmeans_match(new_points, model->k, in_space, old->k, width, id->match, id->distance);
+	kmeans_match(new_points, model->k, in_space, old->k, width, id->match, id->distance,
+				 segment_hooks());
 	kmeans_renumber(model, old, id->match, next);
 	id->n_old = old->k;
 	id->old_numbers = palloc(sizeof(uint32) * old->k);

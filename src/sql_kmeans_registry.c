@@ -26,6 +26,7 @@
 
 #include <math.h>
 
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
 #include "utils/fmgrprotos.h"
@@ -107,6 +108,8 @@ DeployedLabels(const KMeansModel *old, const SegFrame *frame, char **why)
 		prep_encode_row(p, raw, encoded);
 		/* through the deployed version's embedding, when it has one */
 		labels[i] = kmeans_model_nearest_encoded(old, encoded, NULL, scratch);
+		/* a row costs k x d; a check (a flag's test) is nothing beside it */
+		CHECK_FOR_INTERRUPTS();
 	}
 	return labels;
 }

@@ -181,8 +181,8 @@ kmeans_profile(PG_FUNCTION_ARGS)
 				counts[(size_t) j * p->n_columns + c]++;
 			}
 		}
-		if (i % 65536 == 65535)
-			CHECK_FOR_INTERRUPTS();
+		/* a row costs k x d; a check (a flag's test) is nothing beside it */
+		CHECK_FOR_INTERRUPTS();
 	}
 
 	for (int j = 0; j < m->k; j++)

@@ -71,7 +71,7 @@ main(void)
 	bool		used[8] = {false};
 
 	/* scikit-learn's linear_sum_assignment doc example: rows 0,1,2 -> cols 1,0,2, total 5 */
-	tap_close(assignment_solve(known, 3, 3, pairs), 5.0, 1e-12, "the documented 3x3 example");
+	tap_close(assignment_solve(known, 3, 3, pairs, NULL), 5.0, 1e-12, "the documented 3x3 example");
 	tap_ok(pairs[0] == 1 && pairs[1] == 0 && pairs[2] == 2, "its pairs");
 
 	rng_seed(&rng, 7);
@@ -85,7 +85,7 @@ main(void)
 				for (int i = 0; i < rows * cols; i++)
 					/* small integers: many ties; some negatives */
 					cost[i] = t % 2 == 0 ? (double) rng_below(&rng, 5) - 1.0 : rng_normal(&rng);
-				total = assignment_solve(cost, rows, cols, pairs);
+				total = assignment_solve(cost, rows, cols, pairs, NULL);
 				memset(used, 0, sizeof(used));
 				optimal += fabs(total - BruteForce(cost, rows, cols, 0, used)) < 1e-9;
 				valid += ValidPairing(pairs, rows, cols, cost, total);

@@ -246,7 +246,7 @@ TestMatching(void)
 	tap_ok(kmeans_centroids_in_space(old, m->prep, in_space, why, sizeof(why)),
 		   "same columns: comparable");
 	tap_close(in_space[0], -1, 1e-15, "same scaling: the same coordinates");
-	kmeans_match(new_c, 4, in_space, 3, 3, match, distance);
+	kmeans_match(new_c, 4, in_space, 3, 3, match, distance, NULL);
 	tap_ok(match[0] == 2 && match[1] == -1 && match[2] == 0 && match[3] == 1,
 		   "each moved centroid pairs with its old one; the far one with none");
 	tap_close(distance[2], 0.05, 1e-12, "distance of a pair");
@@ -264,7 +264,7 @@ TestMatching(void)
 		int			m2[2];
 		double		d2[2];
 
-		kmeans_match(two, 2, in_space, 3, 3, m2, d2);
+		kmeans_match(two, 2, in_space, 3, 3, m2, d2, NULL);
 		tap_ok(m2[0] == 2 && m2[1] == -1,
 			   "a centroid whose nearest old one is taken is not paired with another");
 	}

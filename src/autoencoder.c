@@ -151,9 +151,10 @@ autoencoder_decode_row(const SegAutoencoder *a, const double *code, double *out,
 }
 
 void
-autoencoder_project(const SegAutoencoder *a, const double *x, int n, double *codes)
+autoencoder_project(const SegAutoencoder *a, const double *x, int n, double *codes,
+					const SegHooks *hooks)
 {
-	mlp_dense_forward(a->dense, a->code_layer + 1, x, n, codes);
+	mlp_dense_forward(a->dense, a->code_layer + 1, x, n, codes, hooks);
 }
 
 double
@@ -169,8 +170,7 @@ autoencoder_reconstruction_mse(const SegAutoencoder *a, const double *x, int n,
 		int			rows = n - start < AE_BLOCK ? n - start : AE_BLOCK;
 		const double *block = x + (size_t) start * d;
 
-		seg_check_interrupts(hooks);
-		mlp_dense_forward(a->dense, a->dense->n_layers, block, rows, back);
+		mlp_dense_forward(a->dense, a->dense->n_layers, block, rows, back, hooks);
 		for (size_t c = 0; c < (size_t) rows * d; c++)
 		{
 			double		e = block[c] - back[c];

@@ -85,8 +85,9 @@ extern void autoencoder_reconstruct_row(const SegAutoencoder *a, const double *x
 extern void autoencoder_decode_row(const SegAutoencoder *a, const double *code, double *out,
 								   double *scratch);
 
-/* codes (n x code_size) of n rows, in blocks through GEMM */
-extern void autoencoder_project(const SegAutoencoder *a, const double *x, int n, double *codes);
+/* codes (n x code_size) of n rows, in blocks through GEMM, checking for interrupts */
+extern void autoencoder_project(const SegAutoencoder *a, const double *x, int n, double *codes,
+								const SegHooks *hooks);
 
 /* sum over rows and inputs of (x - x')^2 / (n d); 0 for no rows */
 extern double autoencoder_reconstruction_mse(const SegAutoencoder *a, const double *x, int n,

@@ -169,13 +169,24 @@ embedding_decode_row(const SegEmbedding *e, const double *code, double *out, dou
 		autoencoder_decode_row(e->autoencoder, code, out, scratch);
 }
 
-void
-embedding_project(const SegEmbedding *e, const double *x, int n, double *codes)
+/*
+ * The codes of n rows; an autoencoder checks for interrupts between its
+ * blocks of rows (4,096 rows through three layers of 2,048 units take
+ * about a second).
+ */
+static void
+Project(const SegEmbedding *e, const double *x, int n, double *codes, const SegHooks *hooks)
 {
 	if (e->kind == SEG_MODEL_PCA)
 		pca_project(e->pca, x, n, codes);
 	else
-		autoencoder_project(e->autoencoder, x, n, codes);
+		autoencoder_project(e->autoencoder, x, n, codes, hooks);
+}
+
+void
+embedding_project(const SegEmbedding *e, const double *x, int n, double *codes)
+{
+	Project(e, x, n, codes, NULL);
 }
 
 double
@@ -212,7 +223,7 @@ embedding_project_frame(const SegEmbedding *e, const SegFrame *frame, const int 
 				index[i] = start + i;
 		status = prep_transform_frame(e->prep, frame, block, n, encoded, errmsg);
 		if (status == SEG_OK)
-			embedding_project(e, encoded, n, codes + (size_t) start * e->code_size);
+			Project(e, encoded, n, codes + (size_t) start * e->code_size, hooks);
 	}
 	seg_free(encoded);
 	seg_free(index);

@@ -71,13 +71,17 @@ importance_score(SegTask task, int n_classes, const double *out, const int *y_cl
 static int
 Predict(const ImportanceInput *in, const double *x, double *out)
 {
+	int			width = in->task == SEG_TASK_CLASSIFICATION ? in->n_classes : 1;
+
 	if (in->task == SEG_TASK_CLASSIFICATION && in->learner->margins != NULL)
 	{
-		in->learner->margins(in->model, x, in->n, out);
+		learner_margins(in->learner, in->model, x, in->n, in->schema->n_inputs, out,
+						in->hooks);
 		return in->learner->n_margins(in->model);
 	}
-	in->learner->predict(in->model, x, in->n, out);
-	return in->task == SEG_TASK_CLASSIFICATION ? in->n_classes : 1;
+	learner_predict(in->learner, in->model, x, in->n, in->schema->n_inputs, width, out,
+					in->hooks);
+	return width;
 }
 
 void

@@ -51,3 +51,33 @@ fit_info_free(SegFitInfo *info)
 	info->history = NULL;
 	info->n_history = 0;
 }
+
+void
+learner_predict(const SegLearner *learner, const void *model, const double *x, int n,
+				int n_inputs, int n_outputs, double *out, const SegHooks *hooks)
+{
+	for (int start = 0; start < n; start += LEARNER_PREDICT_BLOCK)
+	{
+		int			rows = n - start < LEARNER_PREDICT_BLOCK ? n - start : LEARNER_PREDICT_BLOCK;
+
+		seg_check_interrupts(hooks);
+		learner->predict(model, x + (size_t) start * n_inputs, rows,
+						 out + (size_t) start * n_outputs);
+	}
+}
+
+void
+learner_margins(const SegLearner *learner, const void *model, const double *x, int n,
+				int n_inputs, double *out, const SegHooks *hooks)
+{
+	int			n_margins = learner->n_margins(model);
+
+	for (int start = 0; start < n; start += LEARNER_PREDICT_BLOCK)
+	{
+		int			rows = n - start < LEARNER_PREDICT_BLOCK ? n - start : LEARNER_PREDICT_BLOCK;
+
+		seg_check_interrupts(hooks);
+		learner->margins(model, x + (size_t) start * n_inputs, rows,
+						 out + (size_t) start * n_margins);
+	}
+}

@@ -131,14 +131,23 @@ FeaturesPerSplit(double max_features, SegTask task, int d)
  * gbdt's), for the report; a forest has no per-iteration history.
  */
 static double
-ValidationLoss(const TreeModel *m, const SegLearnProblem *pb)
+ValidationLoss(const TreeModel *m, const SegLearnProblem *pb, const SegHooks *hooks)
 {
 	const SegLearnSet *v = &pb->val;
 	int			n_out = tree_model_n_outputs(m);
 	double	   *out = seg_alloc(sizeof(double) * (size_t) n_out * v->n);
 	double		loss = 0;
 
-	tree_model_predict(m, v->x, v->n, out);
+	/* rows x trees x depth: in blocks, with an interrupt check before each */
+	for (int start = 0; start < v->n; start += LEARNER_PREDICT_BLOCK)
+	{
+		int			rows = v->n - start < LEARNER_PREDICT_BLOCK ? v->n - start :
+			LEARNER_PREDICT_BLOCK;
+
+		seg_check_interrupts(hooks);
+		tree_model_predict(m, v->x + (size_t) start * m->n_inputs, rows,
+						   out + (size_t) start * n_out);
+	}
 	for (int i = 0; i < v->n; i++)
 	{
 		const double *o = out + (size_t) i * n_out;
@@ -244,7 +253,7 @@ FitForest(const SegLearnProblem *pb, const TreeParams *tp, int n_estimators, boo
 	info->iterations = n_estimators;
 	tree_model_finish(m);
 	if (pb->val.n > 0)
-		info->val_loss = ValidationLoss(m, pb);
+		info->val_loss = ValidationLoss(m, pb, ctx->hooks);
 	seg_free(w);
 	seg_free(rows);
 	seg_free(counts);

@@ -247,7 +247,8 @@ MlpPredict(const void *model, const double *x, int n, double *out)
 {
 	const MlpModel *m = model;
 
-	mlp_dense_predict(m->dense, x, n, out);
+	/* learner_predict checks for interrupts between blocks */
+	mlp_dense_predict(m->dense, x, n, out, NULL);
 	if (m->dense->output == MLP_OUTPUT_LINEAR)
 		for (int i = 0; i < n; i++)
 			out[i] = out[i] * m->target_scale + m->target_mean;

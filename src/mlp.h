@@ -169,8 +169,12 @@ extern void mlp_dense_free(MlpDense *d);
 extern int	mlp_dense_predict_row(const MlpDense *d, const double *x, double *out,
 								  double *scratch);
 
-/* Outputs of n rows (n x n_outputs), in blocks through GEMM. */
-extern void mlp_dense_predict(const MlpDense *d, const double *x, int n, double *out);
+/*
+ * Outputs of n rows (n x n_outputs), in blocks through GEMM, checking for
+ * interrupts before each block.
+ */
+extern void mlp_dense_predict(const MlpDense *d, const double *x, int n, double *out,
+							  const SegHooks *hooks);
 
 /*
  * The activations after the first n_layers layers (1 .. d->n_layers) of
@@ -189,9 +193,13 @@ extern void mlp_dense_forward_row(const MlpDense *d, int n_layers, const double 
 extern void mlp_dense_forward_layers(const MlpDense *d, int first, int end, const double *x,
 									 double *out, double *scratch);
 
-/* The same for n rows (out: n x d->n_out[n_layers - 1]), in blocks through GEMM. */
+/*
+ * The same for n rows (out: n x d->n_out[n_layers - 1]), in blocks
+ * through GEMM, checking for interrupts before each block (hooks may be
+ * NULL where the caller checks).
+ */
 extern void mlp_dense_forward(const MlpDense *d, int n_layers, const double *x, int n,
-							  double *out);
+							  double *out, const SegHooks *hooks);
 
 /* in-place softmax of each of n rows of width c */
 extern void mlp_softmax_rows(double *z, int n, int c);
@@ -232,10 +240,11 @@ extern double mlp_loss_grad(Mlp *m, MlpWork *w, const double *x, MlpTargets t, i
  * Eval-mode loss (mean cross-entropy, unweighted, or the squared loss
  * without penalty) and score (accuracy, or R2: with several outputs the
  * mean of each output's, as sklearn's r2_score) of n rows; out (n x
- * n_outputs) receives the outputs.
+ * n_outputs) receives the outputs.  Checks for interrupts between blocks
+ * of rows.
  */
 extern void mlp_evaluate(const MlpDense *d, const double *x, MlpTargets t, int n,
-						 double *out, double *loss, double *score);
+						 double *out, double *loss, double *score, const SegHooks *hooks);
 
 typedef struct MlpTrainParams
 {

@@ -223,7 +223,8 @@ mlp_fit(Mlp *m, const MlpData *train, const MlpData *val, const MlpTrainParams *
 			double		val_accuracy;
 
 			mlp_dense_refresh(dense, m);
-			mlp_evaluate(dense, val->x, val->t, val->n, val_out, &val_loss, &val_accuracy);
+			mlp_evaluate(dense, val->x, val->t, val->n, val_out, &val_loss, &val_accuracy,
+						 hooks);
 			/* the score candidates are ranked by: macro-F1, or R2 */
 			val_score = linear ? val_accuracy : MacroF1(val_out, val->t.y, val->n,
 														 m->shape.n_outputs, val_pred);

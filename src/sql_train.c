@@ -304,7 +304,7 @@ ScorePart(const TrainData *e, const SegCandidate *m, int p, int max_rows, PartSc
 		y = ys;
 		v = vs;
 	}
-	m->config.learner->predict(m->model, x, take, out);
+	learner_predict(m->config.learner, m->model, x, take, d, k, out, segment_hooks());
 	evaluation_score(e->task, e->n_classes, y, v, out, take, scores);
 	scores->rows = n;
 	pfree(out);

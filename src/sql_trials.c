@@ -305,7 +305,8 @@ CrossValidate(const TrainData *e, const SegTrialConfig *config, int64 seed, doub
 
 		TrainOrRaise(&fold_set, config, seed, NULL, &c);
 		out = seg_alloc_array((size_t) Max(scored.n, 1) * n_out, sizeof(double));
-		config->learner->predict(c.model, scored.x, scored.n, out);
+		learner_predict(config->learner, c.model, scored.x, scored.n,
+						e->schema[form].n_inputs, n_out, out, segment_hooks());
 		score = importance_score(e->task, e->n_classes, out, scored.y_class, scored.y_value,
 								 scored.n);
 		train_candidate_free(&c);

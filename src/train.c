@@ -104,7 +104,7 @@ SmoteTrainRows(const SegTrainSet *set, uint64_t seed, size_t memory_limit,
 
 /* Scores the fitted model on the validation rows. */
 static void
-ScoreValidation(const SegTrainSet *set, SegCandidate *c)
+ScoreValidation(const SegTrainSet *set, const SegHooks *hooks, SegCandidate *c)
 {
 	const SegLearner *learner = c->config.learner;
 	int			n = set->val.n;
@@ -115,7 +115,7 @@ ScoreValidation(const SegTrainSet *set, SegCandidate *c)
 	if (n == 0)
 		return;
 	out = seg_alloc(sizeof(double) * (size_t) n * k);
-	learner->predict(c->model, set->val.x, n, out);
+	learner_predict(learner, c->model, set->val.x, n, set->schema->n_inputs, k, out, hooks);
 	if (set->task == SEG_TASK_REGRESSION)
 	{
 		metrics_regression(set->val.y_value, out, n, &c->val_regression);
@@ -203,7 +203,7 @@ train_candidate(const SegTrainSet *set, const SegTrialConfig *config, const SegL
 		train_candidate_free(out);
 		return status;
 	}
-	ScoreValidation(set, out);
+	ScoreValidation(set, ctx->hooks, out);
 	return SEG_OK;
 }
 

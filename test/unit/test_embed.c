@@ -242,7 +242,7 @@ TestMultiOutputGradient(void)
 
 	/* the loss: squared errors summed over a row's outputs, halved, mean over rows */
 	dense = mlp_dense_create(m);
-	mlp_dense_predict(dense, x, 7, out);
+	mlp_dense_predict(dense, x, 7, out, NULL);
 	for (int i = 0; i < 28; i++)
 		direct += (out[i] - x[i]) * (out[i] - x[i]);
 	direct = direct / (2 * 7);
@@ -261,7 +261,7 @@ TestMultiOutputGradient(void)
 		double		codes[7 * 2];
 
 		mlp_dense_forward_row(dense, 2, x + 4, code, scratch);
-		mlp_dense_forward(dense, 2, x, 7, codes);
+		mlp_dense_forward(dense, 2, x, 7, codes, NULL);
 		tap_close(code[1], codes[3], 1e-13, "partial forward of a row equals the block's");
 		tap_ok(codes[0] < 0.0 || codes[1] < 0.0 || codes[2] < 0.0 || codes[3] < 0.0 ||
 			   codes[4] < 0.0 || codes[5] < 0.0,
@@ -367,7 +367,7 @@ TestAutoencoder(void)
 		double		err = 0.0;
 		double		sum = 0.0;
 
-		autoencoder_project(a, x + 300 * d, 100, codes);
+		autoencoder_project(a, x + 300 * d, 100, codes, NULL);
 		autoencoder_project_row(a, x + 305 * d, code, scratch);
 		tap_close(code[0], codes[10], 1e-12, "row code equals the block code");
 		for (int i = 0; i < 100; i++)

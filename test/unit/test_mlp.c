@@ -136,7 +136,7 @@ TestModes(void)
 	/* batch statistics in training, running statistics (still 0 / 1) at prediction */
 	loss_a = mlp_loss_grad(m, w, x, (MlpTargets) {y, NULL}, 32, NULL, 0.0, 0.0, &rng, false, grad);
 	d = mlp_dense_create(m);
-	mlp_evaluate(d, x, (MlpTargets) {y, NULL}, 32, proba_block, &eval_loss, &eval_acc);
+	mlp_evaluate(d, x, (MlpTargets) {y, NULL}, 32, proba_block, &eval_loss, &eval_acc, NULL);
 	tap_ok(fabs(loss_a - eval_loss) > 1e-3,
 		   "inputs centred at 5: batch statistics and initial running statistics give different losses");
 
@@ -144,7 +144,7 @@ TestModes(void)
 	for (int k = 0; k < 200; k++)
 		mlp_loss_grad(m, w, x, (MlpTargets) {y, NULL}, 32, NULL, 0.0, 0.0, &rng, true, grad);
 	mlp_dense_refresh(d, m);
-	mlp_evaluate(d, x, (MlpTargets) {y, NULL}, 32, proba_block, &eval_loss, &eval_acc);
+	mlp_evaluate(d, x, (MlpTargets) {y, NULL}, 32, proba_block, &eval_loss, &eval_acc, NULL);
 	{
 		/* layer 0's pre-activations z = x W over the batch: their mean and unbiased variance */
 		const MlpLayer *L = &m->layers[0];
@@ -188,7 +188,7 @@ TestModes(void)
 	tap_ok(same, "eval mode: one row alone = the same row in a block");
 	loss_a = mlp_loss_grad(m, w, x, (MlpTargets) {y, NULL}, 16, NULL, 0.0, 0.0, &rng, false, grad);
 	loss_b = mlp_loss_grad(m, w, x + 16 * 4, (MlpTargets) {y + 16, NULL}, 16, NULL, 0.0, 0.0, &rng, false, grad);
-	mlp_evaluate(d, x, (MlpTargets) {y, NULL}, 16, proba_block, &eval_loss, &eval_acc);
+	mlp_evaluate(d, x, (MlpTargets) {y, NULL}, 16, proba_block, &eval_loss, &eval_acc, NULL);
 	tap_ok(fabs(loss_a - eval_loss) > 1e-9,
 		   "training mode: a half batch uses its own statistics, not the running ones");
 	(void) loss_b;
@@ -223,7 +223,7 @@ TestRowKernel(void)
 	for (int i = 0; i < 20 * 5; i++)
 		x[i] = rng_normal(&rng);
 	d = mlp_dense_create(m);
-	mlp_dense_predict(d, x, 20, proba_block);
+	mlp_dense_predict(d, x, 20, proba_block, NULL);
 	for (int i = 0; i < 20; i++)
 	{
 		mlp_dense_predict_row(d, x + i * 5, proba_row, scratch);

@@ -122,6 +122,8 @@ lbfgs_minimize(LbfgsObjective f, void *arg, double *x, int n, int m, int max_ite
 			if (isfinite(f_new) && f_new <= fx + ARMIJO_C1 * step * slope)
 				break;
 			step *= 0.5;
+			/* up to 40 more evaluations of the objective in this iteration */
+			seg_check_interrupts(hooks);
 		}
 		if (tries == MAX_BACKTRACKS || !(f_new < fx))
 			break;				/* no decrease left to find */

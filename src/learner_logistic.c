@@ -129,6 +129,7 @@ typedef struct LogisticObjective
 	LogisticModel *model;		/* scratch: coef / intercept point into x */
 	double	   *z;				/* one row's margins */
 	double	   *proba;
+	const SegHooks *hooks;
 } LogisticObjective;
 
 /* log(1 + exp(t)) without overflow */
@@ -152,10 +153,13 @@ Objective(const double *theta, double *grad, void *arg)
 	double		loss = 0.0;
 	double	   *gcoef = grad;
 	double	   *gint = grad + (size_t) d * mm;
+	SegCountdown check;
 
 	m->coef = (double *) theta;
 	m->intercept = (double *) theta + (size_t) d * mm;
 	memset(grad, 0, sizeof(double) * ((size_t) d * mm + mm));
+	/* a row costs about 2 d m: every 1,024 rows, or fewer when that is wide */
+	seg_countdown_init(&check, fit->hooks, 2 * (size_t) d * mm + mm, 1024);
 	for (int i = 0; i < pr->train.n; i++)
 	{
 		const double *x = pr->train.x + (size_t) i * d;
@@ -195,6 +199,7 @@ Objective(const double *theta, double *grad, void *arg)
 					gcoef[(size_t) j * mm + k] += x[j] * fit->proba[k];
 		for (int k = 0; k < mm; k++)
 			gint[k] += fit->proba[k];
+		seg_countdown_tick(&check);
 	}
 	/* the penalty ||W||^2 / (2 C); intercepts are free */
 	for (size_t t = 0; t < (size_t) d * mm; t++)
@@ -258,6 +263,7 @@ LogisticTrain(const SegLearnProblem *problem, const void *params, const SegLearn
 	fit.model = &scratch;
 	fit.z = seg_alloc(sizeof(double) * mm);
 	fit.proba = seg_alloc(sizeof(double) * mm);
+	fit.hooks = ctx->hooks;
 	lbfgs_minimize(Objective, &fit, theta, d * mm + mm, LBFGS_MEMORY, p->max_iter, p->tol,
 				   ctx->hooks, &result);
 	seg_free(fit.z);

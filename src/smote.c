@@ -282,10 +282,13 @@ neighbour_mode(const SmoteInput *in, int j, const int *rows, const int *nn, int 
 static void
 generate_class(const SmoteInput *in, const int *rows, int n_rows, const int *nn, int k,
 			   int n_new, int class_index, SegRng *rng, int *counts, int *tied,
-			   double *out_x, int *out_labels)
+			   double *out_x, int *out_labels, const SegHooks *hooks)
 {
 	int			d = in->n_cols;
+	SegCountdown check;
 
+	/* a row costs d, or k per categorical column: every 1,024 rows, or fewer */
+	seg_countdown_init(&check, hooks, (size_t) d * (k + 1), 1024);
 	for (int s = 0; s < n_new; s++)
 	{
 		uint64_t	pick = rng_below(rng, (uint64_t) n_rows * k);
@@ -308,6 +311,7 @@ generate_class(const SmoteInput *in, const int *rows, int n_rows, const int *nn,
 			}
 		}
 		out_labels[s] = class_index;
+		seg_countdown_tick(&check);
 	}
 }
 
@@ -429,7 +433,7 @@ smote_resample(const SmoteInput *in, const int *n_new, int k_neighbors, uint64_t
 		status = knn_self(encoded, n_rows, layout.width, k_neighbors, 0, hooks, nn, errmsg);
 		if (status == SEG_OK)
 			generate_class(in, rows, n_rows, nn, k_neighbors, n_new[c], c, &rng, counts, tied,
-						   out->x + total * in->n_cols, out->labels + total);
+						   out->x + total * in->n_cols, out->labels + total, hooks);
 		total += (size_t) n_new[c];
 		seg_free(nn);
 		seg_free(encoded);

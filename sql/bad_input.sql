@@ -485,6 +485,7 @@ INSERT INTO bad_input.three VALUES (1, 2, 3, 4), (2, 3, 5, 8), (4, 4, 4, 1);
 CREATE TABLE bad_input.flat AS SELECT 1.0::float8 AS x, 'a'::text AS c, i AS id FROM generate_series(1, 10) i;
 CREATE TABLE bad_input.inf_rows AS
 SELECT x::float8 AS x, CASE WHEN x = 3 THEN 'Infinity'::float8 ELSE x END AS y FROM generate_series(1, 5) x;
+CREATE TABLE bad_input.many_words AS SELECT i::float8 AS x, 'w' || i AS word FROM generate_series(1, 1100) i;
 SELECT (pca_fit('bi_pca', 'people', '{monthly_spending,tenure,engagement_score}', 2))->'version' AS version;
 SELECT (autoencoder_fit('bi_ae', 'people', '{monthly_spending,tenure,engagement_score}', code_size => 2,
 						hidden => '{4}', epochs => 2))->'version' AS version;
@@ -513,6 +514,7 @@ SELECT outcome($$SELECT pca_fit('bi_bad', 'flat', '{x,c}', 1)$$);
 SELECT outcome($$SELECT pca_fit('bi_bad', 'odd', '{x,y}', 1)$$);
 SELECT outcome($$SELECT pca_fit('bi_bad', 'inf_rows', '{x,y}', 1)$$);
 SELECT outcome($$SELECT pca_fit('bi_huge', 'huge', '{monthly_spending,tenure}', 1)->'rows'$$);
+SELECT outcome($$SELECT pca_fit('bi_bad', 'many_words', '{x,word}', 1)$$);
 SELECT outcome($$SELECT autoencoder_fit('bi_bad', 'people', '{tenure,engagement_score}', code_size => NULL)$$);
 SELECT outcome($$SELECT autoencoder_fit('bi_bad', 'people', '{tenure,engagement_score}', code_size => 0)$$);
 SELECT outcome($$SELECT autoencoder_fit('bi_bad', 'people', '{tenure,engagement_score}', code_size => 3)$$);

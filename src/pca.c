@@ -109,9 +109,9 @@ pca_fit(const double *x, int n, int d, int k, const SegHooks *hooks, SegPca **ou
 	double		left_out = 0.0;
 	int			info;
 
-	if (d < 1 || d > PCA_MAX_WIDTH)
+	if (d < 1 || d > PCA_MAX_FIT_WIDTH)
 		return Invalid(errmsg, "PCA takes 1 to %d input values a row, not %d",
-					   PCA_MAX_WIDTH, d);
+					   PCA_MAX_FIT_WIDTH, d);
 	if (n < 2)
 		return Invalid(errmsg, "PCA needs at least %d rows, not %d", 2, n);
 	if (k < 1 || k > rank_bound)

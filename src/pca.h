@@ -40,8 +40,20 @@
 #include "bytes.h"
 #include "core.h"
 
-/* Widest input: dsyevd's workspace (2 d^2 doubles) must fit an int. */
+/*
+ * Widest input of a stored model: dsyevd's workspace (2 d^2 doubles) must
+ * fit an int.  Models this wide are still read and applied.
+ */
 #define PCA_MAX_WIDTH 16384
+
+/*
+ * Widest input pca_fit takes.  The eigen-decomposition (LAPACK's dsyevd)
+ * is one call that cannot be interrupted, and it grows as d^3: on this
+ * project's machine 0.12 s at d = 1,024, 0.8 s at 2,048, 6.3 s at 4,000
+ * (minutes at PCA_MAX_WIDTH), so a cancel or statement_timeout would wait
+ * for it that long.
+ */
+#define PCA_MAX_FIT_WIDTH 1024
 
 typedef struct SegPca
 {
@@ -59,7 +71,7 @@ typedef struct SegPca
  * Fits k components on n rows of x (n x d, row-major, finite), reading x
  * in the order given (which decides sign ties only).  SEG_ERR_INVALID
  * with a message when n < 2, k is not in 1 .. min(n, d), d exceeds
- * PCA_MAX_WIDTH, a value is not finite, or every column is constant.
+ * PCA_MAX_FIT_WIDTH, a value is not finite, or every column is constant.
  * Calls the interrupt hook between blocks of rows.
  */
 extern SegStatus pca_fit(const double *x, int n, int d, int k, const SegHooks *hooks,

@@ -318,11 +318,12 @@ segment_autoencoder_fit(PG_FUNCTION_ARGS)
 
 	/*
 	 * The same parts through a PCA of the code's size, fitted on the train
-	 * part; left out (null figures) when it could not be fitted or its
+	 * part; left out (null figures) when it could not be fitted (wider than
+	 * PCA_MAX_FIT_WIDTH: its eigen-solver cannot be interrupted) or its
 	 * covariance and eigen-solver (about 3 d^2 doubles) would not fit in
 	 * what the memory budget has left: the baseline must not fail the fit.
 	 */
-	if (a.params.code_size <= data.n[SPLIT_TRAIN] && data.d <= PCA_MAX_WIDTH &&
+	if (a.params.code_size <= data.n[SPLIT_TRAIN] && data.d <= PCA_MAX_FIT_WIDTH &&
 		3.0 * data.d * data.d * sizeof(double) < (double) segment_memory_available())
 		segment_raise(pca_fit(data.x[SPLIT_TRAIN], data.n[SPLIT_TRAIN], data.d,
 							  a.params.code_size, segment_hooks(), &pca, msg), msg);

@@ -50,11 +50,12 @@ CheckComponents(int k, const EmbedData *data)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("components (%d) must be at most the number of rows (%d)", k, n)));
-	if (data->d > PCA_MAX_WIDTH)
+	if (data->d > PCA_MAX_FIT_WIDTH)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("PCA takes at most %d encoded features, and the columns encode into %d",
-						PCA_MAX_WIDTH, data->d),
+						PCA_MAX_FIT_WIDTH, data->d),
+				 errdetail("The eigen-decomposition of a wider covariance matrix would run for seconds or minutes without answering a cancel request or statement_timeout."),
 				 errhint("Leave out text columns with many distinct values.")));
 }
 

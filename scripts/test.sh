@@ -2,9 +2,10 @@
 # Runs every test suite of segment against a throwaway PostgreSQL 15:
 # core unit tests (TAP), the model-decoder fuzzer (bounded), pg_regress
 # (plain and with force_parallel_mode), aggregate states forged at random
-# and given to every state function, pgTAP via pg_prove, the upgrade
-# from the last release, predictions under concurrent deploys (pgbench,
-# bounded), scheduled retraining on pg_cron, the reference-parity tests
+# and given to every state function, long calls cancelled by
+# statement_timeout, pgTAP via pg_prove, the upgrade from the last
+# release, predictions under concurrent deploys (pgbench, bounded),
+# scheduled retraining on pg_cron, the reference-parity tests
 # against scikit-learn and imbalanced-learn, the tree learners' core against
 # scikit-learn and XGBoost (through test/trees/tree_harness.c), the demo's
 # model reports rendered by a headless Chromium, and the scale-out tests on
@@ -34,6 +35,7 @@ run_suite "pg_regress" bash -c 'make -s PG_CONFIG="$PG_CONFIG" installcheck || {
 run_suite "pg_regress (force_parallel_mode=regress)" bash -c \
   'PGOPTIONS="-c force_parallel_mode=regress" make -s PG_CONFIG="$PG_CONFIG" installcheck || { cat regression.diffs; exit 1; }'
 run_suite "forged aggregate states" /usr/bin/python3 -m pytest -q -p no:cacheprovider test/states
+run_suite "cancellation (statement_timeout)" /usr/bin/python3 -m pytest -q -p no:cacheprovider test/cancel
 run_suite "pgTAP" bash -c 'psql -X -q -c "DROP DATABASE IF EXISTS segment_tap" -c "CREATE DATABASE segment_tap" >/dev/null &&
   PGDATABASE=segment_tap pg_prove --ext .sql -v test/pgtap/'
 run_suite "upgrade from 0.1.0" /usr/bin/python3 -m pytest -q -p no:cacheprovider test/upgrade

@@ -119,7 +119,9 @@ report_test_rows(ReportModel *m)
 						t->part.split.relation)));
 	t->predicted = seg_alloc_array((size_t) t->part.n * t->part.model->n_outputs,
 								   sizeof(double));
-	t->part.model->learner->predict(t->part.model->model, t->part.x, t->part.n, t->predicted);
+	learner_predict(t->part.model->learner, t->part.model->model, t->part.x, t->part.n,
+					t->part.model->schema.n_inputs, t->part.model->n_outputs, t->predicted,
+					segment_hooks());
 	m->test = t;
 	return t;
 }

@@ -84,8 +84,10 @@ seg_countdown_init(SegCountdown *c, const SegHooks *hooks, size_t work_per_unit,
 {
 	size_t		every = SEG_CHECK_WORK / (work_per_unit > 0 ? work_per_unit : 1);
 
+	if (every > most)
+		every = most;
 	c->hooks = hooks;
-	c->every = every < 1 ? 1 : every > most ? most : every;
+	c->every = every < 1 ? 1 : every;	/* a count of 0 would never reach a check */
 	c->left = c->every;
 }
 

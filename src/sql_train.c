@@ -282,11 +282,11 @@ ScorePart(const TrainData *e, const SegCandidate *m, int p, int max_rows, PartSc
 	const double *x = e->x[form][p];
 	const int  *y = e->y[p];
 	const double *v = e->v[p];
-	double	   *out = palloc(sizeof(double) * (size_t) Max(take, 1) * k);
+	double	   *out = seg_alloc_array((size_t) Max(take, 1) * k, sizeof(double));
 
 	if (take < n)
 	{
-		double	   *xs = palloc(sizeof(double) * (size_t) take * d);
+		double	   *xs = seg_alloc_array((size_t) take * d, sizeof(double));
 		int		   *ys = y != NULL ? palloc(sizeof(int) * (size_t) take) : NULL;
 		double	   *vs = v != NULL ? palloc(sizeof(double) * (size_t) take) : NULL;
 
@@ -329,7 +329,7 @@ Evaluate(const TrainData *e, const TrialRun *run, TrainEvaluation *ev)
 	ScorePart(e, m, SPLIT_TRAIN, TRAIN_SCORED_ROWS, &ev->train);
 	ScorePart(e, m, SPLIT_VALIDATION, INT_MAX, &ev->validation);
 	ScorePart(e, m, SPLIT_TEST, INT_MAX, &ev->test);
-	out = palloc(sizeof(double) * (size_t) Max(e->n[SPLIT_TEST], 1) * k);
+	out = seg_alloc_array((size_t) Max(e->n[SPLIT_TEST], 1) * k, sizeof(double));
 	evaluation_baseline(e->task, e->n_classes, e->y[SPLIT_TRAIN], e->v[SPLIT_TRAIN],
 						e->n[SPLIT_TRAIN], e->n[SPLIT_TEST], out);
 	evaluation_score(e->task, e->n_classes, e->y[SPLIT_TEST], e->v[SPLIT_TEST], out,

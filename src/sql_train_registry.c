@@ -68,7 +68,7 @@ ScoreOn(bytea *model, const char *name, const StoredSplit *split, int *rows)
 
 	segment_model_part_of(model, name, split, SPLIT_TEST, &part);
 	*rows = part.n;
-	out = palloc(sizeof(double) * (size_t) Max(part.n, 1) * part.model->n_outputs);
+	out = seg_alloc_array((size_t) Max(part.n, 1) * part.model->n_outputs, sizeof(double));
 	learner_predict(part.model->learner, part.model->model, part.x, part.n,
 					part.model->schema.n_inputs, part.model->n_outputs, out, segment_hooks());
 	score = importance_score(part.model->task, part.model->n_classes, out, part.y_class,
